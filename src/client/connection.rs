@@ -1,0 +1,129 @@
+//! [`Connection`]: the ewebsock socket to the server, polled once per frame.
+//!
+//! [`Connection::pump`] is the whole client loop: it opens a socket when the [`ChatState`] wants
+//! one, feeds it every event (open, frame, error, close), and sends the frames the state has
+//! queued, but only once the socket reports open (the web backend drops earlier sends).
+
+use ewebsock::{Options, WsEvent, WsMessage, WsReceiver, WsSender};
+
+use crate::client::state::ChatState;
+use crate::protocol::{ClientFrame, ServerFrame};
+
+/// Largest frame the client accepts from the server (a welcome carries history).
+const MAX_INCOMING_BYTES: usize = 16 * 1024 * 1024;
+
+/// One WebSocket to the server.
+pub struct Connection {
+    sender: WsSender,
+    receiver: WsReceiver,
+    open: bool,
+}
+
+/// What happened on the socket since the last poll.
+#[derive(Debug)]
+pub enum ConnectionEvent {
+    /// The socket is open.
+    Opened,
+    /// The server sent a frame.
+    Frame(ServerFrame),
+    /// The socket is gone (closed, failed to connect, or broke), with the reason.
+    Closed(String),
+}
+
+impl Connection {
+    /// Starts connecting to `url`; `wake_up` is called on every socket event (from another
+    /// thread natively), so the UI can repaint only when something happened.
+    pub fn open(url: &str, wake_up: impl Fn() + Send + Sync + 'static) -> Result<Self, String> {
+        let options = Options {
+            max_incoming_frame_size: MAX_INCOMING_BYTES,
+            ..Options::default()
+        };
+        let (sender, receiver) = ewebsock::connect_with_wakeup(url, options, wake_up)
+            .map_err(|err| format!("cannot connect to {url}: {err}"))?;
+        Ok(Self {
+            sender,
+            receiver,
+            open: false,
+        })
+    }
+
+    /// Whether the socket has reported open.
+    pub fn is_open(&self) -> bool {
+        self.open
+    }
+
+    /// Every event since the last poll; never blocks. After a `Closed`, drop the connection.
+    pub fn poll(&mut self) -> Vec<ConnectionEvent> {
+        let mut events = Vec::new();
+        while let Some(event) = self.receiver.try_recv() {
+            match event {
+                WsEvent::Opened => {
+                    self.open = true;
+                    events.push(ConnectionEvent::Opened);
+                }
+                WsEvent::Message(WsMessage::Text(text)) => {
+                    match serde_json::from_str::<ServerFrame>(&text) {
+                        Ok(frame) => events.push(ConnectionEvent::Frame(frame)),
+                        Err(err) => log::warn!("ignoring a frame the client cannot read: {err}"),
+                    }
+                }
+                WsEvent::Message(_) => {}
+                // Natively a failed connect gives only `Error`; on the web `Error` is followed by
+                // `Closed`. Either ends the connection: report the first and stop there.
+                WsEvent::Error(error) => {
+                    events.push(ConnectionEvent::Closed(error));
+                    break;
+                }
+                WsEvent::Closed => {
+                    events.push(ConnectionEvent::Closed("the server closed the connection".into()));
+                    break;
+                }
+            }
+        }
+        events
+    }
+
+    /// Sends one frame. Only call once open.
+    pub fn send(&mut self, frame: &ClientFrame) {
+        match serde_json::to_string(frame) {
+            Ok(text) => self.sender.send(WsMessage::Text(text)),
+            Err(err) => log::error!("cannot encode a client frame: {err}"),
+        }
+    }
+
+    /// Drives `state` one step: connects if it wants to, applies every socket event, and sends
+    /// what it queued once the socket is open. `connection` is `None` while disconnected.
+    pub fn pump(
+        connection: &mut Option<Self>,
+        state: &mut ChatState,
+        url: &str,
+        wake_up: impl Fn() + Send + Sync + 'static,
+    ) {
+        if connection.is_none() && state.wants_connection() {
+            state.connecting();
+            match Self::open(url, wake_up) {
+                Ok(opened) => *connection = Some(opened),
+                Err(reason) => state.closed(reason),
+            }
+        }
+        let Some(live) = connection else {
+            return;
+        };
+        for event in live.poll() {
+            match event {
+                ConnectionEvent::Opened => state.opened(),
+                ConnectionEvent::Frame(frame) => state.apply(frame),
+                ConnectionEvent::Closed(reason) => {
+                    state.closed(reason);
+                    *connection = None;
+                    return;
+                }
+            }
+        }
+        if live.is_open() {
+            for frame in state.take_outgoing() {
+                live.send(&frame);
+            }
+        }
+    }
+}

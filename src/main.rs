@@ -1,0 +1,155 @@
+//! Entry points: natively a CLI (`chinwag` opens the window, `chinwag serve` runs the server);
+//! on wasm32 the same window inside a canvas.
+
+#[cfg(not(target_arch = "wasm32"))]
+mod native {
+    use std::net::SocketAddr;
+    use std::path::PathBuf;
+
+    use clap::{Parser, Subcommand};
+
+    use chinwag::host::{self, Hosting};
+    use chinwag::server;
+    use chinwag::ui::{ChatApp, Settings};
+
+    /// Chinwag: real-time chat. Without a command, opens the chat window.
+    #[derive(Parser)]
+    #[command(version, about)]
+    struct Cli {
+        #[command(subcommand)]
+        command: Option<Command>,
+        /// Join the server at this WebSocket URL and never host one (e.g. ws://10.0.0.5:9001/ws).
+        #[arg(long, value_name = "URL")]
+        connect: Option<String>,
+        /// Pre-fill the name on the join screen.
+        #[arg(long)]
+        name: Option<String>,
+        /// History database used if this window ends up hosting the server.
+        #[arg(long, value_name = "PATH")]
+        db: Option<PathBuf>,
+    }
+
+    #[derive(Subcommand)]
+    enum Command {
+        /// Run the chat server without a window.
+        Serve {
+            /// Address to listen on; use 0.0.0.0:9001 to accept other machines.
+            #[arg(long, default_value = server::DEFAULT_BIND)]
+            bind: SocketAddr,
+            /// SQLite history database [default: chinwag.sqlite3 in the platform's data directory].
+            #[arg(long, value_name = "PATH")]
+            db: Option<PathBuf>,
+        },
+    }
+
+    pub fn main() -> std::process::ExitCode {
+        tracing_subscriber::fmt()
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_default_env()
+                    .unwrap_or_else(|_| "info".into()),
+            )
+            .init();
+        let cli = Cli::parse();
+        let result = match cli.command {
+            Some(Command::Serve { bind, db }) => serve(bind, db.unwrap_or_else(server::default_db_path)),
+            None => gui(cli.connect, cli.name, cli.db.unwrap_or_else(server::default_db_path)),
+        };
+        match result {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("chinwag: {err}");
+                std::process::ExitCode::FAILURE
+            }
+        }
+    }
+
+    fn serve(bind: SocketAddr, db: PathBuf) -> Result<(), Box<dyn std::error::Error>> {
+        let store = server::open_store(&db)?;
+        let runtime = tokio::runtime::Runtime::new()?;
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::bind(bind)
+                .await
+                .map_err(|err| std::io::Error::new(err.kind(), format!("cannot listen on {bind}: {err}")))?;
+            println!("chinwag: serving ws://{}/ws (history in {})", listener.local_addr()?, db.display());
+            server::serve(listener, store, async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+        })?;
+        Ok(())
+    }
+
+    fn gui(connect: Option<String>, name: Option<String>, db: PathBuf) -> Result<(), Box<dyn std::error::Error>> {
+        let options = eframe::NativeOptions {
+            viewport: egui::ViewportBuilder::default()
+                .with_title("Chinwag")
+                .with_inner_size([900.0, 640.0])
+                .with_min_inner_size([360.0, 320.0]),
+            ..Default::default()
+        };
+        eframe::run_native(
+            "Chinwag",
+            options,
+            Box::new(move |cc| {
+                let mut settings = Settings::load(cc.storage);
+                if let Some(name) = name {
+                    settings.name = name;
+                }
+                let hosting = match connect {
+                    Some(url) => {
+                        settings.server_url = url;
+                        Hosting::Joined
+                    }
+                    None => match host::loopback_addr(&settings.server_url) {
+                        Some(addr) => host::host_or_join(addr, &db),
+                        None => Hosting::Joined,
+                    },
+                };
+                let app = ChatApp::new(settings, false).with_host_note(hosting.describe());
+                Ok(Box::new(app.keep_alive(hosting)))
+            }),
+        )?;
+        Ok(())
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() -> std::process::ExitCode {
+    native::main()
+}
+
+#[cfg(target_arch = "wasm32")]
+fn main() {
+    use eframe::wasm_bindgen::JsCast as _;
+
+    eframe::WebLogger::init(log::LevelFilter::Info).ok();
+    wasm_bindgen_futures::spawn_local(async {
+        let document = web_sys::window()
+            .and_then(|window| window.document())
+            .expect("a browser page has a document");
+        let canvas = document
+            .get_element_by_id("chinwag_canvas")
+            .and_then(|element| element.dyn_into::<web_sys::HtmlCanvasElement>().ok())
+            .expect("index.html has a canvas with id chinwag_canvas");
+        let started = eframe::WebRunner::new()
+            .start(
+                canvas,
+                eframe::WebOptions::default(),
+                Box::new(|cc| {
+                    Ok(Box::new(chinwag::ui::ChatApp::new(
+                        chinwag::ui::Settings::load(cc.storage),
+                        false,
+                    )))
+                }),
+            )
+            .await;
+        if let Some(loading) = document.get_element_by_id("loading_text") {
+            match started {
+                Ok(()) => loading.remove(),
+                Err(err) => loading.set_inner_html(&format!(
+                    "<p>Chinwag failed to start: {err:?}</p><p>See the developer console for details.</p>"
+                )),
+            }
+        }
+    });
+}

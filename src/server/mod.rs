@@ -1,0 +1,178 @@
+//! The chat server: an axum app with the WebSocket endpoint, a health check and graceful
+//! shutdown, around a [`hub::Hub`] thread that owns the rooms and the SQLite [`store::Store`].
+//!
+//! Two ways to run it: [`serve`] inside an existing tokio runtime (the `chinwag serve`
+//! command), or [`RunningServer::start`], which runs it on a thread of its own (the GUI's
+//! embedded host and the tests).
+
+pub mod hub;
+pub mod session;
+pub mod store;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use axum::Router;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{ConnectInfo, State};
+use axum::response::Response;
+use axum::routing::get;
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::protocol::MAX_FRAME_BYTES;
+use hub::{Command, Hub};
+use store::Store;
+
+/// The address `chinwag serve` and the embedded host listen on unless told otherwise.
+pub const DEFAULT_BIND: &str = "127.0.0.1:9001";
+/// Commands queued for the hub before sessions wait for it.
+const HUB_QUEUE: usize = 4096;
+/// Per-connection socket read buffer (tungstenite's default is 128 KiB).
+const READ_BUFFER_BYTES: usize = 8 * 1024;
+/// Per-connection socket write buffer.
+const WRITE_BUFFER_BYTES: usize = 8 * 1024;
+
+/// Where the server keeps its database unless told otherwise: the platform's data directory.
+pub fn default_db_path() -> PathBuf {
+    eframe::storage_dir("Chinwag")
+        .unwrap_or_default()
+        .join("chinwag.sqlite3")
+}
+
+/// Shared by every request handler.
+#[derive(Clone)]
+struct AppState {
+    hub: mpsc::Sender<Command>,
+    shutdown: watch::Receiver<bool>,
+}
+
+/// Opens the history database at `path`, with a message that names the file on failure.
+pub fn open_store(path: &Path) -> std::io::Result<Store> {
+    Store::open(path).map_err(|err| {
+        std::io::Error::other(format!("cannot open database {}: {err}", path.display()))
+    })
+}
+
+/// Serves chat on `listener` with history in `store` until `shutdown` completes; then closes
+/// every connection with 1001 and returns once the database is flushed and closed.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    store: Store,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let (hub_sender, hub_receiver) = mpsc::channel(HUB_QUEUE);
+    let hub_thread = tokio::task::spawn_blocking(move || Hub::new(store).run(hub_receiver));
+    let (stop_sessions, sessions_stopped) = watch::channel(false);
+    let state = AppState {
+        hub: hub_sender,
+        shutdown: sessions_stopped,
+    };
+    let app = Router::new()
+        .route("/ws", get(websocket))
+        .route("/healthz", get(|| async { "ok" }))
+        .with_state(state);
+    tracing::info!(addr = %listener.local_addr()?, "serving");
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        tracing::info!("shutting down");
+        let _ = stop_sessions.send(true);
+    })
+    .await?;
+    // Every session has let go of the hub by now, so the hub drains its queue and stops.
+    hub_thread.await.map_err(std::io::Error::other)
+}
+
+async fn websocket(
+    upgrade: WebSocketUpgrade,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    State(state): State<AppState>,
+) -> Response {
+    upgrade
+        .read_buffer_size(READ_BUFFER_BYTES)
+        .write_buffer_size(WRITE_BUFFER_BYTES)
+        .max_write_buffer_size(4 * MAX_FRAME_BYTES)
+        .max_message_size(MAX_FRAME_BYTES)
+        .max_frame_size(MAX_FRAME_BYTES)
+        .on_upgrade(move |socket| session::run(socket, peer, state.hub, state.shutdown))
+}
+
+/// A server running on a thread of its own; stops gracefully when dropped.
+pub struct RunningServer {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<std::io::Result<()>>>,
+}
+
+impl RunningServer {
+    /// Binds `bind` (port 0 picks a free port) and serves with history in `db`.
+    ///
+    /// Fails at once, before any thread starts, if the address is taken or the database cannot
+    /// be opened, so the caller can tell "someone else is hosting" from success.
+    pub fn start(bind: SocketAddr, db: &Path) -> std::io::Result<Self> {
+        let listener = std::net::TcpListener::bind(bind)?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let store = open_store(db)?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("chinwag-server".into())
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()?;
+                runtime.block_on(async move {
+                    let listener = tokio::net::TcpListener::from_std(listener)?;
+                    serve(listener, store, async {
+                        let _ = stopped.await;
+                    })
+                    .await
+                })
+            })?;
+        Ok(Self {
+            addr,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+
+    /// The address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The WebSocket URL clients connect to.
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/ws", self.addr)
+    }
+
+    /// Stops the server: closes connections with 1001, flushes the database, waits for it all.
+    pub fn stop(mut self) -> std::io::Result<()> {
+        self.stop_and_wait()
+    }
+
+    fn stop_and_wait(&mut self) -> std::io::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.thread.take() {
+            Some(thread) => thread
+                .join()
+                .map_err(|_| std::io::Error::other("server thread panicked"))?,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        if let Err(err) = self.stop_and_wait() {
+            tracing::error!(%err, "server did not stop cleanly");
+        }
+    }
+}

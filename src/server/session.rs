@@ -1,0 +1,158 @@
+//! One WebSocket connection: reads and checks the peer's frames, forwards them to the hub, and
+//! writes what the hub queues for it.
+//!
+//! Everything a peer sends is treated as hostile: bad JSON, unknown types, binary frames and
+//! oversized frames get an error frame or a close code, never a panic. The outgoing queue is
+//! bounded; the hub kicks a session whose queue fills, and a write that stalls is abandoned.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use tokio::sync::{Notify, mpsc, watch};
+use tokio::time::{Instant, MissedTickBehavior, interval, timeout};
+
+use crate::protocol::{self, ErrorCode, ServerFrame, close_code};
+use crate::server::hub::{Command, ConnId, Outbox, Outgoing, encode};
+
+/// Frames queued for one connection before the hub considers it too slow.
+pub const OUTBOX_CAPACITY: usize = 256;
+/// How long one socket write may stall before the connection is dropped.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often the server pings an otherwise quiet connection.
+const PING_INTERVAL: Duration = Duration::from_secs(15);
+/// A connection that sends nothing (not even a pong) for this long is dead.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(40);
+
+static NEXT_CONN_ID: AtomicU64 = AtomicU64::new(1);
+
+/// Why a session ended, for the log.
+#[derive(Debug)]
+#[expect(dead_code, reason = "the fields are read through Debug, in the disconnect log")]
+enum End {
+    PeerClosed,
+    Closed(u16, &'static str),
+    WriteFailed,
+    HubGone,
+}
+
+/// Runs one connection to completion.
+pub async fn run(
+    mut socket: WebSocket,
+    peer: std::net::SocketAddr,
+    hub: mpsc::Sender<Command>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let conn: ConnId = NEXT_CONN_ID.fetch_add(1, Ordering::Relaxed);
+    let (queue, mut outgoing) = mpsc::channel(OUTBOX_CAPACITY);
+    let kicked = Arc::new(Notify::new());
+    let outbox = Outbox {
+        queue,
+        kicked: kicked.clone(),
+    };
+    if hub.send(Command::Connect { conn, outbox }).await.is_err() {
+        return;
+    }
+    tracing::info!(conn, %peer, "connected");
+
+    let mut ping = interval(PING_INTERVAL);
+    ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut last_heard = Instant::now();
+
+    let end = loop {
+        tokio::select! {
+            biased;
+            _ = shutdown.changed() => {
+                break close(&mut socket, close_code::GOING_AWAY, "server shutting down").await;
+            }
+            () = kicked.notified() => {
+                send_error(&mut socket, ErrorCode::TooSlow, "you fell too far behind; reconnect").await;
+                break close(&mut socket, close_code::POLICY, "too slow").await;
+            }
+            Some(item) = outgoing.recv() => match item {
+                Outgoing::Frame(text) => {
+                    if write(&mut socket, Message::Text(text)).await.is_err() {
+                        break End::WriteFailed;
+                    }
+                }
+                Outgoing::Close(code, reason) => break close(&mut socket, code, reason).await,
+            },
+            incoming = socket.recv() => {
+                last_heard = Instant::now();
+                match incoming {
+                    None | Some(Ok(Message::Close(_))) => break End::PeerClosed,
+                    Some(Err(err)) => break read_failed(&mut socket, conn, &err).await,
+                    Some(Ok(Message::Text(text))) => match protocol::parse_client_frame(&text) {
+                        Ok(frame) => {
+                            if hub.send(Command::Frame { conn, frame }).await.is_err() {
+                                break End::HubGone;
+                            }
+                        }
+                        Err(error) => {
+                            if write(&mut socket, Message::Text(encode(&error))).await.is_err() {
+                                break End::WriteFailed;
+                            }
+                        }
+                    },
+                    Some(Ok(Message::Binary(_))) => {
+                        send_error(&mut socket, ErrorCode::UnsupportedData, "binary frames are not supported; send JSON text").await;
+                        break close(&mut socket, close_code::UNSUPPORTED_DATA, "binary frames are not supported").await;
+                    }
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                }
+            }
+            _ = ping.tick() => {
+                if last_heard.elapsed() > IDLE_TIMEOUT {
+                    break close(&mut socket, close_code::POLICY, "no traffic; connection presumed dead").await;
+                }
+                if write(&mut socket, Message::Ping(Default::default())).await.is_err() {
+                    break End::WriteFailed;
+                }
+            }
+        }
+    };
+    tracing::info!(conn, ?end, "disconnected");
+    // The hub may already be gone during shutdown; then there is nobody left to tell.
+    let _ = hub.send(Command::Disconnect { conn }).await;
+}
+
+/// A read error: an oversized frame gets close code 1009, anything else just ends the session.
+async fn read_failed(socket: &mut WebSocket, conn: ConnId, err: &axum::Error) -> End {
+    let too_big = std::error::Error::source(err)
+        .map(ToString::to_string)
+        .unwrap_or_else(|| err.to_string());
+    if too_big.contains("Space limit exceeded") || too_big.contains("too long") {
+        tracing::warn!(conn, "frame over the size limit");
+        send_error(
+            socket,
+            ErrorCode::TooLarge,
+            &format!("frames are limited to {} bytes", protocol::MAX_FRAME_BYTES),
+        )
+        .await;
+        return close(socket, close_code::TOO_BIG, "frame too large").await;
+    }
+    tracing::debug!(conn, %err, "read failed");
+    End::PeerClosed
+}
+
+async fn send_error(socket: &mut WebSocket, code: ErrorCode, message: &str) {
+    let _ = write(socket, Message::Text(encode(&ServerFrame::error(code, message)))).await;
+}
+
+async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) -> End {
+    let frame = CloseFrame {
+        code,
+        reason: reason.into(),
+    };
+    let _ = write(socket, Message::Close(Some(frame))).await;
+    End::Closed(code, reason)
+}
+
+/// Writes one message, giving up on a peer that does not take it within [`WRITE_TIMEOUT`].
+async fn write(socket: &mut WebSocket, message: Message) -> Result<(), ()> {
+    match timeout(WRITE_TIMEOUT, socket.send(message)).await {
+        Ok(Ok(())) => Ok(()),
+        _ => Err(()),
+    }
+}

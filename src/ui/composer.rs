@@ -1,0 +1,32 @@
+//! The composer: a multi-line text box where Enter sends and Shift+Enter starts a new line.
+
+/// Draws the composer over `text`. Returns true when the user asked to send it.
+///
+/// The text is only cleared by the caller after it was queued, so nothing typed is lost when
+/// the connection is down.
+pub fn show(ui: &mut egui::Ui, text: &mut String, room: &str) -> bool {
+    let mut send = false;
+    ui.horizontal(|ui| {
+        let send_width = 64.0;
+        let editor = ui.add(
+            egui::TextEdit::multiline(text)
+                .id_salt("composer")
+                .hint_text(format!("Message #{room} (Enter sends, Shift+Enter for a new line)"))
+                .desired_rows(2)
+                .desired_width(ui.available_width() - send_width)
+                .return_key(egui::KeyboardShortcut::new(egui::Modifiers::SHIFT, egui::Key::Enter)),
+        );
+        ui.ctx()
+            .accesskit_node_builder(editor.id, |node| node.set_label("Message"));
+        if editor.has_focus()
+            && ui.input_mut(|input| input.consume_key(egui::Modifiers::NONE, egui::Key::Enter))
+        {
+            send = true;
+        }
+        if ui.add_sized([send_width - 8.0, 32.0], egui::Button::new("Send")).clicked() {
+            send = true;
+            editor.request_focus();
+        }
+    });
+    send
+}

@@ -1,0 +1,11 @@
+//! The egui app. Reads [`crate::client::state::ChatState`] and turns clicks and keys into calls on
+//! it; all socket work happens in [`crate::client::connection::Connection`].
+
+pub mod app;
+mod composer;
+mod join;
+mod messages;
+mod status;
+mod users;
+
+pub use app::{ChatApp, Settings};

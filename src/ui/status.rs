@@ -1,0 +1,64 @@
+//! The status bar: connection state, what this window hosts, and Disconnect / Reconnect.
+
+use crate::client::state::{ChatState, Phase};
+
+/// What the user asked for in the status bar.
+pub enum StatusAction {
+    /// Close the connection.
+    Disconnect,
+    /// Connect again after a disconnect.
+    Reconnect,
+}
+
+/// Draws the status line for `state` connected to `url`; `host_note` says what this process hosts.
+pub fn show(
+    ui: &mut egui::Ui,
+    state: &ChatState,
+    url: &str,
+    host_note: Option<&str>,
+) -> Option<StatusAction> {
+    let mut action = None;
+    ui.horizontal(|ui| {
+        match state.phase() {
+            Phase::Idle | Phase::NameRefused => {
+                ui.label("not connected");
+            }
+            Phase::Connecting => {
+                ui.spinner();
+                ui.label(format!("connecting to {url}…"));
+            }
+            Phase::Joining => {
+                ui.spinner();
+                ui.label(format!("joining #{}…", state.room()));
+            }
+            Phase::Joined => {
+                ui.colored_label(egui::Color32::from_rgb(80, 190, 110), "●");
+                ui.label(format!("connected to {url} as {}", state.name()));
+            }
+            Phase::Disconnected { reason } => {
+                ui.colored_label(ui.visuals().error_fg_color, "●");
+                ui.label(format!("disconnected: {reason}"));
+            }
+        }
+        if let Some(note) = host_note {
+            ui.separator();
+            ui.label(note);
+        }
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            match state.phase() {
+                Phase::Connecting | Phase::Joining | Phase::Joined | Phase::NameRefused => {
+                    if ui.button("Disconnect").clicked() {
+                        action = Some(StatusAction::Disconnect);
+                    }
+                }
+                Phase::Disconnected { .. } => {
+                    if ui.button("Reconnect").clicked() {
+                        action = Some(StatusAction::Reconnect);
+                    }
+                }
+                Phase::Idle => {}
+            }
+        });
+    });
+    action
+}
