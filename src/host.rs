@@ -69,7 +69,10 @@ mod tests {
             loopback_addr("ws://localhost:9100/ws"),
             Some("127.0.0.1:9100".parse().unwrap())
         );
-        assert_eq!(loopback_addr("ws://[::1]:9001/ws"), Some("[::1]:9001".parse().unwrap()));
+        assert_eq!(
+            loopback_addr("ws://[::1]:9001/ws"),
+            Some("[::1]:9001".parse().unwrap())
+        );
         assert_eq!(loopback_addr("ws://10.0.0.5:9001/ws"), None);
         assert_eq!(loopback_addr("wss://127.0.0.1:9001/ws"), None);
         assert_eq!(loopback_addr("ws://127.0.0.1/ws"), None);

@@ -51,8 +51,14 @@ mod native {
             .init();
         let cli = Cli::parse();
         let result = match cli.command {
-            Some(Command::Serve { bind, db }) => serve(bind, db.unwrap_or_else(server::default_db_path)),
-            None => gui(cli.connect, cli.name, cli.db.unwrap_or_else(server::default_db_path)),
+            Some(Command::Serve { bind, db }) => {
+                serve(bind, db.unwrap_or_else(server::default_db_path))
+            }
+            None => gui(
+                cli.connect,
+                cli.name,
+                cli.db.unwrap_or_else(server::default_db_path),
+            ),
         };
         match result {
             Ok(()) => std::process::ExitCode::SUCCESS,
@@ -67,10 +73,14 @@ mod native {
         let store = server::open_store(&db)?;
         let runtime = tokio::runtime::Runtime::new()?;
         runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::bind(bind)
-                .await
-                .map_err(|err| std::io::Error::new(err.kind(), format!("cannot listen on {bind}: {err}")))?;
-            println!("chinwag: serving ws://{}/ws (history in {})", listener.local_addr()?, db.display());
+            let listener = tokio::net::TcpListener::bind(bind).await.map_err(|err| {
+                std::io::Error::new(err.kind(), format!("cannot listen on {bind}: {err}"))
+            })?;
+            println!(
+                "chinwag: serving ws://{}/ws (history in {})",
+                listener.local_addr()?,
+                db.display()
+            );
             server::serve(listener, store, async {
                 let _ = tokio::signal::ctrl_c().await;
             })
@@ -79,7 +89,11 @@ mod native {
         Ok(())
     }
 
-    fn gui(connect: Option<String>, name: Option<String>, db: PathBuf) -> Result<(), Box<dyn std::error::Error>> {
+    fn gui(
+        connect: Option<String>,
+        name: Option<String>,
+        db: PathBuf,
+    ) -> Result<(), Box<dyn std::error::Error>> {
         let options = eframe::NativeOptions {
             viewport: egui::ViewportBuilder::default()
                 .with_title("Chinwag")

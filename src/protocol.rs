@@ -37,8 +37,11 @@ pub const MAX_NAME_CHARS: usize = 32;
 pub const MAX_TEXT_BYTES: usize = 8 * 1024;
 /// Longest client message id, in bytes.
 pub const MAX_CLIENT_ID_BYTES: usize = 64;
-/// Largest WebSocket frame the server reads; anything bigger closes the socket with 1009.
+/// Largest WebSocket frame the server accepts; anything bigger closes the socket with 1009.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
+/// Frames between [`MAX_FRAME_BYTES`] and this are read whole and refused politely (error frame,
+/// then close 1009); beyond this the socket is cut at once without reading the rest.
+pub const HARD_FRAME_LIMIT_BYTES: usize = 1024 * 1024;
 /// How many recent messages a joiner receives in its welcome.
 pub const HISTORY_ON_JOIN: usize = 100;
 

@@ -4,7 +4,10 @@
 //! one, feeds it every event (open, frame, error, close), and sends the frames the state has
 //! queued, but only once the socket reports open (the web backend drops earlier sends).
 
-use ewebsock::{Options, WsEvent, WsMessage, WsReceiver, WsSender};
+use std::ops::ControlFlow;
+use std::sync::mpsc;
+
+use ewebsock::{Options, WsEvent, WsMessage, WsSender};
 
 use crate::client::state::ChatState;
 use crate::protocol::{ClientFrame, ServerFrame};
@@ -15,7 +18,7 @@ const MAX_INCOMING_BYTES: usize = 16 * 1024 * 1024;
 /// One WebSocket to the server.
 pub struct Connection {
     sender: WsSender,
-    receiver: WsReceiver,
+    events: mpsc::Receiver<WsEvent>,
     open: bool,
 }
 
@@ -33,16 +36,30 @@ pub enum ConnectionEvent {
 impl Connection {
     /// Starts connecting to `url`; `wake_up` is called on every socket event (from another
     /// thread natively), so the UI can repaint only when something happened.
+    ///
+    /// ewebsock's own `connect_with_wakeup` calls the wake-up *before* it queues the event, so a
+    /// repaint could run, find nothing and go back to sleep with the event still unseen. Here
+    /// the event is queued first and the wake-up comes after.
     pub fn open(url: &str, wake_up: impl Fn() + Send + Sync + 'static) -> Result<Self, String> {
         let options = Options {
             max_incoming_frame_size: MAX_INCOMING_BYTES,
             ..Options::default()
         };
-        let (sender, receiver) = ewebsock::connect_with_wakeup(url, options, wake_up)
+        let (queue, events) = mpsc::channel();
+        let on_event = Box::new(move |event| {
+            let delivered = queue.send(event).is_ok();
+            wake_up();
+            if delivered {
+                ControlFlow::Continue(())
+            } else {
+                ControlFlow::Break(())
+            }
+        });
+        let sender = ewebsock::ws_connect(url.to_owned(), options, on_event)
             .map_err(|err| format!("cannot connect to {url}: {err}"))?;
         Ok(Self {
             sender,
-            receiver,
+            events,
             open: false,
         })
     }
@@ -55,7 +72,7 @@ impl Connection {
     /// Every event since the last poll; never blocks. After a `Closed`, drop the connection.
     pub fn poll(&mut self) -> Vec<ConnectionEvent> {
         let mut events = Vec::new();
-        while let Some(event) = self.receiver.try_recv() {
+        while let Ok(event) = self.events.try_recv() {
             match event {
                 WsEvent::Opened => {
                     self.open = true;
@@ -75,7 +92,9 @@ impl Connection {
                     break;
                 }
                 WsEvent::Closed => {
-                    events.push(ConnectionEvent::Closed("the server closed the connection".into()));
+                    events.push(ConnectionEvent::Closed(
+                        "the server closed the connection".into(),
+                    ));
                     break;
                 }
             }

@@ -237,7 +237,12 @@ impl ChatState {
                 self.outgoing.extend(resend);
             }
             ServerFrame::Message(message) => self.add_message(message),
-            ServerFrame::Ack { id, room, seq, time } => {
+            ServerFrame::Ack {
+                id,
+                room,
+                seq,
+                time,
+            } => {
                 if let Some(index) = self.pending.iter().position(|m| m.id == id) {
                     let pending = self.pending.remove(index);
                     self.add_message(ChatMessage {
@@ -343,7 +348,11 @@ mod tests {
         assert!(!state.wants_connection());
         assert!(state.join(" alice "));
         assert!(state.wants_connection());
-        assert_eq!(state.take_outgoing().count(), 0, "nothing before the socket opens");
+        assert_eq!(
+            state.take_outgoing().count(),
+            0,
+            "nothing before the socket opens"
+        );
         state.connecting();
         state.opened();
         assert_eq!(
@@ -404,9 +413,7 @@ mod tests {
         state.apply(welcome("alice", vec![]));
         let frames: Vec<_> = state.take_outgoing().collect();
         assert!(matches!(frames[0], ClientFrame::Hello { .. }));
-        assert!(
-            matches!(&frames[1], ClientFrame::Send { text, .. } if text == "are you there?")
-        );
+        assert!(matches!(&frames[1], ClientFrame::Send { text, .. } if text == "are you there?"));
     }
 
     #[test]
@@ -416,7 +423,11 @@ mod tests {
         state.apply(ServerFrame::Message(message(2, "bob", "b2", "two")));
         state.apply(welcome(
             "alice",
-            vec![message(1, "bob", "b1", "one"), message(2, "bob", "b2", "two"), message(3, "bob", "b3", "three")],
+            vec![
+                message(1, "bob", "b1", "one"),
+                message(2, "bob", "b2", "two"),
+                message(3, "bob", "b3", "three"),
+            ],
         ));
         let seqs: Vec<u64> = state
             .timeline()
@@ -439,7 +450,10 @@ mod tests {
         state.apply(ServerFrame::error(ErrorCode::NameTaken, "alice is taken"));
         assert_eq!(state.phase(), &Phase::NameRefused);
         assert!(state.needs_name());
-        assert_eq!(state.last_error().map(|e| e.code), Some(ErrorCode::NameTaken));
+        assert_eq!(
+            state.last_error().map(|e| e.code),
+            Some(ErrorCode::NameTaken)
+        );
         assert!(state.join("alice2"));
         assert!(matches!(
             state.take_outgoing().next(),

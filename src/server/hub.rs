@@ -161,7 +161,9 @@ impl Hub {
                 conn,
                 &ServerFrame::error(
                     ErrorCode::UnsupportedVersion,
-                    format!("this server speaks protocol version {PROTOCOL_VERSION}, not {version}"),
+                    format!(
+                        "this server speaks protocol version {PROTOCOL_VERSION}, not {version}"
+                    ),
                 ),
             );
             self.close(conn, close_code::POLICY, "unsupported protocol version");
@@ -198,7 +200,10 @@ impl Hub {
             );
             return;
         }
-        let history = match self.ensure_room(&room).and_then(|_| self.store.recent(&room, HISTORY_ON_JOIN)) {
+        let history = match self
+            .ensure_room(&room)
+            .and_then(|_| self.store.recent(&room, HISTORY_ON_JOIN))
+        {
             Ok(history) => history,
             Err(err) => {
                 tracing::error!(%err, "reading history failed");
@@ -394,7 +399,10 @@ impl Hub {
     fn fail(&mut self, conn: ConnId) {
         self.reply(
             conn,
-            &ServerFrame::error(ErrorCode::Internal, "the server could not store or read messages"),
+            &ServerFrame::error(
+                ErrorCode::Internal,
+                "the server could not store or read messages",
+            ),
         );
         self.close(conn, close_code::SERVER_ERROR, "server error");
     }
@@ -419,7 +427,13 @@ impl Hub {
         if let Some(state) = self.rooms.get_mut(&room) {
             state.members.remove(&name);
         }
-        self.broadcast(&room, &ServerFrame::Left { room: room.clone(), name });
+        self.broadcast(
+            &room,
+            &ServerFrame::Left {
+                room: room.clone(),
+                name,
+            },
+        );
     }
 }
 

@@ -20,7 +20,7 @@ use axum::response::Response;
 use axum::routing::get;
 use tokio::sync::{mpsc, oneshot, watch};
 
-use crate::protocol::MAX_FRAME_BYTES;
+use crate::protocol::{HARD_FRAME_LIMIT_BYTES, MAX_FRAME_BYTES};
 use hub::{Command, Hub};
 use store::Store;
 
@@ -96,8 +96,8 @@ async fn websocket(
         .read_buffer_size(READ_BUFFER_BYTES)
         .write_buffer_size(WRITE_BUFFER_BYTES)
         .max_write_buffer_size(4 * MAX_FRAME_BYTES)
-        .max_message_size(MAX_FRAME_BYTES)
-        .max_frame_size(MAX_FRAME_BYTES)
+        .max_message_size(HARD_FRAME_LIMIT_BYTES)
+        .max_frame_size(HARD_FRAME_LIMIT_BYTES)
         .on_upgrade(move |socket| session::run(socket, peer, state.hub, state.shutdown))
 }
 

@@ -29,7 +29,10 @@ static NEXT_CONN_ID: AtomicU64 = AtomicU64::new(1);
 
 /// Why a session ended, for the log.
 #[derive(Debug)]
-#[expect(dead_code, reason = "the fields are read through Debug, in the disconnect log")]
+#[expect(
+    dead_code,
+    reason = "the fields are read through Debug, in the disconnect log"
+)]
 enum End {
     PeerClosed,
     Closed(u16, &'static str),
@@ -83,6 +86,9 @@ pub async fn run(
                 match incoming {
                     None | Some(Ok(Message::Close(_))) => break End::PeerClosed,
                     Some(Err(err)) => break read_failed(&mut socket, conn, &err).await,
+                    Some(Ok(Message::Text(text))) if text.len() > protocol::MAX_FRAME_BYTES => {
+                        break refuse_oversized(&mut socket, conn).await;
+                    }
                     Some(Ok(Message::Text(text))) => match protocol::parse_client_frame(&text) {
                         Ok(frame) => {
                             if hub.send(Command::Frame { conn, frame }).await.is_err() {
@@ -117,27 +123,35 @@ pub async fn run(
     let _ = hub.send(Command::Disconnect { conn }).await;
 }
 
-/// A read error: an oversized frame gets close code 1009, anything else just ends the session.
+/// A frame over [`protocol::MAX_FRAME_BYTES`]: an error frame, then close code 1009.
+async fn refuse_oversized(socket: &mut WebSocket, conn: ConnId) -> End {
+    tracing::warn!(conn, "frame over the size limit");
+    send_error(
+        socket,
+        ErrorCode::TooLarge,
+        &format!("frames are limited to {} bytes", protocol::MAX_FRAME_BYTES),
+    )
+    .await;
+    close(socket, close_code::TOO_BIG, "frame too large").await
+}
+
+/// A read error. One over [`protocol::HARD_FRAME_LIMIT_BYTES`] still gets close code 1009 (if the
+/// socket can take it); anything else just ends the session.
 async fn read_failed(socket: &mut WebSocket, conn: ConnId, err: &axum::Error) -> End {
-    let too_big = std::error::Error::source(err)
-        .map(ToString::to_string)
-        .unwrap_or_else(|| err.to_string());
-    if too_big.contains("Space limit exceeded") || too_big.contains("too long") {
-        tracing::warn!(conn, "frame over the size limit");
-        send_error(
-            socket,
-            ErrorCode::TooLarge,
-            &format!("frames are limited to {} bytes", protocol::MAX_FRAME_BYTES),
-        )
-        .await;
-        return close(socket, close_code::TOO_BIG, "frame too large").await;
+    let cause = std::error::Error::source(err).map_or_else(|| err.to_string(), ToString::to_string);
+    if cause.contains("Space limit exceeded") || cause.contains("too long") {
+        return refuse_oversized(socket, conn).await;
     }
     tracing::debug!(conn, %err, "read failed");
     End::PeerClosed
 }
 
 async fn send_error(socket: &mut WebSocket, code: ErrorCode, message: &str) {
-    let _ = write(socket, Message::Text(encode(&ServerFrame::error(code, message)))).await;
+    let _ = write(
+        socket,
+        Message::Text(encode(&ServerFrame::error(code, message))),
+    )
+    .await;
 }
 
 async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) -> End {

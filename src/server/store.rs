@@ -67,7 +67,12 @@ impl Store {
     }
 
     /// Where the message `client_id` from `sender` in `room` was stored, if it was.
-    pub fn find(&self, room: &str, sender: &str, client_id: &str) -> rusqlite::Result<Option<StoredAt>> {
+    pub fn find(
+        &self,
+        room: &str,
+        sender: &str,
+        client_id: &str,
+    ) -> rusqlite::Result<Option<StoredAt>> {
         self.connection
             .prepare_cached(
                 "SELECT seq, time FROM messages WHERE room = ?1 AND sender = ?2 AND client_id = ?3",
@@ -175,7 +180,11 @@ mod tests {
         let mut store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
         store.insert_batch(&[message(1, "a")]).unwrap();
         // Seq 1 again violates the primary key: the whole batch must roll back.
-        assert!(store.insert_batch(&[message(2, "b"), message(1, "x")]).is_err());
+        assert!(
+            store
+                .insert_batch(&[message(2, "b"), message(1, "x")])
+                .is_err()
+        );
         assert_eq!(store.last_seq("lobby").unwrap(), 1);
     }
 }

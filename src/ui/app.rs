@@ -197,8 +197,17 @@ mod tests {
 
     #[test]
     fn the_web_client_talks_to_its_own_origin() {
-        assert_eq!(page_ws_url("http://localhost:8080/"), "ws://localhost:8080/ws");
-        assert_eq!(page_ws_url("https://chat.example/room?x=1"), "wss://chat.example/ws");
-        assert_eq!(page_ws_url("http://127.0.0.1:9001"), "ws://127.0.0.1:9001/ws");
+        assert_eq!(
+            page_ws_url("http://localhost:8080/"),
+            "ws://localhost:8080/ws"
+        );
+        assert_eq!(
+            page_ws_url("https://chat.example/room?x=1"),
+            "wss://chat.example/ws"
+        );
+        assert_eq!(
+            page_ws_url("http://127.0.0.1:9001"),
+            "ws://127.0.0.1:9001/ws"
+        );
     }
 }

@@ -11,10 +11,15 @@ pub fn show(ui: &mut egui::Ui, text: &mut String, room: &str) -> bool {
         let editor = ui.add(
             egui::TextEdit::multiline(text)
                 .id_salt("composer")
-                .hint_text(format!("Message #{room} (Enter sends, Shift+Enter for a new line)"))
+                .hint_text(format!(
+                    "Message #{room} (Enter sends, Shift+Enter for a new line)"
+                ))
                 .desired_rows(2)
                 .desired_width(ui.available_width() - send_width)
-                .return_key(egui::KeyboardShortcut::new(egui::Modifiers::SHIFT, egui::Key::Enter)),
+                .return_key(egui::KeyboardShortcut::new(
+                    egui::Modifiers::SHIFT,
+                    egui::Key::Enter,
+                )),
         );
         ui.ctx()
             .accesskit_node_builder(editor.id, |node| node.set_label("Message"));
@@ -23,7 +28,10 @@ pub fn show(ui: &mut egui::Ui, text: &mut String, room: &str) -> bool {
         {
             send = true;
         }
-        if ui.add_sized([send_width - 8.0, 32.0], egui::Button::new("Send")).clicked() {
+        if ui
+            .add_sized([send_width - 8.0, 32.0], egui::Button::new("Send"))
+            .clicked()
+        {
             send = true;
             editor.request_focus();
         }

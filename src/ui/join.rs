@@ -29,7 +29,8 @@ pub fn show(ui: &mut egui::Ui, settings: &mut Settings, state: &ChatState) -> Op
                     .desired_width(260.0),
             );
             let name = name.labelled_by(name_label.id);
-            if settings.name.is_empty() && !name.has_focus() && ui.memory(|m| m.focused().is_none()) {
+            if settings.name.is_empty() && !name.has_focus() && ui.memory(|m| m.focused().is_none())
+            {
                 name.request_focus();
             }
             let enter_in_name = name.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
@@ -44,7 +45,10 @@ pub fn show(ui: &mut egui::Ui, settings: &mut Settings, state: &ChatState) -> Op
 
             ui.label("");
             let busy = !state.wants_connection() && !state.needs_name();
-            let join = ui.add_enabled(!busy && !settings.name.trim().is_empty(), egui::Button::new("Join"));
+            let join = ui.add_enabled(
+                !busy && !settings.name.trim().is_empty(),
+                egui::Button::new("Join"),
+            );
             if join.clicked() || enter_in_name || enter_in_url {
                 action = Some(JoinAction::Join);
             }

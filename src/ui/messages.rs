@@ -111,7 +111,11 @@ fn estimate_height(row: &Row<'_>, width: f32, line_height: f32) -> f32 {
     let chars_per_line = (width / (line_height * 0.5)).max(1.0);
     let lines: f32 = text
         .lines()
-        .map(|line| (line.chars().count() as f32 / chars_per_line).ceil().max(1.0))
+        .map(|line| {
+            (line.chars().count() as f32 / chars_per_line)
+                .ceil()
+                .max(1.0)
+        })
         .sum();
     (lines.max(1.0) + 1.0) * line_height + ROW_GAP + 8.0
 }
@@ -121,7 +125,11 @@ fn draw_row(ui: &mut egui::Ui, row: &Row<'_>, me: &str) {
         Row::Stored(Entry::Message(message)) => draw_message(ui, message, me),
         Row::Stored(Entry::Presence { name, joined }) => {
             let verb = if *joined { "joined" } else { "left" };
-            ui.label(egui::RichText::new(format!("{name} {verb}")).italics().weak());
+            ui.label(
+                egui::RichText::new(format!("{name} {verb}"))
+                    .italics()
+                    .weak(),
+            );
         }
         Row::Pending(pending) => {
             bubble(ui, true).show(ui, |ui| {
@@ -140,7 +148,11 @@ fn draw_message(ui: &mut egui::Ui, message: &ChatMessage, me: &str) {
     bubble(ui, own).show(ui, |ui| {
         ui.horizontal(|ui| {
             let name = egui::RichText::new(&message.from).strong();
-            ui.label(if own { name.color(ui.visuals().hyperlink_color) } else { name });
+            ui.label(if own {
+                name.color(ui.visuals().hyperlink_color)
+            } else {
+                name
+            });
             ui.weak(local_time(message.time));
         });
         ui.add(egui::Label::new(&message.text).wrap());

@@ -44,8 +44,9 @@ pub fn show(
             ui.separator();
             ui.label(note);
         }
-        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            match state.phase() {
+        ui.with_layout(
+            egui::Layout::right_to_left(egui::Align::Center),
+            |ui| match state.phase() {
                 Phase::Connecting | Phase::Joining | Phase::Joined | Phase::NameRefused => {
                     if ui.button("Disconnect").clicked() {
                         action = Some(StatusAction::Disconnect);
@@ -57,8 +58,8 @@ pub fn show(
                     }
                 }
                 Phase::Idle => {}
-            }
-        });
+            },
+        );
     });
     action
 }

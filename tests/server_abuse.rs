@@ -1,0 +1,166 @@
+//! The server against bad, oversized, hostile and slow peers: errors and close codes, never a
+//! panic, and nothing already stored is lost.
+
+mod common;
+
+use chinwag::protocol::{
+    ClientFrame, ErrorCode, MAX_FRAME_BYTES, MAX_TEXT_BYTES, ServerFrame, close_code,
+};
+use common::{RawClient, TestServer};
+use tungstenite::Message;
+
+fn error_code(frame: &ServerFrame) -> Option<ErrorCode> {
+    match frame {
+        ServerFrame::Error { code, .. } => Some(*code),
+        _ => None,
+    }
+}
+
+/// After abuse, the server must still serve and still have the history.
+fn assert_still_serving(server: &TestServer, expected_history: usize) {
+    let (_probe, welcome) = RawClient::join(&server.url(), "probe", "lobby");
+    let ServerFrame::Welcome { history, .. } = welcome else {
+        unreachable!()
+    };
+    assert_eq!(history.len(), expected_history);
+}
+
+#[test]
+fn malformed_and_unknown_frames_get_error_frames_and_the_socket_stays_open() {
+    let server = TestServer::start();
+    let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
+    alice.post("a1", "lobby", "kept");
+    alice.recv_until(|f| matches!(f, ServerFrame::Message(_)));
+    alice.send_text("{this is not json");
+    assert_eq!(error_code(&alice.recv()), Some(ErrorCode::Malformed));
+    alice.send_text(r#"{"type":"launch_missiles"}"#);
+    assert_eq!(error_code(&alice.recv()), Some(ErrorCode::UnknownType));
+    alice.send_text(r#"{"type":"send","id":"a2"}"#);
+    assert_eq!(error_code(&alice.recv()), Some(ErrorCode::Malformed));
+    alice.send_text("[]");
+    assert_eq!(error_code(&alice.recv()), Some(ErrorCode::Malformed));
+    alice.post("a3", "lobby", "   ");
+    assert_eq!(error_code(&alice.recv()), Some(ErrorCode::EmptyMessage));
+    alice.post("a4", "lobby", &"x".repeat(MAX_TEXT_BYTES + 1));
+    assert_eq!(error_code(&alice.recv()), Some(ErrorCode::TooLarge));
+    alice.post(&"i".repeat(100), "lobby", "long id");
+    assert_eq!(error_code(&alice.recv()), Some(ErrorCode::TooLarge));
+    alice.send(&ClientFrame::Hello {
+        version: 1,
+        name: "again".into(),
+        room: "lobby".into(),
+    });
+    assert_eq!(error_code(&alice.recv()), Some(ErrorCode::AlreadyJoined));
+    // Still usable.
+    alice.post("a5", "lobby", "still here");
+    assert!(matches!(alice.recv(), ServerFrame::Ack { seq: 2, .. }));
+    assert_still_serving(&server, 2);
+}
+
+#[test]
+fn sending_before_hello_is_refused() {
+    let server = TestServer::start();
+    let mut client = RawClient::connect(&server.url());
+    client.post("x", "lobby", "who am I?");
+    assert_eq!(error_code(&client.recv()), Some(ErrorCode::NotJoined));
+    assert_still_serving(&server, 0);
+}
+
+#[test]
+fn an_oversized_frame_is_closed_with_1009() {
+    let server = TestServer::start();
+    let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
+    alice.post("a1", "lobby", "kept");
+    alice.recv_until(|f| matches!(f, ServerFrame::Message(_)));
+    alice.send_text(&"y".repeat(MAX_FRAME_BYTES + 1));
+    assert_eq!(error_code(&alice.recv()), Some(ErrorCode::TooLarge));
+    assert_eq!(alice.recv_close(), Some(close_code::TOO_BIG));
+    assert_still_serving(&server, 1);
+}
+
+#[test]
+fn a_binary_frame_is_closed_with_1003() {
+    let server = TestServer::start();
+    let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
+    alice
+        .socket
+        .send(Message::Binary(vec![0, 1, 2].into()))
+        .unwrap();
+    assert_eq!(error_code(&alice.recv()), Some(ErrorCode::UnsupportedData));
+    assert_eq!(alice.recv_close(), Some(close_code::UNSUPPORTED_DATA));
+    assert_still_serving(&server, 0);
+}
+
+#[test]
+fn a_wrong_protocol_version_is_closed_with_1008() {
+    let server = TestServer::start();
+    let mut client = RawClient::connect(&server.url());
+    client.send(&ClientFrame::Hello {
+        version: 999,
+        name: "future".into(),
+        room: "lobby".into(),
+    });
+    assert_eq!(
+        error_code(&client.recv()),
+        Some(ErrorCode::UnsupportedVersion)
+    );
+    assert_eq!(client.recv_close(), Some(close_code::POLICY));
+}
+
+#[test]
+fn a_client_that_never_reads_is_dropped_while_others_keep_receiving() {
+    let server = TestServer::start();
+    let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
+    let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");
+    let (_sloth, _) = RawClient::join(&server.url(), "sloth", "lobby");
+    alice.recv_until(|f| matches!(f, ServerFrame::Joined { name, .. } if name == "sloth"));
+    bob.recv_until(|f| matches!(f, ServerFrame::Joined { name, .. } if name == "sloth"));
+
+    let big = "z".repeat(MAX_TEXT_BYTES);
+    const BURST: u64 = 100;
+    let mut sent = 0u64;
+    let mut bob_seen = 0u64;
+    let mut sloth_left = false;
+    while !sloth_left {
+        assert!(sent < 20_000, "the non-reading client was never dropped");
+        for _ in 0..BURST {
+            sent += 1;
+            alice.post(&format!("m{sent}"), "lobby", &big);
+        }
+        // Alice reads everything, so she is never the slow one.
+        loop {
+            match alice.recv() {
+                ServerFrame::Left { name, .. } if name == "sloth" => sloth_left = true,
+                ServerFrame::Message(m) if m.seq == sent => break,
+                _ => {}
+            }
+        }
+        // Bob keeps receiving every message, in order.
+        while bob_seen < sent {
+            if let ServerFrame::Message(at_bob) = bob.recv() {
+                bob_seen += 1;
+                assert_eq!(at_bob.seq, bob_seen);
+            }
+        }
+    }
+    assert!(
+        sent > 10,
+        "the slow client went only after its queue filled (after {sent})"
+    );
+}
+
+#[test]
+fn shutdown_closes_connections_with_1001_and_keeps_history() {
+    let mut server = TestServer::start();
+    let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
+    alice.post("a1", "lobby", "stored before shutdown");
+    alice.recv_until(|f| matches!(f, ServerFrame::Message(_)));
+    let running = server.server.take().unwrap();
+    let stopper = std::thread::spawn(move || running.stop());
+    assert_eq!(alice.recv_close(), Some(close_code::GOING_AWAY));
+    stopper.join().unwrap().expect("clean stop");
+    server.server = Some(
+        chinwag::server::RunningServer::start("127.0.0.1:0".parse().unwrap(), &server.db).unwrap(),
+    );
+    assert_still_serving(&server, 1);
+}

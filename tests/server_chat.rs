@@ -1,0 +1,198 @@
+//! The server over real sockets: chat, history, names and presence.
+
+mod common;
+
+use chinwag::protocol::{ErrorCode, HISTORY_ON_JOIN, ServerFrame};
+use common::{RawClient, TestServer};
+
+fn is_message(frame: &ServerFrame) -> bool {
+    matches!(frame, ServerFrame::Message(_))
+}
+
+#[test]
+fn two_clients_exchange_messages() {
+    let server = TestServer::start();
+    let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
+    let (mut bob, welcome) = RawClient::join(&server.url(), "bob", "lobby");
+    let ServerFrame::Welcome { users, .. } = welcome else {
+        unreachable!()
+    };
+    assert_eq!(users, ["alice", "bob"]);
+    assert_eq!(
+        alice.recv(),
+        ServerFrame::Joined {
+            room: "lobby".into(),
+            name: "bob".into()
+        }
+    );
+
+    alice.post("a1", "lobby", "hello bob");
+    let ServerFrame::Ack { id, seq, .. } = alice.recv() else {
+        panic!("expected an ack")
+    };
+    assert_eq!((id.as_str(), seq), ("a1", 1));
+    let ServerFrame::Message(at_alice) = alice.recv() else {
+        panic!("expected the broadcast")
+    };
+    let ServerFrame::Message(at_bob) = bob.recv() else {
+        panic!("expected the broadcast")
+    };
+    assert_eq!(at_alice, at_bob);
+    assert_eq!(at_bob.from, "alice");
+    assert_eq!(at_bob.text, "hello bob");
+    assert_eq!(at_bob.seq, 1);
+
+    bob.post("b1", "lobby", "hi alice");
+    let ServerFrame::Message(reply) = alice.recv_until(is_message) else {
+        unreachable!()
+    };
+    assert_eq!(
+        (reply.from.as_str(), reply.text.as_str(), reply.seq),
+        ("bob", "hi alice", 2)
+    );
+
+    drop(bob);
+    assert_eq!(
+        alice.recv_until(|f| matches!(f, ServerFrame::Left { .. })),
+        ServerFrame::Left {
+            room: "lobby".into(),
+            name: "bob".into()
+        }
+    );
+}
+
+#[test]
+fn the_server_stamps_sender_and_time_itself() {
+    let server = TestServer::start();
+    let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
+    // Extra fields claiming another sender, time or sequence are ignored.
+    alice.send_text(r#"{"type":"send","id":"x1","room":"lobby","text":"hi","from":"mallory","seq":99,"time":1}"#);
+    let ServerFrame::Message(message) = alice.recv_until(is_message) else {
+        unreachable!()
+    };
+    assert_eq!(message.from, "alice");
+    assert_eq!(message.seq, 1);
+    assert!(
+        message.time > 1_600_000_000_000,
+        "server time in ms, got {}",
+        message.time
+    );
+}
+
+#[test]
+fn a_late_joiner_gets_recent_history() {
+    let server = TestServer::start();
+    let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
+    let total = HISTORY_ON_JOIN + 20;
+    for n in 1..=total {
+        alice.post(&format!("m{n}"), "lobby", &format!("message {n}"));
+    }
+    alice.recv_until(|f| matches!(f, ServerFrame::Message(m) if m.seq == total as u64));
+    let (_carol, welcome) = RawClient::join(&server.url(), "carol", "lobby");
+    let ServerFrame::Welcome { history, .. } = welcome else {
+        unreachable!()
+    };
+    assert_eq!(history.len(), HISTORY_ON_JOIN);
+    let seqs: Vec<u64> = history.iter().map(|m| m.seq).collect();
+    let expected: Vec<u64> = ((total - HISTORY_ON_JOIN + 1) as u64..=total as u64).collect();
+    assert_eq!(seqs, expected, "the most recent messages, oldest first");
+    assert_eq!(history.last().unwrap().text, format!("message {total}"));
+}
+
+#[test]
+fn history_survives_a_restart() {
+    let mut server = TestServer::start();
+    {
+        let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
+        alice.post("a1", "lobby", "before the restart");
+        alice.recv_until(is_message);
+    }
+    server.restart();
+    let (mut bob, welcome) = RawClient::join(&server.url(), "bob", "lobby");
+    let ServerFrame::Welcome { history, .. } = welcome else {
+        unreachable!()
+    };
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].text, "before the restart");
+    assert_eq!(history[0].from, "alice");
+    // Sequence numbers keep growing across restarts.
+    bob.post("b1", "lobby", "after");
+    let ServerFrame::Message(after) = bob.recv_until(is_message) else {
+        unreachable!()
+    };
+    assert_eq!(after.seq, 2);
+}
+
+#[test]
+fn a_taken_name_is_refused_and_another_can_be_picked() {
+    let server = TestServer::start();
+    let (_alice, _) = RawClient::join(&server.url(), "alice", "lobby");
+    let mut second = RawClient::connect(&server.url());
+    second.send(&chinwag::protocol::ClientFrame::Hello {
+        version: chinwag::protocol::PROTOCOL_VERSION,
+        name: "alice".into(),
+        room: "lobby".into(),
+    });
+    assert!(matches!(
+        second.recv(),
+        ServerFrame::Error {
+            code: ErrorCode::NameTaken,
+            ..
+        }
+    ));
+    // Same socket, another name.
+    second.send(&chinwag::protocol::ClientFrame::Hello {
+        version: chinwag::protocol::PROTOCOL_VERSION,
+        name: "alice2".into(),
+        room: "lobby".into(),
+    });
+    assert!(matches!(second.recv(), ServerFrame::Welcome { name, .. } if name == "alice2"));
+}
+
+#[test]
+fn invalid_names_and_rooms_are_refused() {
+    let server = TestServer::start();
+    let mut client = RawClient::connect(&server.url());
+    for (name, room, code) in [
+        ("", "lobby", ErrorCode::InvalidName),
+        (" padded", "lobby", ErrorCode::InvalidName),
+        ("bell\u{7}", "lobby", ErrorCode::InvalidName),
+        (&"x".repeat(33), "lobby", ErrorCode::InvalidName),
+        ("alice", "", ErrorCode::InvalidRoom),
+    ] {
+        client.send(&chinwag::protocol::ClientFrame::Hello {
+            version: chinwag::protocol::PROTOCOL_VERSION,
+            name: name.into(),
+            room: room.into(),
+        });
+        let frame = client.recv();
+        assert!(
+            matches!(frame, ServerFrame::Error { code: c, .. } if c == code),
+            "{name:?}/{room:?}: {frame:?}"
+        );
+    }
+}
+
+#[test]
+fn rooms_are_separate() {
+    let server = TestServer::start();
+    let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
+    let (mut bob, _) = RawClient::join(&server.url(), "bob", "rust");
+    bob.post("b1", "rust", "only in rust");
+    let ServerFrame::Message(message) = bob.recv_until(is_message) else {
+        unreachable!()
+    };
+    assert_eq!((message.room.as_str(), message.seq), ("rust", 1));
+    alice.post("a1", "lobby", "only in lobby");
+    // Alice's first frame is her own ack: nothing from #rust reached her.
+    assert!(matches!(alice.recv(), ServerFrame::Ack { seq: 1, .. }));
+    // Posting to a room you have not joined is refused.
+    alice.post("a2", "rust", "sneaky");
+    assert!(matches!(
+        alice.recv_until(|f| matches!(f, ServerFrame::Error { .. })),
+        ServerFrame::Error {
+            code: ErrorCode::NotJoined,
+            ..
+        }
+    ));
+}
