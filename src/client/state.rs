@@ -190,10 +190,11 @@ impl ChatState {
         }
     }
 
-    /// The user sends `text`. It shows as pending at once and goes out when joined.
-    /// Returns false (and changes nothing) for a blank text.
+    /// The user sends `text` (trailing white space dropped). It shows as pending at once and
+    /// goes out when joined. Returns false (and changes nothing) for a blank text.
     pub fn send(&mut self, text: &str) -> bool {
-        if text.trim().is_empty() {
+        let text = text.trim_end();
+        if text.trim_start().is_empty() {
             return false;
         }
         let id = format!("{}-{}", self.id_prefix, self.next_id);

@@ -23,9 +23,7 @@ pub fn show(ui: &mut egui::Ui, text: &mut String, room: &str) -> bool {
         );
         ui.ctx()
             .accesskit_node_builder(editor.id, |node| node.set_label("Message"));
-        if editor.has_focus()
-            && ui.input_mut(|input| input.consume_key(egui::Modifiers::NONE, egui::Key::Enter))
-        {
+        if editor.has_focus() && ui.input_mut(take_plain_enter) {
             send = true;
         }
         if ui
@@ -37,4 +35,14 @@ pub fn show(ui: &mut egui::Ui, text: &mut String, room: &str) -> bool {
         }
     });
     send
+}
+
+/// Removes a press of Enter with no modifier from this frame's input; true if there was one.
+///
+/// `consume_key` would also match Shift+Enter (it ignores extra Shift), which must stay a new line.
+fn take_plain_enter(input: &mut egui::InputState) -> bool {
+    let plain_enter = |event: &egui::Event| matches!(event, egui::Event::Key { key: egui::Key::Enter, pressed: true, modifiers, .. } if modifiers.is_none());
+    let found = input.events.iter().any(plain_enter);
+    input.events.retain(|event| !plain_enter(event));
+    found
 }

@@ -32,11 +32,11 @@ pub fn show(
                 ui.label(format!("joining #{}…", state.room()));
             }
             Phase::Joined => {
-                ui.colored_label(egui::Color32::from_rgb(80, 190, 110), "●");
+                status_dot(ui, egui::Color32::from_rgb(80, 190, 110));
                 ui.label(format!("connected to {url} as {}", state.name()));
             }
             Phase::Disconnected { reason } => {
-                ui.colored_label(ui.visuals().error_fg_color, "●");
+                status_dot(ui, ui.visuals().error_fg_color);
                 ui.label(format!("disconnected: {reason}"));
             }
         }
@@ -62,4 +62,10 @@ pub fn show(
         );
     });
     action
+}
+
+/// A small filled circle in `color` (painted: not every font has a bullet glyph).
+fn status_dot(ui: &mut egui::Ui, color: egui::Color32) {
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
+    ui.painter().circle_filled(rect.center(), 4.0, color);
 }

@@ -1,0 +1,193 @@
+//! The real UI through egui_kittest, connected to a real server over a real socket.
+
+mod common;
+
+use std::time::Instant;
+
+use chinwag::client::state::Phase;
+use chinwag::protocol::ServerFrame;
+use chinwag::ui::{ChatApp, Settings};
+use common::{PATIENCE, RawClient, TestServer};
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+
+fn harness(url: &str) -> Harness<'static, ChatApp> {
+    let settings = Settings {
+        name: String::new(),
+        server_url: url.to_owned(),
+    };
+    Harness::builder()
+        .with_size([800.0, 600.0])
+        .build_eframe(move |_cc| ChatApp::new(settings, false))
+}
+
+/// Steps frames until `done` holds; socket events arrive on other threads, so this keeps
+/// drawing frames (as a window would on each wake-up) with a deadline as the failure guard.
+fn step_until(
+    harness: &mut Harness<'_, ChatApp>,
+    what: &str,
+    done: impl Fn(&Harness<'_, ChatApp>) -> bool,
+) {
+    let deadline = Instant::now() + PATIENCE;
+    while !done(harness) {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        harness.step();
+        std::thread::yield_now();
+    }
+    // Let the layout settle so the last frame shows the new state.
+    harness.run_steps(2);
+}
+
+fn join_as(harness: &mut Harness<'_, ChatApp>, name: &str) {
+    let field = harness.get_by_role_and_label(Role::TextInput, "Your name");
+    field.focus();
+    field.type_text(name);
+    harness.run_steps(1);
+    harness.get_by_label("Join").click();
+    harness.run_steps(1);
+}
+
+#[test]
+fn join_type_send_and_see_the_message() {
+    let server = TestServer::start();
+    let mut harness = harness(&server.url());
+    harness.run_steps(2);
+    harness.check_accessibility();
+    join_as(&mut harness, "alice");
+    step_until(&mut harness, "the welcome", |h| {
+        h.state().state().phase() == &Phase::Joined
+    });
+    harness.get_by_label_contains("connected to");
+    harness.get_by_label_contains("as alice");
+    harness.check_accessibility();
+
+    let composer = harness.get_by_role_and_label(Role::MultilineTextInput, "Message");
+    composer.focus();
+    composer.type_text("hello from the window");
+    harness.run_steps(1);
+    harness.key_press(egui::Key::Enter);
+    harness.run_steps(1);
+    step_until(&mut harness, "the ack", |h| {
+        h.state().state().pending().is_empty() && !h.state().state().timeline().is_empty()
+    });
+    harness.get_by_label("hello from the window");
+    assert_eq!(
+        harness
+            .get_by_role_and_label(Role::MultilineTextInput, "Message")
+            .value()
+            .as_deref(),
+        Some(""),
+        "the composer is cleared once the message is queued"
+    );
+
+    // A message from someone else shows up too, with their name.
+    let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");
+    bob.post("b1", "lobby", "hi alice, bob here");
+    step_until(&mut harness, "bob's message", |h| {
+        h.query_by_label("hi alice, bob here").is_some()
+    });
+    assert!(harness.query_all_by_label("bob").count() >= 1);
+}
+
+#[test]
+fn shift_enter_adds_a_line_and_enter_sends_it() {
+    let server = TestServer::start();
+    let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");
+    let mut harness = harness(&server.url());
+    join_as(&mut harness, "alice");
+    step_until(&mut harness, "the welcome", |h| {
+        h.state().state().phase() == &Phase::Joined
+    });
+    let composer = harness.get_by_role_and_label(Role::MultilineTextInput, "Message");
+    composer.focus();
+    composer.type_text("line one");
+    harness.run_steps(1);
+    harness.key_press_modifiers(egui::Modifiers::SHIFT, egui::Key::Enter);
+    harness.run_steps(1);
+    harness
+        .get_by_role_and_label(Role::MultilineTextInput, "Message")
+        .type_text("line two");
+    harness.run_steps(1);
+    harness.key_press(egui::Key::Enter);
+    harness.run_steps(1);
+    let ServerFrame::Message(message) = bob.recv_until(|f| matches!(f, ServerFrame::Message(_)))
+    else {
+        unreachable!()
+    };
+    assert_eq!(message.text, "line one\nline two");
+}
+
+#[test]
+fn a_taken_name_shows_the_error_and_another_name_works() {
+    let server = TestServer::start();
+    let (_alice, _) = RawClient::join(&server.url(), "alice", "lobby");
+    let mut harness = harness(&server.url());
+    join_as(&mut harness, "alice");
+    step_until(&mut harness, "the refusal", |h| {
+        h.state().state().phase() == &Phase::NameRefused
+    });
+    harness.get_by_label_contains("already taken");
+    harness.check_accessibility();
+
+    let field = harness.get_by_role_and_label(Role::TextInput, "Your name");
+    field.focus();
+    field.type_text("2");
+    harness.run_steps(1);
+    harness.get_by_label("Join").click();
+    step_until(&mut harness, "the welcome", |h| {
+        h.state().state().phase() == &Phase::Joined
+    });
+    assert_eq!(harness.state().state().name(), "alice2");
+    harness.get_by_label_contains("as alice2");
+}
+
+#[test]
+fn the_status_bar_shows_a_disconnect_and_the_text_typed_survives() {
+    let mut server = TestServer::start();
+    let mut harness = harness(&server.url());
+    join_as(&mut harness, "alice");
+    step_until(&mut harness, "the welcome", |h| {
+        h.state().state().phase() == &Phase::Joined
+    });
+    let composer = harness.get_by_role_and_label(Role::MultilineTextInput, "Message");
+    composer.focus();
+    composer.type_text("half-written thought");
+    harness.run_steps(1);
+
+    server.restart();
+    step_until(&mut harness, "the disconnect", |h| {
+        matches!(h.state().state().phase(), Phase::Disconnected { .. })
+    });
+    harness.get_by_label_contains("disconnected:");
+    harness.get_by_label("Reconnect");
+    assert_eq!(
+        harness
+            .get_by_role_and_label(Role::MultilineTextInput, "Message")
+            .value()
+            .as_deref(),
+        Some("half-written thought")
+    );
+}
+
+#[test]
+fn the_disconnect_button_closes_the_connection() {
+    let server = TestServer::start();
+    let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");
+    let mut harness = harness(&server.url());
+    join_as(&mut harness, "alice");
+    step_until(&mut harness, "the welcome", |h| {
+        h.state().state().phase() == &Phase::Joined
+    });
+    harness.get_by_label("Disconnect").click();
+    harness.run_steps(2);
+    harness.get_by_label_contains("you disconnected");
+    // The server saw the socket close.
+    assert_eq!(
+        bob.recv_until(|f| matches!(f, ServerFrame::Left { .. })),
+        ServerFrame::Left {
+            room: "lobby".into(),
+            name: "alice".into()
+        }
+    );
+}
