@@ -82,10 +82,7 @@ fn an_oversized_frame_is_closed_with_1009() {
 fn a_binary_frame_is_closed_with_1003() {
     let server = TestServer::start();
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
-    alice
-        .socket
-        .send(Message::Binary(vec![0, 1, 2]))
-        .unwrap();
+    alice.socket.send(Message::Binary(vec![0, 1, 2])).unwrap();
     assert_eq!(error_code(&alice.recv()), Some(ErrorCode::UnsupportedData));
     assert_eq!(alice.recv_close(), Some(close_code::UNSUPPORTED_DATA));
     assert_still_serving(&server, 0);

@@ -22,7 +22,7 @@ use crate::server::store::Store;
 pub type ConnId = u64;
 
 /// How many commands the hub handles in one batch at most.
-const MAX_BATCH: usize = 1024;
+const MAX_BATCH: usize = 256;
 
 /// What the hub asks a session to write to its socket.
 #[derive(Debug)]

@@ -18,6 +18,7 @@ use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, State};
 use axum::response::Response;
 use axum::routing::get;
+use axum::serve::ListenerExt as _;
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::protocol::{HARD_FRAME_LIMIT_BYTES, MAX_FRAME_BYTES};
@@ -73,6 +74,13 @@ pub async fn serve(
         .route("/healthz", get(|| async { "ok" }))
         .with_state(state);
     tracing::info!(addr = %listener.local_addr()?, "serving");
+    // Chat frames are small and latency matters: without TCP_NODELAY, Nagle's algorithm and
+    // delayed ACKs hold acks back by ~40 ms.
+    let listener = listener.tap_io(|stream| {
+        if let Err(err) = stream.set_nodelay(true) {
+            tracing::debug!(%err, "cannot set TCP_NODELAY");
+        }
+    });
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),

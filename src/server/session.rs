@@ -17,7 +17,7 @@ use crate::protocol::{self, ErrorCode, ServerFrame, close_code};
 use crate::server::hub::{Command, ConnId, Outbox, Outgoing, encode};
 
 /// Frames queued for one connection before the hub considers it too slow.
-pub const OUTBOX_CAPACITY: usize = 256;
+pub const OUTBOX_CAPACITY: usize = 1024;
 /// How long one socket write may stall before the connection is dropped.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often the server pings an otherwise quiet connection.

@@ -128,7 +128,7 @@ impl ChatApp {
         );
     }
 
-    fn chat_screen(&mut self, ui: &mut egui::Ui) {
+    fn status_bar(&mut self, ui: &mut egui::Ui) {
         egui::Panel::bottom("status").show(ui, |ui| {
             let action = status::show(
                 ui,
@@ -145,6 +145,9 @@ impl ChatApp {
                 None => {}
             }
         });
+    }
+
+    fn chat_screen(&mut self, ui: &mut egui::Ui) {
         egui::Panel::bottom("composer")
             .frame(egui::Frame::side_top_panel(ui.style()).inner_margin(8))
             .show(ui, |ui| {
@@ -166,6 +169,7 @@ impl eframe::App for ChatApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
         self.pump(&ctx);
+        self.status_bar(ui);
         if self.state.needs_name() {
             egui::CentralPanel::default().show(ui, |ui| {
                 if let Some(JoinAction::Join) = join::show(ui, &mut self.settings, &self.state) {

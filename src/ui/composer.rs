@@ -23,6 +23,10 @@ pub fn show(ui: &mut egui::Ui, text: &mut String, room: &str) -> bool {
         );
         ui.ctx()
             .accesskit_node_builder(editor.id, |node| node.set_label("Message"));
+        if ui.memory(|memory| memory.focused().is_none()) {
+            // Ready to type as soon as the chat shows, and again after clicking elsewhere.
+            editor.request_focus();
+        }
         if editor.has_focus() && ui.input_mut(take_plain_enter) {
             send = true;
         }

@@ -18,6 +18,19 @@ pub fn show(ui: &mut egui::Ui, settings: &mut Settings, state: &ChatState) -> Op
         ui.label("Real-time chat. Pick a name to join the conversation.");
         ui.add_space(16.0);
     });
+    let form_width = 340.0;
+    ui.horizontal(|ui| {
+        ui.add_space(((ui.available_width() - form_width) / 2.0).max(0.0));
+        ui.vertical(|ui| {
+            ui.set_max_width(form_width);
+            action = form(ui, settings, state);
+        });
+    });
+    action
+}
+
+fn form(ui: &mut egui::Ui, settings: &mut Settings, state: &ChatState) -> Option<JoinAction> {
+    let mut action = None;
     egui::Grid::new("join_form")
         .num_columns(2)
         .spacing([8.0, 8.0])

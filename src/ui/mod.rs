@@ -4,7 +4,7 @@
 pub mod app;
 mod composer;
 mod join;
-mod messages;
+pub mod messages;
 mod status;
 mod users;
 

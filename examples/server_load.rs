@@ -1,0 +1,152 @@
+//! Server throughput and acknowledgement latency over real sockets on loopback.
+//!
+//! Starts the real server (SQLite history in a temporary directory, synchronous=FULL), joins
+//! CLIENTS raw WebSocket clients to one room, and has each send MESSAGES messages with up to
+//! WINDOW unacknowledged at a time, while reading every broadcast. Prints messages stored per
+//! second, broadcast deliveries per second, ack latency percentiles and the process's memory.
+//!
+//! `cargo run --release --example server_load [CLIENTS] [MESSAGES] [WINDOW]`
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use chinwag::protocol::{ClientFrame, PROTOCOL_VERSION, ServerFrame};
+use chinwag::server::RunningServer;
+use tungstenite::Message;
+
+fn arg(index: usize, default: usize) -> usize {
+    std::env::args()
+        .nth(index)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(default)
+}
+
+fn rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|line| line.starts_with("VmRSS:"))
+                .and_then(|line| line.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kib| kib / 1024.0)
+}
+
+/// Returns the ack latencies of this client's messages and how many broadcasts it read.
+fn run_client(
+    url: String,
+    name: String,
+    messages: usize,
+    window: usize,
+    total: usize,
+) -> (Vec<Duration>, usize) {
+    let (mut socket, _) = tungstenite::connect(&url).expect("connect");
+    let send = |socket: &mut tungstenite::WebSocket<_>, frame: &ClientFrame| {
+        socket
+            .send(Message::Text(serde_json::to_string(frame).unwrap()))
+            .expect("send");
+    };
+    send(
+        &mut socket,
+        &ClientFrame::Hello {
+            version: PROTOCOL_VERSION,
+            name: name.clone(),
+            room: "bench".into(),
+        },
+    );
+    let mut sent_at: HashMap<String, Instant> = HashMap::new();
+    let mut latencies = Vec::with_capacity(messages);
+    let mut sent = 0;
+    let mut broadcasts = 0;
+    let mut joined = false;
+    while latencies.len() < messages || broadcasts < total {
+        while joined && sent < messages && sent_at.len() < window {
+            let id = format!("{name}-{sent}");
+            sent_at.insert(id.clone(), Instant::now());
+            send(
+                &mut socket,
+                &ClientFrame::Send {
+                    id,
+                    room: "bench".into(),
+                    text: format!("message {sent} from {name}"),
+                },
+            );
+            sent += 1;
+        }
+        let Message::Text(text) = socket.read().expect("read") else {
+            continue;
+        };
+        match serde_json::from_str::<ServerFrame>(&text).expect("frame") {
+            ServerFrame::Welcome { .. } => joined = true,
+            ServerFrame::Ack { id, .. } => {
+                if let Some(at) = sent_at.remove(&id) {
+                    latencies.push(at.elapsed());
+                }
+            }
+            ServerFrame::Message(_) => broadcasts += 1,
+            _ => {}
+        }
+    }
+    (latencies, broadcasts)
+}
+
+fn ms(sorted: &[Duration], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1000.0
+}
+
+fn main() {
+    let clients = arg(1, 8);
+    let messages = arg(2, 2_000);
+    let window = arg(3, 32);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = RunningServer::start(
+        "127.0.0.1:0".parse().unwrap(),
+        &dir.path().join("bench.sqlite3"),
+    )
+    .expect("server");
+    let url = server.ws_url();
+    let total = clients * messages;
+    let rss_before = rss_mib();
+    let started = Instant::now();
+    let handles: Vec<_> = (0..clients)
+        .map(|n| {
+            let url = url.clone();
+            std::thread::spawn(move || {
+                run_client(url, format!("bench{n}"), messages, window, total)
+            })
+        })
+        .collect();
+    let mut latencies = Vec::with_capacity(total);
+    let mut deliveries = 0;
+    for handle in handles {
+        let (client_latencies, broadcasts) = handle.join().expect("client thread");
+        latencies.extend(client_latencies);
+        deliveries += broadcasts;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let rss_after = rss_mib();
+    latencies.sort();
+    println!(
+        "{clients} clients x {messages} messages, window {window}, one room, SQLite synchronous=FULL"
+    );
+    println!(
+        "stored + acked:   {total} in {elapsed:.2} s = {:.0} msg/s",
+        total as f64 / elapsed
+    );
+    println!(
+        "deliveries:       {deliveries} = {:.0} frames/s fanned out",
+        deliveries as f64 / elapsed
+    );
+    println!(
+        "ack latency ms:   p50 {:.2}  p90 {:.2}  p99 {:.2}  max {:.2}",
+        ms(&latencies, 0.5),
+        ms(&latencies, 0.9),
+        ms(&latencies, 0.99),
+        ms(&latencies, 1.0)
+    );
+    println!(
+        "process RSS MiB:  {rss_before:.1} before, {rss_after:.1} after (server + clients in one process)"
+    );
+    server.stop().expect("clean stop");
+}
