@@ -15,7 +15,7 @@ use chinwag::ui::messages::MessageList;
 const FRAMES: usize = 300;
 
 fn state_with(messages: usize) -> ChatState {
-    let mut state = ChatState::new("lobby", "bench");
+    let mut state = ChatState::new("lobby", "bench", "bench-token");
     for seq in 1..=messages as u64 {
         let text = match seq % 4 {
             0 => "short".to_owned(),

@@ -53,6 +53,8 @@ fn run_client(
             version: PROTOCOL_VERSION,
             name: name.clone(),
             room: "bench".into(),
+            token: None,
+            last_seq: None,
         },
     );
     let mut sent_at: HashMap<String, Instant> = HashMap::new();

@@ -1,14 +1,20 @@
 //! The embedded host: plain `cargo run` joins the server at the default address, or starts
-//! one in-process if nobody answers there, so the next `cargo run` joins this one.
+//! one in-process if nobody answers there, so the next `cargo run` joins this one. When the
+//! hosting window closes, one of the others takes over ([`HostTakeover`]).
 
 use std::net::{SocketAddr, TcpStream};
-use std::path::Path;
-use std::time::Duration;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use poll_promise::Promise;
 
 use crate::server::RunningServer;
+use crate::ui::app::HostFallback;
 
 /// How long to wait for an existing server to answer before hosting.
 const PROBE_TIMEOUT: Duration = Duration::from_millis(500);
+/// How often a disconnected window tries to take over hosting.
+const RETAKE_INTERVAL: Duration = Duration::from_secs(1);
 
 /// What `cargo run` ended up doing about the server.
 pub enum Hosting {
@@ -39,10 +45,63 @@ pub fn host_or_join(addr: SocketAddr, db: &Path) -> Hosting {
     if TcpStream::connect_timeout(&addr, PROBE_TIMEOUT).is_ok() {
         return Hosting::Joined;
     }
+    try_host(addr, db)
+}
+
+/// Hosts at `addr` unless someone already listens there.
+fn try_host(addr: SocketAddr, db: &Path) -> Hosting {
     match RunningServer::start(addr, db) {
         Ok(server) => Hosting::Hosting(server),
         Err(err) if err.kind() == std::io::ErrorKind::AddrInUse => Hosting::Joined,
         Err(err) => Hosting::Failed(err.to_string()),
+    }
+}
+
+/// Takes over hosting when the window that hosted goes away: while the link is down, tries (at
+/// most once a second, on a background thread) to bind the address and open the shared history
+/// database. Exactly one window wins the port; the others join it. The database's exclusive
+/// lock means the new host can only start once the old one has flushed and let go of the file.
+pub struct HostTakeover {
+    addr: SocketAddr,
+    db: PathBuf,
+    current: Hosting,
+    attempt: Option<Promise<Hosting>>,
+    last_attempt: Option<Instant>,
+}
+
+impl HostTakeover {
+    /// Takes over hosting at `addr` with history in `db`, starting from `current`.
+    pub fn new(addr: SocketAddr, db: PathBuf, current: Hosting) -> Self {
+        Self {
+            addr,
+            db,
+            current,
+            attempt: None,
+            last_attempt: None,
+        }
+    }
+}
+
+impl HostFallback for HostTakeover {
+    fn update(&mut self, disconnected: bool) -> Option<String> {
+        if let Some(attempt) = self.attempt.take() {
+            match attempt.try_take() {
+                Ok(outcome) => self.current = outcome,
+                Err(running) => self.attempt = Some(running),
+            }
+        }
+        let hosting = matches!(self.current, Hosting::Hosting(_));
+        let due = self
+            .last_attempt
+            .is_none_or(|at| at.elapsed() >= RETAKE_INTERVAL);
+        if disconnected && !hosting && self.attempt.is_none() && due {
+            self.last_attempt = Some(Instant::now());
+            let (addr, db) = (self.addr, self.db.clone());
+            self.attempt = Some(Promise::spawn_thread("chinwag-host", move || {
+                try_host(addr, &db)
+            }));
+        }
+        self.current.describe()
     }
 }
 

@@ -44,6 +44,10 @@ pub const MAX_FRAME_BYTES: usize = 64 * 1024;
 pub const HARD_FRAME_LIMIT_BYTES: usize = 1024 * 1024;
 /// How many recent messages a joiner receives in its welcome.
 pub const HISTORY_ON_JOIN: usize = 100;
+/// The most missed messages a reconnecting client receives in its welcome.
+pub const MAX_REPLAY: usize = 1000;
+/// Longest client token, in bytes.
+pub const MAX_TOKEN_BYTES: usize = 128;
 
 /// WebSocket close codes the server uses.
 pub mod close_code {
@@ -71,6 +75,15 @@ pub enum ClientFrame {
         name: String,
         /// The room to join; see [`validate_name`].
         room: String,
+        /// A secret the client keeps (at most [`MAX_TOKEN_BYTES`]). A hello for a name held by a
+        /// connection with the same token takes the name over (a reconnect beating the server's
+        /// notice that the old connection died) instead of getting `name_taken`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        token: Option<String>,
+        /// On a reconnect: the last sequence number the client has for the room. The welcome's
+        /// history is then exactly the messages after it (see [`ServerFrame::Welcome`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        last_seq: Option<u64>,
     },
     /// Post a message to a room the client has joined.
     Send {
@@ -81,6 +94,9 @@ pub enum ClientFrame {
         /// The message text, at most [`MAX_TEXT_BYTES`].
         text: String,
     },
+    /// Heartbeat; the server answers [`ServerFrame::Pong`]. Browsers cannot send WebSocket
+    /// pings, so clients send this every few seconds to detect a dead connection.
+    Ping,
 }
 
 /// A stored chat message as the server stamped it.
@@ -114,8 +130,14 @@ pub enum ServerFrame {
         room: String,
         /// Everyone online in the room, the new member included, sorted.
         users: Vec<String>,
-        /// The most recent messages of the room, oldest first (at most [`HISTORY_ON_JOIN`]).
+        /// Oldest first: without `last_seq` in the hello, the most recent [`HISTORY_ON_JOIN`]
+        /// messages; with it, every message after `last_seq`, or the newest [`MAX_REPLAY`] of
+        /// them if more were missed.
         history: Vec<ChatMessage>,
+        /// How many messages after the hello's `last_seq` were left out because more than
+        /// [`MAX_REPLAY`] were missed (0 when the history is complete).
+        #[serde(default)]
+        skipped: u64,
     },
     /// A message posted to a room (broadcast to every member, the sender included).
     Message(ChatMessage),
@@ -144,12 +166,17 @@ pub enum ServerFrame {
         /// Who left.
         name: String,
     },
+    /// The answer to [`ClientFrame::Ping`].
+    Pong,
     /// Something went wrong; see [`ErrorCode`].
     Error {
         /// Machine-readable reason.
         code: ErrorCode,
         /// Human-readable explanation.
         message: String,
+        /// The client message id of the `send` refused, when the error is about one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
     },
 }
 
@@ -179,6 +206,8 @@ pub enum ErrorCode {
     AlreadyJoined,
     /// A binary frame. Fatal (1003).
     UnsupportedData,
+    /// Another connection with the same token took over this name. Fatal (1008).
+    Replaced,
     /// The client did not read its frames fast enough. Fatal (1008).
     TooSlow,
     /// The server failed; the frame was not applied. Fatal (1011).
@@ -190,7 +219,11 @@ impl ErrorCode {
     pub fn is_fatal(self) -> bool {
         matches!(
             self,
-            Self::UnsupportedVersion | Self::UnsupportedData | Self::TooSlow | Self::Internal
+            Self::UnsupportedVersion
+                | Self::UnsupportedData
+                | Self::Replaced
+                | Self::TooSlow
+                | Self::Internal
         )
     }
 }
@@ -201,6 +234,19 @@ impl ServerFrame {
         Self::Error {
             code,
             message: message.into(),
+            id: None,
+        }
+    }
+
+    /// The same frame, tied to the client message `id` if it is an error.
+    pub fn about_message(self, message_id: &str) -> Self {
+        match self {
+            Self::Error { code, message, .. } => Self::Error {
+                code,
+                message,
+                id: Some(message_id.to_owned()),
+            },
+            other => other,
         }
     }
 }
@@ -322,9 +368,23 @@ mod tests {
                 version: 1,
                 name: "alice".into(),
                 room: "lobby".into(),
+                token: None,
+                last_seq: None,
             },
             json!({"type": "hello", "version": 1, "name": "alice", "room": "lobby"}),
         );
+        assert_golden(
+            ClientFrame::Hello {
+                version: 1,
+                name: "alice".into(),
+                room: "lobby".into(),
+                token: Some("s3cret".into()),
+                last_seq: Some(41),
+            },
+            json!({"type": "hello", "version": 1, "name": "alice", "room": "lobby",
+                   "token": "s3cret", "last_seq": 41}),
+        );
+        assert_golden(ClientFrame::Ping, json!({"type": "ping"}));
         assert_golden(
             ClientFrame::Send {
                 id: "c1".into(),
@@ -344,9 +404,15 @@ mod tests {
                 room: "lobby".into(),
                 users: vec!["alice".into(), "bob".into()],
                 history: vec![sample_message()],
+                skipped: 3,
             },
             json!({"type": "welcome", "version": 1, "name": "alice", "room": "lobby",
-                   "users": ["alice", "bob"], "history": [sample_message_json()]}),
+                   "users": ["alice", "bob"], "history": [sample_message_json()], "skipped": 3}),
+        );
+        assert_golden(ServerFrame::Pong, json!({"type": "pong"}));
+        assert_golden(
+            ServerFrame::error(ErrorCode::TooLarge, "too big").about_message("c9"),
+            json!({"type": "error", "code": "too_large", "message": "too big", "id": "c9"}),
         );
         let mut message = sample_message_json();
         message["type"] = json!("message");
@@ -394,6 +460,7 @@ mod tests {
             (ErrorCode::NotJoined, "not_joined"),
             (ErrorCode::AlreadyJoined, "already_joined"),
             (ErrorCode::UnsupportedData, "unsupported_data"),
+            (ErrorCode::Replaced, "replaced"),
             (ErrorCode::TooSlow, "too_slow"),
             (ErrorCode::Internal, "internal"),
         ];

@@ -1,80 +1,16 @@
-//! The real client code (ewebsock `Connection` driving a `ChatState`) against the real server.
+//! The real client code (`Link` + ewebsock `Connection` driving a `ChatState`) against the real
+//! server: sending, receiving, queueing while offline, reconnecting and recovering.
 
 mod common;
 
-use std::sync::mpsc;
-
-use chinwag::client::connection::Connection;
-use chinwag::client::state::{ChatState, Entry, Phase};
+use chinwag::client::state::Phase;
 use chinwag::protocol::ServerFrame;
-use common::{PATIENCE, RawClient, TestServer};
-
-/// A client as the app runs it: a state, a connection, and a wake-up channel that tells the
-/// test when a socket event arrived (as the app's repaint request would).
-struct Client {
-    state: ChatState,
-    connection: Option<Connection>,
-    url: String,
-    wake_sender: mpsc::Sender<()>,
-    woken: mpsc::Receiver<()>,
-}
-
-impl Client {
-    fn new(url: &str, name: &str) -> Self {
-        let (wake_sender, woken) = mpsc::channel();
-        let mut state = ChatState::new("lobby", "test");
-        state.join(name);
-        Self {
-            state,
-            connection: None,
-            url: url.to_owned(),
-            wake_sender,
-            woken,
-        }
-    }
-
-    fn pump(&mut self) {
-        let wake = self.wake_sender.clone();
-        Connection::pump(
-            &mut self.connection,
-            &mut self.state,
-            &self.url,
-            move || {
-                let _ = wake.send(());
-            },
-        );
-    }
-
-    /// Pumps on every socket event until `done` holds.
-    fn pump_until(&mut self, what: &str, done: impl Fn(&ChatState) -> bool) {
-        self.pump();
-        while !done(&self.state) {
-            self.woken.recv_timeout(PATIENCE).unwrap_or_else(|_| {
-                panic!(
-                    "timed out waiting for {what}; state: {:?}",
-                    self.state.phase()
-                )
-            });
-            self.pump();
-        }
-    }
-}
-
-fn texts(state: &ChatState) -> Vec<String> {
-    state
-        .timeline()
-        .iter()
-        .filter_map(|entry| match entry {
-            Entry::Message(message) => Some(message.text.clone()),
-            Entry::Presence { .. } => None,
-        })
-        .collect()
-}
+use common::{LiveClient, RawClient, TestServer};
 
 #[test]
 fn the_real_client_joins_sends_and_receives() {
     let server = TestServer::start();
-    let mut client = Client::new(&server.url(), "alice");
+    let mut client = LiveClient::new(&server.url(), "alice");
     client.pump_until("the welcome", |state| state.phase() == &Phase::Joined);
 
     let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");
@@ -93,48 +29,81 @@ fn the_real_client_joins_sends_and_receives() {
     );
 
     bob.post("b1", "lobby", "hello from bob");
-    client.pump_until("bob's message", |state| texts(state).len() == 2);
-    assert_eq!(
-        texts(&client.state),
-        ["hello from ewebsock", "hello from bob"]
-    );
+    client.pump_until("bob's message", |state| common::texts(state).len() == 2);
+    assert_eq!(client.texts(), ["hello from ewebsock", "hello from bob"]);
 }
 
 #[test]
-fn a_failed_connect_is_reported_and_nothing_typed_is_lost() {
+fn a_failed_connect_is_reported_retried_and_nothing_typed_is_lost() {
     // Nobody listens on this port: bind to learn a free one, then close it.
     let free = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap();
-    let mut client = Client::new(&format!("ws://{free}/ws"), "alice");
+    let mut client = LiveClient::new(&format!("ws://{free}/ws"), "alice");
     assert!(client.state.send("typed while offline"));
     client.pump_until("the connect failure", |state| {
         matches!(state.phase(), Phase::Disconnected { .. })
     });
+    assert!(
+        client.link.reconnect_in(client.now()).is_some(),
+        "a reconnect is scheduled"
+    );
     assert_eq!(client.state.pending().len(), 1);
     assert_eq!(client.state.pending()[0].text, "typed while offline");
+    // The backoff runs out and it tries again by itself.
+    client.pump_until("the second attempt", |state| {
+        state.phase() == &Phase::Connecting
+    });
 }
 
 #[test]
-fn messages_queued_while_disconnected_are_delivered_after_reconnecting() {
+fn after_a_server_restart_the_client_reconnects_delivers_its_queue_and_recovers_what_it_missed() {
     let mut server = TestServer::start();
-    let mut client = Client::new(&server.url(), "alice");
+    let mut client = LiveClient::new(&server.url(), "alice");
     client.pump_until("the welcome", |state| state.phase() == &Phase::Joined);
-    server.restart();
+    let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");
+    bob.post("b1", "lobby", "before");
+    client.pump_until("bob's first message", |state| {
+        common::texts(state).len() == 1
+    });
+
+    server.restart_on_same_port();
     client.pump_until("the disconnect", |state| {
         matches!(state.phase(), Phase::Disconnected { .. })
     });
     assert!(client.state.send("sent while the server was down"));
-    client.url = server.url();
-    client.state.retry();
-    client.pump_until("delivery after rejoining", |state| {
+    // Bob posts while alice is away; she must get exactly these on reconnect.
+    let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");
+    for n in 1..=5 {
+        bob.post(&format!("m{n}"), "lobby", &format!("missed {n}"));
+    }
+    bob.recv_until(|f| matches!(f, ServerFrame::Ack { id, .. } if id == "m5"));
+
+    client.pump_until("rejoining and delivery", |state| {
         state.phase() == &Phase::Joined && state.pending().is_empty()
     });
-    let (_bob, welcome) = RawClient::join(&server.url(), "bob", "lobby");
-    let ServerFrame::Welcome { history, .. } = welcome else {
-        unreachable!()
-    };
-    assert_eq!(history.len(), 1);
-    assert_eq!(history[0].text, "sent while the server was down");
+    client.pump_until("everything", |state| common::texts(state).len() == 7);
+    assert_eq!(
+        client.texts(),
+        [
+            "before",
+            "missed 1",
+            "missed 2",
+            "missed 3",
+            "missed 4",
+            "missed 5",
+            "sent while the server was down"
+        ]
+    );
+    let seqs: Vec<u64> = client
+        .state
+        .timeline()
+        .iter()
+        .filter_map(|entry| match entry {
+            chinwag::client::state::Entry::Message(m) => Some(m.seq),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(seqs, (1..=7).collect::<Vec<u64>>(), "no gap, no duplicate");
 }

@@ -49,6 +49,8 @@ fn malformed_and_unknown_frames_get_error_frames_and_the_socket_stays_open() {
         version: 1,
         name: "again".into(),
         room: "lobby".into(),
+        token: None,
+        last_seq: None,
     });
     assert_eq!(error_code(&alice.recv()), Some(ErrorCode::AlreadyJoined));
     // Still usable.
@@ -96,6 +98,8 @@ fn a_wrong_protocol_version_is_closed_with_1008() {
         version: 999,
         name: "future".into(),
         room: "lobby".into(),
+        token: None,
+        last_seq: None,
     });
     assert_eq!(
         error_code(&client.recv()),

@@ -132,6 +132,8 @@ fn a_taken_name_is_refused_and_another_can_be_picked() {
         version: chinwag::protocol::PROTOCOL_VERSION,
         name: "alice".into(),
         room: "lobby".into(),
+        token: None,
+        last_seq: None,
     });
     assert!(matches!(
         second.recv(),
@@ -145,6 +147,8 @@ fn a_taken_name_is_refused_and_another_can_be_picked() {
         version: chinwag::protocol::PROTOCOL_VERSION,
         name: "alice2".into(),
         room: "lobby".into(),
+        token: None,
+        last_seq: None,
     });
     assert!(matches!(second.recv(), ServerFrame::Welcome { name, .. } if name == "alice2"));
 }
@@ -164,6 +168,8 @@ fn invalid_names_and_rooms_are_refused() {
             version: chinwag::protocol::PROTOCOL_VERSION,
             name: name.into(),
             room: room.into(),
+            token: None,
+            last_seq: None,
         });
         let frame = client.recv();
         assert!(

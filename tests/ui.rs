@@ -143,29 +143,43 @@ fn a_taken_name_shows_the_error_and_another_name_works() {
 }
 
 #[test]
-fn the_status_bar_shows_a_disconnect_and_the_text_typed_survives() {
+fn a_dropped_connection_counts_down_reconnects_and_delivers_what_was_pending() {
     let mut server = TestServer::start();
     let mut harness = harness(&server.url());
     join_as(&mut harness, "alice");
-    step_until(&mut harness, "the welcome", |h| {
-        h.state().state().phase() == &Phase::Joined
-    });
-    let composer = harness.get_by_role_and_label(Role::MultilineTextInput, "Message");
-    composer.focus();
-    composer.type_text("half-written thought");
-    harness.run_steps(1);
+    step_until(&mut harness, "the welcome", |h| h.state().state().phase() == &Phase::Joined);
 
-    server.restart();
+    let addr = server.stop();
     step_until(&mut harness, "the disconnect", |h| {
         matches!(h.state().state().phase(), Phase::Disconnected { .. })
     });
     harness.get_by_label_contains("disconnected:");
-    harness.get_by_label("Reconnect");
+    harness.get_by_label_contains("reconnecting in");
+    harness.get_by_label("Reconnect now");
+
+    // Typed text survives the disconnect; a message sent now shows as pending.
+    let composer = harness.get_by_role_and_label(Role::MultilineTextInput, "Message");
+    composer.focus();
+    composer.type_text("sent while offline");
+    harness.run_steps(1);
+    harness.key_press(egui::Key::Enter);
+    harness.run_steps(1);
+    harness.get_by_label("sending…");
+    harness.get_by_label("sent while offline");
+    let composer = harness.get_by_role_and_label(Role::MultilineTextInput, "Message");
+    composer.type_text("half-written thought");
+    harness.run_steps(1);
+
+    server.start_on(addr);
+    harness.get_by_label("Reconnect now").click();
+    step_until(&mut harness, "delivery", |h| {
+        h.state().state().phase() == &Phase::Joined && h.state().state().pending().is_empty()
+    });
+    assert!(harness.query_by_label("sending…").is_none(), "delivered, no longer pending");
+    harness.get_by_label("sent while offline");
+    harness.get_by_label_contains("connected to");
     assert_eq!(
-        harness
-            .get_by_role_and_label(Role::MultilineTextInput, "Message")
-            .value()
-            .as_deref(),
+        harness.get_by_role_and_label(Role::MultilineTextInput, "Message").value().as_deref(),
         Some("half-written thought")
     );
 }

@@ -1,15 +1,10 @@
-//! [`Connection`]: the ewebsock socket to the server, polled once per frame.
-//!
-//! [`Connection::pump`] is the whole client loop: it opens a socket when the [`ChatState`] wants
-//! one, feeds it every event (open, frame, error, close), and sends the frames the state has
-//! queued, but only once the socket reports open (the web backend drops earlier sends).
+//! [`Connection`]: one ewebsock socket to the server, polled once per frame.
 
 use std::ops::ControlFlow;
 use std::sync::mpsc;
 
 use ewebsock::{Options, WsEvent, WsMessage, WsSender};
 
-use crate::client::state::ChatState;
 use crate::protocol::{ClientFrame, ServerFrame};
 
 /// Largest frame the client accepts from the server (a welcome carries history).
@@ -107,42 +102,6 @@ impl Connection {
         match serde_json::to_string(frame) {
             Ok(text) => self.sender.send(WsMessage::Text(text)),
             Err(err) => log::error!("cannot encode a client frame: {err}"),
-        }
-    }
-
-    /// Drives `state` one step: connects if it wants to, applies every socket event, and sends
-    /// what it queued once the socket is open. `connection` is `None` while disconnected.
-    pub fn pump(
-        connection: &mut Option<Self>,
-        state: &mut ChatState,
-        url: &str,
-        wake_up: impl Fn() + Send + Sync + 'static,
-    ) {
-        if connection.is_none() && state.wants_connection() {
-            state.connecting();
-            match Self::open(url, wake_up) {
-                Ok(opened) => *connection = Some(opened),
-                Err(reason) => state.closed(reason),
-            }
-        }
-        let Some(live) = connection else {
-            return;
-        };
-        for event in live.poll() {
-            match event {
-                ConnectionEvent::Opened => state.opened(),
-                ConnectionEvent::Frame(frame) => state.apply(frame),
-                ConnectionEvent::Closed(reason) => {
-                    state.closed(reason);
-                    *connection = None;
-                    return;
-                }
-            }
-        }
-        if live.is_open() {
-            for frame in state.take_outgoing() {
-                live.send(&frame);
-            }
         }
     }
 }

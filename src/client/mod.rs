@@ -1,4 +1,7 @@
-//! The chat client without any UI: [`state::ChatState`] and [`connection::Connection`].
+//! The chat client without any UI: [`state::ChatState`] (what the client knows),
+//! [`connection::Connection`] (one socket) and [`link::Link`] (keeping a socket up).
 
 pub mod connection;
+pub mod link;
+pub mod random;
 pub mod state;

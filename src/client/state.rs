@@ -41,6 +41,11 @@ pub enum Entry {
         /// True when they joined, false when they left.
         joined: bool,
     },
+    /// Messages we missed while away that the server did not replay (too many).
+    Gap {
+        /// How many.
+        missed: u64,
+    },
 }
 
 /// A message of ours the server has not acknowledged yet.
@@ -50,6 +55,9 @@ pub struct PendingMessage {
     pub id: String,
     /// What was typed.
     pub text: String,
+    /// Why the server refused it, if it did; a refused message is not sent again until the user
+    /// retries it.
+    pub refused: Option<String>,
 }
 
 /// An error the server reported, for the user to see.
@@ -75,12 +83,18 @@ pub struct ChatState {
     outgoing: VecDeque<ClientFrame>,
     id_prefix: String,
     next_id: u64,
+    token: String,
 }
 
 impl ChatState {
     /// A fresh state for `room`. `id_prefix` must differ between runs of the client (e.g. the
-    /// start time), so message ids never repeat for one sender.
-    pub fn new(room: impl Into<String>, id_prefix: impl Into<String>) -> Self {
+    /// start time), so message ids never repeat for one sender. `token` is this client's secret:
+    /// it lets a reconnect take its name back from a connection the server still thinks is alive.
+    pub fn new(
+        room: impl Into<String>,
+        id_prefix: impl Into<String>,
+        token: impl Into<String>,
+    ) -> Self {
         Self {
             phase: Phase::Idle,
             name: String::new(),
@@ -93,6 +107,7 @@ impl ChatState {
             outgoing: VecDeque::new(),
             id_prefix: id_prefix.into(),
             next_id: 1,
+            token: token.into(),
         }
     }
 
@@ -161,6 +176,16 @@ impl ChatState {
         !self.name.is_empty() && matches!(self.phase, Phase::Idle)
     }
 
+    /// Whether reconnecting by itself makes sense after the last disconnect: not when the
+    /// server refused our protocol version or another connection of ours took the name over.
+    pub fn may_reconnect(&self) -> bool {
+        !self.name.is_empty()
+            && !matches!(
+                self.last_error.as_ref().map(|error| error.code),
+                Some(ErrorCode::UnsupportedVersion | ErrorCode::Replaced)
+            )
+    }
+
     /// The connection started opening a socket.
     pub fn connecting(&mut self) {
         self.phase = Phase::Connecting;
@@ -183,10 +208,11 @@ impl ChatState {
         self.users.clear();
     }
 
-    /// The user wants to try again after a disconnect.
+    /// Try connecting again after a disconnect (the user asked, or the backoff ran out).
     pub fn retry(&mut self) {
         if matches!(self.phase, Phase::Disconnected { .. }) {
             self.phase = Phase::Idle;
+            self.last_error = None;
         }
     }
 
@@ -202,12 +228,34 @@ impl ChatState {
         let message = PendingMessage {
             id,
             text: text.to_owned(),
+            refused: None,
         };
         if self.phase == Phase::Joined {
             self.outgoing.push_back(self.send_frame(&message));
         }
         self.pending.push(message);
         true
+    }
+
+    /// Sends a refused message again (after the user fixed what was wrong elsewhere).
+    pub fn retry_message(&mut self, id: &str) {
+        let Some(index) = self.pending.iter().position(|m| m.id == id) else {
+            return;
+        };
+        self.pending[index].refused = None;
+        if self.phase == Phase::Joined {
+            let frame = self.send_frame(&self.pending[index]);
+            self.outgoing.push_back(frame);
+        }
+    }
+
+    /// Withdraws a refused message and hands its text back for editing.
+    pub fn take_back(&mut self, id: &str) -> Option<String> {
+        let index = self
+            .pending
+            .iter()
+            .position(|m| m.id == id && m.refused.is_some())?;
+        Some(self.pending.remove(index).text)
     }
 
     /// Takes the frames waiting to be sent, in order.
@@ -223,6 +271,7 @@ impl ChatState {
                 room,
                 users,
                 history,
+                skipped,
                 ..
             } => {
                 self.phase = Phase::Joined;
@@ -230,13 +279,22 @@ impl ChatState {
                 self.room = room;
                 self.users = users;
                 self.last_error = None;
+                if skipped > 0 {
+                    self.timeline.push(Entry::Gap { missed: skipped });
+                }
                 for message in history {
                     self.add_message(message);
                 }
-                let resend: Vec<ClientFrame> =
-                    self.pending.iter().map(|m| self.send_frame(m)).collect();
+                // Everything not yet acknowledged goes again: the server drops repeats by id.
+                let resend: Vec<ClientFrame> = self
+                    .pending
+                    .iter()
+                    .filter(|m| m.refused.is_none())
+                    .map(|m| self.send_frame(m))
+                    .collect();
                 self.outgoing.extend(resend);
             }
+            ServerFrame::Pong => {}
             ServerFrame::Message(message) => self.add_message(message),
             ServerFrame::Ack {
                 id,
@@ -269,7 +327,13 @@ impl ChatState {
                     joined: false,
                 });
             }
-            ServerFrame::Error { code, message } => {
+            ServerFrame::Error { code, message, id } => {
+                if let Some(refused) =
+                    id.and_then(|id| self.pending.iter_mut().find(|m| m.id == id))
+                {
+                    refused.refused = Some(message);
+                    return;
+                }
                 if matches!(code, ErrorCode::NameTaken | ErrorCode::InvalidName)
                     && self.phase != Phase::Joined
                 {
@@ -295,6 +359,8 @@ impl ChatState {
             version: PROTOCOL_VERSION,
             name: self.name.clone(),
             room: self.room.clone(),
+            token: Some(self.token.clone()),
+            last_seq: (self.last_seq > 0).then_some(self.last_seq),
         });
     }
 
@@ -329,11 +395,12 @@ mod tests {
             room: "lobby".into(),
             users: vec![name.into()],
             history,
+            skipped: 0,
         }
     }
 
     fn joined_state() -> ChatState {
-        let mut state = ChatState::new("lobby", "t");
+        let mut state = ChatState::new("lobby", "t", "secret");
         assert!(state.join("alice"));
         state.connecting();
         state.opened();
@@ -344,7 +411,7 @@ mod tests {
 
     #[test]
     fn join_says_hello_once_open() {
-        let mut state = ChatState::new("lobby", "t");
+        let mut state = ChatState::new("lobby", "t", "secret");
         assert!(!state.join("   "));
         assert!(!state.wants_connection());
         assert!(state.join(" alice "));
@@ -361,7 +428,9 @@ mod tests {
             vec![ClientFrame::Hello {
                 version: PROTOCOL_VERSION,
                 name: "alice".into(),
-                room: "lobby".into()
+                room: "lobby".into(),
+                token: Some("secret".into()),
+                last_seq: None,
             }]
         );
         assert_eq!(state.phase(), &Phase::Joining);
@@ -435,7 +504,7 @@ mod tests {
             .iter()
             .filter_map(|entry| match entry {
                 Entry::Message(m) => Some(m.seq),
-                Entry::Presence { .. } => None,
+                Entry::Presence { .. } | Entry::Gap { .. } => None,
             })
             .collect();
         assert_eq!(seqs, vec![1, 2, 3]);
@@ -443,7 +512,7 @@ mod tests {
 
     #[test]
     fn a_taken_name_asks_for_another() {
-        let mut state = ChatState::new("lobby", "t");
+        let mut state = ChatState::new("lobby", "t", "secret");
         state.join("alice");
         state.connecting();
         state.opened();
@@ -489,5 +558,87 @@ mod tests {
                 reason: "you fell behind".into()
             }
         );
+    }
+
+    #[test]
+    fn a_reconnect_asks_for_what_it_missed() {
+        let mut state = joined_state();
+        state.apply(ServerFrame::Message(message(1, "bob", "b1", "one")));
+        state.apply(ServerFrame::Message(message(2, "bob", "b2", "two")));
+        state.closed("network down");
+        state.retry();
+        state.connecting();
+        state.opened();
+        assert!(matches!(
+            state.take_outgoing().next(),
+            Some(ClientFrame::Hello {
+                last_seq: Some(2),
+                ..
+            })
+        ));
+        let mut welcome = welcome("alice", vec![message(3, "bob", "b3", "three")]);
+        if let ServerFrame::Welcome { skipped, .. } = &mut welcome {
+            *skipped = 0;
+        }
+        state.apply(welcome);
+        assert_eq!(state.timeline().len(), 3);
+    }
+
+    #[test]
+    fn too_many_missed_messages_leave_a_visible_gap() {
+        let mut state = joined_state();
+        state.apply(ServerFrame::Message(message(1, "bob", "b1", "one")));
+        let mut welcome = welcome("alice", vec![message(50, "bob", "b50", "fifty")]);
+        if let ServerFrame::Welcome { skipped, .. } = &mut welcome {
+            *skipped = 48;
+        }
+        state.apply(welcome);
+        assert_eq!(state.timeline()[1], Entry::Gap { missed: 48 });
+    }
+
+    #[test]
+    fn a_refused_message_shows_why_and_can_be_retried_or_taken_back() {
+        let mut state = joined_state();
+        state.send("first");
+        state.send("second");
+        let ids: Vec<String> = state.pending().iter().map(|m| m.id.clone()).collect();
+        state.take_outgoing().for_each(drop);
+        state.apply(ServerFrame::error(ErrorCode::TooLarge, "too long").about_message(&ids[0]));
+        assert_eq!(state.pending()[0].refused.as_deref(), Some("too long"));
+        assert!(
+            state.last_error().is_none(),
+            "a refused message is not a connection error"
+        );
+        // A rejoin does not resend the refused one, only the other.
+        state.closed("blip");
+        state.retry();
+        state.opened();
+        state.apply(welcome("alice", vec![]));
+        let resent: Vec<_> = state.take_outgoing().collect();
+        assert_eq!(resent.len(), 2, "hello and the second message: {resent:?}");
+        state.retry_message(&ids[0]);
+        assert!(
+            matches!(state.take_outgoing().next(), Some(ClientFrame::Send { id, .. }) if id == ids[0])
+        );
+        state.apply(ServerFrame::error(ErrorCode::TooLarge, "too long").about_message(&ids[0]));
+        assert_eq!(state.take_back(&ids[0]).as_deref(), Some("first"));
+        assert_eq!(
+            state.take_back(&ids[1]),
+            None,
+            "only refused messages can be taken back"
+        );
+        assert_eq!(state.pending().len(), 1);
+    }
+
+    #[test]
+    fn no_reconnect_after_being_replaced() {
+        let mut state = joined_state();
+        assert!(state.may_reconnect());
+        state.apply(ServerFrame::error(
+            ErrorCode::Replaced,
+            "connected elsewhere",
+        ));
+        state.closed("closed");
+        assert!(!state.may_reconnect());
     }
 }

@@ -13,8 +13,8 @@ use axum::extract::ws::Utf8Bytes;
 use tokio::sync::{Notify, mpsc};
 
 use crate::protocol::{
-    self, ChatMessage, ClientFrame, ErrorCode, HISTORY_ON_JOIN, PROTOCOL_VERSION, ServerFrame,
-    close_code,
+    self, ChatMessage, ClientFrame, ErrorCode, HISTORY_ON_JOIN, MAX_REPLAY, MAX_TOKEN_BYTES,
+    PROTOCOL_VERSION, ServerFrame, close_code,
 };
 use crate::server::store::Store;
 
@@ -70,6 +70,16 @@ pub enum Command {
 struct Connection {
     outbox: Outbox,
     member: Option<Membership>,
+    token: Option<String>,
+}
+
+/// What a hello asks for.
+struct Hello {
+    version: u32,
+    name: String,
+    room: String,
+    token: Option<String>,
+    last_seq: Option<u64>,
 }
 
 /// A joined connection's name and room.
@@ -130,6 +140,7 @@ impl Hub {
                     Connection {
                         outbox,
                         member: None,
+                        token: None,
                     },
                 );
             }
@@ -138,12 +149,23 @@ impl Hub {
                     version,
                     name,
                     room,
+                    token,
+                    last_seq,
                 } => {
                     // Messages already in this batch must reach the history the joiner reads.
                     self.commit_pending();
-                    self.hello(conn, version, name, room);
+                    let hello = Hello {
+                        version,
+                        name,
+                        room,
+                        token,
+                        last_seq,
+                    };
+                    self.hello(conn, hello);
                 }
                 ClientFrame::Send { id, room, text } => self.post(conn, id, room, text),
+                // Sessions answer pings themselves; nothing reaches the hub.
+                ClientFrame::Ping => {}
             },
             Command::Disconnect { conn } => {
                 self.commit_pending();
@@ -152,7 +174,14 @@ impl Hub {
         }
     }
 
-    fn hello(&mut self, conn: ConnId, version: u32, name: String, room: String) {
+    fn hello(&mut self, conn: ConnId, hello: Hello) {
+        let Hello {
+            version,
+            name,
+            room,
+            token,
+            last_seq,
+        } = hello;
         let Some(connection) = self.connections.get(&conn) else {
             return;
         };
@@ -169,62 +198,80 @@ impl Hub {
             self.close(conn, close_code::POLICY, "unsupported protocol version");
             return;
         }
-        if connection.member.is_some() {
-            self.reply(
-                conn,
-                &ServerFrame::error(ErrorCode::AlreadyJoined, "you have already joined"),
-            );
-            return;
-        }
-        if let Err(problem) = protocol::validate_name(&name) {
-            self.reply(
-                conn,
-                &ServerFrame::error(ErrorCode::InvalidName, format!("name {problem}")),
-            );
-            return;
-        }
-        if let Err(problem) = protocol::validate_name(&room) {
-            self.reply(
-                conn,
-                &ServerFrame::error(ErrorCode::InvalidRoom, format!("room name {problem}")),
-            );
-            return;
-        }
-        if self.name_in_use(&name) {
-            self.reply(
-                conn,
-                &ServerFrame::error(
-                    ErrorCode::NameTaken,
-                    format!("{name} is already taken; pick another name"),
-                ),
-            );
-            return;
-        }
-        let history = match self
-            .ensure_room(&room)
-            .and_then(|_| self.store.recent(&room, HISTORY_ON_JOIN))
+        let refusal = if connection.member.is_some() {
+            Some(ServerFrame::error(
+                ErrorCode::AlreadyJoined,
+                "you have already joined",
+            ))
+        } else if let Err(problem) = protocol::validate_name(&name) {
+            Some(ServerFrame::error(
+                ErrorCode::InvalidName,
+                format!("name {problem}"),
+            ))
+        } else if let Err(problem) = protocol::validate_name(&room) {
+            Some(ServerFrame::error(
+                ErrorCode::InvalidRoom,
+                format!("room name {problem}"),
+            ))
+        } else if token
+            .as_ref()
+            .is_some_and(|token| token.len() > MAX_TOKEN_BYTES)
         {
-            Ok(history) => history,
+            Some(ServerFrame::error(
+                ErrorCode::TooLarge,
+                format!("token must be at most {MAX_TOKEN_BYTES} bytes"),
+            ))
+        } else {
+            None
+        };
+        if let Some(refusal) = refusal {
+            self.reply(conn, &refusal);
+            return;
+        }
+        let rejoining = match self.holder_of(&name) {
+            None => false,
+            Some(holder)
+                if same_secret(self.connections[&holder].token.as_deref(), token.as_deref()) =>
+            {
+                self.replace(holder);
+                true
+            }
+            Some(_) => {
+                self.reply(
+                    conn,
+                    &ServerFrame::error(
+                        ErrorCode::NameTaken,
+                        format!("{name} is already taken; pick another name"),
+                    ),
+                );
+                return;
+            }
+        };
+        let (history, skipped) = match self.history_for(&room, last_seq) {
+            Ok(found) => found,
             Err(err) => {
                 tracing::error!(%err, "reading history failed");
                 self.fail(conn);
                 return;
             }
         };
-        let joined = ServerFrame::Joined {
-            room: room.clone(),
-            name: name.clone(),
-        };
-        self.broadcast(&room, &joined);
+        if !rejoining {
+            let joined = ServerFrame::Joined {
+                room: room.clone(),
+                name: name.clone(),
+            };
+            self.broadcast(&room, &joined);
+        }
         let members = &mut self.rooms.entry(room.clone()).or_default().members;
         members.insert(name.clone(), conn);
         let users = members.keys().cloned().collect();
-        tracing::info!(conn, room = %room, "joined");
+        tracing::info!(conn, room = %room, rejoining, "joined");
         if let Some(connection) = self.connections.get_mut(&conn) {
             connection.member = Some(Membership {
                 name: name.clone(),
                 room: room.clone(),
             });
+            connection.token = token;
         }
         self.reply(
             conn,
@@ -234,8 +281,64 @@ impl Hub {
                 room,
                 users,
                 history,
+                skipped,
             },
         );
+    }
+
+    /// The welcome's history: the recent messages for a new joiner; for a reconnect, those after
+    /// `last_seq` (the newest [`MAX_REPLAY`] of them, with how many were left out).
+    fn history_for(
+        &mut self,
+        room: &str,
+        last_seq: Option<u64>,
+    ) -> rusqlite::Result<(Vec<ChatMessage>, u64)> {
+        self.ensure_room(room)?;
+        let Some(last_seq) = last_seq else {
+            return Ok((self.store.recent(room, HISTORY_ON_JOIN)?, 0));
+        };
+        let newest = self.rooms.get(room).map_or(0, |room| room.last_seq);
+        let missed = newest.saturating_sub(last_seq);
+        if missed > MAX_REPLAY as u64 {
+            Ok((
+                self.store.recent(room, MAX_REPLAY)?,
+                missed - MAX_REPLAY as u64,
+            ))
+        } else {
+            Ok((self.store.after(room, last_seq, MAX_REPLAY)?, 0))
+        }
+    }
+
+    /// The connection holding `name`, if anyone does.
+    fn holder_of(&self, name: &str) -> Option<ConnId> {
+        self.connections.iter().find_map(|(&conn, connection)| {
+            connection
+                .member
+                .as_ref()
+                .is_some_and(|member| member.name == name)
+                .then_some(conn)
+        })
+    }
+
+    /// Drops an old connection whose name a reconnect of the same client takes over, without
+    /// telling the room it left (it is coming straight back).
+    fn replace(&mut self, old: ConnId) {
+        self.reply(
+            old,
+            &ServerFrame::error(
+                ErrorCode::Replaced,
+                "this name connected again from elsewhere",
+            ),
+        );
+        self.close(old, close_code::POLICY, "replaced by a newer connection");
+        if let Some(Membership { name, room }) = self
+            .connections
+            .remove(&old)
+            .and_then(|connection| connection.member)
+            && let Some(state) = self.rooms.get_mut(&room)
+        {
+            state.members.remove(&name);
+        }
     }
 
     fn post(&mut self, conn: ConnId, id: String, room: String, text: String) {
@@ -252,7 +355,7 @@ impl Hub {
             return;
         };
         if let Err(error) = protocol::validate_message(&id, &text) {
-            self.reply(conn, &error);
+            self.reply(conn, &error.about_message(&id));
             return;
         }
         let from = member.name.clone();
@@ -332,13 +435,6 @@ impl Hub {
             let room = message.room.clone();
             self.broadcast(&room, &ServerFrame::Message(message));
         }
-    }
-
-    fn name_in_use(&self, name: &str) -> bool {
-        self.connections
-            .values()
-            .filter_map(|connection| connection.member.as_ref())
-            .any(|member| member.name == name)
     }
 
     fn ensure_room(&mut self, room: &str) -> rusqlite::Result<()> {
@@ -435,6 +531,19 @@ impl Hub {
             },
         );
     }
+}
+
+/// Whether two client tokens are present and equal, compared in constant time.
+fn same_secret(held: Option<&str>, offered: Option<&str>) -> bool {
+    let (Some(held), Some(offered)) = (held, offered) else {
+        return false;
+    };
+    held.len() == offered.len()
+        && held
+            .bytes()
+            .zip(offered.bytes())
+            .fold(0u8, |difference, (a, b)| difference | (a ^ b))
+            == 0
 }
 
 /// Serialises a frame once so a broadcast can share the bytes.

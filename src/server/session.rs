@@ -13,17 +13,17 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use tokio::sync::{Notify, mpsc, watch};
 use tokio::time::{Instant, MissedTickBehavior, interval, timeout};
 
-use crate::protocol::{self, ErrorCode, ServerFrame, close_code};
+use crate::protocol::{self, ClientFrame, ErrorCode, ServerFrame, close_code};
 use crate::server::hub::{Command, ConnId, Outbox, Outgoing, encode};
 
 /// Frames queued for one connection before the hub considers it too slow.
 pub const OUTBOX_CAPACITY: usize = 1024;
 /// How long one socket write may stall before the connection is dropped.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
-/// How often the server pings an otherwise quiet connection.
-const PING_INTERVAL: Duration = Duration::from_secs(15);
-/// A connection that sends nothing (not even a pong) for this long is dead.
-const IDLE_TIMEOUT: Duration = Duration::from_secs(40);
+/// How often the server pings a connection (browsers answer WebSocket pings by themselves).
+const PING_INTERVAL: Duration = Duration::from_secs(10);
+/// A connection that sends nothing (no frame, no pong, no heartbeat) for this long is dead.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
 static NEXT_CONN_ID: AtomicU64 = AtomicU64::new(1);
 
@@ -90,6 +90,11 @@ pub async fn run(
                         break refuse_oversized(&mut socket, conn).await;
                     }
                     Some(Ok(Message::Text(text))) => match protocol::parse_client_frame(&text) {
+                        Ok(ClientFrame::Ping) => {
+                            if write(&mut socket, Message::Text(encode(&ServerFrame::Pong))).await.is_err() {
+                                break End::WriteFailed;
+                            }
+                        }
                         Ok(frame) => {
                             if hub.send(Command::Frame { conn, frame }).await.is_err() {
                                 break End::HubGone;

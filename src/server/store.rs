@@ -110,13 +110,37 @@ impl Store {
 
     /// The `limit` most recent messages of `room`, oldest first.
     pub fn recent(&self, room: &str, limit: usize) -> rusqlite::Result<Vec<ChatMessage>> {
-        let mut messages: Vec<ChatMessage> = self
-            .connection
-            .prepare_cached(
-                "SELECT room, seq, client_id, sender, time, text FROM messages
-                 WHERE room = ?1 ORDER BY seq DESC LIMIT ?2",
-            )?
-            .query_map(params![room, limit], |row| {
+        let mut messages = self.query(
+            "SELECT room, seq, client_id, sender, time, text FROM messages
+             WHERE room = ?1 ORDER BY seq DESC LIMIT ?2",
+            params![room, limit],
+        )?;
+        messages.reverse();
+        Ok(messages)
+    }
+
+    /// Up to `limit` messages of `room` after sequence number `after`, oldest first.
+    pub fn after(
+        &self,
+        room: &str,
+        after: u64,
+        limit: usize,
+    ) -> rusqlite::Result<Vec<ChatMessage>> {
+        self.query(
+            "SELECT room, seq, client_id, sender, time, text FROM messages
+             WHERE room = ?1 AND seq > ?2 ORDER BY seq ASC LIMIT ?3",
+            params![room, after, limit],
+        )
+    }
+
+    fn query(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> rusqlite::Result<Vec<ChatMessage>> {
+        self.connection
+            .prepare_cached(sql)?
+            .query_map(params, |row| {
                 Ok(ChatMessage {
                     room: row.get(0)?,
                     seq: row.get(1)?,
@@ -126,9 +150,7 @@ impl Store {
                     text: row.get(5)?,
                 })
             })?
-            .collect::<rusqlite::Result<_>>()?;
-        messages.reverse();
-        Ok(messages)
+            .collect()
     }
 }
 
@@ -164,6 +186,12 @@ mod tests {
             Some(StoredAt { seq: 2, time: 1002 })
         );
         assert_eq!(store.find("lobby", "bob", "b").unwrap(), None);
+        assert_eq!(
+            store.after("lobby", 1, 10).unwrap(),
+            vec![message(2, "b"), message(3, "c")]
+        );
+        assert_eq!(store.after("lobby", 1, 1).unwrap(), vec![message(2, "b")]);
+        assert!(store.after("lobby", 3, 10).unwrap().is_empty());
     }
 
     #[test]

@@ -21,6 +21,14 @@ pub struct MessageList {
     width: f32,
 }
 
+/// What the user asked for on a message the server refused.
+pub enum PendingAction {
+    /// Send it again.
+    Retry(String),
+    /// Take it back into the composer.
+    Edit(String),
+}
+
 /// One row to draw: a stored entry or one of our pending messages.
 enum Row<'a> {
     Stored(&'a Entry),
@@ -28,8 +36,9 @@ enum Row<'a> {
 }
 
 impl MessageList {
-    /// Draws the timeline and pending messages of `state`.
-    pub fn show(&mut self, ui: &mut egui::Ui, state: &ChatState) {
+    /// Draws the timeline and pending messages of `state`; returns what the user asked for on a
+    /// refused message, if anything.
+    pub fn show(&mut self, ui: &mut egui::Ui, state: &ChatState) -> Option<PendingAction> {
         let timeline = state.timeline();
         let pending = state.pending();
         let row_count = timeline.len() + pending.len();
@@ -41,8 +50,9 @@ impl MessageList {
             ui.centered_and_justified(|ui| {
                 ui.weak("No messages yet. Say hello!");
             });
-            return;
+            return None;
         }
+        let mut action = None;
         egui::ScrollArea::vertical()
             .auto_shrink(false)
             .stick_to_bottom(true)
@@ -79,7 +89,9 @@ impl MessageList {
                     );
                     let drawn = ui
                         .scope_builder(egui::UiBuilder::new().max_rect(rect), |ui| {
-                            draw_row(ui, &row(index), state.name());
+                            if let Some(asked) = draw_row(ui, &row(index), state.name()) {
+                                action = Some(asked);
+                            }
                         })
                         .response
                         .rect
@@ -98,6 +110,7 @@ impl MessageList {
                     ui.ctx().request_repaint();
                 }
             });
+        action
     }
 }
 
@@ -106,7 +119,7 @@ fn estimate_height(row: &Row<'_>, width: f32, line_height: f32) -> f32 {
     let text = match row {
         Row::Stored(Entry::Message(message)) => message.text.as_str(),
         Row::Pending(pending) => pending.text.as_str(),
-        Row::Stored(Entry::Presence { .. }) => return line_height + ROW_GAP,
+        Row::Stored(Entry::Presence { .. } | Entry::Gap { .. }) => return line_height + ROW_GAP,
     };
     let chars_per_line = (width / (line_height * 0.5)).max(1.0);
     let lines: f32 = text
@@ -120,7 +133,7 @@ fn estimate_height(row: &Row<'_>, width: f32, line_height: f32) -> f32 {
     (lines.max(1.0) + 1.0) * line_height + ROW_GAP + 8.0
 }
 
-fn draw_row(ui: &mut egui::Ui, row: &Row<'_>, me: &str) {
+fn draw_row(ui: &mut egui::Ui, row: &Row<'_>, me: &str) -> Option<PendingAction> {
     match row {
         Row::Stored(Entry::Message(message)) => draw_message(ui, message, me),
         Row::Stored(Entry::Presence { name, joined }) => {
@@ -131,16 +144,41 @@ fn draw_row(ui: &mut egui::Ui, row: &Row<'_>, me: &str) {
                     .weak(),
             );
         }
-        Row::Pending(pending) => {
-            bubble(ui, true).show(ui, |ui| {
-                ui.horizontal(|ui| {
-                    ui.label(egui::RichText::new(me).strong());
-                    ui.weak("sending…");
-                });
-                ui.add(egui::Label::new(egui::RichText::new(&pending.text).weak()).wrap());
-            });
+        Row::Stored(Entry::Gap { missed }) => {
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                format!("{missed} earlier messages from while you were away are not shown"),
+            );
         }
+        Row::Pending(pending) => return draw_pending(ui, pending, me),
     }
+    None
+}
+
+/// One of our messages not yet acknowledged: "sending…", or why the server refused it.
+fn draw_pending(ui: &mut egui::Ui, pending: &PendingMessage, me: &str) -> Option<PendingAction> {
+    let mut action = None;
+    bubble(ui, true).show(ui, |ui| {
+        ui.horizontal(|ui| {
+            ui.label(egui::RichText::new(me).strong());
+            match &pending.refused {
+                None => {
+                    ui.weak("sending…");
+                }
+                Some(reason) => {
+                    ui.colored_label(ui.visuals().error_fg_color, format!("not sent: {reason}"));
+                    if ui.small_button("Edit").clicked() {
+                        action = Some(PendingAction::Edit(pending.id.clone()));
+                    }
+                    if ui.small_button("Retry").clicked() {
+                        action = Some(PendingAction::Retry(pending.id.clone()));
+                    }
+                }
+            }
+        });
+        ui.add(egui::Label::new(egui::RichText::new(&pending.text).weak()).wrap());
+    });
+    action
 }
 
 fn draw_message(ui: &mut egui::Ui, message: &ChatMessage, me: &str) {

@@ -10,11 +10,13 @@ pub enum StatusAction {
     Reconnect,
 }
 
-/// Draws the status line for `state` connected to `url`; `host_note` says what this process hosts.
+/// Draws the status line for `state` connected to `url`; `reconnect_in` is the countdown to the
+/// next automatic reconnect, `host_note` says what this process hosts.
 pub fn show(
     ui: &mut egui::Ui,
     state: &ChatState,
     url: &str,
+    reconnect_in: Option<f64>,
     host_note: Option<&str>,
 ) -> Option<StatusAction> {
     let mut action = None;
@@ -38,6 +40,11 @@ pub fn show(
             Phase::Disconnected { reason } => {
                 status_dot(ui, ui.visuals().error_fg_color);
                 ui.label(format!("disconnected: {reason}"));
+                if let Some(seconds) = reconnect_in {
+                    ui.label(format!("reconnecting in {:.0} s", seconds.ceil()));
+                    // Keep the countdown ticking.
+                    ui.ctx().request_repaint_after_secs(1.0);
+                }
             }
         }
         if let Some(note) = host_note {
@@ -53,7 +60,12 @@ pub fn show(
                     }
                 }
                 Phase::Disconnected { .. } => {
-                    if ui.button("Reconnect").clicked() {
+                    let label = if reconnect_in.is_some() {
+                        "Reconnect now"
+                    } else {
+                        "Reconnect"
+                    };
+                    if ui.button(label).clicked() {
                         action = Some(StatusAction::Reconnect);
                     }
                 }

@@ -8,7 +8,11 @@
 
 use std::net::TcpStream;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use chinwag::client::link::Link;
+use chinwag::client::state::{ChatState, Entry};
 
 use chinwag::protocol::{ClientFrame, PROTOCOL_VERSION, ServerFrame};
 use chinwag::server::RunningServer;
@@ -40,6 +44,26 @@ impl TestServer {
 
     pub fn url(&self) -> String {
         self.server.as_ref().expect("server running").ws_url()
+    }
+
+    /// Stops the server gracefully and starts a new one on the same database and port, so
+    /// clients can reconnect to the URL they had.
+    pub fn restart_on_same_port(&mut self) {
+        let addr = self.stop();
+        self.start_on(addr);
+    }
+
+    /// Stops the server gracefully; returns the address it had.
+    pub fn stop(&mut self) -> std::net::SocketAddr {
+        let running = self.server.take().expect("server running");
+        let addr = running.addr();
+        running.stop().expect("clean stop");
+        addr
+    }
+
+    /// Starts the server again on `addr` with the same database.
+    pub fn start_on(&mut self, addr: std::net::SocketAddr) {
+        self.server = Some(RunningServer::start(addr, &self.db).expect("server restarts on its port"));
     }
 
     /// Stops the server gracefully and starts a new one on the same database.
@@ -79,6 +103,8 @@ impl RawClient {
             version: PROTOCOL_VERSION,
             name: name.into(),
             room: room.into(),
+            token: None,
+            last_seq: None,
         });
         let welcome = client.recv();
         assert!(
@@ -140,4 +166,93 @@ impl RawClient {
             }
         }
     }
+}
+
+/// A client as the app runs it: a `ChatState` driven by a real `Link` (ewebsock, heartbeats,
+/// reconnects), with a wake-up channel that tells the test when a socket event arrived (as the
+/// app's repaint request would) and a monotonic clock.
+pub struct LiveClient {
+    pub state: ChatState,
+    pub link: Link,
+    started: Instant,
+    wake_sender: mpsc::Sender<()>,
+    woken: mpsc::Receiver<()>,
+}
+
+impl LiveClient {
+    pub fn new(url: &str, name: &str) -> Self {
+        let (wake_sender, woken) = mpsc::channel();
+        let mut state = ChatState::new(
+            "lobby",
+            format!("{name}-run"),
+            chinwag::client::random::token(),
+        );
+        state.join(name);
+        Self {
+            state,
+            link: Link::new(url),
+            started: Instant::now(),
+            wake_sender,
+            woken,
+        }
+    }
+
+    pub fn now(&self) -> f64 {
+        self.started.elapsed().as_secs_f64()
+    }
+
+    pub fn pump(&mut self) {
+        let wake = self.wake_sender.clone();
+        let now = self.now();
+        self.link.pump(&mut self.state, now, move || {
+            let _ = wake.send(());
+        });
+    }
+
+    /// Waits for the next socket event or the link's next deadline (reconnect, heartbeat),
+    /// whichever comes first, then pumps. False if nothing happened within `patience`.
+    pub fn wait_and_pump(&mut self, patience: Duration) -> bool {
+        let deadline = self
+            .link
+            .next_deadline(self.now())
+            .map_or(patience, |seconds| {
+                Duration::from_secs_f64(seconds).min(patience)
+            });
+        let woke = self.woken.recv_timeout(deadline).is_ok();
+        // Drain further wake-ups: one pump handles every queued event.
+        while self.woken.try_recv().is_ok() {}
+        self.pump();
+        woke || deadline < patience
+    }
+
+    /// Pumps on every socket event or deadline until `done` holds; panics after [`PATIENCE`].
+    pub fn pump_until(&mut self, what: &str, done: impl Fn(&ChatState) -> bool) {
+        let give_up = Instant::now() + PATIENCE;
+        self.pump();
+        while !done(&self.state) {
+            assert!(
+                Instant::now() < give_up,
+                "timed out waiting for {what}; phase {:?}",
+                self.state.phase()
+            );
+            self.wait_and_pump(PATIENCE);
+        }
+    }
+
+    /// The texts of the stored messages, in timeline order.
+    pub fn texts(&self) -> Vec<String> {
+        texts(&self.state)
+    }
+}
+
+/// The texts of the stored messages of `state`, in timeline order.
+pub fn texts(state: &ChatState) -> Vec<String> {
+    state
+        .timeline()
+        .iter()
+        .filter_map(|entry| match entry {
+            Entry::Message(message) => Some(message.text.clone()),
+            Entry::Presence { .. } | Entry::Gap { .. } => None,
+        })
+        .collect()
 }
