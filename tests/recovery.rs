@@ -1,0 +1,196 @@
+//! Recovery rules on the server side: idempotent retries, replay of exactly what was missed,
+//! name takeover by the same client, and hosting taken over when the host goes away.
+
+mod common;
+
+use chinwag::host::{HostTakeover, Hosting};
+use chinwag::protocol::{
+    ClientFrame, ErrorCode, MAX_REPLAY, PROTOCOL_VERSION, ServerFrame, close_code,
+};
+use chinwag::ui::app::HostFallback;
+use common::{PATIENCE, RawClient, TestServer};
+
+fn hello(name: &str, token: Option<&str>, last_seq: Option<u64>) -> ClientFrame {
+    ClientFrame::Hello {
+        version: PROTOCOL_VERSION,
+        name: name.into(),
+        room: "lobby".into(),
+        token: token.map(Into::into),
+        last_seq,
+    }
+}
+
+fn welcome_of(client: &mut RawClient, frame: &ClientFrame) -> (Vec<u64>, u64) {
+    client.send(frame);
+    match client.recv() {
+        ServerFrame::Welcome {
+            history, skipped, ..
+        } => (history.iter().map(|m| m.seq).collect(), skipped),
+        other => panic!("expected a welcome, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_retried_message_is_stored_and_broadcast_once() {
+    let server = TestServer::start();
+    let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
+    let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");
+    alice.recv_until(|f| matches!(f, ServerFrame::Joined { .. }));
+    alice.post("same-id", "lobby", "once");
+    let first = alice.recv_until(|f| matches!(f, ServerFrame::Ack { .. }));
+    // The retry (same id) gets the same ack and no new broadcast; then a new message goes on.
+    alice.post("same-id", "lobby", "once");
+    assert_eq!(
+        alice.recv_until(|f| matches!(f, ServerFrame::Ack { .. })),
+        first
+    );
+    alice.post("next-id", "lobby", "twice");
+    let ServerFrame::Message(m1) = bob.recv_until(|f| matches!(f, ServerFrame::Message(_))) else {
+        unreachable!()
+    };
+    let ServerFrame::Message(m2) = bob.recv_until(|f| matches!(f, ServerFrame::Message(_))) else {
+        unreachable!()
+    };
+    assert_eq!((m1.seq, m1.text.as_str()), (1, "once"));
+    assert_eq!(
+        (m2.seq, m2.text.as_str()),
+        (2, "twice"),
+        "the retry was not broadcast again"
+    );
+    // Even across reconnects and in the same batch.
+    drop(alice);
+    let mut again = RawClient::connect(&server.url());
+    welcome_of(&mut again, &hello("alice", None, Some(2)));
+    again.post("same-id", "lobby", "once");
+    again.post("same-id", "lobby", "once");
+    assert!(matches!(again.recv(), ServerFrame::Ack { seq: 1, .. }));
+    assert!(matches!(again.recv(), ServerFrame::Ack { seq: 1, .. }));
+}
+
+#[test]
+fn a_client_that_missed_n_messages_gets_exactly_those_n() {
+    let server = TestServer::start();
+    let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
+    for n in 1..=10 {
+        alice.post(&format!("m{n}"), "lobby", &format!("message {n}"));
+    }
+    alice.recv_until(|f| matches!(f, ServerFrame::Ack { seq: 10, .. }));
+    let mut bob = RawClient::connect(&server.url());
+    assert_eq!(
+        welcome_of(&mut bob, &hello("bob", None, Some(7))),
+        (vec![8, 9, 10], 0)
+    );
+    let mut carol = RawClient::connect(&server.url());
+    assert_eq!(
+        welcome_of(&mut carol, &hello("carol", None, Some(10))),
+        (vec![], 0)
+    );
+}
+
+#[test]
+fn more_missed_than_the_replay_limit_says_how_many_were_left_out() {
+    let server = TestServer::start();
+    let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
+    let total = MAX_REPLAY as u64 + 25;
+    for n in 1..=total {
+        alice.post(&format!("m{n}"), "lobby", "x");
+    }
+    alice.recv_until(|f| matches!(f, ServerFrame::Ack { seq, .. } if *seq == total));
+    let mut bob = RawClient::connect(&server.url());
+    let (seqs, skipped) = welcome_of(&mut bob, &hello("bob", None, Some(5)));
+    assert_eq!(seqs.len(), MAX_REPLAY);
+    assert_eq!(seqs.first(), Some(&26));
+    assert_eq!(seqs.last(), Some(&total));
+    assert_eq!(skipped, 20, "messages 6 to 25 were not replayed");
+}
+
+#[test]
+fn the_same_client_takes_its_name_back_and_nobody_else_can() {
+    let server = TestServer::start();
+    let (mut watcher, _) = RawClient::join(&server.url(), "watcher", "lobby");
+    let mut old = RawClient::connect(&server.url());
+    welcome_of(&mut old, &hello("alice", Some("alice-secret"), None));
+    watcher.recv_until(|f| matches!(f, ServerFrame::Joined { .. }));
+
+    let mut impostor = RawClient::connect(&server.url());
+    impostor.send(&hello("alice", Some("guess"), None));
+    assert!(matches!(
+        impostor.recv(),
+        ServerFrame::Error {
+            code: ErrorCode::NameTaken,
+            ..
+        }
+    ));
+    impostor.send(&hello("alice", None, None));
+    assert!(matches!(
+        impostor.recv(),
+        ServerFrame::Error {
+            code: ErrorCode::NameTaken,
+            ..
+        }
+    ));
+
+    // A reconnect with the right token replaces the old connection (which the server may still
+    // think is alive after a network drop).
+    let mut new = RawClient::connect(&server.url());
+    welcome_of(&mut new, &hello("alice", Some("alice-secret"), None));
+    assert!(matches!(
+        old.recv(),
+        ServerFrame::Error {
+            code: ErrorCode::Replaced,
+            ..
+        }
+    ));
+    assert_eq!(old.recv_close(), Some(close_code::POLICY));
+    // The room saw no leave/join flicker: the next thing the watcher sees is alice's message.
+    new.post("n1", "lobby", "still me");
+    assert!(matches!(watcher.recv(), ServerFrame::Message(m) if m.from == "alice"));
+}
+
+#[test]
+fn when_the_host_goes_away_another_window_takes_over_with_the_same_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shared.sqlite3");
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let first = chinwag::host::host_or_join(addr, &db);
+    assert!(
+        matches!(first, Hosting::Hosting(_)),
+        "nobody answered, so the first window hosts"
+    );
+    let second = chinwag::host::host_or_join(addr, &db);
+    assert!(matches!(second, Hosting::Joined), "the second window joins");
+    let url = format!("ws://{addr}/ws");
+    {
+        let (mut alice, _) = RawClient::join(&url, "alice", "lobby");
+        alice.post("a1", "lobby", "said before the host left");
+        alice.recv_until(|f| matches!(f, ServerFrame::Ack { .. }));
+    }
+    let mut first = HostTakeover::new(addr, db.clone(), first);
+    let mut second = HostTakeover::new(addr, db.clone(), second);
+    assert_eq!(
+        first.update(false).as_deref(),
+        Some(format!("hosting on {addr}").as_str())
+    );
+    drop(first); // The hosting window closes: its server stops and lets go of the database.
+
+    let give_up = std::time::Instant::now() + PATIENCE;
+    while second
+        .update(true)
+        .is_none_or(|note| !note.starts_with("hosting"))
+    {
+        assert!(
+            std::time::Instant::now() < give_up,
+            "nobody took over hosting"
+        );
+        std::thread::yield_now();
+    }
+    let (_bob, welcome) = RawClient::join(&url, "bob", "lobby");
+    let ServerFrame::Welcome { history, .. } = welcome else {
+        unreachable!()
+    };
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].text, "said before the host left");
+}
