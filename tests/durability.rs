@@ -4,10 +4,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -214,11 +214,13 @@ fn kill_dash_nine_mid_stream_loses_no_acknowledged_message() {
     );
 }
 
-/// A TCP proxy that can cut every connection through it at once.
+/// A TCP proxy that can cut every connection through it at once, or silently swallow all
+/// traffic while keeping the connections open (a half-open network).
 struct CuttingProxy {
     addr: SocketAddr,
     live: Arc<Mutex<Vec<TcpStream>>>,
     cuts: AtomicUsize,
+    swallowing: Arc<AtomicBool>,
 }
 
 impl CuttingProxy {
@@ -228,8 +230,10 @@ impl CuttingProxy {
             addr: listener.local_addr().unwrap(),
             live: Arc::new(Mutex::new(Vec::new())),
             cuts: AtomicUsize::new(0),
+            swallowing: Arc::new(AtomicBool::new(false)),
         });
         let live = proxy.live.clone();
+        let swallowing = proxy.swallowing.clone();
         std::thread::spawn(move || {
             for downstream in listener.incoming().flatten() {
                 let Ok(upstream) = TcpStream::connect(upstream) else {
@@ -246,8 +250,16 @@ impl CuttingProxy {
                     ),
                     (upstream, downstream),
                 ] {
+                    let swallowing = swallowing.clone();
                     std::thread::spawn(move || {
-                        let _ = std::io::copy(&mut from, &mut to);
+                        let mut buffer = [0u8; 16 * 1024];
+                        while let Ok(read @ 1..) = from.read(&mut buffer) {
+                            if !swallowing.load(Ordering::SeqCst)
+                                && to.write_all(&buffer[..read]).is_err()
+                            {
+                                break;
+                            }
+                        }
                         let _ = to.shutdown(std::net::Shutdown::Both);
                     });
                 }
@@ -320,4 +332,37 @@ fn connections_cut_at_random_lose_and_duplicate_nothing() {
         "proxy test: {} cuts; sent {total}, stored once each {stored}, resent after a cut {resent}, lost 0",
         proxy.cuts.load(Ordering::SeqCst)
     );
+}
+
+#[test]
+fn a_half_open_connection_is_detected_by_the_heartbeat_and_replaced() {
+    let server = common::TestServer::start();
+    let proxy = CuttingProxy::start(server.server.as_ref().unwrap().addr());
+    let mut client = LiveClient::new(&format!("ws://{}/ws", proxy.addr), "alice");
+    client.link = chinwag::client::link::Link::new(format!("ws://{}/ws", proxy.addr))
+        .with_heartbeat(0.2, 1.0);
+    client.pump_until("the welcome", |state| state.phase() == &Phase::Joined);
+
+    // The network goes silent: no close, no reset, nothing gets through either way.
+    proxy.swallowing.store(true, Ordering::SeqCst);
+    client.state.send("sent into the void");
+    let silent_since = Instant::now();
+    client.pump_until("the heartbeat to notice", |state| {
+        matches!(state.phase(), Phase::Disconnected { .. })
+    });
+    let noticed_after = silent_since.elapsed();
+    assert!(
+        matches!(client.state.phase(), Phase::Disconnected { reason } if reason.contains("no answer")),
+        "{:?}",
+        client.state.phase()
+    );
+
+    // The network heals; the client reconnects (taking its name back from the server's stale
+    // connection with its token) and the message goes through exactly once.
+    proxy.swallowing.store(false, Ordering::SeqCst);
+    client.pump_until("delivery", |state| {
+        state.phase() == &Phase::Joined && state.pending().is_empty()
+    });
+    assert_eq!(client.texts(), ["sent into the void"]);
+    println!("half-open connection noticed after {noticed_after:?} (dead_after = 1 s)");
 }

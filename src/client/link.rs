@@ -50,6 +50,8 @@ pub struct Link {
     retry_at: Option<f64>,
     last_heard: f64,
     last_ping: f64,
+    ping_interval: f64,
+    dead_after: f64,
 }
 
 impl Link {
@@ -62,7 +64,17 @@ impl Link {
             retry_at: None,
             last_heard: 0.0,
             last_ping: 0.0,
+            ping_interval: PING_INTERVAL,
+            dead_after: DEAD_AFTER,
         }
+    }
+
+    /// The same link with other heartbeat timings (seconds), e.g. for a test that cannot wait
+    /// the default [`DEAD_AFTER`].
+    pub fn with_heartbeat(mut self, ping_interval: f64, dead_after: f64) -> Self {
+        self.ping_interval = ping_interval;
+        self.dead_after = dead_after;
+        self
     }
 
     /// The server URL.
@@ -117,15 +129,16 @@ impl Link {
         if !connection.is_open() {
             return;
         }
-        if now - self.last_heard > DEAD_AFTER {
+        if now - self.last_heard > self.dead_after {
+            let silence = self.dead_after;
             self.lost(
                 state,
                 now,
-                format!("no answer from the server for {DEAD_AFTER:.0} s"),
+                format!("no answer from the server for {silence:.0} s"),
             );
             return;
         }
-        if now - self.last_ping >= PING_INTERVAL {
+        if now - self.last_ping >= self.ping_interval {
             self.last_ping = now;
             connection.send(&ClientFrame::Ping);
         }
@@ -158,8 +171,8 @@ impl Link {
     pub fn next_deadline(&self, now: f64) -> Option<f64> {
         match &self.connection {
             Some(connection) if connection.is_open() => {
-                let ping = self.last_ping + PING_INTERVAL;
-                let dead = self.last_heard + DEAD_AFTER;
+                let ping = self.last_ping + self.ping_interval;
+                let dead = self.last_heard + self.dead_after;
                 Some((ping.min(dead) - now).max(0.0))
             }
             Some(_) => None,
