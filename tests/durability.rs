@@ -87,6 +87,34 @@ fn run_client(
     }
 }
 
+/// Starts `clients` writer threads named `{prefix}{n}` against `url`; returns them and the shared
+/// count of acknowledged messages.
+fn spawn_writers(
+    url: &str,
+    prefix: &str,
+    clients: usize,
+    per_client: usize,
+    in_flight: usize,
+) -> (Vec<std::thread::JoinHandle<Report>>, Arc<AtomicUsize>) {
+    let acked = Arc::new(AtomicUsize::new(0));
+    let writers = (0..clients)
+        .map(|n| {
+            let (url, name, acked) = (url.to_owned(), format!("{prefix}{n}"), acked.clone());
+            std::thread::spawn(move || {
+                run_client(
+                    url,
+                    name,
+                    per_client,
+                    in_flight,
+                    clients * per_client,
+                    acked,
+                )
+            })
+        })
+        .collect();
+    (writers, acked)
+}
+
 /// Checks that every client sent and saw everything exactly once and in order, and that all
 /// views agree. Returns the number of messages.
 fn assert_no_loss(reports: &[Report], per_client: usize) -> usize {
@@ -162,22 +190,7 @@ fn kill_dash_nine_mid_stream_loses_no_acknowledged_message() {
     let db = dir.path().join("chat.sqlite3");
     let (mut server, addr) = spawn_server("127.0.0.1:0", &db);
     let url = format!("ws://{addr}/ws");
-    let acked = Arc::new(AtomicUsize::new(0));
-    let clients: Vec<_> = (0..CLIENTS)
-        .map(|n| {
-            let (url, acked) = (url.clone(), acked.clone());
-            std::thread::spawn(move || {
-                run_client(
-                    url,
-                    format!("writer{n}"),
-                    PER_CLIENT,
-                    8,
-                    CLIENTS * PER_CLIENT,
-                    acked,
-                )
-            })
-        })
-        .collect();
+    let (clients, acked) = spawn_writers(&url, "writer", CLIENTS, PER_CLIENT, 8);
 
     let total = CLIENTS * PER_CLIENT;
     let mut acked_at_kills = Vec::new();
@@ -285,22 +298,7 @@ fn connections_cut_at_random_lose_and_duplicate_nothing() {
     let upstream = server.server.as_ref().unwrap().addr();
     let proxy = CuttingProxy::start(upstream);
     let url = format!("ws://{}/ws", proxy.addr);
-    let acked = Arc::new(AtomicUsize::new(0));
-    let clients: Vec<_> = (0..CLIENTS)
-        .map(|n| {
-            let (url, acked) = (url.clone(), acked.clone());
-            std::thread::spawn(move || {
-                run_client(
-                    url,
-                    format!("cut{n}"),
-                    PER_CLIENT,
-                    4,
-                    CLIENTS * PER_CLIENT,
-                    acked,
-                )
-            })
-        })
-        .collect();
+    let (clients, acked) = spawn_writers(&url, "cut", CLIENTS, PER_CLIENT, 4);
 
     // Cut at pseudo-random points of the stream (a fixed xorshift sequence, so failures replay).
     let total = CLIENTS * PER_CLIENT;

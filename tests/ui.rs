@@ -48,6 +48,26 @@ fn join_as(harness: &mut Harness<'_, ChatApp>, name: &str) {
     harness.run_steps(1);
 }
 
+/// Types `text` into the composer and presses Enter.
+fn send_from_composer(harness: &mut Harness<'_, ChatApp>, text: &str) {
+    let composer = harness.get_by_role_and_label(Role::MultilineTextInput, "Message");
+    composer.focus();
+    composer.type_text(text);
+    harness.run_steps(1);
+    harness.key_press(egui::Key::Enter);
+    harness.run_steps(1);
+}
+
+/// A window joined as `name`.
+fn joined_harness(url: &str, name: &str) -> Harness<'static, ChatApp> {
+    let mut harness = harness(url);
+    join_as(&mut harness, name);
+    step_until(&mut harness, "the welcome", |h| {
+        h.state().state().phase() == &Phase::Joined
+    });
+    harness
+}
+
 #[test]
 fn join_type_send_and_see_the_message() {
     let server = TestServer::start();
@@ -62,12 +82,7 @@ fn join_type_send_and_see_the_message() {
     harness.get_by_label_contains("as alice");
     harness.check_accessibility();
 
-    let composer = harness.get_by_role_and_label(Role::MultilineTextInput, "Message");
-    composer.focus();
-    composer.type_text("hello from the window");
-    harness.run_steps(1);
-    harness.key_press(egui::Key::Enter);
-    harness.run_steps(1);
+    send_from_composer(&mut harness, "hello from the window");
     step_until(&mut harness, "the ack", |h| {
         h.state().state().pending().is_empty() && !h.state().state().timeline().is_empty()
     });
@@ -94,11 +109,7 @@ fn join_type_send_and_see_the_message() {
 fn shift_enter_adds_a_line_and_enter_sends_it() {
     let server = TestServer::start();
     let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");
-    let mut harness = harness(&server.url());
-    join_as(&mut harness, "alice");
-    step_until(&mut harness, "the welcome", |h| {
-        h.state().state().phase() == &Phase::Joined
-    });
+    let mut harness = joined_harness(&server.url(), "alice");
     let composer = harness.get_by_role_and_label(Role::MultilineTextInput, "Message");
     composer.focus();
     composer.type_text("line one");
@@ -145,9 +156,7 @@ fn a_taken_name_shows_the_error_and_another_name_works() {
 #[test]
 fn a_dropped_connection_counts_down_reconnects_and_delivers_what_was_pending() {
     let mut server = TestServer::start();
-    let mut harness = harness(&server.url());
-    join_as(&mut harness, "alice");
-    step_until(&mut harness, "the welcome", |h| h.state().state().phase() == &Phase::Joined);
+    let mut harness = joined_harness(&server.url(), "alice");
 
     let addr = server.stop();
     step_until(&mut harness, "the disconnect", |h| {
@@ -158,12 +167,7 @@ fn a_dropped_connection_counts_down_reconnects_and_delivers_what_was_pending() {
     harness.get_by_label("Reconnect now");
 
     // Typed text survives the disconnect; a message sent now shows as pending.
-    let composer = harness.get_by_role_and_label(Role::MultilineTextInput, "Message");
-    composer.focus();
-    composer.type_text("sent while offline");
-    harness.run_steps(1);
-    harness.key_press(egui::Key::Enter);
-    harness.run_steps(1);
+    send_from_composer(&mut harness, "sent while offline");
     harness.get_by_label("sending…");
     harness.get_by_label("sent while offline");
     let composer = harness.get_by_role_and_label(Role::MultilineTextInput, "Message");
@@ -175,11 +179,17 @@ fn a_dropped_connection_counts_down_reconnects_and_delivers_what_was_pending() {
     step_until(&mut harness, "delivery", |h| {
         h.state().state().phase() == &Phase::Joined && h.state().state().pending().is_empty()
     });
-    assert!(harness.query_by_label("sending…").is_none(), "delivered, no longer pending");
+    assert!(
+        harness.query_by_label("sending…").is_none(),
+        "delivered, no longer pending"
+    );
     harness.get_by_label("sent while offline");
     harness.get_by_label_contains("connected to");
     assert_eq!(
-        harness.get_by_role_and_label(Role::MultilineTextInput, "Message").value().as_deref(),
+        harness
+            .get_by_role_and_label(Role::MultilineTextInput, "Message")
+            .value()
+            .as_deref(),
         Some("half-written thought")
     );
 }
@@ -188,11 +198,7 @@ fn a_dropped_connection_counts_down_reconnects_and_delivers_what_was_pending() {
 fn the_disconnect_button_closes_the_connection() {
     let server = TestServer::start();
     let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");
-    let mut harness = harness(&server.url());
-    join_as(&mut harness, "alice");
-    step_until(&mut harness, "the welcome", |h| {
-        h.state().state().phase() == &Phase::Joined
-    });
+    let mut harness = joined_harness(&server.url(), "alice");
     harness.get_by_label("Disconnect").click();
     harness.run_steps(2);
     harness.get_by_label_contains("you disconnected");
