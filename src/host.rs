@@ -83,7 +83,7 @@ impl HostTakeover {
 }
 
 impl HostFallback for HostTakeover {
-    fn update(&mut self, disconnected: bool) -> Option<String> {
+    fn update(&mut self, url: &str, disconnected: bool) -> Option<String> {
         if let Some(attempt) = self.attempt.take() {
             match attempt.try_take() {
                 Ok(outcome) => self.current = outcome,
@@ -94,7 +94,8 @@ impl HostFallback for HostTakeover {
         let due = self
             .last_attempt
             .is_none_or(|at| at.elapsed() >= RETAKE_INTERVAL);
-        if disconnected && !hosting && self.attempt.is_none() && due {
+        let ours = loopback_addr(url) == Some(self.addr);
+        if disconnected && ours && !hosting && self.attempt.is_none() && due {
             self.last_attempt = Some(Instant::now());
             let (addr, db) = (self.addr, self.db.clone());
             self.attempt = Some(Promise::spawn_thread("chinwag-host", move || {

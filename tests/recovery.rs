@@ -171,14 +171,14 @@ fn when_the_host_goes_away_another_window_takes_over_with_the_same_history() {
     let mut first = HostTakeover::new(addr, db.clone(), first);
     let mut second = HostTakeover::new(addr, db.clone(), second);
     assert_eq!(
-        first.update(false).as_deref(),
+        first.update(&url, false).as_deref(),
         Some(format!("hosting on {addr}").as_str())
     );
     drop(first); // The hosting window closes: its server stops and lets go of the database.
 
     let give_up = std::time::Instant::now() + PATIENCE;
     while second
-        .update(true)
+        .update(&url, true)
         .is_none_or(|note| !note.starts_with("hosting"))
     {
         assert!(
