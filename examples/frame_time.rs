@@ -6,7 +6,9 @@
 //!
 //! `cargo run --release --example frame_time`
 
-use std::time::{Duration, Instant};
+mod common;
+
+use std::time::Instant;
 
 use chinwag::client::state::ChatState;
 use chinwag::protocol::{ChatMessage, ServerFrame};
@@ -59,11 +61,6 @@ fn input(scroll: f32) -> egui::RawInput {
     input
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index].as_secs_f64() * 1000.0
-}
-
 fn measure(messages: usize, scroll: f32) -> (f64, f64, f64) {
     let state = state_with(messages);
     let ctx = egui::Context::default();
@@ -84,13 +81,20 @@ fn measure(messages: usize, scroll: f32) -> (f64, f64, f64) {
     }
     times.sort();
     (
-        percentile(&times, 0.5),
-        percentile(&times, 0.99),
-        percentile(&times, 1.0),
+        common::percentile_ms(&times, 0.5),
+        common::percentile_ms(&times, 0.99),
+        common::percentile_ms(&times, 1.0),
     )
 }
 
 fn main() {
+    let before = common::rss_mib();
+    let big = state_with(100_000);
+    println!(
+        "memory: a ChatState with 100,000 messages adds {:.1} MiB to the process",
+        common::rss_mib() - before
+    );
+    drop(big);
     println!("message list frame time, {FRAMES} frames at 900x640 (layout + tessellation)");
     println!(
         "{:>10} {:>10} {:>9} {:>9} {:>9}",

@@ -7,6 +7,8 @@
 //!
 //! `cargo run --release --example server_load [CLIENTS] [MESSAGES] [WINDOW]`
 
+mod common;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
@@ -20,18 +22,6 @@ fn arg(index: usize, default: usize) -> usize {
         .nth(index)
         .and_then(|a| a.parse().ok())
         .unwrap_or(default)
-}
-
-fn rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|line| line.starts_with("VmRSS:"))
-                .and_then(|line| line.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(f64::NAN, |kib| kib / 1024.0)
 }
 
 /// What one client measured.
@@ -118,10 +108,6 @@ fn run_client(
     }
 }
 
-fn ms(sorted: &[Duration], p: f64) -> f64 {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1000.0
-}
-
 fn main() {
     let clients = arg(1, 8);
     let messages = arg(2, 2_000);
@@ -134,7 +120,7 @@ fn main() {
     .expect("server");
     let url = server.ws_url();
     let total = clients * messages;
-    let rss_before = rss_mib();
+    let rss_before = common::rss_mib();
     let started = Instant::now();
     let everyone_joined = Arc::new(Barrier::new(clients));
     let handles: Vec<_> = (0..clients)
@@ -156,7 +142,7 @@ fn main() {
     }
     let acked = latencies.len();
     let elapsed = started.elapsed().as_secs_f64();
-    let rss_after = rss_mib();
+    let rss_after = common::rss_mib();
     latencies.sort();
     println!(
         "{clients} clients x {messages} messages, window {window}, one room, SQLite synchronous=FULL"
@@ -171,10 +157,10 @@ fn main() {
     );
     println!(
         "ack latency ms:   p50 {:.2}  p90 {:.2}  p99 {:.2}  max {:.2}",
-        ms(&latencies, 0.5),
-        ms(&latencies, 0.9),
-        ms(&latencies, 0.99),
-        ms(&latencies, 1.0)
+        common::percentile_ms(&latencies, 0.5),
+        common::percentile_ms(&latencies, 0.9),
+        common::percentile_ms(&latencies, 0.99),
+        common::percentile_ms(&latencies, 1.0)
     );
     println!("dropped as too slow to read: {dropped} of {clients} clients");
     println!(
