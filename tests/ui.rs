@@ -106,6 +106,26 @@ fn join_type_send_and_see_the_message() {
 }
 
 #[test]
+fn messages_sit_under_a_day_separator_and_a_run_from_one_sender_shares_a_header() {
+    let server = TestServer::start();
+    let mut harness = joined_harness(&server.url(), "alice");
+    let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");
+    for (id, text) in [
+        ("b1", "first from bob"),
+        ("b2", "second from bob"),
+        ("b3", "third from bob"),
+    ] {
+        bob.post(id, "lobby", text);
+    }
+    step_until(&mut harness, "bob's messages", |h| {
+        h.query_by_label("third from bob").is_some()
+    });
+    harness.get_by_label("Today");
+    // One "bob" in the users panel and one group header: not one header per message.
+    assert_eq!(harness.query_all_by_label("bob").count(), 2);
+}
+
+#[test]
 fn shift_enter_adds_a_line_and_enter_sends_it() {
     let server = TestServer::start();
     let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");

@@ -5,10 +5,9 @@
 //! the first row in view and lays out just the rows that fit, so 100,000 messages cost about as
 //! much as 30. It sticks to the bottom unless the user scrolled up.
 
-use chrono::TimeZone as _;
-
 use crate::client::state::{ChatState, Entry, PendingMessage};
 use crate::protocol::ChatMessage;
+use crate::ui::grouping::{self, Lead};
 
 /// Space between rows.
 const ROW_GAP: f32 = 6.0;
@@ -53,6 +52,7 @@ impl MessageList {
             return None;
         }
         let mut action = None;
+        let today = grouping::today();
         egui::ScrollArea::vertical()
             .auto_shrink(false)
             .stick_to_bottom(true)
@@ -89,7 +89,12 @@ impl MessageList {
                     );
                     let drawn = ui
                         .scope_builder(egui::UiBuilder::new().max_rect(rect), |ui| {
-                            if let Some(asked) = draw_row(ui, &row(index), state.name()) {
+                            let previous = index
+                                .checked_sub(1)
+                                .and_then(|before| previous_message(timeline, before));
+                            if let Some(asked) =
+                                draw_row(ui, &row(index), previous, state.name(), today)
+                            {
                                 action = Some(asked);
                             }
                         })
@@ -133,9 +138,31 @@ fn estimate_height(row: &Row<'_>, width: f32, line_height: f32) -> f32 {
     (lines.max(1.0) + 1.0) * line_height + ROW_GAP + 8.0
 }
 
-fn draw_row(ui: &mut egui::Ui, row: &Row<'_>, me: &str) -> Option<PendingAction> {
+/// The message at `index` of the timeline or the closest one before it (presence notices and
+/// gaps do not break a group).
+fn previous_message(timeline: &[Entry], index: usize) -> Option<&ChatMessage> {
+    timeline
+        .get(..=index)?
+        .iter()
+        .rev()
+        .take(8)
+        .find_map(|entry| match entry {
+            Entry::Message(message) => Some(message),
+            Entry::Presence { .. } | Entry::Gap { .. } => None,
+        })
+}
+
+fn draw_row(
+    ui: &mut egui::Ui,
+    row: &Row<'_>,
+    previous: Option<&ChatMessage>,
+    me: &str,
+    today: chrono::NaiveDate,
+) -> Option<PendingAction> {
     match row {
-        Row::Stored(Entry::Message(message)) => draw_message(ui, message, me),
+        Row::Stored(Entry::Message(message)) => {
+            draw_message(ui, message, grouping::lead(previous, message, today), me);
+        }
         Row::Stored(Entry::Presence { name, joined }) => {
             let verb = if *joined { "joined" } else { "left" };
             ui.label(
@@ -181,20 +208,50 @@ fn draw_pending(ui: &mut egui::Ui, pending: &PendingMessage, me: &str) -> Option
     action
 }
 
-fn draw_message(ui: &mut egui::Ui, message: &ChatMessage, me: &str) {
+fn draw_message(ui: &mut egui::Ui, message: &ChatMessage, lead: Lead, me: &str) {
+    if let Some(day) = lead.day {
+        day_separator(ui, &day);
+    }
     let own = message.from == me;
-    bubble(ui, own).show(ui, |ui| {
-        ui.horizontal(|ui| {
-            let name = egui::RichText::new(&message.from).strong();
-            ui.label(if own {
-                name.color(ui.visuals().hyperlink_color)
-            } else {
-                name
-            });
-            ui.weak(local_time(message.time));
+    bubble(ui, own)
+        .show(ui, |ui| {
+            if lead.header {
+                ui.horizontal(|ui| {
+                    let name = egui::RichText::new(&message.from).strong();
+                    ui.label(if own {
+                        name.color(ui.visuals().hyperlink_color)
+                    } else {
+                        name
+                    });
+                    ui.weak(local_time(message.time));
+                });
+            }
+            ui.add(egui::Label::new(&message.text).wrap());
+        })
+        .response
+        .on_hover_text(full_time(message.time));
+}
+
+/// A centred day label between two rules.
+fn day_separator(ui: &mut egui::Ui, day: &str) {
+    ui.add_space(4.0);
+    ui.horizontal(|ui| {
+        let label_width = ui.fonts_mut(|fonts| {
+            fonts
+                .layout_no_wrap(
+                    day.to_owned(),
+                    egui::TextStyle::Small.resolve(ui.style()),
+                    egui::Color32::WHITE,
+                )
+                .size()
+                .x
         });
-        ui.add(egui::Label::new(&message.text).wrap());
+        let side = ((ui.available_width() - label_width) / 2.0 - 8.0).max(0.0);
+        ui.add_sized([side, 12.0], egui::Separator::default().horizontal());
+        ui.label(egui::RichText::new(day).small().weak());
+        ui.add_sized([side, 12.0], egui::Separator::default().horizontal());
     });
+    ui.add_space(2.0);
 }
 
 /// The frame around a message; our own messages get a tinted background.
@@ -211,9 +268,14 @@ fn bubble(ui: &egui::Ui, own: bool) -> egui::Frame {
 
 /// "14:05" in the user's time zone.
 fn local_time(ms_since_epoch: i64) -> String {
-    chrono::Local
-        .timestamp_millis_opt(ms_since_epoch)
-        .single()
+    grouping::local(ms_since_epoch)
         .map(|time| time.format("%H:%M").to_string())
+        .unwrap_or_default()
+}
+
+/// "Wednesday 25 November 2026, 14:05:09" in the user's time zone.
+fn full_time(ms_since_epoch: i64) -> String {
+    grouping::local(ms_since_epoch)
+        .map(|time| time.format("%A %-d %B %Y, %H:%M:%S").to_string())
         .unwrap_or_default()
 }

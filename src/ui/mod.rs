@@ -3,6 +3,7 @@
 
 pub mod app;
 mod composer;
+mod grouping;
 mod join;
 pub mod messages;
 mod status;
