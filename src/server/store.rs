@@ -11,6 +11,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::protocol::ChatMessage;
 
+/// How long opening waits for another process's lock on the database file.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// The message history of every room.
 pub struct Store {
     connection: Connection,
@@ -37,6 +40,9 @@ impl Store {
             })?;
         }
         let connection = Connection::open(path)?;
+        // Another server holding the file gives up its lock only when it stops; waiting long
+        // for it helps nobody (the embedded host retries every second anyway).
+        connection.busy_timeout(LOCK_WAIT)?;
         connection.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
         connection.pragma_update(None, "journal_mode", "WAL")?;
         connection.pragma_update(None, "synchronous", "FULL")?;
