@@ -1,0 +1,237 @@
+// The browser half of tests/browser.rs: drives the real web client in headless Chromium.
+//
+// The Rust test starts the server and a native client and runs this script; they take turns
+// over stdin/stdout, one line each:
+//
+//   script -> `step loaded {json}`   the page loaded and the app replaced its loading text
+//   script -> `step typed-name`      the name was typed and Enter pressed
+//   test   -> `joined`               the native client saw the browser user join
+//   script -> `step sent`            the message was typed and Enter pressed
+//   test   -> `received`             the native client got it
+//   script -> `step blurred`         the page no longer has focus
+//   test   -> `replied`              the native client posted a reply
+//   script -> `step unread {title}`  the tab title counts the reply as unread
+//   script -> `step read {title}`    focusing the page again clears the count
+//   script -> `step rejoined`        after a reload, Tab and Enter (the name was remembered)
+//   test   -> `seen`                 the native client saw the browser user join again
+//   script -> `done {json}`          figures (load and first-frame times, wasm sizes)
+//
+// Any page error, console error, crash or timeout fails the script (exit code 1, reason on
+// stderr). Settings: CHINWAG_URL, CHINWAG_NAME, CHINWAG_MESSAGE, CHINWAG_DIST (for the wasm
+// sizes), CHINWAG_CHROMIUM (default /usr/bin/chromium), CHINWAG_SCREENSHOT (optional PNG path),
+// CHINWAG_TIMEOUT_MS (default 60000). With CHINWAG_SCREENSHOT, a second screenshot at phone size
+// goes next to it (`-phone.png`).
+
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { gzipSync } from "node:zlib";
+
+import { chromium } from "playwright-core";
+
+const url = required("CHINWAG_URL");
+const name = required("CHINWAG_NAME");
+const message = required("CHINWAG_MESSAGE");
+const dist = process.env.CHINWAG_DIST;
+const screenshot = process.env.CHINWAG_SCREENSHOT;
+const timeout = Number(process.env.CHINWAG_TIMEOUT_MS ?? 60000);
+const executablePath = process.env.CHINWAG_CHROMIUM ?? "/usr/bin/chromium";
+
+function required(variable) {
+    const value = process.env[variable];
+    if (!value) {
+        fail(`${variable} is not set`);
+    }
+    return value;
+}
+
+function fail(reason) {
+    console.error(`browser test failed: ${reason}`);
+    process.exit(1);
+}
+
+const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+
+/** Waits for the Rust test to say `expected` on stdin. */
+async function expect(expected) {
+    const { value, done } = await lines.next();
+    if (done || value.trim() !== expected) {
+        throw new Error(
+            `expected "${expected}" from the test, got ${done ? "end of input" : `"${value}"`}`,
+        );
+    }
+}
+
+function step(what) {
+    console.log(`step ${what}`);
+}
+
+/** Problems the page reported; the test fails on the first one. */
+const problems = [];
+function check() {
+    if (problems.length > 0) {
+        fail(`the page reported:\n  ${problems.join("\n  ")}`);
+    }
+}
+
+const browser = await chromium.launch({
+    executablePath,
+    headless: true,
+    timeout,
+    args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--use-angle=swiftshader",
+        "--enable-unsafe-swiftshader",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ],
+});
+/** The page under test, for a screenshot when something fails. */
+let page;
+try {
+    await run();
+} catch (error) {
+    if (page && screenshot) {
+        const path = screenshot.replace(/\.png$/, "-failure.png");
+        await page.screenshot({ path, timeout: 5000 }).catch(() => {});
+        console.error(`screenshot of the failure: ${path}`);
+    }
+    check();
+    fail(error?.stack ?? String(error));
+} finally {
+    await browser.close();
+}
+check();
+// stdin stays open for the test's next line; nothing more is coming.
+process.exit(0);
+
+async function run() {
+    // A fresh profile (Playwright makes one per context): no stored settings, no cache.
+    const context = await browser.newContext({ viewport: { width: 900, height: 640 } });
+    context.setDefaultTimeout(timeout);
+    page = await context.newPage();
+    page.on("pageerror", (error) => problems.push(`uncaught: ${error.message}`));
+    page.on("crash", () => problems.push("the page crashed"));
+    page.on("console", (entry) => {
+        if (entry.type() === "error") {
+            problems.push(`console.error: ${entry.text()}`);
+        }
+    });
+    page.on("requestfailed", (request) =>
+        problems.push(`request failed: ${request.url()} (${request.failure()?.errorText})`),
+    );
+
+    // Measuring only: when the app removes its loading text (it started), and the next two
+    // animation frames (the first frame is painted by then).
+    await page.addInitScript(() => {
+        new MutationObserver((_, observer) => {
+            if (document.readyState !== "loading" && !document.getElementById("loading_text")) {
+                observer.disconnect();
+                window.chinwagStarted = performance.now();
+                requestAnimationFrame(() =>
+                    requestAnimationFrame(() => {
+                        window.chinwagFirstFrame = performance.now();
+                    }),
+                );
+            }
+        }).observe(document, { childList: true, subtree: true });
+    });
+
+    const response = await page.goto(url, { waitUntil: "load" });
+    if (!response || !response.ok()) {
+        fail(`loading ${url} gave ${response ? response.status() : "no response"}`);
+    }
+    // The loading text goes away when the app runs; if the wasm fails it turns into an error.
+    await page.waitForFunction(
+        () =>
+            window.chinwagFirstFrame !== undefined ||
+            document.querySelector("#loading_text.error") !== null,
+    );
+    const failure = await page.evaluate(() => document.getElementById("loading_text")?.innerText);
+    if (failure) {
+        fail(`the app did not start: ${failure}`);
+    }
+    check();
+    const timing = await page.evaluate(() => ({
+        domContentLoadedMs: performance.getEntriesByType("navigation")[0].domContentLoadedEventEnd,
+        startedMs: window.chinwagStarted,
+        firstFrameMs: window.chinwagFirstFrame,
+    }));
+    step(`loaded ${JSON.stringify(timing)}`);
+    if ((await page.title()) !== "Chinwag") {
+        fail(`the title is "${await page.title()}", expected "Chinwag"`);
+    }
+
+    // The name field has the focus on the join screen; a click on an empty spot of the canvas
+    // gives the page the keyboard, as a user's first click would.
+    await page.mouse.click(10, 10);
+    await page.keyboard.type(name, { delay: 20 });
+    await page.keyboard.press("Enter");
+    check();
+    step("typed-name");
+    await expect("joined");
+
+    // The composer takes the focus once the chat shows.
+    await page.keyboard.type(message, { delay: 20 });
+    await page.keyboard.press("Enter");
+    check();
+    step("sent");
+    await expect("received");
+
+    // The user switches away: the page loses the focus, so new messages count as unread.
+    await page.evaluate(() => document.activeElement?.blur());
+    await page.waitForFunction(() => !document.hasFocus() || document.activeElement === document.body);
+    // Let the app run a frame without the focus.
+    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 300)));
+    step("blurred");
+    await expect("replied");
+
+    await page.waitForFunction(() => document.title === "(1) Chinwag");
+    check();
+    step(`unread ${await page.title()}`);
+
+    // Back to the page: the message is read.
+    await page.mouse.click(10, 200);
+    await page.waitForFunction(() => document.title === "Chinwag");
+    step(`read ${await page.title()}`);
+    if (screenshot) {
+        await page.screenshot({ path: screenshot });
+        // The same conversation on a phone-sized screen, for a look.
+        await page.setViewportSize({ width: 390, height: 760 });
+        await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 300)));
+        await page.screenshot({ path: screenshot.replace(/\.png$/, "-phone.png") });
+    }
+    check();
+
+    // The name persisted in the browser's storage: after a reload the join screen has it, so
+    // Tab (to the name field) and Enter join without typing it again.
+    const reloaded = await page.reload({ waitUntil: "load" });
+    if (!reloaded || !reloaded.ok()) {
+        fail(`reloading gave ${reloaded ? reloaded.status() : "no response"}`);
+    }
+    await page.waitForFunction(
+        () => document.getElementById("chinwag_canvas") && !document.getElementById("loading_text"),
+    );
+    await page.mouse.click(10, 10);
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Enter");
+    check();
+    step("rejoined");
+    await expect("seen");
+
+    const sizes = dist ? wasmSizes(dist) : {};
+    console.log(`done ${JSON.stringify({ ...timing, ...sizes })}`);
+}
+
+function wasmSizes(dir) {
+    const wasm = readdirSync(dir).filter((file) => file.endsWith(".wasm"));
+    if (wasm.length !== 1) {
+        fail(`expected one .wasm in ${dir}, found ${wasm.length}`);
+    }
+    const bytes = readFileSync(join(dir, wasm[0]));
+    return { wasmBytes: bytes.length, wasmGzipBytes: gzipSync(bytes, { level: 9 }).length };
+}
