@@ -8,6 +8,7 @@
 pub mod hub;
 pub mod session;
 pub mod store;
+pub mod web;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -62,6 +63,16 @@ pub async fn serve(
     store: Store,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_with_web(listener, store, None, shutdown).await
+}
+
+/// Like [`serve`], and also serves the built web client in `web` (see [`web`]) at `/`.
+pub async fn serve_with_web(
+    listener: tokio::net::TcpListener,
+    store: Store,
+    web: Option<&Path>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let (hub_sender, hub_receiver) = mpsc::channel(HUB_QUEUE);
     let hub_thread = tokio::task::spawn_blocking(move || Hub::new(store).run(hub_receiver));
     let (stop_sessions, sessions_stopped) = watch::channel(false);
@@ -73,6 +84,10 @@ pub async fn serve(
         .route("/ws", get(websocket))
         .route("/healthz", get(|| async { "ok" }))
         .with_state(state);
+    let app = match web {
+        Some(dir) => app.fallback_service(web::router(dir)),
+        None => app,
+    };
     tracing::info!(addr = %listener.local_addr()?, "serving");
     // Chat frames are small and latency matters: without TCP_NODELAY, Nagle's algorithm and
     // delayed ACKs hold acks back by ~40 ms.

@@ -7,6 +7,7 @@ mod grouping;
 mod join;
 pub mod messages;
 mod status;
+mod title;
 mod users;
 
 pub use app::{ChatApp, Settings};
