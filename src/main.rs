@@ -4,11 +4,11 @@
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
     use std::net::SocketAddr;
-    use std::path::PathBuf;
+    use std::path::{Path, PathBuf};
 
     use clap::{Parser, Subcommand};
 
-    use chinwag::host::{self, Hosting};
+    use chinwag::host::{self, HostTakeover};
     use chinwag::server;
     use chinwag::ui::{ChatApp, Settings};
 
@@ -39,6 +39,9 @@ mod native {
             /// SQLite history database [default: chinwag.sqlite3 in the platform's data directory].
             #[arg(long, value_name = "PATH")]
             db: Option<PathBuf>,
+            /// Also serve the built web client in DIR at / (the dist/ of `trunk build --release`).
+            #[arg(long, value_name = "DIR")]
+            web: Option<PathBuf>,
         },
     }
 
@@ -51,9 +54,11 @@ mod native {
             .init();
         let cli = Cli::parse();
         let result = match cli.command {
-            Some(Command::Serve { bind, db }) => {
-                serve(bind, db.unwrap_or_else(server::default_db_path))
-            }
+            Some(Command::Serve { bind, db, web }) => serve(
+                bind,
+                db.unwrap_or_else(server::default_db_path),
+                web.as_deref(),
+            ),
             None => gui(
                 cli.connect,
                 cli.name,
@@ -69,19 +74,30 @@ mod native {
         }
     }
 
-    fn serve(bind: SocketAddr, db: PathBuf) -> Result<(), Box<dyn std::error::Error>> {
+    fn serve(
+        bind: SocketAddr,
+        db: PathBuf,
+        web: Option<&Path>,
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        let web = web.map(server::web::check_dir).transpose()?;
         let store = server::open_store(&db)?;
         let runtime = tokio::runtime::Runtime::new()?;
         runtime.block_on(async move {
             let listener = tokio::net::TcpListener::bind(bind).await.map_err(|err| {
                 std::io::Error::new(err.kind(), format!("cannot listen on {bind}: {err}"))
             })?;
+            let addr = listener.local_addr()?;
+            if let Some(web) = &web {
+                println!(
+                    "chinwag: serving the web client at http://{addr}/ (from {})",
+                    web.display()
+                );
+            }
             println!(
-                "chinwag: serving ws://{}/ws (history in {})",
-                listener.local_addr()?,
+                "chinwag: serving ws://{addr}/ws (history in {})",
                 db.display()
             );
-            server::serve(listener, store, async {
+            server::serve_with_web(listener, store, web.as_deref(), async {
                 let _ = tokio::signal::ctrl_c().await;
             })
             .await
@@ -109,18 +125,21 @@ mod native {
                 if let Some(name) = name {
                     settings.name = name;
                 }
-                let hosting = match connect {
+                let host = match connect {
                     Some(url) => {
                         settings.server_url = url;
-                        Hosting::Joined
+                        None
                     }
-                    None => match host::loopback_addr(&settings.server_url) {
-                        Some(addr) => host::host_or_join(addr, &db),
-                        None => Hosting::Joined,
-                    },
+                    None => host::loopback_addr(&settings.server_url).map(|addr| {
+                        let hosting = host::host_or_join(addr, &db);
+                        HostTakeover::new(addr, db, hosting)
+                    }),
                 };
-                let app = ChatApp::new(settings, false).with_host_note(hosting.describe());
-                Ok(Box::new(app.keep_alive(hosting)))
+                let app = ChatApp::new(settings, false);
+                Ok(Box::new(match host {
+                    Some(host) => app.with_host(Box::new(host)),
+                    None => app,
+                }))
             }),
         )?;
         Ok(())
@@ -157,12 +176,18 @@ fn main() {
                 }),
             )
             .await;
+        // The page shows "Loading…" until here; then the app, or why it could not start.
         if let Some(loading) = document.get_element_by_id("loading_text") {
             match started {
                 Ok(()) => loading.remove(),
-                Err(err) => loading.set_inner_html(&format!(
-                    "<p>Chinwag failed to start: {err:?}</p><p>See the developer console for details.</p>"
-                )),
+                Err(err) => {
+                    log::error!("Chinwag failed to start: {err:?}");
+                    loading.set_class_name("centered error");
+                    loading.set_text_content(Some(&format!(
+                        "Chinwag could not start: {}. The developer console has the details.",
+                        err.as_string().unwrap_or_else(|| format!("{err:?}"))
+                    )));
+                }
             }
         }
     });

@@ -2,13 +2,15 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::client::connection::Connection;
-use crate::client::state::ChatState;
+use crate::client::link::Link;
+use crate::client::random;
+use crate::client::state::{ChatState, Phase};
 use crate::protocol::DEFAULT_ROOM;
 use crate::ui::composer;
 use crate::ui::join::{self, JoinAction};
-use crate::ui::messages::MessageList;
+use crate::ui::messages::{MessageList, PendingAction};
 use crate::ui::status::{self, StatusAction};
+use crate::ui::title::UnreadTitle;
 use crate::ui::users;
 
 /// What the app remembers between runs (eframe persistence: a file natively, local storage on
@@ -67,44 +69,53 @@ pub fn page_ws_url(href: &str) -> String {
     format!("{scheme}://{host}/ws")
 }
 
+/// Hosts the server when nobody else does (the native embedded host). The app calls it every
+/// frame; it must never block.
+pub trait HostFallback {
+    /// `disconnected` says the link to the server at `url` is down (time to try hosting, if `url`
+    /// is one this process can host). Returns what to show in the status bar, e.g.
+    /// "hosting on 127.0.0.1:9001".
+    fn update(&mut self, url: &str, disconnected: bool) -> Option<String>;
+}
+
 /// The chat window.
 pub struct ChatApp {
     settings: Settings,
     state: ChatState,
-    connection: Option<Connection>,
+    link: Link,
+    /// Network timeouts run on the wall clock, not egui's frame clock (which is simulated in tests).
+    clock: web_time::Instant,
     composer: String,
     messages: MessageList,
-    host_note: Option<String>,
-    keep_alive: Option<Box<dyn std::any::Any>>,
+    host: Option<Box<dyn HostFallback>>,
+    title: UnreadTitle,
 }
+
+/// Below this width (in points) the users panel folds into one line above the messages.
+const NARROW_WIDTH: f32 = 600.0;
 
 impl ChatApp {
     /// A window with `settings`; joins at once if the settings carry a name and `auto_join`.
     pub fn new(settings: Settings, auto_join: bool) -> Self {
-        let mut state = ChatState::new(DEFAULT_ROOM, message_id_prefix());
+        let mut state = ChatState::new(DEFAULT_ROOM, message_id_prefix(), random::token());
         if auto_join {
             state.join(&settings.name);
         }
         Self {
+            link: Link::new(settings.server_url.clone()),
+            clock: web_time::Instant::now(),
             settings,
             state,
-            connection: None,
             composer: String::new(),
             messages: MessageList::default(),
-            host_note: None,
-            keep_alive: None,
+            host: None,
+            title: UnreadTitle::default(),
         }
     }
 
-    /// Shows `note` in the status bar (e.g. "hosting on 127.0.0.1:9001").
-    pub fn with_host_note(mut self, note: Option<String>) -> Self {
-        self.host_note = note;
-        self
-    }
-
-    /// Keeps `resource` (e.g. the embedded server) alive as long as the window.
-    pub fn keep_alive(mut self, resource: impl std::any::Any) -> Self {
-        self.keep_alive = Some(Box::new(resource));
+    /// Lets the window host the server when the current host goes away.
+    pub fn with_host(mut self, host: Box<dyn HostFallback>) -> Self {
+        self.host = Some(host);
         self
     }
 
@@ -119,29 +130,33 @@ impl ChatApp {
     }
 
     fn pump(&mut self, ctx: &egui::Context) {
-        let ctx = ctx.clone();
-        Connection::pump(
-            &mut self.connection,
-            &mut self.state,
-            &self.settings.server_url,
-            move || ctx.request_repaint(),
-        );
+        let now = self.clock.elapsed().as_secs_f64();
+        let waker = ctx.clone();
+        self.link
+            .pump(&mut self.state, now, move || waker.request_repaint());
+        if let Some(deadline) = self.link.next_deadline(now) {
+            ctx.request_repaint_after(std::time::Duration::from_secs_f64(deadline));
+        }
     }
 
     fn status_bar(&mut self, ui: &mut egui::Ui) {
+        let now = self.clock.elapsed().as_secs_f64();
+        let disconnected = matches!(self.state.phase(), Phase::Disconnected { .. });
+        let host_note = self
+            .host
+            .as_mut()
+            .and_then(|host| host.update(self.link.url(), disconnected));
         egui::Panel::bottom("status").show(ui, |ui| {
             let action = status::show(
                 ui,
                 &self.state,
-                &self.settings.server_url,
-                self.host_note.as_deref(),
+                self.link.url(),
+                self.link.reconnect_in(now),
+                host_note.as_deref(),
             );
             match action {
-                Some(StatusAction::Disconnect) => {
-                    self.connection = None;
-                    self.state.closed("you disconnected");
-                }
-                Some(StatusAction::Reconnect) => self.state.retry(),
+                Some(StatusAction::Disconnect) => self.link.disconnect(&mut self.state),
+                Some(StatusAction::Reconnect) => self.link.reconnect_now(&mut self.state),
                 None => {}
             }
         });
@@ -157,11 +172,26 @@ impl ChatApp {
                     self.composer.clear();
                 }
             });
-        egui::Panel::right("users")
-            .resizable(true)
-            .default_size(160.0)
-            .show(ui, |ui| users::show(ui, &self.state));
-        egui::CentralPanel::default().show(ui, |ui| self.messages.show(ui, &self.state));
+        if ui.available_width() < NARROW_WIDTH {
+            egui::Panel::top("users_compact").show(ui, |ui| users::show_compact(ui, &self.state));
+        } else {
+            egui::Panel::right("users")
+                .resizable(true)
+                .default_size(160.0)
+                .show(ui, |ui| users::show(ui, &self.state));
+        }
+        let action = egui::CentralPanel::default()
+            .show(ui, |ui| self.messages.show(ui, &self.state))
+            .inner;
+        match action {
+            Some(PendingAction::Retry(id)) => self.state.retry_message(&id),
+            Some(PendingAction::Edit(id)) => {
+                if let Some(text) = self.state.take_back(&id) {
+                    self.composer = text;
+                }
+            }
+            None => {}
+        }
     }
 }
 
@@ -174,6 +204,7 @@ impl eframe::App for ChatApp {
             egui::CentralPanel::default().show(ui, |ui| {
                 if let Some(JoinAction::Join) = join::show(ui, &mut self.settings, &self.state) {
                     self.settings.server_url = self.settings.server_url.trim().to_owned();
+                    self.link.set_url(self.settings.server_url.clone());
                     self.state.join(&self.settings.name);
                 }
             });
@@ -182,6 +213,7 @@ impl eframe::App for ChatApp {
         }
         // Send what this frame's clicks and keys queued without waiting for another event.
         self.pump(&ctx);
+        self.title.update(&ctx, &self.state);
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {

@@ -63,7 +63,8 @@ impl TestServer {
 
     /// Starts the server again on `addr` with the same database.
     pub fn start_on(&mut self, addr: std::net::SocketAddr) {
-        self.server = Some(RunningServer::start(addr, &self.db).expect("server restarts on its port"));
+        self.server =
+            Some(RunningServer::start(addr, &self.db).expect("server restarts on its port"));
     }
 
     /// Stops the server gracefully and starts a new one on the same database.
