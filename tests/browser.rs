@@ -355,7 +355,9 @@ fn browser_tools_present() -> bool {
     if std::env::var("CI").is_ok_and(|ci| ci == "true") {
         panic!("{message}");
     }
-    eprintln!(
+    // Straight to stderr, past the test harness's output capture: plain `cargo test` shows it.
+    let _ = writeln!(
+        std::io::stderr().lock(),
         "\n{bar}\nSKIPPING the browser test: {message}\n{bar}\n",
         bar = "!".repeat(78)
     );
@@ -374,6 +376,14 @@ fn build_web_client() -> tempfile::TempDir {
     std::fs::create_dir_all(&lock_dir).expect("target/browser-test");
     let lock = std::fs::File::create(lock_dir.join("trunk-build.lock")).expect("lock file");
     lock.lock().expect("lock");
+    // Trunk runs cargo offline: the wasm-only crates must be in cargo's cache.
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let fetched = Command::new(cargo)
+        .current_dir(repo())
+        .arg("fetch")
+        .status()
+        .expect("cargo runs");
+    assert!(fetched.success(), "cargo fetch failed ({fetched})");
     let output = Command::new("trunk")
         .current_dir(repo())
         .args([
@@ -484,7 +494,14 @@ impl Script {
 }
 
 impl Drop for Script {
+    /// Closing stdin tells the script to stop: it saves a screenshot of the page (next to the
+    /// conversation screenshot, `-failure.png`) when the test failed; then it is killed.
     fn drop(&mut self) {
+        drop(self.stdin.take());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline && matches!(self.child.try_wait(), Ok(None)) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -574,6 +591,13 @@ fn the_web_client_chats_with_a_native_client() {
     assert_eq!(script.expect("step read"), "Chinwag");
 
     // The page remembered the name: after a reload, joining takes no typing.
+    script.expect("step reloaded");
+    recv_before_deadline(
+        &mut bob,
+        "webby leaving",
+        |frame| matches!(frame, ServerFrame::Left { name, .. } if name == "webby"),
+    );
+    script.say("left");
     script.expect("step rejoined");
     recv_before_deadline(
         &mut bob,
