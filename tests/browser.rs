@@ -426,6 +426,8 @@ impl Script {
             .env("CHINWAG_URL", url)
             .env("CHINWAG_NAME", "webby")
             .env("CHINWAG_MESSAGE", "hello from the browser")
+            .env("CHINWAG_IME_TEXT", ", 日本語 ü")
+            .env("CHINWAG_PASTE_TEXT", ", pasted")
             .env("CHINWAG_DIST", dist)
             .env("CHINWAG_CHROMIUM", chromium())
             .env("CHINWAG_SCREENSHOT", screenshot)
@@ -580,7 +582,8 @@ fn the_web_client_chats_with_a_native_client() {
     ) else {
         unreachable!()
     };
-    assert_eq!(message.text, "hello from the browser");
+    // Typed, committed by an input method, copied and pasted.
+    assert_eq!(message.text, "hello from the browser, 日本語 ü, pasted");
     script.say("received");
 
     // With the page in the background, the native client's reply shows as unread in the title.

@@ -18,8 +18,14 @@
 //   test   -> `seen`                 the native client saw the browser user join again
 //   script -> `done {json}`          figures (load and first-frame times, wasm sizes)
 //
+// The message is composed the three ways people enter text: CHINWAG_MESSAGE is typed key by key,
+// CHINWAG_IME_TEXT arrives as an input method commits it (no key events), then the whole is
+// copied (Ctrl+A, Ctrl+C: it must land on the clipboard) and CHINWAG_PASTE_TEXT is pasted at the
+// end (Ctrl+V), before Enter sends it.
+//
 // Any page error, console error, crash or timeout fails the script (exit code 1, reason on
-// stderr). Settings: CHINWAG_URL, CHINWAG_NAME, CHINWAG_MESSAGE, CHINWAG_DIST (for the wasm
+// stderr). Settings: CHINWAG_URL, CHINWAG_NAME, CHINWAG_MESSAGE, CHINWAG_IME_TEXT,
+// CHINWAG_PASTE_TEXT, CHINWAG_DIST (for the wasm
 // sizes), CHINWAG_CHROMIUM (default /usr/bin/chromium), CHINWAG_SCREENSHOT (optional PNG path),
 // CHINWAG_TIMEOUT_MS (default 60000). With CHINWAG_SCREENSHOT, a second screenshot at phone size
 // goes next to it (`-phone.png`).
@@ -34,6 +40,8 @@ import { chromium } from "playwright-core";
 const url = required("CHINWAG_URL");
 const name = required("CHINWAG_NAME");
 const message = required("CHINWAG_MESSAGE");
+const imeText = required("CHINWAG_IME_TEXT");
+const pasteText = required("CHINWAG_PASTE_TEXT");
 const dist = process.env.CHINWAG_DIST;
 const screenshot = process.env.CHINWAG_SCREENSHOT;
 const timeout = Number(process.env.CHINWAG_TIMEOUT_MS ?? 60000);
@@ -115,6 +123,7 @@ async function run() {
     // A fresh profile (Playwright makes one per context): no stored settings, no cache.
     const context = await browser.newContext({ viewport: { width: 900, height: 640 } });
     context.setDefaultTimeout(timeout);
+    await context.grantPermissions(["clipboard-read", "clipboard-write"]);
     page = await context.newPage();
     page.on("pageerror", (error) => problems.push(`uncaught: ${error.message}`));
     page.on("crash", () => problems.push("the page crashed"));
@@ -181,6 +190,16 @@ async function run() {
     // The composer takes the focus once the chat shows.
     await textFieldFocused();
     await page.keyboard.type(message, { delay: 20 });
+    await page.keyboard.insertText(imeText);
+    await page.keyboard.press("Control+A");
+    await page.keyboard.press("Control+C");
+    await page.waitForFunction(
+        (expected) => navigator.clipboard.readText().then((text) => text === expected),
+        message + imeText,
+    );
+    await page.keyboard.press("End");
+    await page.evaluate((text) => navigator.clipboard.writeText(text), pasteText);
+    await page.keyboard.press("Control+V");
     await page.keyboard.press("Enter");
     check();
     step("sent");
