@@ -97,7 +97,11 @@ mod native {
                 "chinwag: serving ws://{addr}/ws (history in {})",
                 db.display()
             );
-            server::serve_with_web(listener, store, web.as_deref(), async {
+            let options = server::ServeOptions {
+                web,
+                ..Default::default()
+            };
+            server::serve(listener, store, options, async {
                 let _ = tokio::signal::ctrl_c().await;
             })
             .await

@@ -165,3 +165,32 @@ fn shutdown_closes_connections_with_1001_and_keeps_history() {
     );
     assert_still_serving(&server, 1);
 }
+
+#[test]
+fn a_client_that_goes_silent_is_dropped_by_the_idle_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let heartbeat = chinwag::server::session::Heartbeat {
+        ping_interval: std::time::Duration::from_millis(100),
+        idle_timeout: std::time::Duration::from_millis(500),
+    };
+    let server = chinwag::server::RunningServer::start_with(
+        "127.0.0.1:0".parse().unwrap(),
+        &dir.path().join("chat.sqlite3"),
+        chinwag::server::ServeOptions {
+            heartbeat,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let (mut watcher, _) = RawClient::join(&server.ws_url(), "watcher", "lobby");
+    // Joins, then never reads again: it never answers the server's pings (as a peer behind a dead
+    // network would not), while the watcher keeps reading and so keeps answering.
+    let (_silent, _) = RawClient::join(&server.ws_url(), "silent", "lobby");
+    assert_eq!(
+        watcher.recv_until(|f| matches!(f, ServerFrame::Left { .. })),
+        ServerFrame::Left {
+            room: "lobby".into(),
+            name: "silent".into()
+        }
+    );
+}

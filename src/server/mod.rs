@@ -42,11 +42,21 @@ pub fn default_db_path() -> PathBuf {
         .join("chinwag.sqlite3")
 }
 
+/// How to serve, beyond the socket and the database.
+#[derive(Clone, Debug, Default)]
+pub struct ServeOptions {
+    /// A built web client (see [`web`]) to serve at `/`.
+    pub web: Option<PathBuf>,
+    /// Pings and the idle timeout for dead connections.
+    pub heartbeat: session::Heartbeat,
+}
+
 /// Shared by every request handler.
 #[derive(Clone)]
 struct AppState {
     hub: mpsc::Sender<Command>,
     shutdown: watch::Receiver<bool>,
+    heartbeat: session::Heartbeat,
 }
 
 /// Opens the history database at `path`, with a message that names the file on failure.
@@ -56,21 +66,13 @@ pub fn open_store(path: &Path) -> std::io::Result<Store> {
     })
 }
 
-/// Serves chat on `listener` with history in `store` until `shutdown` completes; then closes
-/// every connection with 1001 and returns once the database is flushed and closed.
+/// Serves chat on `listener` with history in `store` (and whatever `options` add) until
+/// `shutdown` completes; then closes every connection with 1001 and returns once the database is
+/// flushed and closed.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     store: Store,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    serve_with_web(listener, store, None, shutdown).await
-}
-
-/// Like [`serve`], and also serves the built web client in `web` (see [`web`]) at `/`.
-pub async fn serve_with_web(
-    listener: tokio::net::TcpListener,
-    store: Store,
-    web: Option<&Path>,
+    options: ServeOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (hub_sender, hub_receiver) = mpsc::channel(HUB_QUEUE);
@@ -79,12 +81,13 @@ pub async fn serve_with_web(
     let state = AppState {
         hub: hub_sender,
         shutdown: sessions_stopped,
+        heartbeat: options.heartbeat,
     };
     let app = Router::new()
         .route("/ws", get(websocket))
         .route("/healthz", get(|| async { "ok" }))
         .with_state(state);
-    let app = match web {
+    let app = match &options.web {
         Some(dir) => app.fallback_service(web::router(dir)),
         None => app,
     };
@@ -121,7 +124,9 @@ async fn websocket(
         .max_write_buffer_size(4 * MAX_FRAME_BYTES)
         .max_message_size(HARD_FRAME_LIMIT_BYTES)
         .max_frame_size(HARD_FRAME_LIMIT_BYTES)
-        .on_upgrade(move |socket| session::run(socket, peer, state.hub, state.shutdown))
+        .on_upgrade(move |socket| {
+            session::run(socket, peer, state.hub, state.shutdown, state.heartbeat)
+        })
 }
 
 /// A server running on a thread of its own; stops gracefully when dropped.
@@ -137,6 +142,11 @@ impl RunningServer {
     /// Fails at once, before any thread starts, if the address is taken or the database cannot
     /// be opened, so the caller can tell "someone else is hosting" from success.
     pub fn start(bind: SocketAddr, db: &Path) -> std::io::Result<Self> {
+        Self::start_with(bind, db, ServeOptions::default())
+    }
+
+    /// Like [`Self::start`], with `options`.
+    pub fn start_with(bind: SocketAddr, db: &Path, options: ServeOptions) -> std::io::Result<Self> {
         let listener = std::net::TcpListener::bind(bind)?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
@@ -151,7 +161,7 @@ impl RunningServer {
                     .build()?;
                 runtime.block_on(async move {
                     let listener = tokio::net::TcpListener::from_std(listener)?;
-                    serve(listener, store, async {
+                    serve(listener, store, options, async {
                         let _ = stopped.await;
                     })
                     .await

@@ -20,10 +20,23 @@ use crate::server::hub::{Command, ConnId, Outbox, Outgoing, encode};
 pub const OUTBOX_CAPACITY: usize = 1024;
 /// How long one socket write may stall before the connection is dropped.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
-/// How often the server pings a connection (browsers answer WebSocket pings by themselves).
-const PING_INTERVAL: Duration = Duration::from_secs(10);
-/// A connection that sends nothing (no frame, no pong, no heartbeat) for this long is dead.
-const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+/// How the server tells live connections from dead ones.
+#[derive(Clone, Copy, Debug)]
+pub struct Heartbeat {
+    /// How often the server pings a connection (browsers answer WebSocket pings by themselves).
+    pub ping_interval: Duration,
+    /// A connection that sends nothing (no frame, no pong, no heartbeat) for this long is dead.
+    pub idle_timeout: Duration,
+}
+
+impl Default for Heartbeat {
+    fn default() -> Self {
+        Self {
+            ping_interval: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(30),
+        }
+    }
+}
 
 static NEXT_CONN_ID: AtomicU64 = AtomicU64::new(1);
 
@@ -46,6 +59,7 @@ pub async fn run(
     peer: std::net::SocketAddr,
     hub: mpsc::Sender<Command>,
     mut shutdown: watch::Receiver<bool>,
+    heartbeat: Heartbeat,
 ) {
     let conn: ConnId = NEXT_CONN_ID.fetch_add(1, Ordering::Relaxed);
     let (queue, mut outgoing) = mpsc::channel(OUTBOX_CAPACITY);
@@ -59,7 +73,7 @@ pub async fn run(
     }
     tracing::info!(conn, %peer, "connected");
 
-    let mut ping = interval(PING_INTERVAL);
+    let mut ping = interval(heartbeat.ping_interval);
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut last_heard = Instant::now();
 
@@ -114,7 +128,7 @@ pub async fn run(
                 }
             }
             _ = ping.tick() => {
-                if last_heard.elapsed() > IDLE_TIMEOUT {
+                if last_heard.elapsed() > heartbeat.idle_timeout {
                     break close(&mut socket, close_code::POLICY, "no traffic; connection presumed dead").await;
                 }
                 if write(&mut socket, Message::Ping(Default::default())).await.is_err() {
