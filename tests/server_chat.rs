@@ -128,13 +128,7 @@ fn a_taken_name_is_refused_and_another_can_be_picked() {
     let server = TestServer::start();
     let (_alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     let mut second = RawClient::connect(&server.url());
-    second.send(&chinwag::protocol::ClientFrame::Hello {
-        version: chinwag::protocol::PROTOCOL_VERSION,
-        name: "alice".into(),
-        room: "lobby".into(),
-        token: None,
-        last_seq: None,
-    });
+    second.send(&common::hello("alice", "lobby"));
     assert!(matches!(
         second.recv(),
         ServerFrame::Error {
@@ -143,13 +137,7 @@ fn a_taken_name_is_refused_and_another_can_be_picked() {
         }
     ));
     // Same socket, another name.
-    second.send(&chinwag::protocol::ClientFrame::Hello {
-        version: chinwag::protocol::PROTOCOL_VERSION,
-        name: "alice2".into(),
-        room: "lobby".into(),
-        token: None,
-        last_seq: None,
-    });
+    second.send(&common::hello("alice2", "lobby"));
     assert!(matches!(second.recv(), ServerFrame::Welcome { name, .. } if name == "alice2"));
 }
 
@@ -164,13 +152,7 @@ fn invalid_names_and_rooms_are_refused() {
         (&"x".repeat(33), "lobby", ErrorCode::InvalidName),
         ("alice", "", ErrorCode::InvalidRoom),
     ] {
-        client.send(&chinwag::protocol::ClientFrame::Hello {
-            version: chinwag::protocol::PROTOCOL_VERSION,
-            name: name.into(),
-            room: room.into(),
-            token: None,
-            last_seq: None,
-        });
+        client.send(&common::hello(name, room));
         let frame = client.recv();
         assert!(
             matches!(frame, ServerFrame::Error { code: c, .. } if c == code),

@@ -81,6 +81,17 @@ impl TestServer {
     }
 }
 
+/// A first-time hello (no token, no `last_seq`) for `name` in `room`.
+pub fn hello(name: &str, room: &str) -> ClientFrame {
+    ClientFrame::Hello {
+        version: PROTOCOL_VERSION,
+        name: name.into(),
+        room: room.into(),
+        token: None,
+        last_seq: None,
+    }
+}
+
 /// A raw protocol client over a blocking tungstenite socket.
 pub struct RawClient {
     pub socket: WebSocket<MaybeTlsStream<TcpStream>>,
@@ -100,13 +111,7 @@ impl RawClient {
     /// Connects and joins `room` as `name`; returns the client and its welcome.
     pub fn join(url: &str, name: &str, room: &str) -> (Self, ServerFrame) {
         let mut client = Self::connect(url);
-        client.send(&ClientFrame::Hello {
-            version: PROTOCOL_VERSION,
-            name: name.into(),
-            room: room.into(),
-            token: None,
-            last_seq: None,
-        });
+        client.send(&hello(name, room));
         let welcome = client.recv();
         assert!(
             matches!(welcome, ServerFrame::Welcome { .. }),
