@@ -268,7 +268,7 @@ impl std::fmt::Display for NameProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Self::Empty => "must not be empty",
-            Self::TooLong => "must be at most 32 characters",
+            Self::TooLong => return write!(f, "must be at most {MAX_NAME_CHARS} characters"),
             Self::SurroundingSpace => "must not start or end with a space",
             Self::ControlCharacter => "must not contain control characters",
         })
