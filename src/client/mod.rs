@@ -2,6 +2,9 @@
 //! [`connection::Connection`] (one socket) and [`link::Link`] (keeping a socket up).
 
 pub mod connection;
+pub mod history;
+pub mod identity;
 pub mod link;
+pub mod mentions;
 pub mod random;
 pub mod state;

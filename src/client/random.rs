@@ -15,10 +15,16 @@ pub fn fraction() -> f64 {
 }
 
 fn fill(bytes: &mut [u8]) {
-    // Only fails where the platform has no entropy source at all; a fixed fallback there beats
-    // refusing to chat (tokens only guard against accidental name clashes between windows).
+    // Only fails where the platform has no entropy source at all. The clock is a poor
+    // substitute, but it keeps two such clients from sharing one identity token.
     if let Err(err) = getrandom::getrandom(bytes) {
-        log::warn!("no randomness available: {err}");
+        log::error!("no randomness available, identity tokens are guessable: {err}");
+        let nanos = web_time::SystemTime::now()
+            .duration_since(web_time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_nanos());
+        for (byte, clock) in bytes.iter_mut().zip(nanos.to_le_bytes().iter().cycle()) {
+            *byte ^= clock;
+        }
     }
 }
 

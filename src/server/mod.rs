@@ -1,10 +1,11 @@
-//! The chat server: an axum app with the WebSocket endpoint, a health check and graceful
+//! The chat server: an axum app with the WebSocket endpoint, the history API, a health check and graceful
 //! shutdown, around a [`hub::Hub`] thread that owns the rooms and the SQLite [`store::Store`].
 //!
 //! Two ways to run it: [`serve`] inside an existing tokio runtime (the `chinwag serve`
 //! command), or [`RunningServer::start`], which runs it on a thread of its own (the GUI's
 //! embedded host and the tests).
 
+pub mod api;
 pub mod hub;
 pub mod session;
 pub mod store;
@@ -78,6 +79,7 @@ pub async fn serve(
     let (hub_sender, hub_receiver) = mpsc::channel(HUB_QUEUE);
     let hub_thread = tokio::task::spawn_blocking(move || Hub::new(store).run(hub_receiver));
     let (stop_sessions, sessions_stopped) = watch::channel(false);
+    let api_hub = hub_sender.clone();
     let state = AppState {
         hub: hub_sender,
         shutdown: sessions_stopped,
@@ -86,7 +88,12 @@ pub async fn serve(
     let app = Router::new()
         .route("/ws", get(websocket))
         .route("/healthz", get(|| async { "ok" }))
-        .with_state(state);
+        .with_state(state)
+        .merge(
+            Router::new()
+                .route("/api/rooms/{room}/messages", get(api::history_page))
+                .with_state(api_hub),
+        );
     let app = match &options.web {
         Some(dir) => app.fallback_service(web::router(dir)),
         None => app,

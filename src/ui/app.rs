@@ -2,13 +2,16 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::client::history::{HistoryFetch, PAGE_SIZE};
+use crate::client::identity::Identities;
 use crate::client::link::Link;
-use crate::client::random;
 use crate::client::state::{ChatState, Phase};
-use crate::protocol::DEFAULT_ROOM;
 use crate::ui::composer;
 use crate::ui::join::{self, JoinAction};
-use crate::ui::messages::{MessageList, PendingAction};
+use crate::ui::messages::{ListAction, MessageList};
+use crate::ui::room_header::{HeaderAction, RoomHeader};
+use crate::ui::search::{SearchAction, SearchPanel};
+use crate::ui::sidebar::{Sidebar, SidebarAction};
 use crate::ui::status::{self, StatusAction};
 use crate::ui::title::UnreadTitle;
 use crate::ui::users;
@@ -83,34 +86,52 @@ pub struct ChatApp {
     settings: Settings,
     state: ChatState,
     link: Link,
+    identities: Identities,
     /// Network timeouts run on the wall clock, not egui's frame clock (which is simulated in tests).
     clock: web_time::Instant,
     composer: String,
     messages: MessageList,
+    sidebar: Sidebar,
+    header: RoomHeader,
+    search: SearchPanel,
+    paging: Option<HistoryFetch>,
+    paging_error: Option<String>,
     host: Option<Box<dyn HostFallback>>,
     title: UnreadTitle,
 }
 
-/// Below this width (in points) the users panel folds into one line above the messages.
+/// Below this width (in points) the side panels fold into lines above the messages.
 const NARROW_WIDTH: f32 = 600.0;
 
 impl ChatApp {
     /// A window with `settings`; joins at once if the settings carry a name and `auto_join`.
+    /// Identity tokens are kept where the platform keeps them (see [`Identities::platform`]).
     pub fn new(settings: Settings, auto_join: bool) -> Self {
-        let mut state = ChatState::new(DEFAULT_ROOM, message_id_prefix(), random::token());
-        if auto_join {
-            state.join(&settings.name);
-        }
-        Self {
+        Self::with_identities(settings, auto_join, Identities::platform())
+    }
+
+    /// Like [`Self::new`], with identity tokens kept in `identities`.
+    pub fn with_identities(settings: Settings, auto_join: bool, identities: Identities) -> Self {
+        let mut app = Self {
             link: Link::new(settings.server_url.clone()),
             clock: web_time::Instant::now(),
+            state: ChatState::new(message_id_prefix(), String::new()),
+            identities,
             settings,
-            state,
             composer: String::new(),
             messages: MessageList::default(),
+            sidebar: Sidebar::default(),
+            header: RoomHeader::default(),
+            search: SearchPanel::default(),
+            paging: None,
+            paging_error: None,
             host: None,
             title: UnreadTitle::default(),
+        };
+        if auto_join {
+            app.join();
         }
+        app
     }
 
     /// Lets the window host the server when the current host goes away.
@@ -129,13 +150,34 @@ impl ChatApp {
         &self.settings
     }
 
+    /// Joins as the name in the settings, with that name's identity token.
+    fn join(&mut self) {
+        let name = self.settings.name.trim().to_owned();
+        if name.is_empty() {
+            return;
+        }
+        self.state.set_token(self.identities.token_for(&name));
+        self.state.join(&name);
+    }
+
     fn pump(&mut self, ctx: &egui::Context) {
         let now = self.clock.elapsed().as_secs_f64();
+        self.state.tick(now);
         let waker = ctx.clone();
         self.link
             .pump(&mut self.state, now, move || waker.request_repaint());
         if let Some(deadline) = self.link.next_deadline(now) {
             ctx.request_repaint_after(std::time::Duration::from_secs_f64(deadline));
+        }
+        self.follow_rename();
+    }
+
+    /// Once the server confirms a new name, the name's token and the settings follow it.
+    fn follow_rename(&mut self) {
+        let held = self.state.name();
+        if self.state.phase() == &Phase::Joined && held != self.settings.name {
+            self.identities.renamed(&self.settings.name, held);
+            self.settings.name = held.to_owned();
         }
     }
 
@@ -157,55 +199,194 @@ impl ChatApp {
             match action {
                 Some(StatusAction::Disconnect) => self.link.disconnect(&mut self.state),
                 Some(StatusAction::Reconnect) => self.link.reconnect_now(&mut self.state),
+                Some(StatusAction::DismissError) => self.state.dismiss_error(),
                 None => {}
             }
         });
     }
 
     fn chat_screen(&mut self, ui: &mut egui::Ui) {
+        let narrow = ui.available_width() < NARROW_WIDTH;
+        let sidebar_action = if narrow {
+            egui::Panel::top("rooms_compact")
+                .show(ui, |ui| {
+                    egui::CollapsingHeader::new(format!(
+                        "Rooms ({} unread)",
+                        self.state.total_unread()
+                    ))
+                    .id_salt("rooms_compact")
+                    .show(ui, |ui| self.sidebar.show(ui, &self.state))
+                    .body_returned
+                    .flatten()
+                })
+                .inner
+        } else {
+            egui::Panel::left("rooms")
+                .resizable(true)
+                .default_size(180.0)
+                .show(ui, |ui| self.sidebar.show(ui, &self.state))
+                .inner
+        };
+        self.on_sidebar(sidebar_action);
+        let Some(room) = self.state.current() else {
+            egui::CentralPanel::default().show(ui, |ui| {
+                ui.centered_and_justified(|ui| {
+                    ui.weak("Join or create a room to start chatting.");
+                });
+            });
+            return;
+        };
+        let room_title = match room.kind {
+            crate::protocol::RoomKind::Public => format!("#{}", room.title()),
+            crate::protocol::RoomKind::Direct => room.title().to_owned(),
+        };
+        let typing = composer::typing_line(&room.typing(self.state.now()));
+        if let Some(expires) = room.typing_expires(self.state.now()) {
+            ui.ctx().request_repaint_after_secs((expires - self.state.now()) as f32);
+        }
         egui::Panel::bottom("composer")
             .frame(egui::Frame::side_top_panel(ui.style()).inner_margin(8))
             .show(ui, |ui| {
-                if composer::show(ui, &mut self.composer, self.state.room())
-                    && self.state.send(&self.composer)
-                {
+                ui.add_visible(
+                    typing.is_some(),
+                    egui::Label::new(egui::RichText::new(typing.unwrap_or_default()).weak().small()),
+                );
+                let event = composer::show(ui, &mut self.composer, &room_title);
+                if event.typing {
+                    self.state.typing();
+                }
+                if event.send && self.state.send(&self.composer) {
                     self.composer.clear();
                 }
             });
-        if ui.available_width() < NARROW_WIDTH {
-            egui::Panel::top("users_compact").show(ui, |ui| users::show_compact(ui, &self.state));
-        } else {
-            egui::Panel::right("users")
+        let me = self.state.name().to_owned();
+        let message_peer = match self.state.current() {
+            Some(room) if narrow => egui::Panel::top("users_compact")
+                .show(ui, |ui| users::show_compact(ui, room, &me))
+                .inner,
+            Some(room) => egui::Panel::right("users")
                 .resizable(true)
                 .default_size(160.0)
-                .show(ui, |ui| users::show(ui, &self.state));
+                .show(ui, |ui| users::show(ui, room, &me))
+                .inner,
+            None => None,
+        };
+        if let Some(peer) = message_peer {
+            self.state.open_direct(&peer);
         }
+        let loading = self.paging.is_some();
         let action = egui::CentralPanel::default()
-            .show(ui, |ui| self.messages.show(ui, &self.state))
+            .show(ui, |ui| {
+                if let Some(room) = self.state.current()
+                    && let Some(asked) = self.header.show(ui, room)
+                {
+                    self.on_header(asked);
+                }
+                if self.search.is_open() {
+                    if let Some(SearchAction::Query(query)) = self.search.show(ui, &self.state) {
+                        self.state.search(&query);
+                    } else if !self.search.is_open() {
+                        self.state.clear_search();
+                    }
+                }
+                if let Some(error) = &self.paging_error {
+                    ui.colored_label(
+                        ui.visuals().error_fg_color,
+                        format!("could not load older messages: {error}"),
+                    );
+                }
+                ui.separator();
+                self.messages.show(ui, &self.state, loading)
+            })
             .inner;
+        self.on_list(ui.ctx(), action);
+    }
+
+    fn on_sidebar(&mut self, action: Option<SidebarAction>) {
         match action {
-            Some(PendingAction::Retry(id)) => self.state.retry_message(&id),
-            Some(PendingAction::Edit(id)) => {
+            Some(SidebarAction::Switch(room)) => self.state.switch_to(&room),
+            Some(SidebarAction::Join(room)) => self.state.join_room(&room, false),
+            Some(SidebarAction::Create(room)) => self.state.join_room(&room, true),
+            Some(SidebarAction::Settings) | None => {}
+        }
+    }
+
+    fn on_header(&mut self, action: HeaderAction) {
+        match action {
+            HeaderAction::SetTopic(topic) => self.state.set_topic(&topic),
+            HeaderAction::Search => self.search.open(),
+            HeaderAction::Leave => {
+                if let Some(room) = self.state.current().map(|room| room.room.clone()) {
+                    self.state.leave_room(&room);
+                }
+            }
+        }
+    }
+
+    fn on_list(&mut self, ctx: &egui::Context, action: Option<ListAction>) {
+        match action {
+            Some(ListAction::Retry(id)) => self.state.retry_message(&id),
+            Some(ListAction::TakeBack(id)) => {
                 if let Some(text) = self.state.take_back(&id) {
                     self.composer = text;
                 }
             }
+            Some(ListAction::Edit(seq, text)) => self.state.edit(seq, &text),
+            Some(ListAction::Delete(seq)) => self.state.delete(seq),
+            Some(ListAction::LoadOlder) => self.load_older(ctx),
             None => {}
         }
+    }
+
+    /// Asks the server for the page before the oldest message of the current room.
+    fn load_older(&mut self, ctx: &egui::Context) {
+        let Some(room) = self.state.current() else {
+            return;
+        };
+        if self.paging.is_some() || self.paging_error.is_some() {
+            return;
+        }
+        let waker = ctx.clone();
+        self.paging = Some(HistoryFetch::start(
+            self.link.url(),
+            self.state.token(),
+            &room.room,
+            room.oldest_seq(),
+            PAGE_SIZE,
+            move || waker.request_repaint(),
+        ));
+    }
+
+    /// Puts a page that arrived in front of its room.
+    fn poll_paging(&mut self) {
+        let Some(result) = self.paging.as_ref().and_then(HistoryFetch::ready) else {
+            return;
+        };
+        match result.clone() {
+            Ok(page) => {
+                if let Some(room) = self.state.room_mut(&page.room) {
+                    room.prepend(page);
+                }
+            }
+            Err(error) => self.paging_error = Some(error),
+        }
+        self.paging = None;
     }
 }
 
 impl eframe::App for ChatApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
+        self.state.set_viewing(ctx.input(|input| input.focused));
         self.pump(&ctx);
+        self.poll_paging();
         self.status_bar(ui);
         if self.state.needs_name() {
             egui::CentralPanel::default().show(ui, |ui| {
                 if let Some(JoinAction::Join) = join::show(ui, &mut self.settings, &self.state) {
                     self.settings.server_url = self.settings.server_url.trim().to_owned();
                     self.link.set_url(self.settings.server_url.clone());
-                    self.state.join(&self.settings.name);
+                    self.join();
                 }
             });
         } else {

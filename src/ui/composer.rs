@@ -1,18 +1,28 @@
 //! The composer: a multi-line text box where Enter sends and Shift+Enter starts a new line.
 
-/// Draws the composer over `text`. Returns true when the user asked to send it.
+/// What happened in the composer this frame.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ComposerEvent {
+    /// The user asked to send the text.
+    pub send: bool,
+    /// The user changed the text and it is not empty (worth a typing notice).
+    pub typing: bool,
+}
+
+/// Draws the composer over `text` for the room called `room`.
 ///
 /// The text is only cleared by the caller after it was queued, so nothing typed is lost when
 /// the connection is down.
-pub fn show(ui: &mut egui::Ui, text: &mut String, room: &str) -> bool {
+pub fn show(ui: &mut egui::Ui, text: &mut String, room: &str) -> ComposerEvent {
     let mut send = false;
+    let mut typing = false;
     ui.horizontal(|ui| {
         let send_width = 64.0;
         let editor = ui.add(
             egui::TextEdit::multiline(text)
                 .id_salt("composer")
                 .hint_text(format!(
-                    "Message #{room} (Enter sends, Shift+Enter for a new line)"
+                    "Message {room} (Enter sends, Shift+Enter for a new line)"
                 ))
                 .desired_rows(2)
                 .desired_width(ui.available_width() - send_width)
@@ -27,6 +37,7 @@ pub fn show(ui: &mut egui::Ui, text: &mut String, room: &str) -> bool {
             // Ready to type as soon as the chat shows, and again after clicking elsewhere.
             editor.request_focus();
         }
+        typing = editor.changed() && !text.trim().is_empty();
         if editor.has_focus() && ui.input_mut(take_plain_enter) {
             send = true;
         }
@@ -38,7 +49,18 @@ pub fn show(ui: &mut egui::Ui, text: &mut String, room: &str) -> bool {
             editor.request_focus();
         }
     });
-    send
+    ComposerEvent { send, typing }
+}
+
+/// "alice is typing…", "alice and bob are typing…", "several people are typing…".
+pub fn typing_line(names: &[&str]) -> Option<String> {
+    match names {
+        [] => None,
+        [one] => Some(format!("{one} is typing…")),
+        [one, two] => Some(format!("{one} and {two} are typing…")),
+        [one, two, three] => Some(format!("{one}, {two} and {three} are typing…")),
+        _ => Some("several people are typing…".to_owned()),
+    }
 }
 
 /// Removes a press of Enter with no modifier from this frame's input; true if there was one.
@@ -49,4 +71,23 @@ fn take_plain_enter(input: &mut egui::InputState) -> bool {
     let found = input.events.iter().any(plain_enter);
     input.events.retain(|event| !plain_enter(event));
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::typing_line;
+
+    #[test]
+    fn the_typing_line_names_up_to_three() {
+        assert_eq!(typing_line(&[]), None);
+        assert_eq!(typing_line(&["alice"]).as_deref(), Some("alice is typing…"));
+        assert_eq!(
+            typing_line(&["alice", "bob"]).as_deref(),
+            Some("alice and bob are typing…")
+        );
+        assert_eq!(
+            typing_line(&["a", "b", "c", "d"]).as_deref(),
+            Some("several people are typing…")
+        );
+    }
 }

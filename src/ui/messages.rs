@@ -3,47 +3,84 @@
 //! Rows have different heights (wrapped text), so [`MessageList`] remembers each row's measured
 //! height and estimates the rest from their text length. Each frame it sums the heights to find
 //! the first row in view and lays out just the rows that fit, so 100,000 messages cost about as
-//! much as 30. It sticks to the bottom unless the user scrolled up.
+//! much as 30. It sticks to the bottom unless the user scrolled up. Scrolled to the top of a
+//! room with older history, it asks for the next page and shows a spinner; the page goes in
+//! above without moving what is on screen.
 
-use crate::client::state::{ChatState, Entry, PendingMessage};
+use crate::client::state::{ChatState, Entry, PendingMessage, RoomView};
 use crate::protocol::ChatMessage;
 use crate::ui::grouping::{self, Lead};
+use crate::ui::presence;
 
 /// Space between rows.
 const ROW_GAP: f32 = 6.0;
 
-/// Remembered row heights for the current width.
+/// Remembered row heights for the current room and width, and what the user is doing to a row.
 #[derive(Default)]
 pub struct MessageList {
     heights: Vec<f32>,
     measured: Vec<bool>,
     width: f32,
+    room: String,
+    oldest_seq: Option<u64>,
+    offset: f32,
+    hovered: Option<u64>,
+    editing: Option<(u64, String)>,
 }
 
-/// What the user asked for on a message the server refused.
-pub enum PendingAction {
-    /// Send it again.
+/// What the user asked for in the message list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ListAction {
+    /// Send a refused message again.
     Retry(String),
-    /// Take it back into the composer.
-    Edit(String),
+    /// Take a refused message back into the composer.
+    TakeBack(String),
+    /// Replace the text of our message.
+    Edit(u64, String),
+    /// Delete our message.
+    Delete(u64),
+    /// Load older history (scrolled to the top).
+    LoadOlder,
 }
 
-/// One row to draw: a stored entry or one of our pending messages.
+/// One row to draw: the top of the room, a stored entry or one of our pending messages.
 enum Row<'a> {
+    Top,
     Stored(&'a Entry),
     Pending(&'a PendingMessage),
 }
 
+/// How the list reads the room it draws.
+struct View<'a> {
+    room: &'a RoomView,
+    me: &'a str,
+    today: chrono::NaiveDate,
+    loading: bool,
+}
+
 impl MessageList {
-    /// Draws the timeline and pending messages of `state`; returns what the user asked for on a
-    /// refused message, if anything.
-    pub fn show(&mut self, ui: &mut egui::Ui, state: &ChatState) -> Option<PendingAction> {
-        let timeline = state.timeline();
-        let pending = state.pending();
-        let row_count = timeline.len() + pending.len();
-        let row = |index: usize| match timeline.get(index) {
-            Some(entry) => Row::Stored(entry),
-            None => Row::Pending(&pending[index - timeline.len()]),
+    /// Draws the current room's timeline and our pending messages; `loading` says a page of
+    /// older history is on its way. Returns what the user asked for, if anything.
+    pub fn show(
+        &mut self,
+        ui: &mut egui::Ui,
+        state: &ChatState,
+        loading: bool,
+    ) -> Option<ListAction> {
+        let room = state.current()?;
+        let timeline = room.timeline();
+        let pending: Vec<&PendingMessage> = state.pending_in(&room.room).collect();
+        let top_rows = usize::from(room.has_older);
+        let row_count = top_rows + timeline.len() + pending.len();
+        let row = |index: usize| {
+            if index < top_rows {
+                return Row::Top;
+            }
+            let index = index - top_rows;
+            match timeline.get(index) {
+                Some(entry) => Row::Stored(entry),
+                None => Row::Pending(pending[index - timeline.len()]),
+            }
         };
         if row_count == 0 {
             ui.centered_and_justified(|ui| {
@@ -51,80 +88,123 @@ impl MessageList {
             });
             return None;
         }
+        let scroll_to = self.follow_room(room, top_rows, ui);
+        let view = View {
+            room,
+            me: state.name(),
+            today: grouping::today(),
+            loading,
+        };
         let mut action = None;
-        let today = grouping::today();
-        egui::ScrollArea::vertical()
+        let mut area = egui::ScrollArea::vertical()
             .auto_shrink(false)
-            .stick_to_bottom(true)
-            .show_viewport(ui, |ui, viewport| {
-                let width = ui.available_width();
-                if (width - self.width).abs() > 0.5 {
-                    self.width = width;
-                    self.heights.clear();
-                    self.measured.clear();
-                }
-                self.heights.truncate(row_count);
-                self.measured.truncate(row_count);
-                let line_height = ui.text_style_height(&egui::TextStyle::Body);
-                while self.heights.len() < row_count {
-                    let estimate = estimate_height(&row(self.heights.len()), width, line_height);
-                    self.heights.push(estimate);
-                    self.measured.push(false);
-                }
-                let total: f32 = self.heights.iter().sum();
-                ui.set_min_height(total);
+            .stick_to_bottom(true);
+        if let Some(offset) = scroll_to {
+            area = area.vertical_scroll_offset(offset);
+        }
+        let output = area.show_viewport(ui, |ui, viewport| {
+            let width = ui.available_width();
+            if (width - self.width).abs() > 0.5 {
+                self.width = width;
+                self.heights.clear();
+                self.measured.clear();
+            }
+            self.heights.truncate(row_count);
+            self.measured.truncate(row_count);
+            let line_height = ui.text_style_height(&egui::TextStyle::Body);
+            while self.heights.len() < row_count {
+                let estimate = estimate_height(&row(self.heights.len()), width, line_height);
+                self.heights.push(estimate);
+                self.measured.push(false);
+            }
+            let total: f32 = self.heights.iter().sum();
+            ui.set_min_height(total);
 
-                let origin = ui.max_rect().min;
-                let mut top = 0.0;
-                let mut index = 0;
-                while index < row_count && top + self.heights[index] < viewport.min.y {
-                    top += self.heights[index];
-                    index += 1;
+            let origin = ui.max_rect().min;
+            let mut top = 0.0;
+            let mut index = 0;
+            while index < row_count && top + self.heights[index] < viewport.min.y {
+                top += self.heights[index];
+                index += 1;
+            }
+            let mut remeasured = false;
+            while index < row_count && top < viewport.max.y {
+                let rect = egui::Rect::from_min_size(
+                    origin + egui::vec2(0.0, top),
+                    egui::vec2(width, f32::INFINITY),
+                );
+                let drawn = ui
+                    .scope_builder(egui::UiBuilder::new().max_rect(rect), |ui| {
+                        let stored_index = index.checked_sub(top_rows);
+                        if let Some(asked) = self.draw_row(ui, &view, &row(index), stored_index)
+                        {
+                            action = Some(asked);
+                        }
+                    })
+                    .response
+                    .rect
+                    .height();
+                let drawn = if drawn > 0.0 { drawn + ROW_GAP } else { 0.0 };
+                if !self.measured[index] || (drawn - self.heights[index]).abs() > 0.5 {
+                    remeasured |= (drawn - self.heights[index]).abs() > 0.5;
+                    self.heights[index] = drawn;
+                    self.measured[index] = true;
                 }
-                let mut remeasured = false;
-                while index < row_count && top < viewport.max.y {
-                    let rect = egui::Rect::from_min_size(
-                        origin + egui::vec2(0.0, top),
-                        egui::vec2(width, f32::INFINITY),
-                    );
-                    let drawn = ui
-                        .scope_builder(egui::UiBuilder::new().max_rect(rect), |ui| {
-                            let previous = index
-                                .checked_sub(1)
-                                .and_then(|before| previous_message(timeline, before));
-                            if let Some(asked) =
-                                draw_row(ui, &row(index), previous, state.name(), today)
-                            {
-                                action = Some(asked);
-                            }
-                        })
-                        .response
-                        .rect
-                        .height()
-                        + ROW_GAP;
-                    if !self.measured[index] || (drawn - self.heights[index]).abs() > 0.5 {
-                        remeasured |= (drawn - self.heights[index]).abs() > 0.5;
-                        self.heights[index] = drawn;
-                        self.measured[index] = true;
-                    }
-                    top += drawn;
-                    index += 1;
-                }
-                if remeasured {
-                    // Estimates were off: lay out again with the true heights.
-                    ui.ctx().request_repaint();
-                }
-            });
+                top += drawn;
+                index += 1;
+            }
+            if remeasured {
+                // Estimates were off: lay out again with the true heights.
+                ui.ctx().request_repaint();
+            }
+        });
+        self.offset = output.state.clamped_offset().y;
+        if room.has_older && !loading && self.offset < line_height_of(ui) * 4.0 {
+            action = action.or(Some(ListAction::LoadOlder));
+        }
         action
     }
-}
 
+    /// Starts over for another room; when older messages were put in front of this room's
+    /// rows, makes room for them and returns the scroll offset that keeps the view still.
+    fn follow_room(&mut self, room: &RoomView, top_rows: usize, ui: &egui::Ui) -> Option<f32> {
+        let oldest = room.oldest_seq();
+        if self.room != room.room {
+            self.room = room.room.clone();
+            self.heights.clear();
+            self.measured.clear();
+            self.oldest_seq = oldest;
+            self.editing = None;
+            return None;
+        }
+        let before = std::mem::replace(&mut self.oldest_seq, oldest);
+        let (Some(before), Some(now)) = (before, oldest) else {
+            return None;
+        };
+        if now >= before {
+            return None;
+        }
+        let first_old = room.timeline().iter().position(
+            |entry| matches!(entry, Entry::Message(message) if message.seq >= before),
+        )?;
+        let line_height = line_height_of(ui);
+        let added: Vec<f32> = room.timeline()[..first_old]
+            .iter()
+            .map(|entry| estimate_height(&Row::Stored(entry), self.width, line_height))
+            .collect();
+        let added_height: f32 = added.iter().sum();
+        let at = top_rows.min(self.heights.len());
+        self.heights.splice(at..at, added.iter().copied());
+        self.measured.splice(at..at, added.iter().map(|_| false));
+        Some(self.offset + added_height)
+    }
+}
 /// A guess at a row's height from its text length, until it is drawn and measured.
 fn estimate_height(row: &Row<'_>, width: f32, line_height: f32) -> f32 {
     let text = match row {
         Row::Stored(Entry::Message(message)) => message.text.as_str(),
         Row::Pending(pending) => pending.text.as_str(),
-        Row::Stored(Entry::Presence { .. } | Entry::Gap { .. }) => return line_height + ROW_GAP,
+        Row::Top | Row::Stored(_) => return line_height + ROW_GAP,
     };
     let chars_per_line = (width / (line_height * 0.5)).max(1.0);
     let lines: f32 = text
@@ -138,8 +218,12 @@ fn estimate_height(row: &Row<'_>, width: f32, line_height: f32) -> f32 {
     (lines.max(1.0) + 1.0) * line_height + ROW_GAP + 8.0
 }
 
-/// The message at `index` of the timeline or the closest one before it (presence notices and
-/// gaps do not break a group).
+fn line_height_of(ui: &egui::Ui) -> f32 {
+    ui.text_style_height(&egui::TextStyle::Body)
+}
+
+/// The message at `index` of the timeline or the closest one before it (notices and gaps do
+/// not break a group).
 fn previous_message(timeline: &[Entry], index: usize) -> Option<&ChatMessage> {
     timeline
         .get(..=index)?
@@ -148,44 +232,191 @@ fn previous_message(timeline: &[Entry], index: usize) -> Option<&ChatMessage> {
         .take(8)
         .find_map(|entry| match entry {
             Entry::Message(message) => Some(message),
-            Entry::Presence { .. } | Entry::Gap { .. } => None,
+            _ => None,
         })
 }
 
-fn draw_row(
-    ui: &mut egui::Ui,
-    row: &Row<'_>,
-    previous: Option<&ChatMessage>,
-    me: &str,
-    today: chrono::NaiveDate,
-) -> Option<PendingAction> {
-    match row {
-        Row::Stored(Entry::Message(message)) => {
-            draw_message(ui, message, grouping::lead(previous, message, today), me);
+impl MessageList {
+    fn draw_row(
+        &mut self,
+        ui: &mut egui::Ui,
+        view: &View<'_>,
+        row: &Row<'_>,
+        stored_index: Option<usize>,
+    ) -> Option<ListAction> {
+        let timeline = view.room.timeline();
+        match row {
+            Row::Top => {
+                ui.horizontal(|ui| {
+                    if view.loading {
+                        ui.spinner();
+                        ui.weak("loading older messages…");
+                    } else {
+                        ui.weak("scroll up for older messages");
+                    }
+                });
+            }
+            Row::Stored(Entry::Message(message)) => {
+                let previous = stored_index
+                    .and_then(|index| index.checked_sub(1))
+                    .and_then(|before| previous_message(timeline, before));
+                if let Some(divider) = view.room.divider_after
+                    && message.seq > divider
+                    && previous.is_none_or(|previous| previous.seq <= divider)
+                {
+                    new_messages_divider(ui);
+                }
+                return self.draw_message(ui, view, message, grouping::lead(previous, message, view.today));
+            }
+            Row::Stored(Entry::Presence { .. }) => {
+                if let Some(index) = stored_index {
+                    presence::show(ui, timeline, index);
+                }
+            }
+            Row::Stored(Entry::Gap { missed }) => {
+                ui.colored_label(
+                    ui.visuals().warn_fg_color,
+                    format!("{missed} earlier messages from while you were away are not shown"),
+                );
+            }
+            Row::Stored(Entry::Topic { by, topic }) => {
+                let text = if topic.is_empty() {
+                    format!("{by} cleared the topic")
+                } else {
+                    format!("{by} set the topic: {topic}")
+                };
+                ui.label(egui::RichText::new(text).italics().weak());
+            }
+            Row::Stored(Entry::Renamed { from, to }) => {
+                ui.label(
+                    egui::RichText::new(format!("{from} is now known as {to}"))
+                        .italics()
+                        .weak(),
+                );
+            }
+            Row::Pending(pending) => return draw_pending(ui, pending, view.me),
         }
-        Row::Stored(Entry::Presence { name, joined }) => {
-            let verb = if *joined { "joined" } else { "left" };
-            ui.label(
-                egui::RichText::new(format!("{name} {verb}"))
-                    .italics()
-                    .weak(),
-            );
-        }
-        Row::Stored(Entry::Gap { missed }) => {
-            ui.colored_label(
-                ui.visuals().warn_fg_color,
-                format!("{missed} earlier messages from while you were away are not shown"),
-            );
-        }
-        Row::Pending(pending) => return draw_pending(ui, pending, me),
+        None
     }
-    None
+
+    fn draw_message(
+        &mut self,
+        ui: &mut egui::Ui,
+        view: &View<'_>,
+        message: &ChatMessage,
+        lead: Lead,
+    ) -> Option<ListAction> {
+        if let Some(day) = lead.day {
+            day_separator(ui, &day);
+        }
+        let own = message.from == view.me;
+        let mentioned = !own && crate::client::mentions::mentions(&message.text, view.me);
+        let mut action = None;
+        let response = bubble(ui, own, mentioned)
+            .show(ui, |ui| {
+                if lead.header {
+                    ui.horizontal(|ui| {
+                        let name = egui::RichText::new(&message.from).strong();
+                        ui.label(if own {
+                            name.color(ui.visuals().hyperlink_color)
+                        } else {
+                            name
+                        });
+                        ui.weak(local_time(message.time));
+                    });
+                }
+                if message.deleted {
+                    ui.label(egui::RichText::new("message deleted").italics().weak());
+                    return;
+                }
+                if let Some((seq, text)) = &mut self.editing
+                    && *seq == message.seq
+                {
+                    match edit_box(ui, text) {
+                        Some(EditOutcome::Save(text)) => {
+                            action = Some(ListAction::Edit(message.seq, text));
+                            self.editing = None;
+                        }
+                        Some(EditOutcome::Cancel) => self.editing = None,
+                        None => {}
+                    }
+                    return;
+                }
+                ui.add(egui::Label::new(&message.text).wrap());
+                ui.horizontal(|ui| {
+                    if message.edited.is_some() {
+                        ui.weak("(edited)");
+                    }
+                    if own && self.hovered == Some(message.seq) {
+                        if ui.small_button("Edit").clicked() {
+                            self.editing = Some((message.seq, message.text.clone()));
+                        }
+                        if ui.small_button("Delete").clicked() {
+                            action = Some(ListAction::Delete(message.seq));
+                        }
+                    }
+                });
+            })
+            .response
+            .on_hover_text(full_time(message.time));
+        if response.contains_pointer() {
+            if self.hovered != Some(message.seq) {
+                self.hovered = Some(message.seq);
+                ui.ctx().request_repaint();
+            }
+        } else if self.hovered == Some(message.seq) {
+            self.hovered = None;
+            ui.ctx().request_repaint();
+        }
+        action
+    }
+}
+
+/// How editing a message ended.
+enum EditOutcome {
+    Save(String),
+    Cancel,
+}
+
+/// Editing one of our messages: the text with Save and Cancel (or Escape).
+fn edit_box(ui: &mut egui::Ui, text: &mut String) -> Option<EditOutcome> {
+    let label = ui.label("Edit message");
+    let field = ui
+        .add(
+            egui::TextEdit::multiline(text)
+                .desired_rows(2)
+                .desired_width(f32::INFINITY),
+        )
+        .labelled_by(label.id);
+    let mut action = None;
+    ui.horizontal(|ui| {
+        if ui.button("Save").clicked() && !text.trim().is_empty() {
+            action = Some(EditOutcome::Save(text.clone()));
+        }
+        if ui.button("Cancel").clicked()
+            || (field.has_focus() && ui.input(|input| input.key_pressed(egui::Key::Escape)))
+        {
+            action = Some(EditOutcome::Cancel);
+        }
+    });
+    action
+}
+
+/// A line marking where the unread messages start.
+fn new_messages_divider(ui: &mut egui::Ui) {
+    ui.horizontal(|ui| {
+        let color = ui.visuals().error_fg_color;
+        let side = (ui.available_width() - 120.0).max(0.0) / 2.0;
+        ui.add_sized([side, 12.0], egui::Separator::default().horizontal());
+        ui.label(egui::RichText::new("New messages").small().color(color));
+        ui.add_sized([side, 12.0], egui::Separator::default().horizontal());
+    });
 }
 
 /// One of our messages not yet acknowledged: "sending…", or why the server refused it.
-fn draw_pending(ui: &mut egui::Ui, pending: &PendingMessage, me: &str) -> Option<PendingAction> {
+fn draw_pending(ui: &mut egui::Ui, pending: &PendingMessage, me: &str) -> Option<ListAction> {
     let mut action = None;
-    bubble(ui, true).show(ui, |ui| {
+    bubble(ui, true, false).show(ui, |ui| {
         ui.horizontal(|ui| {
             ui.label(egui::RichText::new(me).strong());
             match &pending.refused {
@@ -195,10 +426,10 @@ fn draw_pending(ui: &mut egui::Ui, pending: &PendingMessage, me: &str) -> Option
                 Some(reason) => {
                     ui.colored_label(ui.visuals().error_fg_color, format!("not sent: {reason}"));
                     if ui.small_button("Edit").clicked() {
-                        action = Some(PendingAction::Edit(pending.id.clone()));
+                        action = Some(ListAction::TakeBack(pending.id.clone()));
                     }
                     if ui.small_button("Retry").clicked() {
-                        action = Some(PendingAction::Retry(pending.id.clone()));
+                        action = Some(ListAction::Retry(pending.id.clone()));
                     }
                 }
             }
@@ -206,30 +437,6 @@ fn draw_pending(ui: &mut egui::Ui, pending: &PendingMessage, me: &str) -> Option
         ui.add(egui::Label::new(egui::RichText::new(&pending.text).weak()).wrap());
     });
     action
-}
-
-fn draw_message(ui: &mut egui::Ui, message: &ChatMessage, lead: Lead, me: &str) {
-    if let Some(day) = lead.day {
-        day_separator(ui, &day);
-    }
-    let own = message.from == me;
-    bubble(ui, own)
-        .show(ui, |ui| {
-            if lead.header {
-                ui.horizontal(|ui| {
-                    let name = egui::RichText::new(&message.from).strong();
-                    ui.label(if own {
-                        name.color(ui.visuals().hyperlink_color)
-                    } else {
-                        name
-                    });
-                    ui.weak(local_time(message.time));
-                });
-            }
-            ui.add(egui::Label::new(&message.text).wrap());
-        })
-        .response
-        .on_hover_text(full_time(message.time));
 }
 
 /// A centred day label between two rules.
@@ -254,12 +461,17 @@ fn day_separator(ui: &mut egui::Ui, day: &str) {
     ui.add_space(2.0);
 }
 
-/// The frame around a message; our own messages get a tinted background.
-fn bubble(ui: &egui::Ui, own: bool) -> egui::Frame {
+/// The frame around a message; our own messages get a tinted background, messages that
+/// mention us a highlighted border.
+fn bubble(ui: &egui::Ui, own: bool, mentioned: bool) -> egui::Frame {
     let frame = egui::Frame::new()
         .inner_margin(egui::Margin::symmetric(8, 4))
         .corner_radius(6.0);
-    if own {
+    if mentioned {
+        frame
+            .fill(ui.visuals().warn_fg_color.gamma_multiply(0.15))
+            .stroke(egui::Stroke::new(1.0, ui.visuals().warn_fg_color))
+    } else if own {
         frame.fill(ui.visuals().selection.bg_fill.gamma_multiply(0.35))
     } else {
         frame.fill(ui.visuals().faint_bg_color)
@@ -267,7 +479,7 @@ fn bubble(ui: &egui::Ui, own: bool) -> egui::Frame {
 }
 
 /// "14:05" in the user's time zone.
-fn local_time(ms_since_epoch: i64) -> String {
+pub fn local_time(ms_since_epoch: i64) -> String {
     grouping::local(ms_since_epoch)
         .map(|time| time.format("%H:%M").to_string())
         .unwrap_or_default()

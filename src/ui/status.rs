@@ -8,6 +8,8 @@ pub enum StatusAction {
     Disconnect,
     /// Connect again after a disconnect.
     Reconnect,
+    /// Hide the error the server reported.
+    DismissError,
 }
 
 /// Draws the status line for `state` connected to `url`; `reconnect_in` is the countdown to the
@@ -31,7 +33,7 @@ pub fn show(
             }
             Phase::Joining => {
                 ui.spinner();
-                ui.label(format!("joining #{}…", state.room()));
+                ui.label("joining…");
             }
             Phase::Joined => {
                 status_dot(ui, egui::Color32::from_rgb(80, 190, 110));
@@ -50,6 +52,15 @@ pub fn show(
         if let Some(note) = host_note {
             ui.separator();
             ui.label(note);
+        }
+        if state.phase() == &Phase::Joined
+            && let Some(error) = state.last_error()
+        {
+            ui.separator();
+            ui.colored_label(ui.visuals().error_fg_color, &error.message);
+            if ui.small_button("Dismiss").clicked() {
+                action = Some(StatusAction::DismissError);
+            }
         }
         ui.with_layout(
             egui::Layout::right_to_left(egui::Align::Center),

@@ -1,0 +1,321 @@
+//! The frames of the WebSocket conversation: what a client sends and what the server answers.
+
+use serde::{Deserialize, Serialize};
+
+use super::ErrorCode;
+
+/// A frame sent by a client.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientFrame {
+    /// The first frame on a socket: who I am. Answered by [`ServerFrame::Welcome`].
+    Hello {
+        /// Must equal [`super::PROTOCOL_VERSION`].
+        version: u32,
+        /// The display name wanted; see [`super::validate_name`]. A name belongs to the first
+        /// token that claims it; another token gets `name_taken`.
+        name: String,
+        /// The client's secret identity (16 to [`super::MAX_TOKEN_BYTES`] bytes), created once
+        /// and kept. It proves who owns the name, its direct messages and its messages.
+        token: String,
+        /// On a reconnect: the last sequence number the client has of each room. The welcome
+        /// then carries exactly the messages after it for those rooms.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        since: Vec<RoomCursor>,
+    },
+    /// Join a room (becoming a member until leaving it). Answered by [`ServerFrame::Room`].
+    Join {
+        /// The room; see [`super::validate_room_name`].
+        room: String,
+        /// Create the room if it does not exist (otherwise `unknown_room`).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        create: bool,
+        /// The last sequence number the client has of the room, if it has any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        last_seq: Option<u64>,
+    },
+    /// Stop being a member of a room. Answered by [`ServerFrame::Parted`].
+    Leave {
+        /// The room.
+        room: String,
+    },
+    /// Open (creating if needed) the direct-message room with another user. Both users become
+    /// its only members; each gets a [`ServerFrame::Room`].
+    OpenDm {
+        /// The other user's name.
+        peer: String,
+    },
+    /// Post a message to a room the client is a member of.
+    Send {
+        /// Client-generated id, unique per sender; the server echoes it in the ack and broadcast.
+        id: String,
+        /// The room to post to.
+        room: String,
+        /// The message text, at most [`super::MAX_TEXT_BYTES`].
+        text: String,
+    },
+    /// Replace the text of one of our own messages. Broadcast as [`ServerFrame::Edited`].
+    Edit {
+        /// The room.
+        room: String,
+        /// The message's sequence number.
+        seq: u64,
+        /// The new text.
+        text: String,
+    },
+    /// Delete one of our own messages. Broadcast as [`ServerFrame::Deleted`].
+    Delete {
+        /// The room.
+        room: String,
+        /// The message's sequence number.
+        seq: u64,
+    },
+    /// The user is typing in a room. Clients send it at most every few seconds while the
+    /// composer holds text; the others see [`ServerFrame::Typing`].
+    Typing {
+        /// The room.
+        room: String,
+    },
+    /// The user has read a room up to `seq` (kept by the server: unread counts follow the
+    /// identity, not the device).
+    Read {
+        /// The room.
+        room: String,
+        /// The last sequence number read.
+        seq: u64,
+    },
+    /// Set a room's topic (not for direct messages). Broadcast as [`ServerFrame::Topic`].
+    SetTopic {
+        /// The room.
+        room: String,
+        /// The new topic, at most [`super::MAX_TOPIC_CHARS`] characters; empty clears it.
+        topic: String,
+    },
+    /// Search a room's history. Answered by [`ServerFrame::SearchResults`].
+    Search {
+        /// The room.
+        room: String,
+        /// Text to look for (case-insensitive for ASCII), 1 to [`super::MAX_QUERY_CHARS`].
+        query: String,
+    },
+    /// Change the display name; every room the user is in sees [`ServerFrame::Renamed`].
+    Rename {
+        /// The new name; see [`super::validate_name`].
+        name: String,
+    },
+    /// Heartbeat; the server answers [`ServerFrame::Pong`]. Browsers cannot send WebSocket
+    /// pings, so clients send this every few seconds to detect a dead connection.
+    Ping,
+}
+
+/// The last sequence number a client has of a room.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomCursor {
+    /// The room.
+    pub room: String,
+    /// The last sequence number the client has.
+    pub last_seq: u64,
+}
+
+/// A stored chat message as the server stamped it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    /// The room it was posted to.
+    pub room: String,
+    /// Per-room sequence number: starts at 1 and only grows.
+    pub seq: u64,
+    /// The client message id the sender chose.
+    pub id: String,
+    /// The sender's name when it was sent, stamped by the server.
+    pub from: String,
+    /// Server time in milliseconds since the Unix epoch (UTC).
+    pub time: i64,
+    /// The message text (empty once deleted).
+    pub text: String,
+    /// When the text was last edited (server time, ms), if it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited: Option<i64>,
+    /// Whether the sender deleted it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
+}
+
+/// Whether a room is open to anyone or a direct conversation between two users.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoomKind {
+    /// Anyone may join.
+    Public,
+    /// Two users only; nobody else may join, read or page its history.
+    Direct,
+}
+
+/// Everything a member needs to show a room.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomState {
+    /// The room's name: a public room's name, or the server's key of a direct conversation.
+    pub room: String,
+    /// Public room or direct messages.
+    pub kind: RoomKind,
+    /// The topic (empty when none).
+    #[serde(default)]
+    pub topic: String,
+    /// For direct messages: the other user's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer: Option<String>,
+    /// Members online in the room, sorted.
+    pub users: Vec<String>,
+    /// Oldest first: the most recent [`super::HISTORY_ON_JOIN`] messages, or, after a cursor,
+    /// every message after it (the newest [`super::MAX_REPLAY`] if more were missed).
+    pub history: Vec<ChatMessage>,
+    /// How many messages after the cursor were left out (0 when the history is complete).
+    #[serde(default)]
+    pub skipped: u64,
+    /// The last sequence number this user has read.
+    #[serde(default)]
+    pub last_read: u64,
+    /// Messages from others after `last_read`.
+    #[serde(default)]
+    pub unread: u64,
+    /// Of those, how many mention this user (`@name`).
+    #[serde(default)]
+    pub mentions: u64,
+}
+
+/// A frame sent by the server.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame {
+    /// The answer to a successful hello: the name held and every room the user is a member of
+    /// (a new user starts in [`super::DEFAULT_ROOM`]).
+    Welcome {
+        /// The server's protocol version.
+        version: u32,
+        /// The name the client now holds.
+        name: String,
+        /// The user's rooms.
+        rooms: Vec<RoomState>,
+    },
+    /// A room the user just joined, or a direct conversation opened by either side.
+    Room(RoomState),
+    /// The user left this room (on this or another connection).
+    Parted {
+        /// The room.
+        room: String,
+    },
+    /// A message posted to a room (broadcast to every member, the sender included).
+    Message(ChatMessage),
+    /// Confirms to the sender that its message is stored.
+    Ack {
+        /// The client message id being acknowledged.
+        id: String,
+        /// The room it went to.
+        room: String,
+        /// The sequence number it was given.
+        seq: u64,
+        /// The server time it was stamped with.
+        time: i64,
+    },
+    /// A message's text was edited by its sender.
+    Edited {
+        /// The room.
+        room: String,
+        /// The message.
+        seq: u64,
+        /// The new text.
+        text: String,
+        /// When (server time, ms).
+        edited: i64,
+    },
+    /// A message was deleted by its sender.
+    Deleted {
+        /// The room.
+        room: String,
+        /// The message.
+        seq: u64,
+    },
+    /// Someone came online in the room or joined it.
+    Joined {
+        /// The room.
+        room: String,
+        /// Who.
+        name: String,
+    },
+    /// Someone went offline or left the room.
+    Left {
+        /// The room.
+        room: String,
+        /// Who.
+        name: String,
+    },
+    /// Someone is typing in the room (shown for a few seconds unless repeated).
+    Typing {
+        /// The room.
+        room: String,
+        /// Who.
+        name: String,
+    },
+    /// A room's topic changed.
+    Topic {
+        /// The room.
+        room: String,
+        /// The new topic (empty: none).
+        topic: String,
+        /// Who set it.
+        by: String,
+    },
+    /// A member of the room changed their name.
+    Renamed {
+        /// The room.
+        room: String,
+        /// The old name.
+        from: String,
+        /// The new name.
+        to: String,
+    },
+    /// The answer to [`ClientFrame::Search`]: matches, newest first (at most
+    /// [`super::MAX_SEARCH_RESULTS`]).
+    SearchResults {
+        /// The room searched.
+        room: String,
+        /// The query, as sent.
+        query: String,
+        /// The matching messages, newest first.
+        messages: Vec<ChatMessage>,
+    },
+    /// The answer to [`ClientFrame::Ping`].
+    Pong,
+    /// Something went wrong; see [`ErrorCode`].
+    Error {
+        /// Machine-readable reason.
+        code: ErrorCode,
+        /// Human-readable explanation.
+        message: String,
+        /// The client message id of the `send` refused, when the error is about one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
+    },
+}
+
+impl ServerFrame {
+    /// Shorthand for an error frame.
+    pub fn error(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self::Error {
+            code,
+            message: message.into(),
+            id: None,
+        }
+    }
+
+    /// The same frame, tied to the client message `id` if it is an error.
+    pub fn about_message(self, message_id: &str) -> Self {
+        match self {
+            Self::Error { code, message, .. } => Self::Error {
+                code,
+                message,
+                id: Some(message_id.to_owned()),
+            },
+            other => other,
+        }
+    }
+}

@@ -1,0 +1,388 @@
+//! Golden JSON for every frame, and the validation rules.
+
+use super::*;
+use serde::Serialize;
+use serde_json::json;
+
+/// Each frame must serialise to exactly the documented JSON and parse back to itself.
+fn assert_golden<T>(frame: T, golden: serde_json::Value)
+where
+    T: Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    assert_eq!(serde_json::to_value(&frame).unwrap(), golden);
+    let parsed: T = serde_json::from_value(golden).unwrap();
+    assert_eq!(parsed, frame);
+}
+
+fn sample_message() -> ChatMessage {
+    ChatMessage {
+        room: "lobby".into(),
+        seq: 7,
+        id: "c1".into(),
+        from: "alice".into(),
+        time: 1_700_000_000_000,
+        text: "hi".into(),
+        edited: None,
+        deleted: false,
+    }
+}
+
+fn sample_message_json() -> serde_json::Value {
+    json!({"room": "lobby", "seq": 7, "id": "c1", "from": "alice", "time": 1_700_000_000_000_i64, "text": "hi"})
+}
+
+#[test]
+fn client_frames_match_golden_json() {
+    assert_golden(
+        ClientFrame::Hello {
+            version: 2,
+            name: "alice".into(),
+            token: "s3cret-s3cret-s3cret".into(),
+            since: vec![],
+        },
+        json!({"type": "hello", "version": 2, "name": "alice", "token": "s3cret-s3cret-s3cret"}),
+    );
+    assert_golden(
+        ClientFrame::Hello {
+            version: 2,
+            name: "alice".into(),
+            token: "t".into(),
+            since: vec![RoomCursor {
+                room: "lobby".into(),
+                last_seq: 41,
+            }],
+        },
+        json!({"type": "hello", "version": 2, "name": "alice", "token": "t",
+               "since": [{"room": "lobby", "last_seq": 41}]}),
+    );
+    assert_golden(
+        ClientFrame::Join {
+            room: "rust".into(),
+            create: true,
+            last_seq: None,
+        },
+        json!({"type": "join", "room": "rust", "create": true}),
+    );
+    assert_golden(
+        ClientFrame::Join {
+            room: "rust".into(),
+            create: false,
+            last_seq: Some(3),
+        },
+        json!({"type": "join", "room": "rust", "last_seq": 3}),
+    );
+    assert_golden(
+        ClientFrame::Leave { room: "rust".into() },
+        json!({"type": "leave", "room": "rust"}),
+    );
+    assert_golden(
+        ClientFrame::OpenDm { peer: "bob".into() },
+        json!({"type": "open_dm", "peer": "bob"}),
+    );
+    assert_golden(ClientFrame::Ping, json!({"type": "ping"}));
+    assert_golden(
+        ClientFrame::Send {
+            id: "c1".into(),
+            room: "lobby".into(),
+            text: "hi".into(),
+        },
+        json!({"type": "send", "id": "c1", "room": "lobby", "text": "hi"}),
+    );
+    assert_golden(
+        ClientFrame::Edit {
+            room: "lobby".into(),
+            seq: 7,
+            text: "hey".into(),
+        },
+        json!({"type": "edit", "room": "lobby", "seq": 7, "text": "hey"}),
+    );
+    assert_golden(
+        ClientFrame::Delete {
+            room: "lobby".into(),
+            seq: 7,
+        },
+        json!({"type": "delete", "room": "lobby", "seq": 7}),
+    );
+    assert_golden(
+        ClientFrame::Typing {
+            room: "lobby".into(),
+        },
+        json!({"type": "typing", "room": "lobby"}),
+    );
+    assert_golden(
+        ClientFrame::Read {
+            room: "lobby".into(),
+            seq: 9,
+        },
+        json!({"type": "read", "room": "lobby", "seq": 9}),
+    );
+    assert_golden(
+        ClientFrame::SetTopic {
+            room: "lobby".into(),
+            topic: "general chat".into(),
+        },
+        json!({"type": "set_topic", "room": "lobby", "topic": "general chat"}),
+    );
+    assert_golden(
+        ClientFrame::Search {
+            room: "lobby".into(),
+            query: "lunch".into(),
+        },
+        json!({"type": "search", "room": "lobby", "query": "lunch"}),
+    );
+    assert_golden(
+        ClientFrame::Rename { name: "al".into() },
+        json!({"type": "rename", "name": "al"}),
+    );
+}
+
+fn sample_room() -> RoomState {
+    RoomState {
+        room: "@1:2".into(),
+        kind: RoomKind::Direct,
+        topic: String::new(),
+        peer: Some("bob".into()),
+        users: vec!["alice".into(), "bob".into()],
+        history: vec![sample_message()],
+        skipped: 3,
+        last_read: 5,
+        unread: 2,
+        mentions: 1,
+    }
+}
+
+fn sample_room_json() -> serde_json::Value {
+    json!({"room": "@1:2", "kind": "direct", "topic": "", "peer": "bob",
+           "users": ["alice", "bob"], "history": [sample_message_json()], "skipped": 3,
+           "last_read": 5, "unread": 2, "mentions": 1})
+}
+
+#[test]
+fn server_frames_match_golden_json() {
+    assert_golden(
+        ServerFrame::Welcome {
+            version: 2,
+            name: "alice".into(),
+            rooms: vec![sample_room()],
+        },
+        json!({"type": "welcome", "version": 2, "name": "alice", "rooms": [sample_room_json()]}),
+    );
+    let mut room = sample_room_json();
+    room["type"] = json!("room");
+    assert_golden(ServerFrame::Room(sample_room()), room);
+    assert_golden(
+        ServerFrame::Parted { room: "rust".into() },
+        json!({"type": "parted", "room": "rust"}),
+    );
+    assert_golden(ServerFrame::Pong, json!({"type": "pong"}));
+    assert_golden(
+        ServerFrame::error(ErrorCode::TooLarge, "too big").about_message("c9"),
+        json!({"type": "error", "code": "too_large", "message": "too big", "id": "c9"}),
+    );
+    let mut message = sample_message_json();
+    message["type"] = json!("message");
+    assert_golden(ServerFrame::Message(sample_message()), message);
+    let mut edited = sample_message();
+    edited.edited = Some(9);
+    let mut edited_json = sample_message_json();
+    edited_json["edited"] = json!(9);
+    assert_golden(edited, edited_json);
+    let deleted = ChatMessage {
+        text: String::new(),
+        deleted: true,
+        ..sample_message()
+    };
+    let mut deleted_json = sample_message_json();
+    deleted_json["text"] = json!("");
+    deleted_json["deleted"] = json!(true);
+    assert_golden(deleted, deleted_json);
+    assert_golden(
+        ServerFrame::Ack {
+            id: "c1".into(),
+            room: "lobby".into(),
+            seq: 7,
+            time: 5,
+        },
+        json!({"type": "ack", "id": "c1", "room": "lobby", "seq": 7, "time": 5}),
+    );
+    assert_golden(
+        ServerFrame::Edited {
+            room: "lobby".into(),
+            seq: 7,
+            text: "hey".into(),
+            edited: 8,
+        },
+        json!({"type": "edited", "room": "lobby", "seq": 7, "text": "hey", "edited": 8}),
+    );
+    assert_golden(
+        ServerFrame::Deleted {
+            room: "lobby".into(),
+            seq: 7,
+        },
+        json!({"type": "deleted", "room": "lobby", "seq": 7}),
+    );
+    assert_golden(
+        ServerFrame::Joined {
+            room: "lobby".into(),
+            name: "bob".into(),
+        },
+        json!({"type": "joined", "room": "lobby", "name": "bob"}),
+    );
+    assert_golden(
+        ServerFrame::Left {
+            room: "lobby".into(),
+            name: "bob".into(),
+        },
+        json!({"type": "left", "room": "lobby", "name": "bob"}),
+    );
+    assert_golden(
+        ServerFrame::Typing {
+            room: "lobby".into(),
+            name: "bob".into(),
+        },
+        json!({"type": "typing", "room": "lobby", "name": "bob"}),
+    );
+    assert_golden(
+        ServerFrame::Topic {
+            room: "lobby".into(),
+            topic: "hi".into(),
+            by: "bob".into(),
+        },
+        json!({"type": "topic", "room": "lobby", "topic": "hi", "by": "bob"}),
+    );
+    assert_golden(
+        ServerFrame::Renamed {
+            room: "lobby".into(),
+            from: "bob".into(),
+            to: "rob".into(),
+        },
+        json!({"type": "renamed", "room": "lobby", "from": "bob", "to": "rob"}),
+    );
+    assert_golden(
+        ServerFrame::SearchResults {
+            room: "lobby".into(),
+            query: "hi".into(),
+            messages: vec![sample_message()],
+        },
+        json!({"type": "search_results", "room": "lobby", "query": "hi",
+               "messages": [sample_message_json()]}),
+    );
+    assert_golden(
+        ServerFrame::error(ErrorCode::NameTaken, "taken"),
+        json!({"type": "error", "code": "name_taken", "message": "taken"}),
+    );
+    assert_golden(
+        HistoryPage {
+            room: "lobby".into(),
+            messages: vec![sample_message()],
+            more: true,
+        },
+        json!({"room": "lobby", "messages": [sample_message_json()], "more": true}),
+    );
+}
+
+#[test]
+fn every_error_code_has_a_snake_case_name() {
+    let codes = [
+        (ErrorCode::NameTaken, "name_taken"),
+        (ErrorCode::InvalidName, "invalid_name"),
+        (ErrorCode::InvalidRoom, "invalid_room"),
+        (ErrorCode::UnknownRoom, "unknown_room"),
+        (ErrorCode::UnknownUser, "unknown_user"),
+        (ErrorCode::Forbidden, "forbidden"),
+        (ErrorCode::UnknownMessage, "unknown_message"),
+        (ErrorCode::NotYours, "not_yours"),
+        (ErrorCode::MessageDeleted, "message_deleted"),
+        (ErrorCode::InvalidToken, "invalid_token"),
+        (ErrorCode::UnsupportedVersion, "unsupported_version"),
+        (ErrorCode::Malformed, "malformed"),
+        (ErrorCode::UnknownType, "unknown_type"),
+        (ErrorCode::TooLarge, "too_large"),
+        (ErrorCode::EmptyMessage, "empty_message"),
+        (ErrorCode::NotJoined, "not_joined"),
+        (ErrorCode::AlreadyJoined, "already_joined"),
+        (ErrorCode::UnsupportedData, "unsupported_data"),
+        (ErrorCode::Replaced, "replaced"),
+        (ErrorCode::TooSlow, "too_slow"),
+        (ErrorCode::Internal, "internal"),
+    ];
+    for (code, name) in codes {
+        assert_golden(code, json!(name));
+    }
+}
+
+#[test]
+fn names_are_validated() {
+    assert_eq!(validate_name("alice"), Ok(()));
+    assert_eq!(validate_name("Zoë ✨"), Ok(()));
+    assert_eq!(validate_name(""), Err(NameProblem::Empty));
+    assert_eq!(validate_name(" alice"), Err(NameProblem::SurroundingSpace));
+    assert_eq!(validate_name("alice "), Err(NameProblem::SurroundingSpace));
+    assert_eq!(validate_name("a\nb"), Err(NameProblem::ControlCharacter));
+    assert_eq!(validate_name(&"x".repeat(32)), Ok(()));
+    assert_eq!(validate_name(&"x".repeat(33)), Err(NameProblem::TooLong));
+    assert_eq!(validate_name(&"é".repeat(32)), Ok(()));
+    assert_eq!(validate_room_name("rust"), Ok(()));
+    assert_eq!(validate_room_name("@1:2"), Err(NameProblem::ReservedPrefix));
+    assert_eq!(validate_room_name(&"r".repeat(33)), Err(NameProblem::TooLong));
+}
+
+#[test]
+fn messages_are_validated() {
+    assert!(validate_message("c1", "hello").is_ok());
+    let too_long = "x".repeat(MAX_TEXT_BYTES + 1);
+    assert!(matches!(
+        validate_message("c1", &too_long),
+        Err(ServerFrame::Error {
+            code: ErrorCode::TooLarge,
+            ..
+        })
+    ));
+    assert!(matches!(
+        validate_message("c1", " \n "),
+        Err(ServerFrame::Error {
+            code: ErrorCode::EmptyMessage,
+            ..
+        })
+    ));
+    assert!(validate_message("", "hi").is_err());
+    assert!(validate_message(&"i".repeat(65), "hi").is_err());
+    assert!(validate_topic(&"t".repeat(MAX_TOPIC_CHARS)).is_ok());
+    assert!(validate_topic(&"t".repeat(MAX_TOPIC_CHARS + 1)).is_err());
+    assert!(validate_topic("a\nb").is_err());
+    assert!(validate_query("lunch").is_ok());
+    assert!(validate_query("  ").is_err());
+    assert!(validate_query(&"q".repeat(MAX_QUERY_CHARS + 1)).is_err());
+    assert!(validate_token(&"k".repeat(MIN_TOKEN_BYTES)).is_ok());
+    assert!(validate_token("short").is_err());
+    assert!(validate_token(&"k".repeat(MAX_TOKEN_BYTES + 1)).is_err());
+}
+
+#[test]
+fn parse_errors_name_their_cause() {
+    let unknown = parse_client_frame(r#"{"type":"dance"}"#).unwrap_err();
+    assert!(matches!(
+        unknown,
+        ServerFrame::Error {
+            code: ErrorCode::UnknownType,
+            ..
+        }
+    ));
+    let malformed = parse_client_frame("{not json").unwrap_err();
+    assert!(matches!(
+        malformed,
+        ServerFrame::Error {
+            code: ErrorCode::Malformed,
+            ..
+        }
+    ));
+    let missing = parse_client_frame(r#"{"type":"send","id":"x"}"#).unwrap_err();
+    assert!(matches!(
+        missing,
+        ServerFrame::Error {
+            code: ErrorCode::Malformed,
+            ..
+        }
+    ));
+}
+

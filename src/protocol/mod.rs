@@ -1,0 +1,235 @@
+//! The Chinwag wire protocol, shared by the client and the server.
+//!
+//! # Transport
+//! One WebSocket per client at `/ws`. Every frame is a **text** frame holding one JSON object,
+//! internally tagged by its `type` field; field names are `snake_case`. Binary frames are refused
+//! (close code 1003). A frame larger than [`MAX_FRAME_BYTES`] is refused with close code 1009.
+//! Older history is paged over HTTP (see [`api`]).
+//!
+//! # Conversation
+//! 1. The client opens the socket and sends [`ClientFrame::Hello`] with [`PROTOCOL_VERSION`],
+//!    the name it wants and its identity token (a secret it created once and keeps).
+//! 2. The server answers [`ServerFrame::Welcome`] (the confirmed name and the state of every
+//!    room the user is a member of) or an [`ServerFrame::Error`]. A name error (`name_taken`,
+//!    `invalid_name`, `invalid_token`) leaves the socket open: the client may send another
+//!    hello. A name belongs to the first token that claims it, for good (until renamed).
+//! 3. [`ClientFrame::Join`] / [`ClientFrame::Leave`] / [`ClientFrame::OpenDm`] change the rooms
+//!    the user is in; each answer is a [`ServerFrame::Room`] or [`ServerFrame::Parted`].
+//! 4. The client sends [`ClientFrame::Send`] with a client-generated `id`. The server stamps the
+//!    message with the sender's name, the server time and the next sequence number of the room,
+//!    stores it, answers the sender with [`ServerFrame::Ack`] and broadcasts
+//!    [`ServerFrame::Message`] to everyone in the room (the sender included).
+//! 5. Edits, deletions, typing, topics, renames and presence are broadcast to the room's
+//!    members online.
+//!
+//! The server is the authority for `from`, `time` (milliseconds since the Unix epoch, UTC) and
+//! `seq` (per room, starts at 1, only grows). A client can never set them.
+//!
+//! # Errors
+//! Errors are frames: `{"type":"error","code":"name_taken","message":"…"}`. [`ErrorCode`] lists the
+//! codes. Fatal errors are followed by a WebSocket close with code 1008 (policy), 1009 (too big),
+//! 1003 (binary data) or 1011 (server error); 1001 means the server is shutting down.
+
+pub mod api;
+mod errors;
+mod frames;
+#[cfg(test)]
+mod golden_tests;
+
+pub use api::{ApiError, HistoryPage};
+pub use errors::ErrorCode;
+pub use frames::{ChatMessage, ClientFrame, RoomCursor, RoomKind, RoomState, ServerFrame};
+
+/// The protocol version spoken by this build. A hello with any other version is refused.
+pub const PROTOCOL_VERSION: u32 = 2;
+/// The room everybody joins unless they ask for another.
+pub const DEFAULT_ROOM: &str = "lobby";
+/// Longest user or room name, in characters.
+pub const MAX_NAME_CHARS: usize = 32;
+/// Longest message text, in UTF-8 bytes.
+pub const MAX_TEXT_BYTES: usize = 8 * 1024;
+/// Longest client message id, in bytes.
+pub const MAX_CLIENT_ID_BYTES: usize = 64;
+/// Largest WebSocket frame the server accepts; anything bigger closes the socket with 1009.
+pub const MAX_FRAME_BYTES: usize = 64 * 1024;
+/// Frames between [`MAX_FRAME_BYTES`] and this are read whole and refused politely (error frame,
+/// then close 1009); beyond this the socket is cut at once without reading the rest.
+pub const HARD_FRAME_LIMIT_BYTES: usize = 1024 * 1024;
+/// How many recent messages a joiner receives in its welcome.
+pub const HISTORY_ON_JOIN: usize = 100;
+/// The most missed messages a reconnecting client receives in its welcome.
+pub const MAX_REPLAY: usize = 1000;
+/// Longest client token, in bytes.
+pub const MAX_TOKEN_BYTES: usize = 128;
+/// Shortest client token, in bytes (a token is a secret: it must not be guessable).
+pub const MIN_TOKEN_BYTES: usize = 16;
+/// Longest room topic, in characters.
+pub const MAX_TOPIC_CHARS: usize = 200;
+/// Longest search query, in characters.
+pub const MAX_QUERY_CHARS: usize = 100;
+/// The most matches one search answers with.
+pub const MAX_SEARCH_RESULTS: usize = 50;
+/// Direct-message rooms are named by the server with this prefix, which public room names may
+/// not start with.
+pub const DIRECT_ROOM_PREFIX: char = '@';
+
+/// WebSocket close codes the server uses.
+pub mod close_code {
+    /// The server is going away (graceful shutdown).
+    pub const GOING_AWAY: u16 = 1001;
+    /// The peer sent data the server does not accept (binary frames).
+    pub const UNSUPPORTED_DATA: u16 = 1003;
+    /// The peer broke a rule (bad version, too slow to read, …).
+    pub const POLICY: u16 = 1008;
+    /// A frame was larger than [`super::MAX_FRAME_BYTES`].
+    pub const TOO_BIG: u16 = 1009;
+    /// The server hit an internal error.
+    pub const SERVER_ERROR: u16 = 1011;
+}
+
+/// Why a user or room name was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NameProblem {
+    /// Empty.
+    Empty,
+    /// More than [`MAX_NAME_CHARS`] characters.
+    TooLong,
+    /// Starts or ends with white space.
+    SurroundingSpace,
+    /// Holds a control character (newline, tab, …).
+    ControlCharacter,
+    /// A room name starting with the direct-message prefix.
+    ReservedPrefix,
+}
+
+impl std::fmt::Display for NameProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Empty => "must not be empty",
+            Self::TooLong => return write!(f, "must be at most {MAX_NAME_CHARS} characters"),
+            Self::SurroundingSpace => "must not start or end with a space",
+            Self::ControlCharacter => "must not contain control characters",
+            Self::ReservedPrefix => {
+                return write!(f, "must not start with {DIRECT_ROOM_PREFIX}");
+            }
+        })
+    }
+}
+
+/// Checks a user or room name: 1 to [`MAX_NAME_CHARS`] characters, no control characters,
+/// no leading or trailing white space.
+pub fn validate_name(name: &str) -> Result<(), NameProblem> {
+    if name.is_empty() {
+        return Err(NameProblem::Empty);
+    }
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(NameProblem::TooLong);
+    }
+    if name.trim() != name {
+        return Err(NameProblem::SurroundingSpace);
+    }
+    if name.chars().any(char::is_control) {
+        return Err(NameProblem::ControlCharacter);
+    }
+    Ok(())
+}
+
+/// Checks a public room name: a valid name (see [`validate_name`]) that does not start with
+/// [`DIRECT_ROOM_PREFIX`].
+pub fn validate_room_name(room: &str) -> Result<(), NameProblem> {
+    validate_name(room)?;
+    if room.starts_with(DIRECT_ROOM_PREFIX) {
+        return Err(NameProblem::ReservedPrefix);
+    }
+    Ok(())
+}
+
+/// Checks a message text and its client id; returns the error frame to send if they break a rule.
+pub fn validate_message(id: &str, text: &str) -> Result<(), ServerFrame> {
+    if id.is_empty() || id.len() > MAX_CLIENT_ID_BYTES {
+        return Err(ServerFrame::error(
+            ErrorCode::TooLarge,
+            format!("message id must be 1 to {MAX_CLIENT_ID_BYTES} bytes"),
+        ));
+    }
+    validate_text(text)
+}
+
+/// Checks a message text (new or edited): not blank, at most [`MAX_TEXT_BYTES`].
+pub fn validate_text(text: &str) -> Result<(), ServerFrame> {
+    if text.len() > MAX_TEXT_BYTES {
+        return Err(ServerFrame::error(
+            ErrorCode::TooLarge,
+            format!(
+                "message is {} bytes; the limit is {MAX_TEXT_BYTES}",
+                text.len()
+            ),
+        ));
+    }
+    if text.trim().is_empty() {
+        return Err(ServerFrame::error(
+            ErrorCode::EmptyMessage,
+            "message is empty",
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a room topic: at most [`MAX_TOPIC_CHARS`] characters, no control characters.
+pub fn validate_topic(topic: &str) -> Result<(), ServerFrame> {
+    if topic.chars().count() > MAX_TOPIC_CHARS {
+        return Err(ServerFrame::error(
+            ErrorCode::TooLarge,
+            format!("a topic must be at most {MAX_TOPIC_CHARS} characters"),
+        ));
+    }
+    if topic.chars().any(char::is_control) {
+        return Err(ServerFrame::error(
+            ErrorCode::Malformed,
+            "a topic must not contain control characters",
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a search query: 1 to [`MAX_QUERY_CHARS`] characters, not blank.
+pub fn validate_query(query: &str) -> Result<(), ServerFrame> {
+    if query.chars().count() > MAX_QUERY_CHARS {
+        return Err(ServerFrame::error(
+            ErrorCode::TooLarge,
+            format!("a search must be at most {MAX_QUERY_CHARS} characters"),
+        ));
+    }
+    if query.trim().is_empty() {
+        return Err(ServerFrame::error(
+            ErrorCode::EmptyMessage,
+            "the search is empty",
+        ));
+    }
+    Ok(())
+}
+
+/// Checks an identity token: [`MIN_TOKEN_BYTES`] to [`MAX_TOKEN_BYTES`] bytes.
+pub fn validate_token(token: &str) -> Result<(), ServerFrame> {
+    if (MIN_TOKEN_BYTES..=MAX_TOKEN_BYTES).contains(&token.len()) {
+        Ok(())
+    } else {
+        Err(ServerFrame::error(
+            ErrorCode::InvalidToken,
+            format!("the identity token must be {MIN_TOKEN_BYTES} to {MAX_TOKEN_BYTES} bytes"),
+        ))
+    }
+}
+
+/// Parses a client frame, turning a parse failure into the error frame to answer with.
+pub fn parse_client_frame(text: &str) -> Result<ClientFrame, ServerFrame> {
+    serde_json::from_str(text).map_err(|err| {
+        let code = if err.to_string().starts_with("unknown variant") {
+            ErrorCode::UnknownType
+        } else {
+            ErrorCode::Malformed
+        };
+        ServerFrame::error(code, format!("could not read frame: {err}"))
+    })
+}
+

@@ -1,0 +1,94 @@
+//! The HTTP API: `GET /api/rooms/{room}/messages?before=SEQ&limit=N` pages through a room's
+//! older history (see [`crate::protocol::api`]). The hub answers, with the same reading rules as
+//! the socket: a bearer token names the asker, and direct conversations only open to their two.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::protocol::api::{DEFAULT_PAGE, MAX_PAGE};
+use crate::protocol::{ApiError, ErrorCode};
+use crate::server::hub::{Command, PageError, PageRequest};
+
+/// Answers one page request.
+pub async fn history_page(
+    State(hub): State<mpsc::Sender<Command>>,
+    Path(room): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    match page(hub, room, &query, &headers).await {
+        Ok(page) => Json(page).into_response(),
+        Err(PageError { code, message }) => {
+            (status_of(code), Json(ApiError { code, message })).into_response()
+        }
+    }
+}
+
+async fn page(
+    hub: mpsc::Sender<Command>,
+    room: String,
+    query: &HashMap<String, String>,
+    headers: &HeaderMap,
+) -> Result<crate::protocol::HistoryPage, PageError> {
+    let before = match query.get("before") {
+        None => None,
+        Some(text) => Some(text.parse::<u64>().map_err(|_| {
+            malformed(format!("before must be a sequence number, not {text:?}"))
+        })?),
+    };
+    let limit = match query.get("limit") {
+        None => DEFAULT_PAGE,
+        Some(text) => text
+            .parse::<usize>()
+            .ok()
+            .filter(|limit| (1..=MAX_PAGE).contains(limit))
+            .ok_or_else(|| malformed(format!("limit must be 1 to {MAX_PAGE}, not {text:?}")))?,
+    };
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .ok_or_else(|| PageError {
+            code: ErrorCode::InvalidToken,
+            message: "send your identity token as Authorization: Bearer".into(),
+        })?
+        .to_owned();
+    let (reply, answer) = oneshot::channel();
+    let request = PageRequest {
+        token,
+        room,
+        before,
+        limit,
+    };
+    let unavailable = || PageError {
+        code: ErrorCode::Internal,
+        message: "the server is shutting down".into(),
+    };
+    hub.send(Command::Page { request, reply })
+        .await
+        .map_err(|_| unavailable())?;
+    answer.await.map_err(|_| unavailable())?
+}
+
+fn malformed(message: String) -> PageError {
+    PageError {
+        code: ErrorCode::Malformed,
+        message,
+    }
+}
+
+/// The HTTP status for an API error.
+fn status_of(code: ErrorCode) -> StatusCode {
+    match code {
+        ErrorCode::InvalidToken => StatusCode::UNAUTHORIZED,
+        ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+        ErrorCode::UnknownRoom => StatusCode::NOT_FOUND,
+        ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::BAD_REQUEST,
+    }
+}

@@ -1,0 +1,81 @@
+//! Older history for the HTTP API, with the same reading rules as the socket.
+
+use super::Hub;
+use super::rooms::may_read;
+use crate::protocol::{ErrorCode, HistoryPage};
+use crate::server::store::identities::token_hash;
+
+/// A request for a page of a room's history, as the HTTP handler parsed it.
+#[derive(Debug)]
+pub struct PageRequest {
+    /// The bearer token of the asker.
+    pub token: String,
+    /// The room.
+    pub room: String,
+    /// Messages below this sequence number (`None`: the newest).
+    pub before: Option<u64>,
+    /// How many at most.
+    pub limit: usize,
+}
+
+/// Why a page was refused.
+#[derive(Debug, PartialEq, Eq)]
+pub struct PageError {
+    /// Machine-readable reason (mapped to an HTTP status by the handler).
+    pub code: ErrorCode,
+    /// Human-readable explanation.
+    pub message: String,
+}
+
+impl PageError {
+    fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl Hub {
+    /// A page of history for an identity that may read the room.
+    pub(super) fn page(&mut self, request: PageRequest) -> Result<HistoryPage, PageError> {
+        let internal = |err: rusqlite::Error| {
+            tracing::error!(%err, "reading a history page failed");
+            PageError::new(ErrorCode::Internal, "the server could not read the history")
+        };
+        let user = self
+            .store
+            .user_by_token_hash(&token_hash(&request.token))
+            .map_err(internal)?
+            .ok_or_else(|| PageError::new(ErrorCode::InvalidToken, "unknown identity token"))?;
+        let room = self
+            .store
+            .room(&request.room)
+            .map_err(internal)?
+            .ok_or_else(|| {
+                PageError::new(
+                    ErrorCode::UnknownRoom,
+                    format!("there is no room called {}", request.room),
+                )
+            })?;
+        if !may_read(&room.name, room.kind, user.id) {
+            return Err(PageError::new(
+                ErrorCode::Forbidden,
+                "that conversation is private",
+            ));
+        }
+        let mut messages = self
+            .store
+            .before(&room.name, request.before.unwrap_or(u64::MAX), request.limit + 1)
+            .map_err(internal)?;
+        let more = messages.len() > request.limit;
+        if more {
+            messages.remove(0);
+        }
+        Ok(HistoryPage {
+            room: room.name,
+            messages,
+            more,
+        })
+    }
+}

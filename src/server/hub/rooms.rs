@@ -1,0 +1,268 @@
+//! Rooms: joining, leaving, direct messages, topics, and the room state a member receives.
+
+use std::collections::BTreeMap;
+
+use super::{ConnId, Hub, Refusal, Room, refuse};
+use crate::protocol::{
+    self, DIRECT_ROOM_PREFIX, ErrorCode, HISTORY_ON_JOIN, MAX_REPLAY, RoomKind, RoomState,
+    ServerFrame,
+};
+use crate::server::store::{Membership, UserId};
+
+/// The room key of the direct conversation between two identities (the same either way round).
+fn direct_room(a: UserId, b: UserId) -> String {
+    format!("{DIRECT_ROOM_PREFIX}{}:{}", a.min(b), a.max(b))
+}
+
+/// The two identities of a direct room key.
+fn direct_members(room: &str) -> Option<(UserId, UserId)> {
+    let (a, b) = room.strip_prefix(DIRECT_ROOM_PREFIX)?.split_once(':')?;
+    Some((a.parse().ok()?, b.parse().ok()?))
+}
+
+/// Whether `user` may read `room` of kind `kind`: anyone a public room, only its two a direct one.
+pub(super) fn may_read(room: &str, kind: RoomKind, user: UserId) -> bool {
+    match kind {
+        RoomKind::Public => true,
+        RoomKind::Direct => direct_members(room).is_some_and(|(a, b)| user == a || user == b),
+    }
+}
+
+impl Hub {
+    /// Joins (or creates) a public room.
+    pub(super) fn join(
+        &mut self,
+        conn: ConnId,
+        room: String,
+        create: bool,
+        last_seq: Option<u64>,
+    ) -> Result<(), Refusal> {
+        let who = self.who(conn)?;
+        protocol::validate_room_name(&room)
+            .map_err(|problem| refuse(ErrorCode::InvalidRoom, format!("room name {problem}")))?;
+        if self.store.room(&room)?.is_none() {
+            if !create {
+                return Err(refuse(
+                    ErrorCode::UnknownRoom,
+                    format!("there is no room called {room}"),
+                ));
+            }
+            self.store.create_room(&room, RoomKind::Public)?;
+        }
+        self.store.add_member(&room, who.user)?;
+        let membership = self
+            .store
+            .membership(&room, who.user)?
+            .ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+        let state = self.subscribe(conn, &membership, last_seq, true)?;
+        self.reply(conn, &ServerFrame::Room(state));
+        Ok(())
+    }
+
+    /// Leaves a room for good (until joined again).
+    pub(super) fn leave(&mut self, conn: ConnId, room: String) -> Result<(), Refusal> {
+        let who = self.member_of(conn, &room)?;
+        self.store.remove_member(&room, who.user)?;
+        if let Some(session) = self.session_mut(conn) {
+            session.rooms.remove(&room);
+        }
+        if let Some(state) = self.rooms.get_mut(&room) {
+            state.online.remove(&who.name);
+        }
+        self.reply(conn, &ServerFrame::Parted { room: room.clone() });
+        self.broadcast(
+            &room,
+            &ServerFrame::Left {
+                room: room.clone(),
+                name: who.name,
+            },
+        );
+        Ok(())
+    }
+
+    /// Opens the direct conversation with `peer`: both become members; each side online gets
+    /// the room.
+    pub(super) fn open_dm(&mut self, conn: ConnId, peer: String) -> Result<(), Refusal> {
+        let who = self.who(conn)?;
+        let peer = self
+            .store
+            .user_by_name(&peer)?
+            .filter(|user| user.id != who.user)
+            .ok_or_else(|| {
+                refuse(
+                    ErrorCode::UnknownUser,
+                    format!("there is no other user called {peer}"),
+                )
+            })?;
+        let room = direct_room(who.user, peer.id);
+        self.store.create_room(&room, RoomKind::Direct)?;
+        self.store.add_member(&room, who.user)?;
+        self.store.add_member(&room, peer.id)?;
+        if let Some(&peer_conn) = self.online.get(&peer.id)
+            && !self.is_subscribed(peer_conn, &room)
+            && let Some(membership) = self.store.membership(&room, peer.id)?
+        {
+            let state = self.subscribe(peer_conn, &membership, None, false)?;
+            self.reply(peer_conn, &ServerFrame::Room(state));
+        }
+        let membership = self
+            .store
+            .membership(&room, who.user)?
+            .ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+        let state = self.subscribe(conn, &membership, None, true)?;
+        self.reply(conn, &ServerFrame::Room(state));
+        Ok(())
+    }
+
+    /// Sets a public room's topic.
+    pub(super) fn set_topic(
+        &mut self,
+        conn: ConnId,
+        room: String,
+        topic: String,
+    ) -> Result<(), Refusal> {
+        let who = self.member_of(conn, &room)?;
+        protocol::validate_topic(&topic)?;
+        if self.rooms.get(&room).map(|state| state.kind) != Some(RoomKind::Public) {
+            return Err(refuse(
+                ErrorCode::Forbidden,
+                "direct conversations have no topic",
+            ));
+        }
+        self.store.set_topic(&room, &topic)?;
+        self.broadcast(
+            &room,
+            &ServerFrame::Topic {
+                room: room.clone(),
+                topic,
+                by: who.name,
+            },
+        );
+        Ok(())
+    }
+
+    fn is_subscribed(&self, conn: ConnId, room: &str) -> bool {
+        self.connections
+            .get(&conn)
+            .and_then(|connection| connection.session.as_ref())
+            .is_some_and(|session| session.rooms.contains(room))
+    }
+
+    /// Puts `conn` online in a room it is a member of and returns the room's state for it:
+    /// history after `last_seq` (or the recent history), who is online, unread counts. With
+    /// `announce`, the others online hear that it joined.
+    pub(super) fn subscribe(
+        &mut self,
+        conn: ConnId,
+        membership: &Membership,
+        last_seq: Option<u64>,
+        announce: bool,
+    ) -> Result<RoomState, Refusal> {
+        let room = membership.room.clone();
+        let who = self.who(conn)?;
+        let row = self
+            .store
+            .room(&room)?
+            .ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+        self.load_room(&room, row.kind)?;
+        let already = self.is_subscribed(conn, &room);
+        if announce && !already {
+            self.broadcast(
+                &room,
+                &ServerFrame::Joined {
+                    room: room.clone(),
+                    name: who.name.clone(),
+                },
+            );
+        }
+        if let Some(state) = self.rooms.get_mut(&room) {
+            state.online.insert(who.name.clone(), conn);
+        }
+        if let Some(session) = self.session_mut(conn) {
+            session.rooms.insert(room.clone());
+        }
+        let (history, skipped) = self.history_for(&room, last_seq)?;
+        let (unread, mentions) =
+            self.store
+                .unread(&room, membership.last_read, who.user, &who.name)?;
+        let peer = match direct_members(&room) {
+            Some((a, b)) if row.kind == RoomKind::Direct => {
+                let other = if a == who.user { b } else { a };
+                self.store.user_by_id(other)?.map(|user| user.name)
+            }
+            _ => None,
+        };
+        let users = self
+            .rooms
+            .get(&room)
+            .map(|state| state.online.keys().cloned().collect())
+            .unwrap_or_default();
+        Ok(RoomState {
+            room,
+            kind: row.kind,
+            topic: row.topic,
+            peer,
+            users,
+            history,
+            skipped,
+            last_read: membership.last_read,
+            unread,
+            mentions,
+        })
+    }
+
+    /// The history a subscriber receives: the recent messages, or after `last_seq` those it
+    /// missed (the newest [`MAX_REPLAY`] of them, with how many were left out).
+    fn history_for(
+        &mut self,
+        room: &str,
+        last_seq: Option<u64>,
+    ) -> rusqlite::Result<(Vec<protocol::ChatMessage>, u64)> {
+        let Some(last_seq) = last_seq else {
+            return Ok((self.store.recent(room, HISTORY_ON_JOIN)?, 0));
+        };
+        let newest = self.rooms.get(room).map_or(0, |room| room.last_seq);
+        let missed = newest.saturating_sub(last_seq);
+        if missed > MAX_REPLAY as u64 {
+            Ok((
+                self.store.recent(room, MAX_REPLAY)?,
+                missed - MAX_REPLAY as u64,
+            ))
+        } else {
+            Ok((self.store.after(room, last_seq, MAX_REPLAY)?, 0))
+        }
+    }
+
+    /// Loads a room's sequence number into memory the first time it is used.
+    pub(super) fn load_room(&mut self, room: &str, kind: RoomKind) -> rusqlite::Result<()> {
+        if !self.rooms.contains_key(room) {
+            let last_seq = self.store.last_seq(room)?;
+            self.rooms.insert(
+                room.to_owned(),
+                Room {
+                    online: BTreeMap::new(),
+                    last_seq,
+                    kind,
+                },
+            );
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_direct_room_key_is_the_same_both_ways_and_names_its_two_members() {
+        assert_eq!(direct_room(7, 3), "@3:7");
+        assert_eq!(direct_room(3, 7), "@3:7");
+        assert_eq!(direct_members("@3:7"), Some((3, 7)));
+        assert_eq!(direct_members("lobby"), None);
+        assert_eq!(direct_members("@x:7"), None);
+        assert!(may_read("@3:7", RoomKind::Direct, 3));
+        assert!(!may_read("@3:7", RoomKind::Direct, 4));
+        assert!(may_read("lobby", RoomKind::Public, 4));
+    }
+}

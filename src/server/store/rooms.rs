@@ -1,0 +1,135 @@
+//! Rooms (public or direct), their topics, and who is a member with what read marker.
+
+use rusqlite::{OptionalExtension, params};
+
+use super::{Store, UserId};
+use crate::protocol::RoomKind;
+
+/// A room as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoomRow {
+    /// Its name (for direct rooms, the server's key).
+    pub name: String,
+    /// Public or direct.
+    pub kind: RoomKind,
+    /// The topic, empty when none.
+    pub topic: String,
+}
+
+/// One room an identity is a member of.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Membership {
+    /// The room.
+    pub room: String,
+    /// The last sequence number the member has read.
+    pub last_read: u64,
+}
+
+fn kind_name(kind: RoomKind) -> &'static str {
+    match kind {
+        RoomKind::Public => "public",
+        RoomKind::Direct => "direct",
+    }
+}
+
+impl Store {
+    /// The room called `name`, if it exists.
+    pub fn room(&self, name: &str) -> rusqlite::Result<Option<RoomRow>> {
+        self.connection
+            .prepare_cached("SELECT name, kind, topic FROM rooms WHERE name = ?1")?
+            .query_row([name], |row| {
+                let kind: String = row.get(1)?;
+                Ok(RoomRow {
+                    name: row.get(0)?,
+                    kind: if kind == "direct" {
+                        RoomKind::Direct
+                    } else {
+                        RoomKind::Public
+                    },
+                    topic: row.get(2)?,
+                })
+            })
+            .optional()
+    }
+
+    /// Creates a room (nothing happens if it exists).
+    pub fn create_room(&self, name: &str, kind: RoomKind) -> rusqlite::Result<()> {
+        self.connection
+            .prepare_cached("INSERT OR IGNORE INTO rooms (name, kind) VALUES (?1, ?2)")?
+            .execute(params![name, kind_name(kind)])
+            .map(drop)
+    }
+
+    /// Sets a room's topic.
+    pub fn set_topic(&self, room: &str, topic: &str) -> rusqlite::Result<()> {
+        self.connection
+            .prepare_cached("UPDATE rooms SET topic = ?2 WHERE name = ?1")?
+            .execute(params![room, topic])
+            .map(drop)
+    }
+
+    /// Every room `user` is a member of, by name.
+    pub fn memberships(&self, user: UserId) -> rusqlite::Result<Vec<Membership>> {
+        self.connection
+            .prepare_cached(
+                "SELECT room, last_read FROM members WHERE user_id = ?1 ORDER BY room",
+            )?
+            .query_map([user], |row| {
+                Ok(Membership {
+                    room: row.get(0)?,
+                    last_read: row.get(1)?,
+                })
+            })?
+            .collect()
+    }
+
+    /// `user`'s membership of `room`, if it is a member.
+    pub fn membership(&self, room: &str, user: UserId) -> rusqlite::Result<Option<Membership>> {
+        self.connection
+            .prepare_cached("SELECT room, last_read FROM members WHERE room = ?1 AND user_id = ?2")?
+            .query_row(params![room, user], |row| {
+                Ok(Membership {
+                    room: row.get(0)?,
+                    last_read: row.get(1)?,
+                })
+            })
+            .optional()
+    }
+
+    /// Makes `user` a member of `room` (nothing happens if it is one).
+    pub fn add_member(&self, room: &str, user: UserId) -> rusqlite::Result<()> {
+        self.connection
+            .prepare_cached("INSERT OR IGNORE INTO members (room, user_id) VALUES (?1, ?2)")?
+            .execute(params![room, user])
+            .map(drop)
+    }
+
+    /// Ends `user`'s membership of `room`.
+    pub fn remove_member(&self, room: &str, user: UserId) -> rusqlite::Result<()> {
+        self.connection
+            .prepare_cached("DELETE FROM members WHERE room = ?1 AND user_id = ?2")?
+            .execute(params![room, user])
+            .map(drop)
+    }
+
+    /// Moves `user`'s read marker in `room` forward to `seq` (never back).
+    pub fn mark_read(&self, room: &str, user: UserId, seq: u64) -> rusqlite::Result<()> {
+        self.connection
+            .prepare_cached(
+                "UPDATE members SET last_read = MAX(last_read, ?3) WHERE room = ?1 AND user_id = ?2",
+            )?
+            .execute(params![room, user, seq])
+            .map(drop)
+    }
+
+    /// The names of `room`'s members other than `user` (for a direct room: the peer).
+    pub fn other_members(&self, room: &str, user: UserId) -> rusqlite::Result<Vec<String>> {
+        self.connection
+            .prepare_cached(
+                "SELECT users.name FROM members JOIN users ON users.id = members.user_id
+                 WHERE members.room = ?1 AND members.user_id != ?2 ORDER BY users.name",
+            )?
+            .query_map(params![room, user], |row| row.get(0))?
+            .collect()
+    }
+}

@@ -1,0 +1,70 @@
+//! The bar above the messages: the room's name and topic, editing the topic, search and leave.
+
+use crate::client::state::RoomView;
+use crate::protocol::RoomKind;
+
+/// What the user asked for in the header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HeaderAction {
+    /// Set the topic to this.
+    SetTopic(String),
+    /// Open the search (also Ctrl+F).
+    Search,
+    /// Leave the room.
+    Leave,
+}
+
+/// The header's own state: the topic being edited, if it is.
+#[derive(Default)]
+pub struct RoomHeader {
+    editing_topic: Option<String>,
+}
+
+impl RoomHeader {
+    /// Draws the header of `room`; returns what the user asked for.
+    pub fn show(&mut self, ui: &mut egui::Ui, room: &RoomView) -> Option<HeaderAction> {
+        let mut action = None;
+        if ui.input_mut(|input| input.consume_key(egui::Modifiers::COMMAND, egui::Key::F)) {
+            action = Some(HeaderAction::Search);
+        }
+        ui.horizontal_wrapped(|ui| {
+            let prefix = if room.kind == RoomKind::Direct { "@" } else { "#" };
+            ui.heading(format!("{prefix}{}", room.title()));
+            if room.kind == RoomKind::Public && self.editing_topic.is_none() {
+                if room.topic.is_empty() {
+                    ui.weak("no topic");
+                } else {
+                    ui.label(&room.topic);
+                }
+                if ui.small_button("Edit topic").clicked() {
+                    self.editing_topic = Some(room.topic.clone());
+                }
+            }
+            if ui.small_button("Search").on_hover_text("Ctrl+F").clicked() {
+                action = Some(HeaderAction::Search);
+            }
+            if ui.small_button("Leave").clicked() {
+                action = Some(HeaderAction::Leave);
+            }
+        });
+        let mut done = false;
+        if let Some(topic) = &mut self.editing_topic {
+            ui.horizontal(|ui| {
+                let label = ui.label("Topic");
+                let field = ui
+                    .add(egui::TextEdit::singleline(topic).desired_width(240.0))
+                    .labelled_by(label.id);
+                let entered =
+                    field.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter));
+                if ui.button("Save").clicked() || entered {
+                    action = Some(HeaderAction::SetTopic(topic.clone()));
+                }
+                done = ui.button("Cancel").clicked() || action.is_some();
+            });
+        }
+        if done {
+            self.editing_topic = None;
+        }
+        action
+    }
+}

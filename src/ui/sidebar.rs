@@ -1,0 +1,132 @@
+//! The sidebar: the user's rooms and direct conversations with unread badges, and a field to
+//! join or create a room.
+
+use crate::client::state::{ChatState, RoomView};
+use crate::protocol::{self, RoomKind};
+
+/// What the user asked for in the sidebar.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SidebarAction {
+    /// Show this room.
+    Switch(String),
+    /// Join an existing room.
+    Join(String),
+    /// Create a room (or join it if it exists).
+    Create(String),
+    /// Open the settings.
+    Settings,
+}
+
+/// The sidebar's own state: the room name being typed.
+#[derive(Default)]
+pub struct Sidebar {
+    room_name: String,
+}
+
+impl Sidebar {
+    /// Draws the sidebar; returns what the user asked for.
+    pub fn show(&mut self, ui: &mut egui::Ui, state: &ChatState) -> Option<SidebarAction> {
+        let mut action = None;
+        let current = state.current().map(|room| room.room.as_str());
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            ui.strong("Rooms");
+            for room in state.rooms().filter(|room| room.kind == RoomKind::Public) {
+                if room_row(ui, room, current) {
+                    action = Some(SidebarAction::Switch(room.room.clone()));
+                }
+            }
+            ui.add_space(8.0);
+            ui.strong("Direct messages");
+            let mut any = false;
+            for room in state.rooms().filter(|room| room.kind == RoomKind::Direct) {
+                any = true;
+                if room_row(ui, room, current) {
+                    action = Some(SidebarAction::Switch(room.room.clone()));
+                }
+            }
+            if !any {
+                ui.weak("Click a name in the member list to message someone.");
+            }
+            ui.add_space(8.0);
+            ui.separator();
+            if let Some(asked) = self.join_form(ui) {
+                action = Some(asked);
+            }
+            ui.separator();
+            if ui.button("Settings").clicked() {
+                action = Some(SidebarAction::Settings);
+            }
+        });
+        action
+    }
+
+    fn join_form(&mut self, ui: &mut egui::Ui) -> Option<SidebarAction> {
+        let label = ui.label("Join or create a room");
+        let field = ui.add(
+            egui::TextEdit::singleline(&mut self.room_name)
+                .hint_text("room name")
+                .desired_width(f32::INFINITY),
+        );
+        let field = field.labelled_by(label.id);
+        let name = self.room_name.trim().to_owned();
+        let problem = (!name.is_empty())
+            .then(|| protocol::validate_room_name(&name).err())
+            .flatten();
+        if let Some(problem) = problem {
+            ui.colored_label(ui.visuals().error_fg_color, format!("A room name {problem}"));
+        }
+        let valid = !name.is_empty() && problem.is_none();
+        let mut action = None;
+        ui.horizontal(|ui| {
+            let entered = field.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter));
+            if ui.add_enabled(valid, egui::Button::new("Join")).clicked() || (entered && valid) {
+                action = Some(SidebarAction::Join(name.clone()));
+            }
+            if ui.add_enabled(valid, egui::Button::new("Create")).clicked() {
+                action = Some(SidebarAction::Create(name.clone()));
+            }
+        });
+        if action.is_some() {
+            self.room_name.clear();
+        }
+        action
+    }
+}
+
+/// One room: its name, selected if current, with unread and mention badges. True if clicked.
+fn room_row(ui: &mut egui::Ui, room: &RoomView, current: Option<&str>) -> bool {
+    let selected = current == Some(room.room.as_str());
+    let prefix = match room.kind {
+        RoomKind::Public => "# ",
+        RoomKind::Direct => "@ ",
+    };
+    let mut clicked = false;
+    ui.horizontal(|ui| {
+        let mut text = egui::RichText::new(format!("{prefix}{}", room.title()));
+        if room.unread > 0 {
+            text = text.strong();
+        }
+        clicked = ui.selectable_label(selected, text).clicked();
+        if room.mentions > 0 {
+            badge(ui, &format!("@{}", room.mentions), ui.visuals().error_fg_color)
+                .on_hover_text(format!("{} mention you", room.mentions));
+        }
+        if room.unread > 0 {
+            badge(ui, &room.unread.to_string(), ui.visuals().selection.bg_fill)
+                .on_hover_text(format!("{} unread", room.unread));
+        }
+    });
+    clicked
+}
+
+/// A small rounded count.
+fn badge(ui: &mut egui::Ui, text: &str, fill: egui::Color32) -> egui::Response {
+    egui::Frame::new()
+        .fill(fill)
+        .corner_radius(8.0)
+        .inner_margin(egui::Margin::symmetric(6, 1))
+        .show(ui, |ui| {
+            ui.label(egui::RichText::new(text).small().color(egui::Color32::WHITE))
+        })
+        .inner
+}
