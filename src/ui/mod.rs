@@ -6,6 +6,7 @@ mod composer;
 mod grouping;
 mod join;
 pub mod messages;
+pub mod preferences;
 mod presence;
 mod room_header;
 mod search;
