@@ -11,6 +11,7 @@ mod presence;
 mod room_header;
 mod search;
 mod sidebar;
+pub mod settings;
 mod status;
 mod title;
 mod users;
