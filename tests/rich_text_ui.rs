@@ -40,6 +40,11 @@ fn click_at(harness: &mut Harness<'_, Drawn>, pos: Pos2) -> Vec<OpenUrl> {
     }
     // One frame per event: the last one, the release, is the click.
     harness.step();
+    opened_urls(harness)
+}
+
+/// The URLs egui was asked to open in the last frame.
+fn opened_urls(harness: &Harness<'_, Drawn>) -> Vec<OpenUrl> {
     harness
         .output()
         .platform_output
@@ -95,6 +100,19 @@ fn a_labelled_link_opens_its_target() {
     assert_eq!(
         click_at(&mut harness, rect.center()),
         [OpenUrl::new_tab("https://example.com/x")]
+    );
+}
+
+#[test]
+fn a_screen_reader_click_opens_a_lone_link() {
+    let mut harness = harness("see https://example.com/a", 500.0);
+    harness
+        .get_by_label("see https://example.com/a")
+        .click_accesskit();
+    harness.step();
+    assert_eq!(
+        opened_urls(&harness),
+        [OpenUrl::new_tab("https://example.com/a")]
     );
 }
 

@@ -100,10 +100,16 @@ fn paragraph(ui: &mut Ui, spans: &[Span], me: &str) -> Response {
             response = response.on_hover_text_at_pointer(url);
         }
     }
-    if response.clicked()
-        && let Some(link) = response.interact_pointer_pos().and_then(link_at)
-    {
-        ui.open_url(OpenUrl::new_tab(&link.url));
+    if response.clicked() {
+        // A click without a pointer (a screen reader's click action) opens a lone link.
+        let clicked_link = match (response.interact_pointer_pos(), links.as_slice()) {
+            (Some(pos), _) => link_at(pos),
+            (None, [only]) => Some(only),
+            (None, _) => None,
+        };
+        if let Some(link) = clicked_link {
+            ui.open_url(OpenUrl::new_tab(&link.url));
+        }
     }
     response
 }
