@@ -11,13 +11,31 @@ mod common;
 use std::time::Instant;
 
 use chinwag::client::state::ChatState;
-use chinwag::protocol::{ChatMessage, ServerFrame};
+use chinwag::protocol::{ChatMessage, PROTOCOL_VERSION, RoomKind, RoomState, ServerFrame};
 use chinwag::ui::messages::MessageList;
 
 const FRAMES: usize = 300;
 
 fn state_with(messages: usize) -> ChatState {
-    let mut state = ChatState::new("lobby", "bench", "bench-token");
+    let mut state = ChatState::new("bench", "bench-identity-token");
+    state.join("bench");
+    state.opened();
+    state.apply(ServerFrame::Welcome {
+        version: PROTOCOL_VERSION,
+        name: "bench".into(),
+        rooms: vec![RoomState {
+            room: "lobby".into(),
+            kind: RoomKind::Public,
+            topic: String::new(),
+            peer: None,
+            users: vec!["bench".into()],
+            history: vec![],
+            skipped: 0,
+            last_read: 0,
+            unread: 0,
+            mentions: 0,
+        }],
+    });
     for seq in 1..=messages as u64 {
         let text = match seq % 4 {
             0 => "short".to_owned(),
@@ -33,6 +51,8 @@ fn state_with(messages: usize) -> ChatState {
             from: format!("user{}", seq % 7),
             time: 1_700_000_000_000 + seq as i64 * 1000,
             text,
+            edited: None,
+            deleted: false,
         }));
     }
     state
@@ -69,7 +89,7 @@ fn measure(messages: usize, scroll: f32) -> (f64, f64, f64) {
     for frame in 0..FRAMES + 20 {
         let started = Instant::now();
         let mut output = ctx.run_ui(input(if frame > 20 { scroll } else { 0.0 }), |ui| {
-            egui::CentralPanel::default().show(ui, |ui| list.show(ui, &state));
+            egui::CentralPanel::default().show(ui, |ui| list.show(ui, &state, false));
         });
         // No GPU here: the font atlas uploads have nowhere to go.
         output.textures_delta.clear();

@@ -52,8 +52,15 @@ fn run_client(
         &ClientFrame::Hello {
             version: PROTOCOL_VERSION,
             name: name.clone(),
+            token: format!("bench-identity-token-{name}"),
+            since: vec![],
+        },
+    );
+    send(
+        &mut socket,
+        &ClientFrame::Join {
             room: "bench".into(),
-            token: None,
+            create: true,
             last_seq: None,
         },
     );
@@ -87,7 +94,7 @@ fn run_client(
             continue;
         };
         match serde_json::from_str::<ServerFrame>(&text).expect("frame") {
-            ServerFrame::Welcome { .. } => {
+            ServerFrame::Room(_) => {
                 // Nobody sends before everyone is in the room, so every client sees every message.
                 everyone_joined.wait();
                 joined = true;

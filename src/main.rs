@@ -10,6 +10,7 @@ mod native {
 
     use chinwag::host::{self, HostTakeover};
     use chinwag::server;
+    use chinwag::ui::preferences::Preferences;
     use chinwag::ui::{ChatApp, Settings};
 
     /// Chinwag: real-time chat. Without a command, opens the chat window.
@@ -139,7 +140,8 @@ mod native {
                         HostTakeover::new(addr, db, hosting)
                     }),
                 };
-                let app = ChatApp::new(settings, false);
+                let app =
+                    ChatApp::new(settings, false).with_preferences(Preferences::load(cc.storage));
                 Ok(Box::new(match host {
                     Some(host) => app.with_host(Box::new(host)),
                     None => app,
@@ -173,10 +175,12 @@ fn main() {
                 canvas,
                 eframe::WebOptions::default(),
                 Box::new(|cc| {
-                    Ok(Box::new(chinwag::ui::ChatApp::new(
-                        chinwag::ui::Settings::load(cc.storage),
-                        false,
-                    )))
+                    Ok(Box::new(
+                        chinwag::ui::ChatApp::new(chinwag::ui::Settings::load(cc.storage), false)
+                            .with_preferences(chinwag::ui::preferences::Preferences::load(
+                                cc.storage,
+                            )),
+                    ))
                 }),
             )
             .await;

@@ -30,7 +30,12 @@ fn joined_window(server: &TestServer, width: f32) -> (Harness<'static, ChatApp>,
     harness.get_by_label("Join").click();
     let deadline = Instant::now() + PATIENCE;
     while harness.state().state().phase() != &Phase::Joined
-        || harness.state().state().users().len() < 2
+        || harness
+            .state()
+            .state()
+            .current()
+            .map_or(0, |room| room.users.len())
+            < 2
     {
         assert!(Instant::now() < deadline, "timed out joining");
         harness.step();

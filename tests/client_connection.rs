@@ -14,7 +14,9 @@ fn the_real_client_joins_sends_and_receives() {
     client.pump_until("the welcome", |state| state.phase() == &Phase::Joined);
 
     let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");
-    client.pump_until("bob in the user list", |state| state.users().len() == 2);
+    client.pump_until("bob in the user list", |state| {
+        state.current().is_some_and(|room| room.users.len() == 2)
+    });
 
     assert!(client.state.send("hello from ewebsock"));
     assert_eq!(client.state.pending().len(), 1, "shown as pending at once");
@@ -98,6 +100,8 @@ fn after_a_server_restart_the_client_reconnects_delivers_its_queue_and_recovers_
     );
     let seqs: Vec<u64> = client
         .state
+        .room("lobby")
+        .expect("in the lobby")
         .timeline()
         .iter()
         .filter_map(|entry| match entry {

@@ -72,11 +72,13 @@ fn run_client(
     }
     let view = client
         .state
+        .room("lobby")
+        .expect("in the lobby")
         .timeline()
         .iter()
         .filter_map(|entry| match entry {
             Entry::Message(m) => Some((m.seq, m.from.clone(), m.id.clone())),
-            Entry::Presence { .. } | Entry::Gap { .. } => None,
+            _ => None,
         })
         .collect();
     Report {

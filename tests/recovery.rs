@@ -5,29 +5,33 @@ mod common;
 
 use chinwag::host::{HostTakeover, Hosting};
 use chinwag::protocol::{
-    ClientFrame, ErrorCode, MAX_REPLAY, PROTOCOL_VERSION, ServerFrame, close_code,
+    ClientFrame, ErrorCode, MAX_REPLAY, PROTOCOL_VERSION, RoomCursor, ServerFrame, close_code,
 };
 use chinwag::ui::app::HostFallback;
 use common::{PATIENCE, RawClient, TestServer};
 
+/// A hello for `name` with `token` (its test token if none), reconnecting to the lobby after
+/// `last_seq` if given.
 fn hello(name: &str, token: Option<&str>, last_seq: Option<u64>) -> ClientFrame {
     ClientFrame::Hello {
         version: PROTOCOL_VERSION,
         name: name.into(),
-        room: "lobby".into(),
-        token: token.map(Into::into),
-        last_seq,
+        token: token.map_or_else(|| common::token_of(name), Into::into),
+        since: last_seq
+            .map(|last_seq| RoomCursor {
+                room: "lobby".into(),
+                last_seq,
+            })
+            .into_iter()
+            .collect(),
     }
 }
 
+/// The lobby's history (sequence numbers) and skipped count in the answer to `frame`.
 fn welcome_of(client: &mut RawClient, frame: &ClientFrame) -> (Vec<u64>, u64) {
     client.send(frame);
-    match client.recv() {
-        ServerFrame::Welcome {
-            history, skipped, ..
-        } => (history.iter().map(|m| m.seq).collect(), skipped),
-        other => panic!("expected a welcome, got {other:?}"),
-    }
+    let lobby = common::room_of(client.recv(), "lobby");
+    (lobby.history.iter().map(|m| m.seq).collect(), lobby.skipped)
 }
 
 #[test]
@@ -109,11 +113,11 @@ fn the_same_client_takes_its_name_back_and_nobody_else_can() {
     let server = TestServer::start();
     let (mut watcher, _) = RawClient::join(&server.url(), "watcher", "lobby");
     let mut old = RawClient::connect(&server.url());
-    welcome_of(&mut old, &hello("alice", Some("alice-secret"), None));
+    welcome_of(&mut old, &hello("alice", Some("alice-secret-token"), None));
     watcher.recv_until(|f| matches!(f, ServerFrame::Joined { .. }));
 
     let mut impostor = RawClient::connect(&server.url());
-    impostor.send(&hello("alice", Some("guess"), None));
+    impostor.send(&hello("alice", Some("a-wrong-guess-token"), None));
     assert!(matches!(
         impostor.recv(),
         ServerFrame::Error {
@@ -121,7 +125,7 @@ fn the_same_client_takes_its_name_back_and_nobody_else_can() {
             ..
         }
     ));
-    impostor.send(&hello("alice", None, None));
+    impostor.send(&hello("alice", Some("another-wrong-token"), None));
     assert!(matches!(
         impostor.recv(),
         ServerFrame::Error {
@@ -133,7 +137,7 @@ fn the_same_client_takes_its_name_back_and_nobody_else_can() {
     // A reconnect with the right token replaces the old connection (which the server may still
     // think is alive after a network drop).
     let mut new = RawClient::connect(&server.url());
-    welcome_of(&mut new, &hello("alice", Some("alice-secret"), None));
+    welcome_of(&mut new, &hello("alice", Some("alice-secret-token"), None));
     assert!(matches!(
         old.recv(),
         ServerFrame::Error {
@@ -188,9 +192,7 @@ fn when_the_host_goes_away_another_window_takes_over_with_the_same_history() {
         std::thread::yield_now();
     }
     let (_bob, welcome) = RawClient::join(&url, "bob", "lobby");
-    let ServerFrame::Welcome { history, .. } = welcome else {
-        unreachable!()
-    };
+    let history = welcome.history;
     assert_eq!(history.len(), 1);
     assert_eq!(history[0].text, "said before the host left");
 }

@@ -34,7 +34,8 @@ impl HistoryFetch {
             };
         };
         let url = format!("{base}{}", api::history_path(room, before, limit));
-        let request = ehttp::Request::get(url).with_header("Authorization", format!("Bearer {token}"));
+        let request =
+            ehttp::Request::get(url).with_header("Authorization", format!("Bearer {token}"));
         let (sender, promise) = Promise::new();
         ehttp::fetch(request, move |result| {
             sender.send(result.and_then(read_page));

@@ -232,7 +232,7 @@ mod tests {
             .local_addr()
             .unwrap();
         let mut link = Link::new(format!("ws://{free}/ws"));
-        let mut state = ChatState::new("lobby", "t", "secret");
+        let mut state = ChatState::new("t", "secret-token-0001");
         state.join("alice");
         let (woken, wait) = std::sync::mpsc::channel();
         link.pump(&mut state, 0.0, move || {
@@ -253,7 +253,7 @@ mod tests {
     #[test]
     fn a_manual_disconnect_does_not_reconnect() {
         let mut link = Link::new("ws://127.0.0.1:1/ws");
-        let mut state = ChatState::new("lobby", "t", "secret");
+        let mut state = ChatState::new("t", "secret-token-0001");
         state.join("alice");
         link.disconnect(&mut state);
         assert_eq!(link.reconnect_in(0.0), None);

@@ -5,6 +5,5 @@ pub mod connection;
 pub mod history;
 pub mod identity;
 pub mod link;
-pub mod mentions;
 pub mod random;
 pub mod state;

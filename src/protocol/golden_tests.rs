@@ -72,7 +72,9 @@ fn client_frames_match_golden_json() {
         json!({"type": "join", "room": "rust", "last_seq": 3}),
     );
     assert_golden(
-        ClientFrame::Leave { room: "rust".into() },
+        ClientFrame::Leave {
+            room: "rust".into(),
+        },
         json!({"type": "leave", "room": "rust"}),
     );
     assert_golden(
@@ -171,7 +173,9 @@ fn server_frames_match_golden_json() {
     room["type"] = json!("room");
     assert_golden(ServerFrame::Room(sample_room()), room);
     assert_golden(
-        ServerFrame::Parted { room: "rust".into() },
+        ServerFrame::Parted {
+            room: "rust".into(),
+        },
         json!({"type": "parted", "room": "rust"}),
     );
     assert_golden(ServerFrame::Pong, json!({"type": "pong"}));
@@ -324,7 +328,10 @@ fn names_are_validated() {
     assert_eq!(validate_name(&"é".repeat(32)), Ok(()));
     assert_eq!(validate_room_name("rust"), Ok(()));
     assert_eq!(validate_room_name("@1:2"), Err(NameProblem::ReservedPrefix));
-    assert_eq!(validate_room_name(&"r".repeat(33)), Err(NameProblem::TooLong));
+    assert_eq!(
+        validate_room_name(&"r".repeat(33)),
+        Err(NameProblem::TooLong)
+    );
 }
 
 #[test]
@@ -385,4 +392,3 @@ fn parse_errors_name_their_cause() {
         }
     ));
 }
-

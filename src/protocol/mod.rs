@@ -232,4 +232,3 @@ pub fn parse_client_frame(text: &str) -> Result<ClientFrame, ServerFrame> {
         ServerFrame::error(code, format!("could not read frame: {err}"))
     })
 }
-

@@ -35,12 +35,13 @@ async fn page(
     query: &HashMap<String, String>,
     headers: &HeaderMap,
 ) -> Result<crate::protocol::HistoryPage, PageError> {
-    let before = match query.get("before") {
-        None => None,
-        Some(text) => Some(text.parse::<u64>().map_err(|_| {
-            malformed(format!("before must be a sequence number, not {text:?}"))
-        })?),
-    };
+    let before =
+        match query.get("before") {
+            None => None,
+            Some(text) => Some(text.parse::<u64>().map_err(|_| {
+                malformed(format!("before must be a sequence number, not {text:?}"))
+            })?),
+        };
     let limit = match query.get("limit") {
         None => DEFAULT_PAGE,
         Some(text) => text

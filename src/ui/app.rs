@@ -9,8 +9,10 @@ use crate::client::state::{ChatState, Phase};
 use crate::ui::composer;
 use crate::ui::join::{self, JoinAction};
 use crate::ui::messages::{ListAction, MessageList};
+use crate::ui::preferences::Preferences;
 use crate::ui::room_header::{HeaderAction, RoomHeader};
 use crate::ui::search::{SearchAction, SearchPanel};
+use crate::ui::settings::{SettingsAction, SettingsForm};
 use crate::ui::sidebar::{Sidebar, SidebarAction};
 use crate::ui::status::{self, StatusAction};
 use crate::ui::title::UnreadTitle;
@@ -96,6 +98,8 @@ pub struct ChatApp {
     search: SearchPanel,
     paging: Option<HistoryFetch>,
     paging_error: Option<String>,
+    preferences: Preferences,
+    settings_form: SettingsForm,
     host: Option<Box<dyn HostFallback>>,
     title: UnreadTitle,
 }
@@ -125,6 +129,8 @@ impl ChatApp {
             search: SearchPanel::default(),
             paging: None,
             paging_error: None,
+            preferences: Preferences::default(),
+            settings_form: SettingsForm::default(),
             host: None,
             title: UnreadTitle::default(),
         };
@@ -137,6 +143,12 @@ impl ChatApp {
     /// Lets the window host the server when the current host goes away.
     pub fn with_host(mut self, host: Box<dyn HostFallback>) -> Self {
         self.host = Some(host);
+        self
+    }
+
+    /// Uses `preferences` (theme, text size) saved by an earlier run.
+    pub fn with_preferences(mut self, preferences: Preferences) -> Self {
+        self.preferences = preferences;
         self
     }
 
@@ -242,14 +254,19 @@ impl ChatApp {
         };
         let typing = composer::typing_line(&room.typing(self.state.now()));
         if let Some(expires) = room.typing_expires(self.state.now()) {
-            ui.ctx().request_repaint_after_secs((expires - self.state.now()) as f32);
+            ui.ctx()
+                .request_repaint_after_secs((expires - self.state.now()) as f32);
         }
         egui::Panel::bottom("composer")
             .frame(egui::Frame::side_top_panel(ui.style()).inner_margin(8))
             .show(ui, |ui| {
                 ui.add_visible(
                     typing.is_some(),
-                    egui::Label::new(egui::RichText::new(typing.unwrap_or_default()).weak().small()),
+                    egui::Label::new(
+                        egui::RichText::new(typing.unwrap_or_default())
+                            .weak()
+                            .small(),
+                    ),
                 );
                 let event = composer::show(ui, &mut self.composer, &room_title);
                 if event.typing {
@@ -261,14 +278,18 @@ impl ChatApp {
             });
         let me = self.state.name().to_owned();
         let message_peer = match self.state.current() {
-            Some(room) if narrow => egui::Panel::top("users_compact")
-                .show(ui, |ui| users::show_compact(ui, room, &me))
-                .inner,
-            Some(room) => egui::Panel::right("users")
-                .resizable(true)
-                .default_size(160.0)
-                .show(ui, |ui| users::show(ui, room, &me))
-                .inner,
+            Some(room) if narrow => {
+                egui::Panel::top("users_compact")
+                    .show(ui, |ui| users::show_compact(ui, room, &me))
+                    .inner
+            }
+            Some(room) => {
+                egui::Panel::right("users")
+                    .resizable(true)
+                    .default_size(160.0)
+                    .show(ui, |ui| users::show(ui, room, &me))
+                    .inner
+            }
             None => None,
         };
         if let Some(peer) = message_peer {
@@ -307,7 +328,23 @@ impl ChatApp {
             Some(SidebarAction::Switch(room)) => self.state.switch_to(&room),
             Some(SidebarAction::Join(room)) => self.state.join_room(&room, false),
             Some(SidebarAction::Create(room)) => self.state.join_room(&room, true),
-            Some(SidebarAction::Settings) | None => {}
+            Some(SidebarAction::Settings) => {
+                self.settings_form = SettingsForm::open(&self.settings.name, self.link.url());
+            }
+            None => {}
+        }
+    }
+
+    fn settings_dialog(&mut self, ctx: &egui::Context) {
+        match self.settings_form.show(ctx, &mut self.preferences) {
+            Some(SettingsAction::Rename(name)) => self.state.rename(&name),
+            Some(SettingsAction::ChangeServer(url)) => {
+                self.settings.server_url = url.clone();
+                self.link.set_url(url);
+                self.link.disconnect(&mut self.state);
+                self.link.reconnect_now(&mut self.state);
+            }
+            Some(SettingsAction::Close) | None => {}
         }
     }
 
@@ -377,6 +414,7 @@ impl ChatApp {
 impl eframe::App for ChatApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
+        self.preferences.apply(&ctx);
         self.state.set_viewing(ctx.input(|input| input.focused));
         self.pump(&ctx);
         self.poll_paging();
@@ -391,6 +429,7 @@ impl eframe::App for ChatApp {
             });
         } else {
             self.chat_screen(ui);
+            self.settings_dialog(&ctx);
         }
         // Send what this frame's clicks and keys queued without waiting for another event.
         self.pump(&ctx);
@@ -399,6 +438,7 @@ impl eframe::App for ChatApp {
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, eframe::APP_KEY, &self.settings);
+        self.preferences.save(storage);
     }
 }
 

@@ -72,6 +72,8 @@ mod tests {
             from: from.into(),
             time,
             text: "hi".into(),
+            edited: None,
+            deleted: false,
         }
     }
 

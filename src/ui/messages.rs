@@ -136,8 +136,7 @@ impl MessageList {
                 let drawn = ui
                     .scope_builder(egui::UiBuilder::new().max_rect(rect), |ui| {
                         let stored_index = index.checked_sub(top_rows);
-                        if let Some(asked) = self.draw_row(ui, &view, &row(index), stored_index)
-                        {
+                        if let Some(asked) = self.draw_row(ui, &view, &row(index), stored_index) {
                             action = Some(asked);
                         }
                     })
@@ -184,9 +183,10 @@ impl MessageList {
         if now >= before {
             return None;
         }
-        let first_old = room.timeline().iter().position(
-            |entry| matches!(entry, Entry::Message(message) if message.seq >= before),
-        )?;
+        let first_old = room
+            .timeline()
+            .iter()
+            .position(|entry| matches!(entry, Entry::Message(message) if message.seq >= before))?;
         let line_height = line_height_of(ui);
         let added: Vec<f32> = room.timeline()[..first_old]
             .iter()
@@ -266,7 +266,12 @@ impl MessageList {
                 {
                     new_messages_divider(ui);
                 }
-                return self.draw_message(ui, view, message, grouping::lead(previous, message, view.today));
+                return self.draw_message(
+                    ui,
+                    view,
+                    message,
+                    grouping::lead(previous, message, view.today),
+                );
             }
             Row::Stored(Entry::Presence { .. }) => {
                 if let Some(index) = stored_index {
@@ -310,7 +315,7 @@ impl MessageList {
             day_separator(ui, &day);
         }
         let own = message.from == view.me;
-        let mentioned = !own && crate::client::mentions::mentions(&message.text, view.me);
+        let mentioned = !own && crate::ui::markdown::mentions(&message.text, view.me);
         let mut action = None;
         let response = bubble(ui, own, mentioned)
             .show(ui, |ui| {

@@ -28,7 +28,11 @@ impl RoomHeader {
             action = Some(HeaderAction::Search);
         }
         ui.horizontal_wrapped(|ui| {
-            let prefix = if room.kind == RoomKind::Direct { "@" } else { "#" };
+            let prefix = if room.kind == RoomKind::Direct {
+                "@"
+            } else {
+                "#"
+            };
             ui.heading(format!("{prefix}{}", room.title()));
             if room.kind == RoomKind::Public && self.editing_topic.is_none() {
                 if room.topic.is_empty() {

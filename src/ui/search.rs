@@ -52,7 +52,8 @@ impl SearchPanel {
             {
                 action = Some(SearchAction::Query(self.query.trim().to_owned()));
             }
-            if ui.button("Close").clicked() || ui.input(|input| input.key_pressed(egui::Key::Escape))
+            if ui.button("Close").clicked()
+                || ui.input(|input| input.key_pressed(egui::Key::Escape))
             {
                 self.open = false;
                 action = Some(SearchAction::Close);

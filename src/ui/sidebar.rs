@@ -73,12 +73,16 @@ impl Sidebar {
             .then(|| protocol::validate_room_name(&name).err())
             .flatten();
         if let Some(problem) = problem {
-            ui.colored_label(ui.visuals().error_fg_color, format!("A room name {problem}"));
+            ui.colored_label(
+                ui.visuals().error_fg_color,
+                format!("A room name {problem}"),
+            );
         }
         let valid = !name.is_empty() && problem.is_none();
         let mut action = None;
         ui.horizontal(|ui| {
-            let entered = field.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter));
+            let entered =
+                field.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter));
             if ui.add_enabled(valid, egui::Button::new("Join")).clicked() || (entered && valid) {
                 action = Some(SidebarAction::Join(name.clone()));
             }
@@ -108,8 +112,12 @@ fn room_row(ui: &mut egui::Ui, room: &RoomView, current: Option<&str>) -> bool {
         }
         clicked = ui.selectable_label(selected, text).clicked();
         if room.mentions > 0 {
-            badge(ui, &format!("@{}", room.mentions), ui.visuals().error_fg_color)
-                .on_hover_text(format!("{} mention you", room.mentions));
+            badge(
+                ui,
+                &format!("@{}", room.mentions),
+                ui.visuals().error_fg_color,
+            )
+            .on_hover_text(format!("{} mention you", room.mentions));
         }
         if room.unread > 0 {
             badge(ui, &room.unread.to_string(), ui.visuals().selection.bg_fill)
@@ -126,7 +134,11 @@ fn badge(ui: &mut egui::Ui, text: &str, fill: egui::Color32) -> egui::Response {
         .corner_radius(8.0)
         .inner_margin(egui::Margin::symmetric(6, 1))
         .show(ui, |ui| {
-            ui.label(egui::RichText::new(text).small().color(egui::Color32::WHITE))
+            ui.label(
+                egui::RichText::new(text)
+                    .small()
+                    .color(egui::Color32::WHITE),
+            )
         })
         .inner
 }

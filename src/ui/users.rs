@@ -2,6 +2,7 @@
 //! Clicking someone else opens a direct conversation with them.
 
 use crate::client::state::RoomView;
+use crate::protocol::RoomKind;
 
 /// Lists who is online in `room`, marking `me`; returns whom the user wants to message.
 pub fn show(ui: &mut egui::Ui, room: &RoomView, me: &str) -> Option<String> {
@@ -21,17 +22,25 @@ pub fn show(ui: &mut egui::Ui, room: &RoomView, me: &str) -> Option<String> {
 /// The narrow-screen form: one line with the online count that opens into the list.
 pub fn show_compact(ui: &mut egui::Ui, room: &RoomView, me: &str) -> Option<String> {
     let mut message = None;
-    egui::CollapsingHeader::new(format!("{} · {} online", room.title(), room.users.len()))
-        .id_salt("users_compact")
-        .show(ui, |ui| {
-            ui.horizontal_wrapped(|ui| {
-                for user in &room.users {
-                    if let Some(peer) = user_label(ui, user, me) {
-                        message = Some(peer);
-                    }
+    let prefix = match room.kind {
+        RoomKind::Public => "#",
+        RoomKind::Direct => "@",
+    };
+    egui::CollapsingHeader::new(format!(
+        "{prefix}{} · {} online",
+        room.title(),
+        room.users.len()
+    ))
+    .id_salt("users_compact")
+    .show(ui, |ui| {
+        ui.horizontal_wrapped(|ui| {
+            for user in &room.users {
+                if let Some(peer) = user_label(ui, user, me) {
+                    message = Some(peer);
                 }
-            });
+            }
         });
+    });
     message
 }
 

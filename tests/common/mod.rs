@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use chinwag::client::link::Link;
 use chinwag::client::state::{ChatState, Entry};
 
-use chinwag::protocol::{ClientFrame, PROTOCOL_VERSION, ServerFrame};
+use chinwag::protocol::{ClientFrame, PROTOCOL_VERSION, RoomState, ServerFrame};
 use chinwag::server::RunningServer;
 use tungstenite::stream::MaybeTlsStream;
 use tungstenite::{Message, WebSocket};
@@ -81,14 +81,34 @@ impl TestServer {
     }
 }
 
-/// A first-time hello (no token, no `last_seq`) for `name` in `room`.
-pub fn hello(name: &str, room: &str) -> ClientFrame {
+/// The identity token the test clients use for `name`.
+pub fn token_of(name: &str) -> String {
+    format!("test-identity-token-of-{name}")
+}
+
+/// A hello for `name` with its test token and no cursors.
+pub fn hello(name: &str) -> ClientFrame {
+    hello_with(name, &token_of(name))
+}
+
+/// A hello for `name` with `token`.
+pub fn hello_with(name: &str, token: &str) -> ClientFrame {
     ClientFrame::Hello {
         version: PROTOCOL_VERSION,
         name: name.into(),
-        room: room.into(),
-        token: None,
-        last_seq: None,
+        token: token.into(),
+        since: vec![],
+    }
+}
+
+/// The state of `room` in a welcome.
+pub fn room_of(welcome: ServerFrame, room: &str) -> RoomState {
+    match welcome {
+        ServerFrame::Welcome { rooms, .. } => rooms
+            .into_iter()
+            .find(|state| state.room == room)
+            .unwrap_or_else(|| panic!("the welcome has no {room}")),
+        other => panic!("expected a welcome, got {other:?}"),
     }
 }
 
@@ -108,16 +128,29 @@ impl RawClient {
         Self { socket }
     }
 
-    /// Connects and joins `room` as `name`; returns the client and its welcome.
-    pub fn join(url: &str, name: &str, room: &str) -> (Self, ServerFrame) {
+    /// Connects as `name` (with its test token) and joins `room`, creating it if needed;
+    /// returns the client and the room's state.
+    pub fn join(url: &str, name: &str, room: &str) -> (Self, RoomState) {
         let mut client = Self::connect(url);
-        client.send(&hello(name, room));
+        client.send(&hello(name));
         let welcome = client.recv();
-        assert!(
-            matches!(welcome, ServerFrame::Welcome { .. }),
-            "expected a welcome, got {welcome:?}"
-        );
-        (client, welcome)
+        let ServerFrame::Welcome { rooms, .. } = welcome else {
+            panic!("expected a welcome, got {welcome:?}");
+        };
+        if let Some(state) = rooms.into_iter().find(|state| state.room == room) {
+            return (client, state);
+        }
+        client.send(&ClientFrame::Join {
+            room: room.into(),
+            create: true,
+            last_seq: None,
+        });
+        let ServerFrame::Room(state) =
+            client.recv_until(|frame| matches!(frame, ServerFrame::Room(_)))
+        else {
+            unreachable!()
+        };
+        (client, state)
     }
 
     pub fn send(&mut self, frame: &ClientFrame) {
@@ -188,11 +221,7 @@ pub struct LiveClient {
 impl LiveClient {
     pub fn new(url: &str, name: &str) -> Self {
         let (wake_sender, woken) = mpsc::channel();
-        let mut state = ChatState::new(
-            "lobby",
-            format!("{name}-run"),
-            chinwag::client::random::token(),
-        );
+        let mut state = ChatState::new(format!("{name}-run"), token_of(name));
         state.join(name);
         Self {
             state,
@@ -251,14 +280,16 @@ impl LiveClient {
     }
 }
 
-/// The texts of the stored messages of `state`, in timeline order.
+/// The texts of the stored messages in the lobby of `state`, in timeline order.
 pub fn texts(state: &ChatState) -> Vec<String> {
     state
-        .timeline()
+        .room("lobby")
+        .map(|room| room.timeline())
+        .unwrap_or_default()
         .iter()
         .filter_map(|entry| match entry {
             Entry::Message(message) => Some(message.text.clone()),
-            Entry::Presence { .. } | Entry::Gap { .. } => None,
+            _ => None,
         })
         .collect()
 }

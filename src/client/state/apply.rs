@@ -1,8 +1,8 @@
 //! Applying the server's frames to [`ChatState`].
 
 use super::{ChatState, Opening, Phase, RoomView, SearchResults, ServerError, TYPING_SHOWS_FOR};
-use crate::client::mentions::mentions;
 use crate::protocol::{ChatMessage, ClientFrame, DEFAULT_ROOM, ServerFrame};
+use crate::ui::markdown::mentions;
 
 impl ChatState {
     /// Applies one frame from the server.

@@ -110,7 +110,8 @@ impl ChatState {
             name: String::new(),
             token: token.into(),
             rooms: BTreeMap::new(),
-            current: None,
+            // Messages typed before the first welcome go to the room everyone starts in.
+            current: Some(crate::protocol::DEFAULT_ROOM.to_owned()),
             opening: None,
             pending: Vec::new(),
             last_error: None,

@@ -186,10 +186,13 @@ impl RoomView {
 
     /// The message with sequence number `seq`, to change.
     fn message_mut(&mut self, seq: u64) -> Option<&mut ChatMessage> {
-        self.timeline.iter_mut().rev().find_map(|entry| match entry {
-            Entry::Message(message) if message.seq == seq => Some(message),
-            _ => None,
-        })
+        self.timeline
+            .iter_mut()
+            .rev()
+            .find_map(|entry| match entry {
+                Entry::Message(message) if message.seq == seq => Some(message),
+                _ => None,
+            })
     }
 
     /// A message was edited.

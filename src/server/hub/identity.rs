@@ -35,7 +35,10 @@ impl Hub {
             return Ok(());
         }
         if connection.session.is_some() {
-            return Err(refuse(ErrorCode::AlreadyJoined, "you have already said hello"));
+            return Err(refuse(
+                ErrorCode::AlreadyJoined,
+                "you have already said hello",
+            ));
         }
         protocol::validate_name(&name)
             .map_err(|problem| refuse(ErrorCode::InvalidName, format!("name {problem}")))?;
@@ -174,10 +177,7 @@ impl Hub {
     fn replace(&mut self, old: ConnId) {
         self.reply(
             old,
-            &ServerFrame::error(
-                ErrorCode::Replaced,
-                "you connected again from elsewhere",
-            ),
+            &ServerFrame::error(ErrorCode::Replaced, "you connected again from elsewhere"),
         );
         self.close(old, close_code::POLICY, "replaced by a newer connection");
         self.forget(old);

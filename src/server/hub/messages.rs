@@ -148,10 +148,13 @@ impl Hub {
     pub(super) fn delete(&mut self, conn: ConnId, room: String, seq: u64) -> Result<(), Refusal> {
         self.own_message(conn, &room, seq)?;
         self.store.delete(&room, seq)?;
-        self.broadcast(&room, &ServerFrame::Deleted {
-            room: room.clone(),
-            seq,
-        });
+        self.broadcast(
+            &room,
+            &ServerFrame::Deleted {
+                room: room.clone(),
+                seq,
+            },
+        );
         Ok(())
     }
 
@@ -211,7 +214,12 @@ impl Hub {
     }
 
     /// Searches a room's stored messages.
-    pub(super) fn search(&mut self, conn: ConnId, room: String, query: String) -> Result<(), Refusal> {
+    pub(super) fn search(
+        &mut self,
+        conn: ConnId,
+        room: String,
+        query: String,
+    ) -> Result<(), Refusal> {
         self.member_of(conn, &room)?;
         protocol::validate_query(&query)?;
         let messages = self.store.search(&room, query.trim(), MAX_SEARCH_RESULTS)?;

@@ -66,7 +66,11 @@ impl Hub {
         }
         let mut messages = self
             .store
-            .before(&room.name, request.before.unwrap_or(u64::MAX), request.limit + 1)
+            .before(
+                &room.name,
+                request.before.unwrap_or(u64::MAX),
+                request.limit + 1,
+            )
             .map_err(internal)?;
         let more = messages.len() > request.limit;
         if more {

@@ -120,7 +120,9 @@ impl Store {
     /// Replaces a message's text and stamps the edit time.
     pub fn edit(&self, room: &str, seq: u64, text: &str, time: i64) -> rusqlite::Result<()> {
         self.connection
-            .prepare_cached("UPDATE messages SET text = ?3, edited = ?4 WHERE room = ?1 AND seq = ?2")?
+            .prepare_cached(
+                "UPDATE messages SET text = ?3, edited = ?4 WHERE room = ?1 AND seq = ?2",
+            )?
             .execute(params![room, seq, text, time])
             .map(drop)
     }
@@ -141,7 +143,12 @@ impl Store {
     }
 
     /// Up to `limit` messages of `room` with a sequence number below `before`, oldest first.
-    pub fn before(&self, room: &str, before: u64, limit: usize) -> rusqlite::Result<Vec<ChatMessage>> {
+    pub fn before(
+        &self,
+        room: &str,
+        before: u64,
+        limit: usize,
+    ) -> rusqlite::Result<Vec<ChatMessage>> {
         // SQLite integers are signed: a cursor beyond them means "from the newest".
         let before = i64::try_from(before).unwrap_or(i64::MAX);
         let mut messages = self.query(
@@ -173,7 +180,12 @@ impl Store {
 
     /// Up to `limit` messages of `room` containing `query` (ASCII case-insensitive), newest
     /// first; deleted messages never match.
-    pub fn search(&self, room: &str, query: &str, limit: usize) -> rusqlite::Result<Vec<ChatMessage>> {
+    pub fn search(
+        &self,
+        room: &str,
+        query: &str,
+        limit: usize,
+    ) -> rusqlite::Result<Vec<ChatMessage>> {
         let pattern = format!("%{}%", escape_like(query));
         self.query(
             &format!(

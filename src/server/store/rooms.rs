@@ -71,9 +71,7 @@ impl Store {
     /// Every room `user` is a member of, by name.
     pub fn memberships(&self, user: UserId) -> rusqlite::Result<Vec<Membership>> {
         self.connection
-            .prepare_cached(
-                "SELECT room, last_read FROM members WHERE user_id = ?1 ORDER BY room",
-            )?
+            .prepare_cached("SELECT room, last_read FROM members WHERE user_id = ?1 ORDER BY room")?
             .query_map([user], |row| {
                 Ok(Membership {
                     room: row.get(0)?,
