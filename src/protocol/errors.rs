@@ -73,3 +73,43 @@ impl ErrorCode {
         )
     }
 }
+
+/// A frame the server refuses, and why: what an error frame will say.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejection {
+    /// Machine-readable reason.
+    pub code: ErrorCode,
+    /// Human-readable explanation.
+    pub message: String,
+    /// The client message id of the `send` refused, when the refusal is about one.
+    pub id: Option<String>,
+}
+
+impl Rejection {
+    /// A refusal with `code` and an explanation.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            id: None,
+        }
+    }
+
+    /// The same refusal, tied to the client message `id`.
+    pub fn about_message(self, id: &str) -> Self {
+        Self {
+            id: Some(id.to_owned()),
+            ..self
+        }
+    }
+}
+
+impl From<Rejection> for super::ServerFrame {
+    fn from(rejection: Rejection) -> Self {
+        Self::Error {
+            code: rejection.code,
+            message: rejection.message,
+            id: rejection.id,
+        }
+    }
+}

@@ -340,14 +340,14 @@ fn messages_are_validated() {
     let too_long = "x".repeat(MAX_TEXT_BYTES + 1);
     assert!(matches!(
         validate_message("c1", &too_long),
-        Err(ServerFrame::Error {
+        Err(Rejection {
             code: ErrorCode::TooLarge,
             ..
         })
     ));
     assert!(matches!(
         validate_message("c1", " \n "),
-        Err(ServerFrame::Error {
+        Err(Rejection {
             code: ErrorCode::EmptyMessage,
             ..
         })
@@ -370,7 +370,7 @@ fn parse_errors_name_their_cause() {
     let unknown = parse_client_frame(r#"{"type":"dance"}"#).unwrap_err();
     assert!(matches!(
         unknown,
-        ServerFrame::Error {
+        Rejection {
             code: ErrorCode::UnknownType,
             ..
         }
@@ -378,7 +378,7 @@ fn parse_errors_name_their_cause() {
     let malformed = parse_client_frame("{not json").unwrap_err();
     assert!(matches!(
         malformed,
-        ServerFrame::Error {
+        Rejection {
             code: ErrorCode::Malformed,
             ..
         }
@@ -386,7 +386,7 @@ fn parse_errors_name_their_cause() {
     let missing = parse_client_frame(r#"{"type":"send","id":"x"}"#).unwrap_err();
     assert!(matches!(
         missing,
-        ServerFrame::Error {
+        Rejection {
             code: ErrorCode::Malformed,
             ..
         }

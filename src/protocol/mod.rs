@@ -37,7 +37,7 @@ mod frames;
 mod golden_tests;
 
 pub use api::{ApiError, HistoryPage};
-pub use errors::ErrorCode;
+pub use errors::{ErrorCode, Rejection};
 pub use frames::{ChatMessage, ClientFrame, RoomCursor, RoomKind, RoomState, ServerFrame};
 
 /// The protocol version spoken by this build. A hello with any other version is refused.
@@ -144,10 +144,10 @@ pub fn validate_room_name(room: &str) -> Result<(), NameProblem> {
     Ok(())
 }
 
-/// Checks a message text and its client id; returns the error frame to send if they break a rule.
-pub fn validate_message(id: &str, text: &str) -> Result<(), ServerFrame> {
+/// Checks a message text and its client id; returns why if they break a rule.
+pub fn validate_message(id: &str, text: &str) -> Result<(), Rejection> {
     if id.is_empty() || id.len() > MAX_CLIENT_ID_BYTES {
-        return Err(ServerFrame::error(
+        return Err(Rejection::new(
             ErrorCode::TooLarge,
             format!("message id must be 1 to {MAX_CLIENT_ID_BYTES} bytes"),
         ));
@@ -156,9 +156,9 @@ pub fn validate_message(id: &str, text: &str) -> Result<(), ServerFrame> {
 }
 
 /// Checks a message text (new or edited): not blank, at most [`MAX_TEXT_BYTES`].
-pub fn validate_text(text: &str) -> Result<(), ServerFrame> {
+pub fn validate_text(text: &str) -> Result<(), Rejection> {
     if text.len() > MAX_TEXT_BYTES {
-        return Err(ServerFrame::error(
+        return Err(Rejection::new(
             ErrorCode::TooLarge,
             format!(
                 "message is {} bytes; the limit is {MAX_TEXT_BYTES}",
@@ -167,24 +167,21 @@ pub fn validate_text(text: &str) -> Result<(), ServerFrame> {
         ));
     }
     if text.trim().is_empty() {
-        return Err(ServerFrame::error(
-            ErrorCode::EmptyMessage,
-            "message is empty",
-        ));
+        return Err(Rejection::new(ErrorCode::EmptyMessage, "message is empty"));
     }
     Ok(())
 }
 
 /// Checks a room topic: at most [`MAX_TOPIC_CHARS`] characters, no control characters.
-pub fn validate_topic(topic: &str) -> Result<(), ServerFrame> {
+pub fn validate_topic(topic: &str) -> Result<(), Rejection> {
     if topic.chars().count() > MAX_TOPIC_CHARS {
-        return Err(ServerFrame::error(
+        return Err(Rejection::new(
             ErrorCode::TooLarge,
             format!("a topic must be at most {MAX_TOPIC_CHARS} characters"),
         ));
     }
     if topic.chars().any(char::is_control) {
-        return Err(ServerFrame::error(
+        return Err(Rejection::new(
             ErrorCode::Malformed,
             "a topic must not contain control characters",
         ));
@@ -193,15 +190,15 @@ pub fn validate_topic(topic: &str) -> Result<(), ServerFrame> {
 }
 
 /// Checks a search query: 1 to [`MAX_QUERY_CHARS`] characters, not blank.
-pub fn validate_query(query: &str) -> Result<(), ServerFrame> {
+pub fn validate_query(query: &str) -> Result<(), Rejection> {
     if query.chars().count() > MAX_QUERY_CHARS {
-        return Err(ServerFrame::error(
+        return Err(Rejection::new(
             ErrorCode::TooLarge,
             format!("a search must be at most {MAX_QUERY_CHARS} characters"),
         ));
     }
     if query.trim().is_empty() {
-        return Err(ServerFrame::error(
+        return Err(Rejection::new(
             ErrorCode::EmptyMessage,
             "the search is empty",
         ));
@@ -210,25 +207,25 @@ pub fn validate_query(query: &str) -> Result<(), ServerFrame> {
 }
 
 /// Checks an identity token: [`MIN_TOKEN_BYTES`] to [`MAX_TOKEN_BYTES`] bytes.
-pub fn validate_token(token: &str) -> Result<(), ServerFrame> {
+pub fn validate_token(token: &str) -> Result<(), Rejection> {
     if (MIN_TOKEN_BYTES..=MAX_TOKEN_BYTES).contains(&token.len()) {
         Ok(())
     } else {
-        Err(ServerFrame::error(
+        Err(Rejection::new(
             ErrorCode::InvalidToken,
             format!("the identity token must be {MIN_TOKEN_BYTES} to {MAX_TOKEN_BYTES} bytes"),
         ))
     }
 }
 
-/// Parses a client frame, turning a parse failure into the error frame to answer with.
-pub fn parse_client_frame(text: &str) -> Result<ClientFrame, ServerFrame> {
+/// Parses a client frame, turning a parse failure into the refusal to answer with.
+pub fn parse_client_frame(text: &str) -> Result<ClientFrame, Rejection> {
     serde_json::from_str(text).map_err(|err| {
         let code = if err.to_string().starts_with("unknown variant") {
             ErrorCode::UnknownType
         } else {
             ErrorCode::Malformed
         };
-        ServerFrame::error(code, format!("could not read frame: {err}"))
+        Rejection::new(code, format!("could not read frame: {err}"))
     })
 }

@@ -115,7 +115,7 @@ pub async fn run(
                             }
                         }
                         Err(error) => {
-                            if write(&mut socket, Message::Text(encode(&error))).await.is_err() {
+                            if write(&mut socket, Message::Text(encode(&error.into()))).await.is_err() {
                                 break End::WriteFailed;
                             }
                         }

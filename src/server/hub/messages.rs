@@ -238,7 +238,7 @@ impl Hub {
 /// Ties a refusal's error frame to the client message id it is about.
 fn about_message(refusal: Refusal, id: &str) -> Refusal {
     match refusal {
-        Refusal::Frame(frame) => Refusal::Frame(frame.about_message(id)),
+        Refusal::Rejected(rejection) => Refusal::Rejected(rejection.about_message(id)),
         other => other,
     }
 }

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use axum::extract::ws::Utf8Bytes;
 use tokio::sync::{Notify, mpsc, oneshot};
 
-use crate::protocol::{ClientFrame, ErrorCode, RoomKind, ServerFrame, close_code};
+use crate::protocol::{ClientFrame, ErrorCode, Rejection, RoomKind, ServerFrame, close_code};
 use crate::server::store::{Store, UserId};
 
 pub use paging::{PageError, PageRequest};
@@ -115,7 +115,7 @@ struct Who {
 /// Why a frame was not applied: the peer broke a rule (answered with an error frame), or the
 /// database failed (the connection is told and closed).
 enum Refusal {
-    Frame(ServerFrame),
+    Rejected(Rejection),
     Database(rusqlite::Error),
 }
 
@@ -125,15 +125,15 @@ impl From<rusqlite::Error> for Refusal {
     }
 }
 
-impl From<ServerFrame> for Refusal {
-    fn from(frame: ServerFrame) -> Self {
-        Self::Frame(frame)
+impl From<Rejection> for Refusal {
+    fn from(rejection: Rejection) -> Self {
+        Self::Rejected(rejection)
     }
 }
 
 /// A refusal with an error frame.
 fn refuse(code: ErrorCode, message: impl Into<String>) -> Refusal {
-    Refusal::Frame(ServerFrame::error(code, message))
+    Refusal::Rejected(Rejection::new(code, message))
 }
 
 /// A room in memory: who is online in it, its last sequence number and its kind.
@@ -237,7 +237,7 @@ impl Hub {
         };
         match result {
             Ok(()) => {}
-            Err(Refusal::Frame(refusal)) => self.reply(conn, &refusal),
+            Err(Refusal::Rejected(rejection)) => self.reply(conn, &rejection.into()),
             Err(Refusal::Database(err)) => {
                 tracing::error!(%err, conn, "the database failed");
                 self.fail(conn);
