@@ -7,7 +7,7 @@ mod common;
 use std::time::Instant;
 
 use chinwag::client::state::Phase;
-use chinwag::ui::{ChatApp, Settings};
+use chinwag::ui::ChatApp;
 use common::{PATIENCE, RawClient, TestServer};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
@@ -16,13 +16,7 @@ use egui_kittest::kittest::Queryable as _;
 /// A window `width` points wide, joined as alice, with bob online too.
 fn joined_window(server: &TestServer, width: f32) -> (Harness<'static, ChatApp>, RawClient) {
     let (bob, _) = RawClient::join(&server.url(), "bob", "lobby");
-    let settings = Settings {
-        name: String::new(),
-        server_url: server.url(),
-    };
-    let mut harness = Harness::builder()
-        .with_size([width, 700.0])
-        .build_eframe(move |_cc| ChatApp::new(settings, false));
+    let mut harness = common::window::harness_sized(&server.url(), [width, 700.0]);
     let field = harness.get_by_role_and_label(Role::TextInput, "Your name");
     field.focus();
     field.type_text("alice");

@@ -2,71 +2,13 @@
 
 mod common;
 
-use std::time::Instant;
-
 use chinwag::client::state::Phase;
 use chinwag::protocol::ServerFrame;
-use chinwag::ui::{ChatApp, Settings};
-use common::{PATIENCE, RawClient, TestServer};
+
+use common::window::{harness, join_as, joined_harness, send_from_composer, step_until};
+use common::{RawClient, TestServer};
 use egui::accesskit::Role;
-use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
-
-fn harness(url: &str) -> Harness<'static, ChatApp> {
-    let settings = Settings {
-        name: String::new(),
-        server_url: url.to_owned(),
-    };
-    Harness::builder()
-        .with_size([800.0, 600.0])
-        .build_eframe(move |_cc| ChatApp::new(settings, false))
-}
-
-/// Steps frames until `done` holds; socket events arrive on other threads, so this keeps
-/// drawing frames (as a window would on each wake-up) with a deadline as the failure guard.
-fn step_until(
-    harness: &mut Harness<'_, ChatApp>,
-    what: &str,
-    done: impl Fn(&Harness<'_, ChatApp>) -> bool,
-) {
-    let deadline = Instant::now() + PATIENCE;
-    while !done(harness) {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        harness.step();
-        std::thread::yield_now();
-    }
-    // Let the layout settle so the last frame shows the new state.
-    harness.run_steps(2);
-}
-
-fn join_as(harness: &mut Harness<'_, ChatApp>, name: &str) {
-    let field = harness.get_by_role_and_label(Role::TextInput, "Your name");
-    field.focus();
-    field.type_text(name);
-    harness.run_steps(1);
-    harness.get_by_label("Join").click();
-    harness.run_steps(1);
-}
-
-/// Types `text` into the composer and presses Enter.
-fn send_from_composer(harness: &mut Harness<'_, ChatApp>, text: &str) {
-    let composer = harness.get_by_role_and_label(Role::MultilineTextInput, "Message");
-    composer.focus();
-    composer.type_text(text);
-    harness.run_steps(1);
-    harness.key_press(egui::Key::Enter);
-    harness.run_steps(1);
-}
-
-/// A window joined as `name`.
-fn joined_harness(url: &str, name: &str) -> Harness<'static, ChatApp> {
-    let mut harness = harness(url);
-    join_as(&mut harness, name);
-    step_until(&mut harness, "the welcome", |h| {
-        h.state().state().phase() == &Phase::Joined
-    });
-    harness
-}
 
 #[test]
 fn join_type_send_and_see_the_message() {

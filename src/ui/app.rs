@@ -253,6 +253,8 @@ impl ChatApp {
             crate::protocol::RoomKind::Direct => room.title().to_owned(),
         };
         let typing = composer::typing_line(&room.typing(self.state.now()));
+        let names = room.users.clone();
+        let me = self.state.name().to_owned();
         if let Some(expires) = room.typing_expires(self.state.now()) {
             ui.ctx()
                 .request_repaint_after_secs((expires - self.state.now()) as f32);
@@ -268,7 +270,7 @@ impl ChatApp {
                             .small(),
                     ),
                 );
-                let event = composer::show(ui, &mut self.composer, &room_title);
+                let event = composer::show(ui, &mut self.composer, &room_title, &names, &me);
                 if event.typing {
                     self.state.typing();
                 }
@@ -276,7 +278,6 @@ impl ChatApp {
                     self.composer.clear();
                 }
             });
-        let me = self.state.name().to_owned();
         let message_peer = match self.state.current() {
             Some(room) if narrow => {
                 egui::Panel::top("users_compact")
@@ -417,7 +418,6 @@ impl eframe::App for ChatApp {
         self.preferences.apply(&ctx);
         self.state.set_viewing(ctx.input(|input| input.focused));
         self.pump(&ctx);
-        self.poll_paging();
         self.status_bar(ui);
         if self.state.needs_name() {
             egui::CentralPanel::default().show(ui, |ui| {
@@ -431,6 +431,8 @@ impl eframe::App for ChatApp {
             self.chat_screen(ui);
             self.settings_dialog(&ctx);
         }
+        // A page that arrived goes in after this frame showed the spinner at least once.
+        self.poll_paging();
         // Send what this frame's clicks and keys queued without waiting for another event.
         self.pump(&ctx);
         self.title.update(&ctx, &self.state);

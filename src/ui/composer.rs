@@ -1,4 +1,7 @@
-//! The composer: a multi-line text box where Enter sends and Shift+Enter starts a new line.
+//! The composer: a multi-line text box where Enter sends and Shift+Enter starts a new line, with
+//! `@mention` completion and the "… is typing" line.
+
+use crate::ui::mention_complete;
 
 /// What happened in the composer this frame.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -9,28 +12,38 @@ pub struct ComposerEvent {
     pub typing: bool,
 }
 
-/// Draws the composer over `text` for the room called `room`.
+/// Draws the composer over `text` for the room called `room`, offering to complete an
+/// `@mention` of one of `names` (Tab takes the first suggestion).
 ///
 /// The text is only cleared by the caller after it was queued, so nothing typed is lost when
 /// the connection is down.
-pub fn show(ui: &mut egui::Ui, text: &mut String, room: &str) -> ComposerEvent {
+pub fn show(
+    ui: &mut egui::Ui,
+    text: &mut String,
+    room: &str,
+    names: &[String],
+    me: &str,
+) -> ComposerEvent {
     let mut send = false;
     let mut typing = false;
+    let id = ui.make_persistent_id("composer");
+    mention_suggestions(ui, id, text, names, me);
     ui.horizontal(|ui| {
         let send_width = 64.0;
-        let editor = ui.add(
-            egui::TextEdit::multiline(text)
-                .id_salt("composer")
-                .hint_text(format!(
-                    "Message {room} (Enter sends, Shift+Enter for a new line)"
-                ))
-                .desired_rows(2)
-                .desired_width(ui.available_width() - send_width)
-                .return_key(egui::KeyboardShortcut::new(
-                    egui::Modifiers::SHIFT,
-                    egui::Key::Enter,
-                )),
-        );
+        let editor = egui::TextEdit::multiline(text)
+            .id(id)
+            .hint_text(format!(
+                "Message {room} (Enter sends, Shift+Enter for a new line)"
+            ))
+            .desired_rows(2)
+            .desired_width(ui.available_width() - send_width)
+            .return_key(egui::KeyboardShortcut::new(
+                egui::Modifiers::SHIFT,
+                egui::Key::Enter,
+            ))
+            .show(ui)
+            .response
+            .response;
         ui.ctx()
             .accesskit_node_builder(editor.id, |node| node.set_label("Message"));
         if ui.memory(|memory| memory.focused().is_none()) {
@@ -60,6 +73,53 @@ pub fn typing_line(names: &[&str]) -> Option<String> {
         [one, two] => Some(format!("{one} and {two} are typing…")),
         [one, two, three] => Some(format!("{one}, {two} and {three} are typing…")),
         _ => Some("several people are typing…".to_owned()),
+    }
+}
+
+/// Above the composer: the names that complete the `@word` at the cursor, as buttons; Tab
+/// takes the first.
+fn mention_suggestions(
+    ui: &mut egui::Ui,
+    id: egui::Id,
+    text: &mut String,
+    names: &[String],
+    me: &str,
+) {
+    let Some(mut state) = egui::TextEdit::load_state(ui.ctx(), id) else {
+        return;
+    };
+    let Some(cursor) = state.cursor.char_range().map(|range| range.primary.index.0) else {
+        return;
+    };
+    let Some(query) = mention_complete::mention_at_cursor(text, cursor) else {
+        return;
+    };
+    let found = mention_complete::candidates(&query.prefix, names, me);
+    if found.is_empty() {
+        return;
+    }
+    let mut chosen = None;
+    ui.horizontal_wrapped(|ui| {
+        ui.weak("Mention:");
+        for name in &found {
+            if ui.small_button(format!("@{name}")).clicked() {
+                chosen = Some(*name);
+            }
+        }
+    });
+    if ui.input_mut(|input| input.consume_key(egui::Modifiers::NONE, egui::Key::Tab)) {
+        chosen = chosen.or(found.first().copied());
+    }
+    if let Some(name) = chosen {
+        let (completed, cursor) = mention_complete::complete(text, &query, cursor, name);
+        *text = completed;
+        state
+            .cursor
+            .set_char_range(Some(egui::text::CCursorRange::one(
+                egui::text::CCursor::new(cursor),
+            )));
+        state.store(ui.ctx(), id);
+        ui.memory_mut(|memory| memory.request_focus(id));
     }
 }
 

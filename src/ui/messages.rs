@@ -10,7 +10,7 @@
 use crate::client::state::{ChatState, Entry, PendingMessage, RoomView};
 use crate::protocol::ChatMessage;
 use crate::ui::grouping::{self, Lead};
-use crate::ui::presence;
+use crate::ui::{presence, rich_text};
 
 /// Space between rows.
 const ROW_GAP: f32 = 6.0;
@@ -24,7 +24,6 @@ pub struct MessageList {
     room: String,
     oldest_seq: Option<u64>,
     offset: f32,
-    hovered: Option<u64>,
     editing: Option<(u64, String)>,
 }
 
@@ -347,32 +346,47 @@ impl MessageList {
                     }
                     return;
                 }
-                ui.add(egui::Label::new(&message.text).wrap());
-                ui.horizontal(|ui| {
-                    if message.edited.is_some() {
-                        ui.weak("(edited)");
-                    }
-                    if own && self.hovered == Some(message.seq) {
-                        if ui.small_button("Edit").clicked() {
-                            self.editing = Some((message.seq, message.text.clone()));
-                        }
-                        if ui.small_button("Delete").clicked() {
-                            action = Some(ListAction::Delete(message.seq));
-                        }
-                    }
-                });
+                let text = rich_text::show(ui, &message.text, &view.room.users, view.me);
+                if message.edited.is_some() {
+                    ui.weak("(edited)");
+                }
+                if own && let Some(asked) = self.own_message_menu(&text, message) {
+                    action = Some(asked);
+                }
             })
-            .response
-            .on_hover_text(full_time(message.time));
-        if response.contains_pointer() {
-            if self.hovered != Some(message.seq) {
-                self.hovered = Some(message.seq);
-                ui.ctx().request_repaint();
-            }
-        } else if self.hovered == Some(message.seq) {
-            self.hovered = None;
-            ui.ctx().request_repaint();
+            .response;
+        let hint = if own && !message.deleted {
+            format!("{}\nRight-click to edit or delete", full_time(message.time))
+        } else {
+            full_time(message.time)
+        };
+        let response = response.interact(egui::Sense::click()).on_hover_text(hint);
+        if own
+            && !message.deleted
+            && let Some(asked) = self.own_message_menu(&response, message)
+        {
+            action = Some(asked);
         }
+        action
+    }
+
+    /// The right-click menu of one of our messages: Edit (opens the editor in place) and Delete.
+    fn own_message_menu(
+        &mut self,
+        response: &egui::Response,
+        message: &ChatMessage,
+    ) -> Option<ListAction> {
+        let mut action = None;
+        response.context_menu(|ui| {
+            if ui.button("Edit").clicked() {
+                self.editing = Some((message.seq, message.text.clone()));
+                ui.close();
+            }
+            if ui.button("Delete").clicked() {
+                action = Some(ListAction::Delete(message.seq));
+                ui.close();
+            }
+        });
         action
     }
 }

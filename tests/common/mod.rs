@@ -6,6 +6,8 @@
     reason = "each test binary uses a different subset of these helpers"
 )]
 
+pub mod window;
+
 use std::net::TcpStream;
 use std::path::PathBuf;
 use std::sync::mpsc;
