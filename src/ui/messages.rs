@@ -24,6 +24,8 @@ pub struct MessageList {
     room: String,
     oldest_seq: Option<u64>,
     offset: f32,
+    /// Frames drawn since the room was switched to (its first frames scroll to the bottom).
+    frames_in_room: u32,
     editing: Option<(u64, String)>,
 }
 
@@ -101,6 +103,7 @@ impl MessageList {
         if let Some(offset) = scroll_to {
             area = area.vertical_scroll_offset(offset);
         }
+        let mut top_in_view = false;
         let output = area.show_viewport(ui, |ui, viewport| {
             let width = ui.available_width();
             if (width - self.width).abs() > 0.5 {
@@ -118,6 +121,7 @@ impl MessageList {
             }
             let total: f32 = self.heights.iter().sum();
             ui.set_min_height(total);
+            top_in_view = top_rows > 0 && viewport.min.y < self.heights[0];
 
             let origin = ui.max_rect().min;
             let mut top = 0.0;
@@ -157,7 +161,9 @@ impl MessageList {
             }
         });
         self.offset = output.state.clamped_offset().y;
-        if room.has_older && !loading && self.offset < line_height_of(ui) * 4.0 {
+        self.frames_in_room = self.frames_in_room.saturating_add(1);
+        let settled = self.frames_in_room > 2;
+        if settled && top_in_view && !loading {
             action = action.or(Some(ListAction::LoadOlder));
         }
         action
@@ -173,6 +179,7 @@ impl MessageList {
             self.measured.clear();
             self.oldest_seq = oldest;
             self.editing = None;
+            self.frames_in_room = 0;
             return None;
         }
         let before = std::mem::replace(&mut self.oldest_seq, oldest);
@@ -329,6 +336,13 @@ impl MessageList {
                         ui.weak(local_time(message.time));
                     });
                 }
+                if mentioned {
+                    ui.label(
+                        egui::RichText::new("mentions you")
+                            .small()
+                            .color(ui.visuals().warn_fg_color),
+                    );
+                }
                 if message.deleted {
                     ui.label(egui::RichText::new("message deleted").italics().weak());
                     return;
@@ -356,17 +370,14 @@ impl MessageList {
             })
             .response;
         let hint = if own && !message.deleted {
-            format!("{}\nRight-click to edit or delete", full_time(message.time))
+            format!(
+                "{}\nRight-click the text to edit or delete",
+                full_time(message.time)
+            )
         } else {
             full_time(message.time)
         };
-        let response = response.interact(egui::Sense::click()).on_hover_text(hint);
-        if own
-            && !message.deleted
-            && let Some(asked) = self.own_message_menu(&response, message)
-        {
-            action = Some(asked);
-        }
+        response.on_hover_text(hint);
         action
     }
 

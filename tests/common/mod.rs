@@ -171,9 +171,12 @@ impl RawClient {
         });
     }
 
-    /// The next protocol frame (pings are answered by tungstenite and skipped).
+    /// The next protocol frame (pings are answered by tungstenite and skipped); panics if none
+    /// comes within [`PATIENCE`].
     pub fn recv(&mut self) -> ServerFrame {
+        let give_up = Instant::now() + PATIENCE;
         loop {
+            assert!(Instant::now() < give_up, "no frame arrived in time");
             match self.socket.read().expect("a frame arrives in time") {
                 Message::Text(text) => {
                     return serde_json::from_str(&text).expect("valid server frame");
