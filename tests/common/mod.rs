@@ -298,3 +298,87 @@ pub fn texts(state: &ChatState) -> Vec<String> {
         })
         .collect()
 }
+
+/// The code of `frame` if it is an error frame.
+pub fn error_code(frame: &ServerFrame) -> Option<chinwag::protocol::ErrorCode> {
+    match frame {
+        ServerFrame::Error { code, .. } => Some(*code),
+        _ => None,
+    }
+}
+
+impl RawClient {
+    /// Connects and says hello as `name` with `token`; returns the client and the answer (a
+    /// welcome or an error frame).
+    pub fn hello_as(url: &str, name: &str, token: &str) -> (Self, ServerFrame) {
+        let mut client = Self::connect(url);
+        client.send(&hello_with(name, token));
+        let answer = client.recv();
+        (client, answer)
+    }
+
+    /// The code of the next error frame (other frames are dropped).
+    pub fn recv_error(&mut self) -> chinwag::protocol::ErrorCode {
+        let frame = self.recv_until(|frame| matches!(frame, ServerFrame::Error { .. }));
+        error_code(&frame).unwrap()
+    }
+
+    /// A round trip through the hub: searches `room` (which the client must be in) and returns
+    /// every frame that arrived before the answer. The hub handles frames in order, so whatever
+    /// it sent this client for frames it handled earlier (from any client) is in the list.
+    pub fn sync(&mut self, room: &str) -> Vec<ServerFrame> {
+        self.send(&ClientFrame::Search {
+            room: room.into(),
+            query: "sync barrier".into(),
+        });
+        let mut before = Vec::new();
+        loop {
+            match self.recv() {
+                ServerFrame::SearchResults { room: r, query, .. }
+                    if r == room && query == "sync barrier" =>
+                {
+                    return before;
+                }
+                other => before.push(other),
+            }
+        }
+    }
+}
+
+/// A plain HTTP/1.1 GET of `path` (with `Authorization: Bearer token` if given) from the server
+/// at `addr`; returns the status and the body.
+pub fn http_get(addr: std::net::SocketAddr, path: &str, token: Option<&str>) -> (u16, String) {
+    let authorization = token.map_or_else(String::new, |token| {
+        format!("Authorization: Bearer {token}\r\n")
+    });
+    http_request(
+        addr,
+        &format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n{authorization}Connection: close\r\n\r\n"),
+    )
+}
+
+/// Sends a raw HTTP request to `addr` and reads the whole answer; returns status and body.
+pub fn http_request(addr: std::net::SocketAddr, request: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut stream = TcpStream::connect(addr).expect("HTTP connects");
+    stream
+        .set_read_timeout(Some(PATIENCE))
+        .expect("read timeout");
+    stream.write_all(request.as_bytes()).expect("request sent");
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).expect("answer read");
+    let answer = String::from_utf8(answer).expect("UTF-8 answer");
+    let (head, body) = answer.split_once("\r\n\r\n").expect("HTTP head and body");
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|status| status.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {head:?}"));
+    assert!(
+        !head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked"),
+        "chunked answers are not expected: {head}"
+    );
+    (status, body.to_owned())
+}
