@@ -198,7 +198,8 @@ impl Store {
     }
 
     /// How many messages of `room` after `last_read` others wrote, and how many of those
-    /// contain `@name`.
+    /// mention `@name` (by the client's rule, [`crate::ui::markdown::mentions`]: the whole name,
+    /// outside code).
     pub fn unread(
         &self,
         room: &str,
@@ -206,15 +207,23 @@ impl Store {
         reader: UserId,
         name: &str,
     ) -> rusqlite::Result<(u64, u64)> {
-        self.connection
-            .prepare_cached(
-                "SELECT COUNT(*), COALESCE(SUM(instr(text, '@' || ?4) > 0), 0) FROM messages
-                 WHERE room = ?1 AND seq > ?2 AND deleted = 0
-                   AND (sender_id IS NULL OR sender_id != ?3)",
-            )?
-            .query_row(params![room, last_read, reader, name], |row| {
-                Ok((row.get(0)?, row.get(1)?))
-            })
+        const UNREAD: &str = "FROM messages WHERE room = ?1 AND seq > ?2 AND deleted = 0
+             AND (sender_id IS NULL OR sender_id != ?3)";
+        let unread = self
+            .connection
+            .prepare_cached(&format!("SELECT COUNT(*) {UNREAD}"))?
+            .query_row(params![room, last_read, reader], |row| row.get(0))?;
+        // SQL narrows the candidates down to texts holding `@name`; the parser decides.
+        let mut candidates = self.connection.prepare_cached(&format!(
+            "SELECT text {UNREAD} AND instr(text, '@' || ?4) > 0"
+        ))?;
+        let mut mentions = 0;
+        for text in candidates.query_map(params![room, last_read, reader, name], |row| {
+            row.get::<_, String>(0)
+        })? {
+            mentions += u64::from(crate::ui::markdown::mentions(&text?, name));
+        }
+        Ok((unread, mentions))
     }
 
     fn query(
