@@ -215,9 +215,12 @@ fn a_hello_with_the_same_token_and_another_name_renames() {
     drop(alice);
     bob.recv_until(|frame| matches!(frame, ServerFrame::Left { name, .. } if name == "alice"));
 
-    // The token's own name can't be swapped for one bound to another token.
+    // The token's own name can't be swapped for one bound to another token, nor an invalid one.
     let (mut alice, answer) = RawClient::hello_as(&server.url(), "bob", &token_of("alice"));
     assert_eq!(error_code(&answer), Some(ErrorCode::NameTaken));
+    alice.send(&common::hello_with(" alice", &token_of("alice")));
+    assert_eq!(error_code(&alice.recv()), Some(ErrorCode::InvalidName));
+    assert!(!bob.sync("lobby").iter().any(is_renamed));
     alice.send(&common::hello_with("alicia", &token_of("alice")));
     let welcome = alice.recv();
     assert_eq!(welcome_name(&welcome), "alicia");

@@ -441,3 +441,32 @@ fn a_mention_is_the_whole_name_after_an_at_sign_outside_code() {
         "the same rule as the client's (chinwag::ui::markdown::mentions)"
     );
 }
+
+#[test]
+fn a_message_belongs_to_its_senders_identity_not_to_a_name() {
+    let server = TestServer::start();
+    let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
+    let seq = post(&mut alice, "a1", "lobby", "written as alice");
+    alice.send(&ClientFrame::Rename {
+        name: "alicia".into(),
+    });
+    alice.recv_until(|frame| matches!(frame, ServerFrame::Renamed { .. }));
+
+    // Someone else takes the freed name; the message still says "alice" but is not theirs.
+    let (mut impostor, welcome) =
+        RawClient::hello_as(&server.url(), "alice", "impostor-token-0123456789");
+    assert_eq!(room_of(welcome, "lobby").history[0].from, "alice");
+    impostor.send(&edit("lobby", seq, "forged"));
+    assert_eq!(impostor.recv_error(), ErrorCode::NotYours);
+    impostor.send(&delete("lobby", seq));
+    assert_eq!(impostor.recv_error(), ErrorCode::NotYours);
+
+    // Its author, under her new name, still may.
+    alice.send(&edit("lobby", seq, "edited as alicia"));
+    let ServerFrame::Edited { text, .. } =
+        impostor.recv_until(|frame| matches!(frame, ServerFrame::Edited { .. }))
+    else {
+        unreachable!()
+    };
+    assert_eq!(text, "edited as alicia");
+}

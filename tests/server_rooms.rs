@@ -277,6 +277,44 @@ fn direct_messages_reach_only_their_two_members() {
     assert_eq!(carol.recv_error(), ErrorCode::NotJoined);
     carol.send(&set_topic(&dm, "mine now"));
     assert_eq!(carol.recv_error(), ErrorCode::NotJoined);
+    for frame in [
+        ClientFrame::Edit {
+            room: dm.clone(),
+            seq: 1,
+            text: "rewritten".into(),
+        },
+        ClientFrame::Delete {
+            room: dm.clone(),
+            seq: 1,
+        },
+        ClientFrame::Typing { room: dm.clone() },
+        ClientFrame::Leave { room: dm.clone() },
+    ] {
+        carol.send(&frame);
+        assert_eq!(carol.recv_error(), ErrorCode::NotJoined, "{frame:?}");
+    }
+    // Nor by naming it as a reconnect cursor: a welcome holds only her own rooms.
+    let mut carol_again = RawClient::connect(&server.url());
+    carol_again.send(&ClientFrame::Hello {
+        version: chinwag::protocol::PROTOCOL_VERSION,
+        name: "carol".into(),
+        token: token_of("carol"),
+        since: vec![chinwag::protocol::RoomCursor {
+            room: dm.clone(),
+            last_seq: 0,
+        }],
+    });
+    let ServerFrame::Welcome { rooms, .. } = carol_again.recv() else {
+        panic!("expected a welcome")
+    };
+    assert_eq!(
+        rooms
+            .iter()
+            .map(|room| room.room.as_str())
+            .collect::<Vec<_>>(),
+        ["lobby"]
+    );
+    let mut carol = carol_again;
     let addr = server.server.as_ref().unwrap().addr();
     let (status, body) = http_get(addr, &history_path(&dm, None, 50), Some(&token_of("carol")));
     assert_eq!(status, 403);
