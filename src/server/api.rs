@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use axum::Json;
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -17,11 +18,22 @@ use crate::server::hub::{Command, PageError, PageRequest};
 /// Answers one page request.
 pub async fn history_page(
     State(hub): State<mpsc::Sender<Command>>,
-    Path(room): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
+    room: Result<Path<String>, PathRejection>,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
     headers: HeaderMap,
 ) -> Response {
-    match page(hub, room, &query, &headers).await {
+    // A path or query axum cannot decode (say, a room that is not UTF-8) still gets an
+    // `ApiError` body, not axum's plain-text rejection.
+    let request = match (room, query) {
+        (Ok(Path(room)), Ok(Query(query))) => Ok((room, query)),
+        (Err(rejection), _) => Err(malformed(rejection.body_text())),
+        (_, Err(rejection)) => Err(malformed(rejection.body_text())),
+    };
+    let answer = match request {
+        Ok((room, query)) => page(hub, room, &query, &headers).await,
+        Err(error) => Err(error),
+    };
+    match answer {
         Ok(page) => Json(page).into_response(),
         Err(PageError { code, message }) => {
             (status_of(code), Json(ApiError { code, message })).into_response()
