@@ -211,6 +211,12 @@ fn bad_requests_are_refused_with_the_right_status_and_change_nothing() {
             Some(&carol),
             (400, ErrorCode::Malformed),
         ),
+        // A room name that is not UTF-8 once decoded still gets an API error body.
+        (
+            "/api/rooms/%FF/messages".to_owned(),
+            Some(&carol),
+            (400, ErrorCode::Malformed),
+        ),
         (
             history_path(&dm.room, None, 10),
             Some(&carol),
