@@ -590,6 +590,15 @@ fn the_web_client_chats_with_a_native_client() {
     script.say("replied");
     assert_eq!(script.expect("step unread"), "(1) Chinwag");
     assert_eq!(script.expect("step read"), "Chinwag");
+    // More history than a join brings, so the reloaded page has older messages to page in.
+    let total = chinwag::protocol::HISTORY_ON_JOIN as u64 + 20;
+    for n in 1..=total {
+        bob.post(&format!("fill-{n}"), "lobby", &format!("filler {n}"));
+    }
+    recv_before_deadline(&mut bob, "the last filler's ack", |frame| {
+        matches!(frame, ServerFrame::Ack { id, .. } if *id == format!("fill-{total}"))
+    });
+    script.say("filled");
 
     // The page remembered the name: after a reload, joining takes no typing.
     script.expect("step reloaded");
@@ -606,6 +615,11 @@ fn the_web_client_chats_with_a_native_client() {
         |frame| matches!(frame, ServerFrame::Joined { name, .. } if name == "webby"),
     );
     script.say("seen");
+    let paged: usize = script
+        .expect("step paged")
+        .parse()
+        .expect("a message count");
+    assert!(paged > 0, "the older page held messages");
 
     let figures = script.expect("done");
     let status = script.finish();

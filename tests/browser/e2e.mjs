@@ -12,10 +12,12 @@
 //   test   -> `replied`              the native client posted a reply
 //   script -> `step unread {title}`  the tab title counts the reply as unread
 //   script -> `step read {title}`    focusing the page again clears the count
+//   test   -> `filled`               the native client posted enough for a second page
 //   script -> `step reloaded`        the page reloaded (a new app)
 //   test   -> `left`                 the native client saw the old page leave
 //   script -> `step rejoined`        Tab and Enter on the join screen (the name was remembered)
 //   test   -> `seen`                 the native client saw the browser user join again
+//   script -> `step paged {count}`   scrolling to the top fetched older history over HTTP
 //   script -> `done {json}`          figures (load and first-frame times, wasm sizes)
 //
 // The message is composed the three ways people enter text: CHINWAG_MESSAGE is typed key by key,
@@ -229,6 +231,7 @@ async function run() {
         await page.screenshot({ path: screenshot.replace(/\.png$/, "-phone.png") });
     }
     check();
+    await expect("filled");
 
     // The name persisted in the browser's storage: after a reload the join screen has it, so
     // Tab (to the name field) and Enter join without typing it again.
@@ -249,6 +252,27 @@ async function run() {
     check();
     step("rejoined");
     await expect("seen");
+
+    // Scrolled to the top, the client pages older history in over HTTP (ehttp on fetch).
+    const page_answer = page.waitForResponse((response) =>
+        response.url().includes("/api/rooms/lobby/messages"),
+    );
+    const box = await page.locator("#chinwag_canvas").boundingBox();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    let answered = null;
+    page_answer.then((response) => {
+        answered = response;
+    });
+    while (!answered) {
+        await page.mouse.wheel(0, -3000);
+        await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 50)));
+    }
+    if (answered.status() !== 200) {
+        fail(`the history page answered ${answered.status()}`);
+    }
+    const older = await answered.json();
+    check();
+    step(`paged ${older.messages.length}`);
 
     const sizes = dist ? wasmSizes(dist) : {};
     console.log(`done ${JSON.stringify({ ...timing, ...sizes })}`);
