@@ -220,7 +220,7 @@ async function run() {
     step(`unread ${await page.title()}`);
 
     // Back to the page: the message is read.
-    await page.mouse.click(10, 200);
+    await page.mouse.click(10, 10);
     await page.waitForFunction(() => document.title === "Chinwag");
     step(`read ${await page.title()}`);
     if (screenshot) {
