@@ -175,6 +175,7 @@ fn main() {
                 canvas,
                 eframe::WebOptions::default(),
                 Box::new(|cc| {
+                    chinwag::ui::emoji_font::load(&cc.egui_ctx);
                     Ok(Box::new(
                         chinwag::ui::ChatApp::new(chinwag::ui::Settings::load(cc.storage), false)
                             .with_preferences(chinwag::ui::preferences::Preferences::load(

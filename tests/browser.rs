@@ -595,9 +595,11 @@ fn the_web_client_chats_with_a_native_client() {
     for n in 1..=total {
         bob.post(&format!("fill-{n}"), "lobby", &format!("filler {n}"));
     }
-    recv_before_deadline(&mut bob, "the last filler's ack", |frame| {
-        matches!(frame, ServerFrame::Ack { id, .. } if *id == format!("fill-{total}"))
-    });
+    recv_before_deadline(
+        &mut bob,
+        "the last filler's ack",
+        |frame| matches!(frame, ServerFrame::Ack { id, .. } if *id == format!("fill-{total}")),
+    );
     script.say("filled");
 
     // The page remembered the name: after a reload, joining takes no typing.

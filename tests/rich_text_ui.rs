@@ -145,3 +145,11 @@ fn long_words_and_urls_wrap_within_the_width() {
     // It did wrap: 2000 characters cannot fit on one row of 300 points.
     assert!(rect.height() > 200.0, "height {}", rect.height());
 }
+
+#[test]
+fn emoji_are_drawn_from_the_bundled_fonts() {
+    // egui_kittest fails a frame that needs a glyph no font has; these come from egui's
+    // bundled emoji fonts.
+    let harness = harness("party 🎉 time 😀 👍 ❤ ✨", 400.0);
+    harness.get_by_label("party 🎉 time 😀 👍 ❤ ✨");
+}

@@ -233,7 +233,17 @@ fn scrolling_to_the_top_pages_in_older_history_with_a_spinner() {
         std::thread::yield_now();
     }
     assert!(saw_spinner, "a spinner showed while the page loaded");
+    // The page went in above what was on screen: the former oldest message is still in view,
+    // the new oldest is above it, out of view.
     harness.run_steps(3);
+    assert!(
+        harness.query_by_label("old message 51").is_some(),
+        "the view stayed put"
+    );
+    assert!(
+        harness.query_by_label("old message 1").is_none(),
+        "the view did not jump to the top"
+    );
     let room = harness.state().state().room("lobby").expect("lobby");
     assert!(!room.has_older, "all 150 are loaded");
     assert_eq!(room.oldest_seq(), Some(1));

@@ -3,6 +3,8 @@
 
 pub mod app;
 mod composer;
+#[cfg(target_arch = "wasm32")]
+pub mod emoji_font;
 mod grouping;
 mod join;
 pub mod markdown;

@@ -154,6 +154,8 @@ async function run() {
         }).observe(document, { childList: true, subtree: true });
     });
 
+    // The app fetches its emoji font once it runs (kept out of the .wasm).
+    const emojiFont = page.waitForResponse((answer) => answer.url().endsWith("/NotoEmoji-Regular.ttf"));
     const response = await page.goto(url, { waitUntil: "load" });
     if (!response || !response.ok()) {
         fail(`loading ${url} gave ${response ? response.status() : "no response"}`);
@@ -174,6 +176,10 @@ async function run() {
         startedMs: window.chinwagStarted,
         firstFrameMs: window.chinwagFirstFrame,
     }));
+    const font = await emojiFont;
+    if (font.status() !== 200 || (await font.body()).length < 100_000) {
+        fail(`the emoji font answered ${font.status()}`);
+    }
     step(`loaded ${JSON.stringify(timing)}`);
     if ((await page.title()) !== "Chinwag") {
         fail(`the title is "${await page.title()}", expected "Chinwag"`);
