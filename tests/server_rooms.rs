@@ -32,6 +32,14 @@ fn room_frame(client: &mut RawClient) -> RoomState {
     }
 }
 
+/// The names of the rooms in a welcome.
+fn room_names(welcome: ServerFrame) -> Vec<String> {
+    let ServerFrame::Welcome { rooms, .. } = welcome else {
+        panic!("expected a welcome, got {welcome:?}")
+    };
+    rooms.into_iter().map(|room| room.room).collect()
+}
+
 fn codes(frames: &[ServerFrame]) -> Vec<ErrorCode> {
     frames.iter().filter_map(error_code).collect()
 }
@@ -145,16 +153,7 @@ fn members_online_see_joins_and_leaves_and_a_leaver_can_no_longer_post() {
     assert_eq!(bob.recv_error(), ErrorCode::NotJoined);
     drop(bob);
     let (_bob, welcome) = RawClient::hello_as(&server.url(), "bob", &token_of("bob"));
-    let ServerFrame::Welcome { rooms, .. } = welcome else {
-        panic!("expected a welcome, got {welcome:?}")
-    };
-    assert_eq!(
-        rooms
-            .iter()
-            .map(|room| room.room.as_str())
-            .collect::<Vec<_>>(),
-        ["lobby"]
-    );
+    assert_eq!(room_names(welcome), ["lobby"]);
     // Alice saw bob go offline in the lobby but heard nothing more about the den.
     let seen = alice.sync("den");
     assert!(
@@ -304,16 +303,7 @@ fn direct_messages_reach_only_their_two_members() {
             last_seq: 0,
         }],
     });
-    let ServerFrame::Welcome { rooms, .. } = carol_again.recv() else {
-        panic!("expected a welcome")
-    };
-    assert_eq!(
-        rooms
-            .iter()
-            .map(|room| room.room.as_str())
-            .collect::<Vec<_>>(),
-        ["lobby"]
-    );
+    assert_eq!(room_names(carol_again.recv()), ["lobby"]);
     let mut carol = carol_again;
     let addr = server.server.as_ref().unwrap().addr();
     let (status, body) = http_get(addr, &history_path(&dm, None, 50), Some(&token_of("carol")));

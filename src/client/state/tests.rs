@@ -9,6 +9,17 @@ fn lobby(state: &ChatState) -> &RoomView {
     state.room("lobby").expect("in the lobby")
 }
 
+/// The sequence numbers of the messages in `room`'s timeline.
+fn message_seqs(room: &RoomView) -> Vec<u64> {
+    room.timeline()
+        .iter()
+        .filter_map(|entry| match entry {
+            Entry::Message(m) => Some(m.seq),
+            _ => None,
+        })
+        .collect()
+}
+
 fn room_state(room: &str, name: &str, history: Vec<ChatMessage>, skipped: u64) -> RoomState {
     RoomState {
         room: room.into(),
@@ -148,14 +159,7 @@ fn overlapping_history_is_not_duplicated() {
             message(3, "bob", "b3", "three"),
         ],
     ));
-    let seqs: Vec<u64> = lobby(&state)
-        .timeline()
-        .iter()
-        .filter_map(|entry| match entry {
-            Entry::Message(m) => Some(m.seq),
-            _ => None,
-        })
-        .collect();
+    let seqs = message_seqs(lobby(&state));
     assert_eq!(seqs, vec![1, 2, 3]);
 }
 
@@ -487,14 +491,7 @@ fn an_older_page_goes_in_front_without_duplicates() {
         more: true,
     };
     state.room_mut("lobby").unwrap().prepend(page);
-    let seqs: Vec<u64> = lobby(&state)
-        .timeline()
-        .iter()
-        .filter_map(|entry| match entry {
-            Entry::Message(m) => Some(m.seq),
-            _ => None,
-        })
-        .collect();
+    let seqs = message_seqs(lobby(&state));
     assert_eq!(seqs, vec![3, 4, 5, 6]);
     assert_eq!(lobby(&state).oldest_seq(), Some(3));
     assert_eq!(lobby(&state).last_seq(), 6);

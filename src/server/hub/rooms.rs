@@ -50,13 +50,7 @@ impl Hub {
             self.store.create_room(&room, RoomKind::Public)?;
         }
         self.store.add_member(&room, who.user)?;
-        let membership = self
-            .store
-            .membership(&room, who.user)?
-            .ok_or(rusqlite::Error::QueryReturnedNoRows)?;
-        let state = self.subscribe(conn, &membership, last_seq, true)?;
-        self.reply(conn, &ServerFrame::Room(state));
-        Ok(())
+        self.enter(conn, &room, who.user, last_seq, true)
     }
 
     /// Leaves a room for good (until joined again).
@@ -100,16 +94,27 @@ impl Hub {
         self.store.add_member(&room, peer.id)?;
         if let Some(&peer_conn) = self.online.get(&peer.id)
             && !self.is_subscribed(peer_conn, &room)
-            && let Some(membership) = self.store.membership(&room, peer.id)?
         {
-            let state = self.subscribe(peer_conn, &membership, None, false)?;
-            self.reply(peer_conn, &ServerFrame::Room(state));
+            self.enter(peer_conn, &room, peer.id, None, false)?;
         }
+        self.enter(conn, &room, who.user, None, true)
+    }
+
+    /// Puts `conn` (identity `user`, a member of `room`) online in the room and sends it the
+    /// room's state.
+    fn enter(
+        &mut self,
+        conn: ConnId,
+        room: &str,
+        user: UserId,
+        last_seq: Option<u64>,
+        announce: bool,
+    ) -> Result<(), Refusal> {
         let membership = self
             .store
-            .membership(&room, who.user)?
+            .membership(room, user)?
             .ok_or(rusqlite::Error::QueryReturnedNoRows)?;
-        let state = self.subscribe(conn, &membership, None, true)?;
+        let state = self.subscribe(conn, &membership, last_seq, announce)?;
         self.reply(conn, &ServerFrame::Room(state));
         Ok(())
     }
