@@ -212,6 +212,8 @@ fn scrolling_to_the_top_pages_in_older_history_with_a_spinner() {
     step_until(&mut harness, "the recent history", |h| {
         messages_in(h, "lobby") == 100
     });
+    // Wheel up until the page is asked for (the spinner shows), then stop scrolling and let it
+    // arrive, as a user who reached the top would.
     let mut saw_spinner = false;
     let deadline = std::time::Instant::now() + common::PATIENCE;
     while messages_in(&harness, "lobby") < 150 {
@@ -219,15 +221,17 @@ fn scrolling_to_the_top_pages_in_older_history_with_a_spinner() {
             std::time::Instant::now() < deadline,
             "older history never came"
         );
-        // Over the message list (the middle of the window).
-        harness.event(egui::Event::PointerMoved(egui::pos2(400.0, 300.0)));
-        harness.event(egui::Event::MouseWheel {
-            unit: egui::MouseWheelUnit::Point,
-            delta: egui::vec2(0.0, 100_000.0),
-            modifiers: egui::Modifiers::NONE,
-            phase: egui::TouchPhase::Move,
-            source: egui::MouseWheelSource::Wheel,
-        });
+        if !saw_spinner {
+            // Over the message list (the middle of the window).
+            harness.event(egui::Event::PointerMoved(egui::pos2(400.0, 300.0)));
+            harness.event(egui::Event::MouseWheel {
+                unit: egui::MouseWheelUnit::Point,
+                delta: egui::vec2(0.0, 2_000.0),
+                modifiers: egui::Modifiers::NONE,
+                phase: egui::TouchPhase::Move,
+                source: egui::MouseWheelSource::Wheel,
+            });
+        }
         harness.step();
         saw_spinner |= harness.query_by_label("loading older messages…").is_some();
         std::thread::yield_now();

@@ -182,12 +182,30 @@ impl Hub {
         Ok(())
     }
 
-    /// Moves the reader's marker in a room forward.
+    /// Moves the reader's marker in a room forward. Markers are written with the batch (one
+    /// transaction for all of them), not one write each.
     pub(super) fn read(&mut self, conn: ConnId, room: String, seq: u64) -> Result<(), Refusal> {
         let who = self.member_of(conn, &room)?;
         let newest = self.rooms.get(&room).map_or(0, |state| state.last_seq);
-        self.store.mark_read(&room, who.user, seq.min(newest))?;
+        let marker = self.read_marks.entry((room, who.user)).or_default();
+        *marker = (*marker).max(seq.min(newest));
         Ok(())
+    }
+
+    /// Writes the read markers that came in since the last write.
+    pub(super) fn flush_reads(&mut self) {
+        if self.read_marks.is_empty() {
+            return;
+        }
+        let marks: Vec<(String, UserId, u64)> = self
+            .read_marks
+            .drain()
+            .map(|((room, user), seq)| (room, user, seq))
+            .collect();
+        if let Err(err) = self.store.mark_read(&marks) {
+            // Read markers are a convenience: losing a batch only shows some messages unread.
+            tracing::error!(%err, count = marks.len(), "storing read markers failed");
+        }
     }
 
     /// Forwards a typing notice to the room's other members, at most once a second.

@@ -151,6 +151,8 @@ pub struct Hub {
     online: HashMap<UserId, ConnId>,
     rooms: HashMap<String, Room>,
     pending: Vec<messages::PendingPost>,
+    /// Read markers not yet written, by room and identity.
+    read_marks: HashMap<(String, UserId), u64>,
 }
 
 impl Hub {
@@ -162,6 +164,7 @@ impl Hub {
             online: HashMap::new(),
             rooms: HashMap::new(),
             pending: Vec::new(),
+            read_marks: HashMap::new(),
         }
     }
 
@@ -172,7 +175,7 @@ impl Hub {
             for command in batch.drain(..) {
                 self.handle(command);
             }
-            self.commit_pending();
+            self.flush();
         }
         tracing::info!("hub stopped");
     }
@@ -191,12 +194,12 @@ impl Hub {
             }
             Command::Frame { conn, frame } => self.frame(conn, frame),
             Command::Disconnect { conn } => {
-                self.commit_pending();
+                self.flush();
                 self.remove(conn);
             }
             Command::Page { request, reply } => {
                 // Messages of this batch belong in the page.
-                self.commit_pending();
+                self.flush();
                 let _ = reply.send(self.page(request));
             }
         }
@@ -205,10 +208,13 @@ impl Hub {
     fn frame(&mut self, conn: ConnId, frame: ClientFrame) {
         if !matches!(
             frame,
-            ClientFrame::Send { .. } | ClientFrame::Typing { .. } | ClientFrame::Ping
+            ClientFrame::Send { .. }
+                | ClientFrame::Typing { .. }
+                | ClientFrame::Read { .. }
+                | ClientFrame::Ping
         ) {
-            // Whatever reads or changes stored messages must see this batch's posts.
-            self.commit_pending();
+            // Whatever reads or changes stored state must see this batch's posts and markers.
+            self.flush();
         }
         let result = match frame {
             ClientFrame::Hello {
@@ -243,6 +249,13 @@ impl Hub {
                 self.fail(conn);
             }
         }
+    }
+
+    /// Writes what the batch so far has queued: new messages (then acked and broadcast) and
+    /// read markers.
+    fn flush(&mut self) {
+        self.commit_pending();
+        self.flush_reads();
     }
 
     /// Who `conn` is if it said hello and is in `room`.

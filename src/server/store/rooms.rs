@@ -110,24 +110,18 @@ impl Store {
             .map(drop)
     }
 
-    /// Moves `user`'s read marker in `room` forward to `seq` (never back).
-    pub fn mark_read(&self, room: &str, user: UserId, seq: u64) -> rusqlite::Result<()> {
-        self.connection
-            .prepare_cached(
+    /// Moves read markers forward (never back), all in one transaction: each is
+    /// `(room, user, seq)`.
+    pub fn mark_read(&mut self, marks: &[(String, UserId, u64)]) -> rusqlite::Result<()> {
+        let transaction = self.connection.transaction()?;
+        {
+            let mut update = transaction.prepare_cached(
                 "UPDATE members SET last_read = MAX(last_read, ?3) WHERE room = ?1 AND user_id = ?2",
-            )?
-            .execute(params![room, user, seq])
-            .map(drop)
-    }
-
-    /// The names of `room`'s members other than `user` (for a direct room: the peer).
-    pub fn other_members(&self, room: &str, user: UserId) -> rusqlite::Result<Vec<String>> {
-        self.connection
-            .prepare_cached(
-                "SELECT users.name FROM members JOIN users ON users.id = members.user_id
-                 WHERE members.room = ?1 AND members.user_id != ?2 ORDER BY users.name",
-            )?
-            .query_map(params![room, user], |row| row.get(0))?
-            .collect()
+            )?;
+            for (room, user, seq) in marks {
+                update.execute(params![room, user, seq])?;
+            }
+        }
+        transaction.commit()
     }
 }
