@@ -399,3 +399,39 @@ fn a_direct_conversation_with_an_offline_user_waits_in_their_welcome() {
     assert_eq!(state.history.len(), 1);
     assert_eq!((state.unread, state.last_read), (1, 0));
 }
+
+#[test]
+fn the_room_list_shows_public_rooms_with_member_counts_and_never_direct_ones() {
+    let server = TestServer::start();
+    let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
+    let (mut bob, _) = RawClient::join(&server.url(), "bob", "den");
+    bob.send(&ClientFrame::SetTopic {
+        room: "den".into(),
+        topic: "quiet corner".into(),
+    });
+    bob.send(&ClientFrame::OpenDm {
+        peer: "alice".into(),
+    });
+    bob.recv_until(|frame| matches!(frame, ServerFrame::Room(state) if state.peer.is_some()));
+    alice.send(&ClientFrame::ListRooms);
+    let ServerFrame::RoomList { rooms } =
+        alice.recv_until(|frame| matches!(frame, ServerFrame::RoomList { .. }))
+    else {
+        unreachable!()
+    };
+    let listed: Vec<(&str, &str, u64)> = rooms
+        .iter()
+        .map(|listing| {
+            (
+                listing.room.as_str(),
+                listing.topic.as_str(),
+                listing.members,
+            )
+        })
+        .collect();
+    assert_eq!(listed, [("lobby", "", 2), ("den", "quiet corner", 1)]);
+    // Before a hello there is nobody to list rooms for.
+    let mut stranger = RawClient::connect(&server.url());
+    stranger.send(&ClientFrame::ListRooms);
+    assert_eq!(stranger.recv_error(), ErrorCode::NotJoined);
+}

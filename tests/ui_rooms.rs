@@ -278,3 +278,28 @@ fn a_rename_from_the_settings_is_announced() {
     });
     assert_eq!(harness.state().settings().name, "ally");
 }
+
+#[test]
+fn browsing_lists_the_public_rooms_and_a_click_joins_one() {
+    let server = TestServer::start();
+    let (_bob, _) = RawClient::join(&server.url(), "bob", "crabs");
+    let mut harness = joined_harness(&server.url(), "alice");
+    harness.get_by_label("Browse rooms").click();
+    step_until(&mut harness, "the room list", |h| {
+        h.state().state().directory().is_some()
+    });
+    let listed: Vec<String> = harness
+        .state()
+        .state()
+        .directory()
+        .unwrap_or_default()
+        .iter()
+        .map(|listing| format!("{}:{}", listing.room, listing.members))
+        .collect();
+    assert_eq!(listed, ["lobby:2", "crabs:1"], "most members first");
+    harness.get_by_label("# crabs").click();
+    step_until(&mut harness, "joining crabs", |h| {
+        current_room(h) == "crabs"
+    });
+    harness.get_by_label("You are in every room there is.");
+}

@@ -98,6 +98,8 @@ pub enum ClientFrame {
         /// Text to look for (case-insensitive for ASCII), 1 to [`super::MAX_QUERY_CHARS`].
         query: String,
     },
+    /// Ask for the public rooms there are. Answered by [`ServerFrame::RoomList`].
+    ListRooms,
     /// Change the display name; every room the user is in sees [`ServerFrame::Renamed`].
     Rename {
         /// The new name; see [`super::validate_name`].
@@ -148,6 +150,17 @@ pub enum RoomKind {
     Public,
     /// Two users only; nobody else may join, read or page its history.
     Direct,
+}
+
+/// A public room as the room list shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomListing {
+    /// The room's name.
+    pub room: String,
+    /// Its topic (empty when none).
+    pub topic: String,
+    /// How many members it has (online or not).
+    pub members: u64,
 }
 
 /// Everything a member needs to show a room.
@@ -272,6 +285,12 @@ pub enum ServerFrame {
         from: String,
         /// The new name.
         to: String,
+    },
+    /// The answer to [`ClientFrame::ListRooms`]: public rooms, most members first (at most
+    /// [`super::MAX_ROOM_LIST`]).
+    RoomList {
+        /// The rooms.
+        rooms: Vec<RoomListing>,
     },
     /// The answer to [`ClientFrame::Search`]: matches, newest first (at most
     /// [`super::MAX_SEARCH_RESULTS`]).

@@ -132,6 +132,7 @@ fn client_frames_match_golden_json() {
         },
         json!({"type": "search", "room": "lobby", "query": "lunch"}),
     );
+    assert_golden(ClientFrame::ListRooms, json!({"type": "list_rooms"}));
     assert_golden(
         ClientFrame::Rename { name: "al".into() },
         json!({"type": "rename", "name": "al"}),
@@ -261,6 +262,16 @@ fn server_frames_match_golden_json() {
             to: "rob".into(),
         },
         json!({"type": "renamed", "room": "lobby", "from": "bob", "to": "rob"}),
+    );
+    assert_golden(
+        ServerFrame::RoomList {
+            rooms: vec![RoomListing {
+                room: "rust".into(),
+                topic: "crabs".into(),
+                members: 3,
+            }],
+        },
+        json!({"type": "room_list", "rooms": [{"room": "rust", "topic": "crabs", "members": 3}]}),
     );
     assert_golden(
         ServerFrame::SearchResults {

@@ -38,7 +38,9 @@ mod golden_tests;
 
 pub use api::{ApiError, HistoryPage};
 pub use errors::{ErrorCode, Rejection};
-pub use frames::{ChatMessage, ClientFrame, RoomCursor, RoomKind, RoomState, ServerFrame};
+pub use frames::{
+    ChatMessage, ClientFrame, RoomCursor, RoomKind, RoomListing, RoomState, ServerFrame,
+};
 
 /// The protocol version spoken by this build. A hello with any other version is refused.
 pub const PROTOCOL_VERSION: u32 = 2;
@@ -67,6 +69,8 @@ pub const MIN_TOKEN_BYTES: usize = 16;
 pub const MAX_TOPIC_CHARS: usize = 200;
 /// Longest search query, in characters.
 pub const MAX_QUERY_CHARS: usize = 100;
+/// The most rooms one room list holds.
+pub const MAX_ROOM_LIST: usize = 200;
 /// The most matches one search answers with.
 pub const MAX_SEARCH_RESULTS: usize = 50;
 /// Direct-message rooms are named by the server with this prefix, which public room names may

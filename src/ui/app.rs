@@ -329,6 +329,7 @@ impl ChatApp {
             Some(SidebarAction::Switch(room)) => self.state.switch_to(&room),
             Some(SidebarAction::Join(room)) => self.state.join_room(&room, false),
             Some(SidebarAction::Create(room)) => self.state.join_room(&room, true),
+            Some(SidebarAction::Browse) => self.state.list_rooms(),
             Some(SidebarAction::Settings) => {
                 self.settings_form = SettingsForm::open(&self.settings.name, self.link.url());
             }

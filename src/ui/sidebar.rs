@@ -13,6 +13,8 @@ pub enum SidebarAction {
     Join(String),
     /// Create a room (or join it if it exists).
     Create(String),
+    /// Ask the server for its public rooms.
+    Browse,
     /// Open the settings.
     Settings,
 }
@@ -50,6 +52,9 @@ impl Sidebar {
             ui.add_space(8.0);
             ui.separator();
             if let Some(asked) = self.join_form(ui) {
+                action = Some(asked);
+            }
+            if let Some(asked) = directory(ui, state) {
                 action = Some(asked);
             }
             ui.separator();
@@ -95,6 +100,45 @@ impl Sidebar {
         }
         action
     }
+}
+
+/// "Browse rooms": the public rooms the server has, each a click away from joining.
+fn directory(ui: &mut egui::Ui, state: &ChatState) -> Option<SidebarAction> {
+    let mut action = None;
+    let header = egui::CollapsingHeader::new("Browse rooms")
+        .id_salt("browse_rooms")
+        .show(ui, |ui| {
+            let Some(rooms) = state.directory() else {
+                ui.spinner();
+                return;
+            };
+            for listing in rooms {
+                if state.room(&listing.room).is_some() {
+                    continue;
+                }
+                let button = ui
+                    .add(egui::Button::new(format!("# {}", listing.room)).frame(false))
+                    .on_hover_text(if listing.topic.is_empty() {
+                        format!("{} members", listing.members)
+                    } else {
+                        format!("{}\n{} members", listing.topic, listing.members)
+                    });
+                if button.clicked() {
+                    action = Some(SidebarAction::Join(listing.room.clone()));
+                }
+            }
+            if rooms
+                .iter()
+                .all(|listing| state.room(&listing.room).is_some())
+            {
+                ui.weak("You are in every room there is.");
+            }
+        });
+    if header.header_response.clicked() {
+        // Opening (or closing) the list asks again, so it is never stale for long.
+        action = action.or(Some(SidebarAction::Browse));
+    }
+    action
 }
 
 /// One room: its name, selected if current, with unread and mention badges. True if clicked.

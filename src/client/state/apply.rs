@@ -120,6 +120,7 @@ impl ChatState {
                     view.renamed(from, to);
                 }
             }
+            ServerFrame::RoomList { rooms } => self.directory = Some(rooms),
             ServerFrame::SearchResults {
                 room,
                 query,

@@ -12,7 +12,9 @@ mod tests;
 
 use std::collections::{BTreeMap, VecDeque};
 
-use crate::protocol::{ChatMessage, ClientFrame, ErrorCode, PROTOCOL_VERSION, RoomCursor};
+use crate::protocol::{
+    ChatMessage, ClientFrame, ErrorCode, PROTOCOL_VERSION, RoomCursor, RoomListing,
+};
 
 pub use room::{Entry, RoomView, TYPING_SHOWS_FOR};
 
@@ -92,6 +94,7 @@ pub struct ChatState {
     pending: Vec<PendingMessage>,
     last_error: Option<ServerError>,
     search: Option<SearchResults>,
+    directory: Option<Vec<RoomListing>>,
     outgoing: VecDeque<ClientFrame>,
     id_prefix: String,
     next_id: u64,
@@ -116,6 +119,7 @@ impl ChatState {
             pending: Vec::new(),
             last_error: None,
             search: None,
+            directory: None,
             outgoing: VecDeque::new(),
             id_prefix: id_prefix.into(),
             next_id: 1,
@@ -193,6 +197,16 @@ impl ChatState {
     /// The answer to the last search, if it has come.
     pub fn search_results(&self) -> Option<&SearchResults> {
         self.search.as_ref()
+    }
+
+    /// The public rooms the server listed last, if asked (see [`Self::list_rooms`]).
+    pub fn directory(&self) -> Option<&[RoomListing]> {
+        self.directory.as_deref()
+    }
+
+    /// Asks the server which public rooms there are.
+    pub fn list_rooms(&mut self) {
+        self.queue_if_joined(ClientFrame::ListRooms);
     }
 
     /// The client clock (seconds), as last told by [`Self::tick`].

@@ -238,6 +238,7 @@ impl Hub {
             ClientFrame::SetTopic { room, topic } => self.set_topic(conn, room, topic),
             ClientFrame::Search { room, query } => self.search(conn, room, query),
             ClientFrame::Rename { name } => self.rename(conn, name),
+            ClientFrame::ListRooms => self.list_rooms(conn),
             // Sessions answer pings themselves; nothing reaches the hub.
             ClientFrame::Ping => Ok(()),
         };

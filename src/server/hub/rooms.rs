@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use super::{ConnId, Hub, Refusal, Room, refuse};
 use crate::protocol::{
-    self, DIRECT_ROOM_PREFIX, ErrorCode, HISTORY_ON_JOIN, MAX_REPLAY, RoomKind, RoomState,
-    ServerFrame,
+    self, DIRECT_ROOM_PREFIX, ErrorCode, HISTORY_ON_JOIN, MAX_REPLAY, MAX_ROOM_LIST, RoomKind,
+    RoomState, ServerFrame,
 };
 use crate::server::store::{Membership, UserId};
 
@@ -116,6 +116,14 @@ impl Hub {
             .ok_or(rusqlite::Error::QueryReturnedNoRows)?;
         let state = self.subscribe(conn, &membership, last_seq, announce)?;
         self.reply(conn, &ServerFrame::Room(state));
+        Ok(())
+    }
+
+    /// Answers with the public rooms there are.
+    pub(super) fn list_rooms(&mut self, conn: ConnId) -> Result<(), Refusal> {
+        self.who(conn)?;
+        let rooms = self.store.public_rooms(MAX_ROOM_LIST)?;
+        self.reply(conn, &ServerFrame::RoomList { rooms });
         Ok(())
     }
 

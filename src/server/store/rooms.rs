@@ -3,7 +3,7 @@
 use rusqlite::{OptionalExtension, params};
 
 use super::{Store, UserId};
-use crate::protocol::RoomKind;
+use crate::protocol::{RoomKind, RoomListing};
 
 /// A room as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -58,6 +58,25 @@ impl Store {
             .prepare_cached("INSERT OR IGNORE INTO rooms (name, kind) VALUES (?1, ?2)")?
             .execute(params![name, kind_name(kind)])
             .map(drop)
+    }
+
+    /// Up to `limit` public rooms with their topics and member counts, most members first.
+    pub fn public_rooms(&self, limit: usize) -> rusqlite::Result<Vec<RoomListing>> {
+        self.connection
+            .prepare_cached(
+                "SELECT rooms.name, rooms.topic, COUNT(members.user_id) AS member_count
+                 FROM rooms LEFT JOIN members ON members.room = rooms.name
+                 WHERE rooms.kind = 'public'
+                 GROUP BY rooms.name ORDER BY member_count DESC, rooms.name LIMIT ?1",
+            )?
+            .query_map([limit], |row| {
+                Ok(RoomListing {
+                    room: row.get(0)?,
+                    topic: row.get(1)?,
+                    members: row.get(2)?,
+                })
+            })?
+            .collect()
     }
 
     /// Sets a room's topic.
