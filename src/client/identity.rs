@@ -71,7 +71,7 @@ impl Identities {
         match self {
             Self::Directory(dir) => {
                 let written = std::fs::create_dir_all(&*dir)
-                    .and_then(|()| std::fs::write(dir.join(file_name(name)), token));
+                    .and_then(|()| write_private(&dir.join(file_name(name)), token));
                 if let Err(err) = written {
                     log::error!("cannot keep the identity token for {name}: {err}");
                 }
@@ -106,6 +106,17 @@ impl Identities {
     }
 }
 
+/// Writes a secret to `path`, readable by this user only (on Unix; elsewhere the data directory
+/// is private to the user already).
+fn write_private(path: &std::path::Path, secret: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(secret.as_bytes())
+}
+
 /// A file name for any display name: its UTF-8 bytes in hex (names may hold any character).
 fn file_name(name: &str) -> String {
     let hex: String = name.bytes().map(|byte| format!("{byte:02x}")).collect();
@@ -133,6 +144,13 @@ mod tests {
         let alice = first.token_for("alice");
         let bob = first.token_for("Bob Smith/ä");
         assert_ne!(alice, bob);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let file = dir.path().join(file_name("alice"));
+            let mode = std::fs::metadata(file).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "only the user may read a token");
+        }
         let mut second = Identities::Directory(dir.path().to_owned());
         assert_eq!(second.token_for("alice"), alice);
         second.renamed("alice", "al");
