@@ -18,6 +18,7 @@ pub enum HeaderAction {
 #[derive(Default)]
 pub struct RoomHeader {
     editing_topic: Option<String>,
+    focus_topic: bool,
 }
 
 impl RoomHeader {
@@ -42,6 +43,7 @@ impl RoomHeader {
                 }
                 if ui.small_button("Edit topic").clicked() {
                     self.editing_topic = Some(room.topic.clone());
+                    self.focus_topic = true;
                 }
             }
             if ui.small_button("Search").on_hover_text("Ctrl+F").clicked() {
@@ -55,9 +57,14 @@ impl RoomHeader {
         if let Some(topic) = &mut self.editing_topic {
             ui.horizontal(|ui| {
                 let label = ui.label("Topic");
+                // Room for Save and Cancel on the same line.
+                let width = (ui.available_width() - 130.0).max(80.0);
                 let field = ui
-                    .add(egui::TextEdit::singleline(topic).desired_width(240.0))
+                    .add(egui::TextEdit::singleline(topic).desired_width(width))
                     .labelled_by(label.id);
+                if std::mem::take(&mut self.focus_topic) {
+                    field.request_focus();
+                }
                 let entered =
                     field.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter));
                 if ui.button("Save").clicked() || entered {
