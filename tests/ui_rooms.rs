@@ -303,3 +303,40 @@ fn browsing_lists_the_public_rooms_and_a_click_joins_one() {
     });
     harness.get_by_label("You are in every room there is.");
 }
+
+#[test]
+fn an_at_sign_offers_the_names_online_and_tab_completes_the_first() {
+    let server = TestServer::start();
+    let (_bob, _) = RawClient::join(&server.url(), "bob", "lobby");
+    let (_bea, _) = RawClient::join(&server.url(), "bea", "lobby");
+    let mut harness = joined_harness(&server.url(), "alice");
+    step_until(&mut harness, "everyone online", |h| {
+        h.state()
+            .state()
+            .current()
+            .is_some_and(|room| room.users.len() == 3)
+    });
+    let composer = harness.get_by_role_and_label(Role::MultilineTextInput, "Message");
+    composer.focus();
+    composer.type_text("thanks @b");
+    harness.run_steps(2);
+    harness.get_by_label("@bea");
+    harness.get_by_label("@bob");
+    assert!(harness.query_by_label("@alice").is_none(), "not ourselves");
+    harness.key_press(egui::Key::Tab);
+    harness.run_steps(2);
+    let composer = harness.get_by_role_and_label(Role::MultilineTextInput, "Message");
+    assert_eq!(composer.value().as_deref(), Some("thanks @bea "));
+    composer.type_text("and @bo");
+    // The suggestion line makes the composer's panel grow: let the layout settle first.
+    harness.run_steps(4);
+    harness.get_by_label("@bob").click();
+    harness.run_steps(2);
+    assert_eq!(
+        harness
+            .get_by_role_and_label(Role::MultilineTextInput, "Message")
+            .value()
+            .as_deref(),
+        Some("thanks @bea and @bob ")
+    );
+}
