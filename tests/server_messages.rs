@@ -4,7 +4,8 @@
 mod common;
 
 use chinwag::protocol::{
-    ChatMessage, ClientFrame, ErrorCode, MAX_QUERY_CHARS, MAX_SEARCH_RESULTS, ServerFrame,
+    ChatMessage, ClientFrame, ErrorCode, MAX_QUERY_CHARS, MAX_SEARCH_RESULTS, MAX_UNREAD_COUNT,
+    ServerFrame,
 };
 use common::{RawClient, TestServer, error_code, room_of, token_of};
 
@@ -312,13 +313,13 @@ fn read_markers_follow_the_identity_and_count_unread_and_mentions() {
     let lobby = room_of(welcome, "lobby");
     assert_eq!(
         (lobby.last_read, lobby.unread, lobby.mentions),
-        (2, 3, 1),
-        "unread: 3, 5 and 7 (4 is bob's own, 6 was deleted); mentions: 5"
+        (4, 2, 1),
+        "posting 4 read up to it; unread: 5 and 7 (6 was deleted); mentions: 5"
     );
-    // For alice (a second device of hers), only bob's message is unread, and it mentions her.
+    // Alice (a second device of hers) read everything up to her last message, 7.
     let (_alice, welcome) = RawClient::hello_as(&server.url(), "alice", &token_of("alice"));
     let lobby = room_of(welcome, "lobby");
-    assert_eq!((lobby.last_read, lobby.unread, lobby.mentions), (0, 1, 1));
+    assert_eq!((lobby.last_read, lobby.unread, lobby.mentions), (7, 0, 0));
 
     // A marker beyond the newest message stops at the newest; then nothing is unread. A room
     // one is not in has no marker to move.
@@ -469,4 +470,28 @@ fn a_message_belongs_to_its_senders_identity_not_to_a_name() {
         unreachable!()
     };
     assert_eq!(text, "edited as alicia");
+}
+
+#[test]
+fn a_newcomer_has_read_the_past_and_unread_counts_stop_at_the_cap() {
+    let server = TestServer::start();
+    let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
+    alice.post("before", "lobby", "said before bob ever came");
+    alice.recv_until(|frame| matches!(frame, ServerFrame::Ack { .. }));
+    // Bob joins after that message: it is history to him, not unread.
+    let (bob, lobby) = RawClient::join(&server.url(), "bob", "lobby");
+    assert_eq!((lobby.unread, lobby.last_read), (0, 1));
+    drop(bob);
+    let total = MAX_UNREAD_COUNT + 5;
+    for n in 0..total {
+        alice.post(&format!("m{n}"), "lobby", "while bob is away");
+    }
+    alice.recv_until(
+        |frame| matches!(frame, ServerFrame::Ack { id, .. } if *id == format!("m{}", total - 1)),
+    );
+    let (_bob, lobby) = RawClient::join(&server.url(), "bob", "lobby");
+    assert_eq!(
+        lobby.unread, MAX_UNREAD_COUNT as u64,
+        "counted up to the cap"
+    );
 }

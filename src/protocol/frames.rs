@@ -187,7 +187,7 @@ pub struct RoomState {
     /// The last sequence number this user has read.
     #[serde(default)]
     pub last_read: u64,
-    /// Messages from others after `last_read`.
+    /// Messages from others after `last_read` (at most [`super::MAX_UNREAD_COUNT`]).
     #[serde(default)]
     pub unread: u64,
     /// Of those, how many mention this user (`@name`).

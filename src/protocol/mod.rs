@@ -69,6 +69,8 @@ pub const MIN_TOKEN_BYTES: usize = 16;
 pub const MAX_TOPIC_CHARS: usize = 200;
 /// Longest search query, in characters.
 pub const MAX_QUERY_CHARS: usize = 100;
+/// Unread counts in a room state stop at this many (shown as "999+").
+pub const MAX_UNREAD_COUNT: usize = 1000;
 /// The most rooms one room list holds.
 pub const MAX_ROOM_LIST: usize = 200;
 /// The most matches one search answers with.

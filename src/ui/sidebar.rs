@@ -2,7 +2,7 @@
 //! join or create a room.
 
 use crate::client::state::{ChatState, RoomView};
-use crate::protocol::{self, RoomKind};
+use crate::protocol::{self, MAX_UNREAD_COUNT, RoomKind};
 
 /// What the user asked for in the sidebar.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -164,7 +164,12 @@ fn room_row(ui: &mut egui::Ui, room: &RoomView, current: Option<&str>) -> bool {
             .on_hover_text(format!("{} mention you", room.mentions));
         }
         if room.unread > 0 {
-            badge(ui, &room.unread.to_string(), ui.visuals().selection.bg_fill)
+            let count = if room.unread >= MAX_UNREAD_COUNT as u64 {
+                format!("{}+", MAX_UNREAD_COUNT - 1)
+            } else {
+                room.unread.to_string()
+            };
+            badge(ui, &count, ui.visuals().selection.bg_fill)
                 .on_hover_text(format!("{} unread", room.unread));
         }
     });

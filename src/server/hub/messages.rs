@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use super::{ConnId, Hub, Refusal, now_ms, refuse};
 use crate::protocol::{self, ChatMessage, ErrorCode, MAX_SEARCH_RESULTS, ServerFrame};
-use crate::server::store::{Authored, UserId};
+use crate::server::store::{Authored, ReadMark, UserId};
 
 /// A connection's typing notices for one room are forwarded at most this often.
 const TYPING_INTERVAL: Duration = Duration::from_secs(1);
@@ -85,15 +85,30 @@ impl Hub {
             .map(|stored| ack(stored.seq, stored.time)))
     }
 
-    /// Stores the batch's new messages in one transaction, then acks and broadcasts them.
-    pub(super) fn commit_pending(&mut self) {
-        if self.pending.is_empty() {
+    /// Stores what the batch queued in one transaction (new messages, and read markers: the
+    /// ones sent, and every poster's, who has read up to their own message), then acks and
+    /// broadcasts the messages.
+    pub(super) fn flush(&mut self) {
+        if self.pending.is_empty() && self.read_marks.is_empty() {
             return;
         }
         let posts = std::mem::take(&mut self.pending);
+        for post in &posts {
+            let message = &post.authored.message;
+            let marker = self
+                .read_marks
+                .entry((message.room.clone(), post.authored.sender_id))
+                .or_default();
+            *marker = (*marker).max(message.seq);
+        }
+        let read_marks: Vec<ReadMark> = self
+            .read_marks
+            .drain()
+            .map(|((room, user), seq)| ReadMark { room, user, seq })
+            .collect();
         let authored: Vec<Authored> = posts.iter().map(|post| post.authored.clone()).collect();
-        if let Err(err) = self.store.insert_batch(&authored) {
-            tracing::error!(%err, count = authored.len(), "storing messages failed");
+        if let Err(err) = self.store.write_batch(&authored, &read_marks) {
+            tracing::error!(%err, count = authored.len(), "storing a batch failed");
             for post in &posts {
                 // Nothing of the batch is stored: hand the numbers back and let senders retry.
                 let message = &post.authored.message;
@@ -182,30 +197,14 @@ impl Hub {
         Ok(())
     }
 
-    /// Moves the reader's marker in a room forward. Markers are written with the batch (one
-    /// transaction for all of them), not one write each.
+    /// Moves the reader's marker in a room forward. Markers are written with the batch (see
+    /// [`Hub::flush`]), not one write each.
     pub(super) fn read(&mut self, conn: ConnId, room: String, seq: u64) -> Result<(), Refusal> {
         let who = self.member_of(conn, &room)?;
         let newest = self.rooms.get(&room).map_or(0, |state| state.last_seq);
         let marker = self.read_marks.entry((room, who.user)).or_default();
         *marker = (*marker).max(seq.min(newest));
         Ok(())
-    }
-
-    /// Writes the read markers that came in since the last write.
-    pub(super) fn flush_reads(&mut self) {
-        if self.read_marks.is_empty() {
-            return;
-        }
-        let marks: Vec<(String, UserId, u64)> = self
-            .read_marks
-            .drain()
-            .map(|((room, user), seq)| (room, user, seq))
-            .collect();
-        if let Err(err) = self.store.mark_read(&marks) {
-            // Read markers are a convenience: losing a batch only shows some messages unread.
-            tracing::error!(%err, count = marks.len(), "storing read markers failed");
-        }
     }
 
     /// Forwards a typing notice to the room's other members, at most once a second.

@@ -252,13 +252,6 @@ impl Hub {
         }
     }
 
-    /// Writes what the batch so far has queued: new messages (then acked and broadcast) and
-    /// read markers.
-    fn flush(&mut self) {
-        self.commit_pending();
-        self.flush_reads();
-    }
-
     /// Who `conn` is if it said hello and is in `room`.
     fn member_of(&self, conn: ConnId, room: &str) -> Result<Who, Refusal> {
         self.connections

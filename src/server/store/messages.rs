@@ -3,7 +3,7 @@
 use rusqlite::{OptionalExtension, Row, params};
 
 use super::{Store, UserId};
-use crate::protocol::ChatMessage;
+use crate::protocol::{ChatMessage, MAX_UNREAD_COUNT};
 
 /// The columns every message query reads, in [`message_from_row`]'s order.
 const COLUMNS: &str = "room, seq, client_id, sender, time, text, edited, deleted";
@@ -33,6 +33,29 @@ pub struct StoredMessage {
     pub sender_id: Option<UserId>,
     /// The message.
     pub message: ChatMessage,
+}
+
+/// Inserts `messages` within `transaction` (see [`Store::write_batch`]).
+pub(super) fn insert_messages(
+    transaction: &rusqlite::Transaction<'_>,
+    messages: &[Authored],
+) -> rusqlite::Result<()> {
+    let mut insert = transaction.prepare_cached(
+        "INSERT INTO messages (room, seq, client_id, sender, time, text, sender_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for Authored { sender_id, message } in messages {
+        insert.execute(params![
+            message.room,
+            message.seq,
+            message.id,
+            message.from,
+            message.time,
+            message.text,
+            sender_id
+        ])?;
+    }
+    Ok(())
 }
 
 fn message_from_row(row: &Row<'_>) -> rusqlite::Result<ChatMessage> {
@@ -77,29 +100,6 @@ impl Store {
                 })
             })
             .optional()
-    }
-
-    /// Stores `messages` in one transaction; on disk when this returns `Ok`.
-    pub fn insert_batch(&mut self, messages: &[Authored]) -> rusqlite::Result<()> {
-        let transaction = self.connection.transaction()?;
-        {
-            let mut insert = transaction.prepare_cached(
-                "INSERT INTO messages (room, seq, client_id, sender, time, text, sender_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?;
-            for Authored { sender_id, message } in messages {
-                insert.execute(params![
-                    message.room,
-                    message.seq,
-                    message.id,
-                    message.from,
-                    message.time,
-                    message.text,
-                    sender_id
-                ])?;
-            }
-        }
-        transaction.commit()
     }
 
     /// One message and its author.
@@ -199,7 +199,8 @@ impl Store {
 
     /// How many messages of `room` after `last_read` others wrote, and how many of those
     /// mention `@name` (by the client's rule, [`crate::ui::markdown::mentions`]: the whole name,
-    /// outside code).
+    /// outside code). Only the newest [`MAX_UNREAD_COUNT`] unread are looked at, so a join costs
+    /// the same however long someone was away.
     pub fn unread(
         &self,
         room: &str,
@@ -207,15 +208,17 @@ impl Store {
         reader: UserId,
         name: &str,
     ) -> rusqlite::Result<(u64, u64)> {
-        const UNREAD: &str = "FROM messages WHERE room = ?1 AND seq > ?2 AND deleted = 0
-             AND (sender_id IS NULL OR sender_id != ?3)";
+        let newest_unread = format!(
+            "SELECT text FROM messages WHERE room = ?1 AND seq > ?2 AND deleted = 0
+             AND (sender_id IS NULL OR sender_id != ?3) ORDER BY seq DESC LIMIT {MAX_UNREAD_COUNT}"
+        );
         let unread = self
             .connection
-            .prepare_cached(&format!("SELECT COUNT(*) {UNREAD}"))?
+            .prepare_cached(&format!("SELECT COUNT(*) FROM ({newest_unread})"))?
             .query_row(params![room, last_read, reader], |row| row.get(0))?;
         // SQL narrows the candidates down to texts holding `@name`; the parser decides.
         let mut candidates = self.connection.prepare_cached(&format!(
-            "SELECT text {UNREAD} AND instr(text, '@' || ?4) > 0"
+            "SELECT text FROM ({newest_unread}) WHERE instr(text, '@' || ?4) > 0"
         ))?;
         let mut mentions = 0;
         for text in candidates.query_map(params![room, last_read, reader, name], |row| {

@@ -25,6 +25,31 @@ pub struct Membership {
     pub last_read: u64,
 }
 
+/// A member has read `room` up to `seq`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReadMark {
+    /// The room.
+    pub room: String,
+    /// The member.
+    pub user: UserId,
+    /// The last sequence number read.
+    pub seq: u64,
+}
+
+/// Moves read markers forward (never back) within `transaction` (see [`Store::write_batch`]).
+pub(super) fn move_read_marks(
+    transaction: &rusqlite::Transaction<'_>,
+    marks: &[ReadMark],
+) -> rusqlite::Result<()> {
+    let mut update = transaction.prepare_cached(
+        "UPDATE members SET last_read = MAX(last_read, ?3) WHERE room = ?1 AND user_id = ?2",
+    )?;
+    for ReadMark { room, user, seq } in marks {
+        update.execute(params![room, user, seq])?;
+    }
+    Ok(())
+}
+
 fn kind_name(kind: RoomKind) -> &'static str {
     match kind {
         RoomKind::Public => "public",
@@ -113,10 +138,14 @@ impl Store {
             .optional()
     }
 
-    /// Makes `user` a member of `room` (nothing happens if it is one).
+    /// Makes `user` a member of `room` (nothing happens if it is one). A new member has read
+    /// what was said before it joined.
     pub fn add_member(&self, room: &str, user: UserId) -> rusqlite::Result<()> {
         self.connection
-            .prepare_cached("INSERT OR IGNORE INTO members (room, user_id) VALUES (?1, ?2)")?
+            .prepare_cached(
+                "INSERT OR IGNORE INTO members (room, user_id, last_read)
+                 VALUES (?1, ?2, (SELECT COALESCE(MAX(seq), 0) FROM messages WHERE room = ?1))",
+            )?
             .execute(params![room, user])
             .map(drop)
     }
@@ -127,20 +156,5 @@ impl Store {
             .prepare_cached("DELETE FROM members WHERE room = ?1 AND user_id = ?2")?
             .execute(params![room, user])
             .map(drop)
-    }
-
-    /// Moves read markers forward (never back), all in one transaction: each is
-    /// `(room, user, seq)`.
-    pub fn mark_read(&mut self, marks: &[(String, UserId, u64)]) -> rusqlite::Result<()> {
-        let transaction = self.connection.transaction()?;
-        {
-            let mut update = transaction.prepare_cached(
-                "UPDATE members SET last_read = MAX(last_read, ?3) WHERE room = ?1 AND user_id = ?2",
-            )?;
-            for (room, user, seq) in marks {
-                update.execute(params![room, user, seq])?;
-            }
-        }
-        transaction.commit()
     }
 }
