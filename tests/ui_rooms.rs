@@ -340,3 +340,37 @@ fn an_at_sign_offers_the_names_online_and_tab_completes_the_first() {
         Some("thanks @bea and @bob ")
     );
 }
+
+#[test]
+fn a_search_result_brings_its_message_into_view_loading_older_history_if_needed() {
+    let server = TestServer::start();
+    let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");
+    for n in 1..=150 {
+        let text = if n == 3 {
+            "the needle in the haystack".to_owned()
+        } else {
+            format!("hay {n}")
+        };
+        bob.post(&format!("b{n}"), "lobby", &text);
+    }
+    bob.recv_until(|frame| matches!(frame, ServerFrame::Ack { seq: 150, .. }));
+    let mut harness = joined_harness(&server.url(), "alice");
+    step_until(&mut harness, "the recent history", |h| messages_in(h, "lobby") == 100);
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
+    harness.run_steps(2);
+    harness
+        .get_by_role_and_label(Role::TextInput, "Search")
+        .type_text("needle");
+    harness.run_steps(1);
+    harness.key_press(egui::Key::Enter);
+    step_until(&mut harness, "the result", |h| {
+        h.query_by_label("the needle in the haystack").is_some()
+    });
+    harness.get_by_label("the needle in the haystack").click();
+    step_until(&mut harness, "the message in view", |h| {
+        h.query_all_by_label("the needle in the haystack").count() == 2
+    });
+    let lobby = harness.state().state().room("lobby").expect("lobby");
+    assert!(lobby.oldest_seq().is_some_and(|oldest| oldest <= 3));
+    assert!(harness.query_by_label("hay 150").is_none(), "scrolled away from the bottom");
+}

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::client::history::{HistoryFetch, PAGE_SIZE};
+use crate::protocol::api::MAX_PAGE;
 use crate::client::identity::Identities;
 use crate::client::link::Link;
 use crate::client::state::{ChatState, Phase};
@@ -305,10 +306,11 @@ impl ChatApp {
                     self.on_header(asked);
                 }
                 if self.search.is_open() {
-                    if let Some(SearchAction::Query(query)) = self.search.show(ui, &self.state) {
-                        self.state.search(&query);
-                    } else if !self.search.is_open() {
-                        self.state.clear_search();
+                    match self.search.show(ui, &self.state) {
+                        Some(SearchAction::Query(query)) => self.state.search(&query),
+                        Some(SearchAction::Jump(seq)) => self.messages.jump_to(seq),
+                        Some(SearchAction::Close) => self.state.clear_search(),
+                        None => {}
                     }
                 }
                 if let Some(error) = &self.paging_error {
@@ -377,23 +379,42 @@ impl ChatApp {
         }
     }
 
-    /// Asks the server for the page before the oldest message of the current room.
+    /// Asks the server for the page before the oldest message of the current room: a normal
+    /// page, or, when a message to jump to is older still, enough to reach it.
     fn load_older(&mut self, ctx: &egui::Context) {
         let Some(room) = self.state.current() else {
             return;
         };
-        if self.paging.is_some() || self.paging_error.is_some() {
+        if self.paging.is_some() || self.paging_error.is_some() || !room.has_older {
             return;
         }
+        let oldest = room.oldest_seq();
+        let limit = match (self.messages.jump_target(), oldest) {
+            (Some(target), Some(oldest)) if target < oldest => {
+                usize::try_from(oldest - target).map_or(MAX_PAGE, |gap| (gap + 20).min(MAX_PAGE))
+            }
+            _ => PAGE_SIZE,
+        };
         let waker = ctx.clone();
         self.paging = Some(HistoryFetch::start(
             self.link.url(),
             self.state.token(),
             &room.room,
-            room.oldest_seq(),
-            PAGE_SIZE,
+            oldest,
+            limit,
             move || waker.request_repaint(),
         ));
+    }
+
+    /// Loads older history while a message to jump to is older than what is loaded.
+    fn follow_jump(&mut self, ctx: &egui::Context) {
+        let behind = match (self.messages.jump_target(), self.state.current()) {
+            (Some(target), Some(room)) => room.oldest_seq().is_some_and(|oldest| target < oldest),
+            _ => false,
+        };
+        if behind {
+            self.load_older(ctx);
+        }
     }
 
     /// Puts a page that arrived in front of its room.
@@ -434,6 +455,7 @@ impl eframe::App for ChatApp {
         }
         // A page that arrived goes in after this frame showed the spinner at least once.
         self.poll_paging();
+        self.follow_jump(&ctx);
         // Send what this frame's clicks and keys queued without waiting for another event.
         self.pump(&ctx);
         self.title.update(&ctx, &self.state);

@@ -26,6 +26,10 @@ pub struct MessageList {
     offset: f32,
     /// Frames drawn since the room was switched to (its first frames scroll to the bottom).
     frames_in_room: u32,
+    /// A message to bring into view (and mark) once it is loaded.
+    jump_to: Option<u64>,
+    /// The message last jumped to, outlined until the user sends or jumps elsewhere.
+    marked: Option<u64>,
     editing: Option<(u64, String)>,
 }
 
@@ -60,6 +64,17 @@ struct View<'a> {
 }
 
 impl MessageList {
+    /// Asks to bring message `seq` of the current room into view; see [`Self::jump_target`].
+    pub fn jump_to(&mut self, seq: u64) {
+        self.jump_to = Some(seq);
+        self.marked = Some(seq);
+    }
+
+    /// The message still waiting to be shown, if its older history has to be loaded first.
+    pub fn jump_target(&self) -> Option<u64> {
+        self.jump_to
+    }
+
     /// Draws the current room's timeline and our pending messages; `loading` says a page of
     /// older history is on its way. Returns what the user asked for, if anything.
     pub fn show(
@@ -89,7 +104,9 @@ impl MessageList {
             });
             return None;
         }
-        let scroll_to = self.follow_room(room, top_rows, ui);
+        let scroll_to = self
+            .follow_room(room, top_rows, ui)
+            .or_else(|| self.jump_offset(room, top_rows));
         let view = View {
             room,
             me: state.name(),
@@ -97,9 +114,10 @@ impl MessageList {
             loading,
         };
         let mut action = None;
+        // Follows new messages at the bottom, unless this frame moves the view on purpose.
         let mut area = egui::ScrollArea::vertical()
             .auto_shrink(false)
-            .stick_to_bottom(true);
+            .stick_to_bottom(scroll_to.is_none());
         if let Some(offset) = scroll_to {
             area = area.vertical_scroll_offset(offset);
         }
@@ -169,6 +187,22 @@ impl MessageList {
         action
     }
 
+    /// The scroll offset that shows the message to jump to, once it is loaded and its row
+    /// heights are known (estimates for rows not drawn yet).
+    fn jump_offset(&mut self, room: &RoomView, top_rows: usize) -> Option<f32> {
+        let target = self.jump_to?;
+        let index = room.timeline().iter().position(
+            |entry| matches!(entry, Entry::Message(message) if message.seq == target),
+        )?;
+        let row = top_rows + index;
+        // Once the row has been drawn (and measured) this last offset is exact: stop there.
+        if self.measured.get(row).copied().unwrap_or(false) {
+            self.jump_to = None;
+        }
+        let above: f32 = self.heights.iter().take(row).sum();
+        Some((above - 40.0).max(0.0))
+    }
+
     /// Starts over for another room; when older messages were put in front of this room's
     /// rows, makes room for them and returns the scroll offset that keeps the view still.
     fn follow_room(&mut self, room: &RoomView, top_rows: usize, ui: &egui::Ui) -> Option<f32> {
@@ -180,6 +214,8 @@ impl MessageList {
             self.oldest_seq = oldest;
             self.editing = None;
             self.frames_in_room = 0;
+            self.jump_to = None;
+            self.marked = None;
             return None;
         }
         let before = std::mem::replace(&mut self.oldest_seq, oldest);
@@ -323,7 +359,11 @@ impl MessageList {
         let own = message.from == view.me;
         let mentioned = !own && crate::ui::markdown::mentions(&message.text, view.me);
         let mut action = None;
-        let response = bubble(ui, own, mentioned)
+        let mut frame = bubble(ui, own, mentioned);
+        if self.marked == Some(message.seq) {
+            frame = frame.stroke(egui::Stroke::new(2.0, ui.visuals().selection.stroke.color));
+        }
+        let response = frame
             .show(ui, |ui| {
                 if lead.header {
                     ui.horizontal(|ui| {

@@ -9,6 +9,8 @@ pub enum SearchAction {
     Query(String),
     /// Close the search.
     Close,
+    /// Show this message (by sequence number) in the room.
+    Jump(u64),
 }
 
 /// The search panel's own state.
@@ -70,11 +72,18 @@ impl SearchPanel {
                 .id_salt("search_results")
                 .show(ui, |ui| {
                     for message in &results.messages {
-                        ui.horizontal_wrapped(|ui| {
-                            ui.strong(&message.from);
-                            ui.weak(super::messages::local_time(message.time));
-                            ui.label(&message.text);
-                        });
+                        let row = ui
+                            .horizontal_wrapped(|ui| {
+                                ui.strong(&message.from);
+                                ui.weak(super::messages::local_time(message.time));
+                                ui.add(egui::Label::new(&message.text).sense(egui::Sense::click()))
+                            })
+                            .inner
+                            .on_hover_text("Show it in the conversation")
+                            .on_hover_cursor(egui::CursorIcon::PointingHand);
+                        if row.clicked() {
+                            action = Some(SearchAction::Jump(message.seq));
+                        }
                     }
                 });
         }
