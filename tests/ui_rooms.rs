@@ -355,7 +355,9 @@ fn a_search_result_brings_its_message_into_view_loading_older_history_if_needed(
     }
     bob.recv_until(|frame| matches!(frame, ServerFrame::Ack { seq: 150, .. }));
     let mut harness = joined_harness(&server.url(), "alice");
-    step_until(&mut harness, "the recent history", |h| messages_in(h, "lobby") == 100);
+    step_until(&mut harness, "the recent history", |h| {
+        messages_in(h, "lobby") == 100
+    });
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
     harness.run_steps(2);
     harness
@@ -372,5 +374,8 @@ fn a_search_result_brings_its_message_into_view_loading_older_history_if_needed(
     });
     let lobby = harness.state().state().room("lobby").expect("lobby");
     assert!(lobby.oldest_seq().is_some_and(|oldest| oldest <= 3));
-    assert!(harness.query_by_label("hay 150").is_none(), "scrolled away from the bottom");
+    assert!(
+        harness.query_by_label("hay 150").is_none(),
+        "scrolled away from the bottom"
+    );
 }

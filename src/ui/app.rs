@@ -3,10 +3,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::client::history::{HistoryFetch, PAGE_SIZE};
-use crate::protocol::api::MAX_PAGE;
 use crate::client::identity::Identities;
 use crate::client::link::Link;
 use crate::client::state::{ChatState, Phase};
+use crate::protocol::api::MAX_PAGE;
 use crate::ui::composer;
 use crate::ui::join::{self, JoinAction};
 use crate::ui::messages::{ListAction, MessageList};

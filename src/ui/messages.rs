@@ -191,9 +191,10 @@ impl MessageList {
     /// heights are known (estimates for rows not drawn yet).
     fn jump_offset(&mut self, room: &RoomView, top_rows: usize) -> Option<f32> {
         let target = self.jump_to?;
-        let index = room.timeline().iter().position(
-            |entry| matches!(entry, Entry::Message(message) if message.seq == target),
-        )?;
+        let index = room
+            .timeline()
+            .iter()
+            .position(|entry| matches!(entry, Entry::Message(message) if message.seq == target))?;
         let row = top_rows + index;
         // Once the row has been drawn (and measured) this last offset is exact: stop there.
         if self.measured.get(row).copied().unwrap_or(false) {
