@@ -1,6 +1,7 @@
 //! Scrollback over HTTP with a long history: fills a room with MESSAGES messages (default
 //! 50,000) through a real server, then pages all the way back with the app's own page size and
-//! prints page latencies, how fast history streams in, and what a join costs as the room grows.
+//! prints page latencies, how fast history streams in, what a join costs as the room grows, and
+//! how long a search of the whole room takes.
 //!
 //! `cargo run --release --example history_pages -- [MESSAGES]`
 
@@ -71,6 +72,29 @@ fn fill(socket: &mut Socket, count: usize, window: usize) {
     }
 }
 
+/// How long a search of the whole room takes (server side, over the socket), for a word that
+/// matches often, one that matches once, and one that never does.
+fn search_times(socket: &mut Socket) -> Vec<(&'static str, Duration, usize)> {
+    ["number 1", "number 12345,", "no such words"]
+        .into_iter()
+        .map(|query| {
+            let started = Instant::now();
+            send(
+                socket,
+                &ClientFrame::Search {
+                    room: "lobby".into(),
+                    query: query.into(),
+                },
+            );
+            loop {
+                if let ServerFrame::SearchResults { messages, .. } = recv(socket) {
+                    return (query, started.elapsed(), messages.len());
+                }
+            }
+        })
+        .collect()
+}
+
 fn main() {
     let messages: usize = std::env::args()
         .nth(1)
@@ -89,6 +113,7 @@ fn main() {
     let filling = Instant::now();
     fill(&mut socket, messages, 64);
     let fill_time = filling.elapsed();
+    let searches = search_times(&mut socket);
     drop(socket);
     let (_, full_welcome) = hello(&url);
 
@@ -139,5 +164,11 @@ fn main() {
         empty_welcome.as_secs_f64() * 1000.0,
         full_welcome.as_secs_f64() * 1000.0
     );
+    for (query, took, found) in searches {
+        println!(
+            "search {query:?}: {:.2} ms ({found} shown)",
+            took.as_secs_f64() * 1000.0
+        );
+    }
     println!("process RSS MiB: {:.1}", common::rss_mib());
 }
