@@ -314,10 +314,19 @@ impl ChatApp {
                     }
                 }
                 if let Some(error) = &self.paging_error {
-                    ui.colored_label(
-                        ui.visuals().error_fg_color,
-                        format!("could not load older messages: {error}"),
-                    );
+                    let retry = ui
+                        .horizontal_wrapped(|ui| {
+                            ui.colored_label(
+                                ui.visuals().error_fg_color,
+                                format!("could not load older messages: {error}"),
+                            );
+                            ui.small_button("Try again").clicked()
+                        })
+                        .inner;
+                    if retry {
+                        // The next scroll to the top (or pending jump) asks again.
+                        self.paging_error = None;
+                    }
                 }
                 ui.separator();
                 self.messages.show(ui, &self.state, loading)
