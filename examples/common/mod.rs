@@ -1,5 +1,10 @@
 //! Measuring helpers shared by the example programs.
 
+#![allow(
+    dead_code,
+    reason = "each example program uses a different subset of these helpers"
+)]
+
 use std::time::Duration;
 
 /// The process's resident memory in MiB (Linux), or NaN elsewhere.

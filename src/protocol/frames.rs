@@ -190,7 +190,7 @@ pub struct RoomState {
     /// Messages from others after `last_read` (at most [`super::MAX_UNREAD_COUNT`]).
     #[serde(default)]
     pub unread: u64,
-    /// Of those, how many mention this user (`@name`).
+    /// Of those, how many mention this user (`@name`; at most [`super::MAX_MENTION_COUNT`]).
     #[serde(default)]
     pub mentions: u64,
 }

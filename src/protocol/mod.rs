@@ -71,6 +71,8 @@ pub const MAX_TOPIC_CHARS: usize = 200;
 pub const MAX_QUERY_CHARS: usize = 100;
 /// Unread counts in a room state stop at this many (shown as "999+").
 pub const MAX_UNREAD_COUNT: usize = 1000;
+/// Mention counts in a room state stop at this many.
+pub const MAX_MENTION_COUNT: usize = 100;
 /// The most rooms one room list holds.
 pub const MAX_ROOM_LIST: usize = 200;
 /// The most matches one search answers with.

@@ -375,15 +375,24 @@ fn labelled_link(chars: &[char], i: usize, end: usize) -> Option<LabelledLink> {
     if chars.get(i) != Some(&'[') {
         return None;
     }
-    let text_end = i + 1 + chars[i + 1..end].iter().position(|&c| c == ']')?;
-    if text_end == i + 1 || chars.get(text_end + 1) != Some(&'(') {
+    // Both scans stop at the next bracket, so a text full of brackets costs linear time, not
+    // quadratic (link text and URLs hold no brackets).
+    let text_end = i
+        + 1
+        + chars[i + 1..end]
+            .iter()
+            .position(|&c| c == ']' || c == '[')?;
+    if chars[text_end] != ']' || text_end == i + 1 || chars.get(text_end + 1) != Some(&'(') {
         return None;
     }
     let url_start = text_end + 2;
     let url_end = url_start
         + chars[url_start.min(end)..end]
             .iter()
-            .position(|&c| c == ')')?;
+            .position(|&c| matches!(c, ')' | '[' | ']') || c.is_whitespace())?;
+    if chars[url_end] != ')' {
+        return None;
+    }
     let url = &chars[url_start..url_end];
     let scheme = scheme_len(url)?;
     if url.len() == scheme || url.iter().any(|c| c.is_whitespace()) {
