@@ -196,3 +196,19 @@ fn when_the_host_goes_away_another_window_takes_over_with_the_same_history() {
     assert_eq!(history.len(), 1);
     assert_eq!(history[0].text, "said before the host left");
 }
+
+#[test]
+fn a_cursor_from_another_history_gets_the_recent_history() {
+    let server = TestServer::start();
+    let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
+    for n in 1..=3 {
+        alice.post(&format!("m{n}"), "lobby", "here");
+    }
+    alice.recv_until(|f| matches!(f, ServerFrame::Ack { seq: 3, .. }));
+    // Bob's client remembers seq 999 from a database this server no longer has.
+    let mut bob = RawClient::connect(&server.url());
+    assert_eq!(
+        welcome_of(&mut bob, &hello("bob", None, Some(999))),
+        (vec![1, 2, 3], 0)
+    );
+}

@@ -379,3 +379,54 @@ fn a_search_result_brings_its_message_into_view_loading_older_history_if_needed(
         "scrolled away from the bottom"
     );
 }
+
+#[test]
+fn changing_the_server_starts_over_there_with_its_own_identity() {
+    let first = TestServer::start();
+    let second = TestServer::start();
+    let (mut bob, _) = RawClient::join(&first.url(), "bob", "lobby");
+    bob.post("b1", "lobby", "only on the first server");
+    bob.recv_until(|frame| matches!(frame, ServerFrame::Ack { .. }));
+    let (mut carol, _) = RawClient::join(&second.url(), "carol", "lobby");
+    let mut harness = joined_harness(&first.url(), "alice");
+    step_until(&mut harness, "the first server's history", |h| {
+        messages_in(h, "lobby") == 1
+    });
+    let token_on_first = harness.state().state().token().to_owned();
+
+    harness.get_by_label("Settings").click();
+    harness.run_steps(2);
+    let field = harness.get_by_role_and_label(Role::TextInput, "Server");
+    field.focus();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness
+        .get_by_role_and_label(Role::TextInput, "Server")
+        .type_text(&second.url());
+    harness.run_steps(1);
+    harness.get_by_label("Connect").click();
+    step_until(&mut harness, "joined on the second server", |h| {
+        let state = h.state().state();
+        state.phase() == &chinwag::client::state::Phase::Joined
+            && state
+                .current()
+                .is_some_and(|room| room.users.iter().any(|user| user == "carol"))
+    });
+    assert_eq!(
+        messages_in(&harness, "lobby"),
+        0,
+        "nothing of the first server"
+    );
+    assert_ne!(
+        harness.state().state().token(),
+        token_on_first,
+        "the first server's token never goes to the second"
+    );
+    harness.get_by_label("Close").click();
+    harness.run_steps(1);
+    send_from_composer(&mut harness, "hello second server");
+    assert!(matches!(
+        carol.recv_until(|frame| matches!(frame, ServerFrame::Message(_))),
+        ServerFrame::Message(message) if message.text == "hello second server"
+    ));
+    assert_eq!(harness.state().settings().server_url, second.url());
+}

@@ -169,7 +169,8 @@ impl ChatApp {
         if name.is_empty() {
             return;
         }
-        self.state.set_token(self.identities.token_for(&name));
+        self.state
+            .set_token(self.identities.token_for(self.link.url(), &name));
         self.state.join(&name);
     }
 
@@ -189,7 +190,8 @@ impl ChatApp {
     fn follow_rename(&mut self) {
         let held = self.state.name();
         if self.state.phase() == &Phase::Joined && held != self.settings.name {
-            self.identities.renamed(&self.settings.name, held);
+            self.identities
+                .renamed(self.link.url(), &self.settings.name, held);
             self.settings.name = held.to_owned();
         }
     }
@@ -348,15 +350,22 @@ impl ChatApp {
         }
     }
 
+    /// Starts over on another server: its own rooms, history and identity token (what the old
+    /// server said means nothing there; the composer keeps its text).
+    fn change_server(&mut self, url: String) {
+        self.settings.server_url = url.clone();
+        self.link = Link::new(url);
+        self.state = ChatState::new(message_id_prefix(), String::new());
+        self.messages = MessageList::default();
+        self.paging = None;
+        self.paging_error = None;
+        self.join();
+    }
+
     fn settings_dialog(&mut self, ctx: &egui::Context) {
         match self.settings_form.show(ctx, &mut self.preferences) {
             Some(SettingsAction::Rename(name)) => self.state.rename(&name),
-            Some(SettingsAction::ChangeServer(url)) => {
-                self.settings.server_url = url.clone();
-                self.link.set_url(url);
-                self.link.disconnect(&mut self.state);
-                self.link.reconnect_now(&mut self.state);
-            }
+            Some(SettingsAction::ChangeServer(url)) => self.change_server(url),
             Some(SettingsAction::Close) | None => {}
         }
     }

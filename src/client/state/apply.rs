@@ -126,11 +126,14 @@ impl ChatState {
                 query,
                 messages,
             } => {
-                self.search = Some(SearchResults {
-                    room,
-                    query,
-                    messages,
-                });
+                // An answer that comes after the user switched rooms belongs to no search.
+                if self.current.as_deref() == Some(room.as_str()) {
+                    self.search = Some(SearchResults {
+                        room,
+                        query,
+                        messages,
+                    });
+                }
             }
             ServerFrame::Error { code, message, id } => {
                 if let Some(refused) =

@@ -133,6 +133,16 @@ impl RoomView {
 
     /// Refreshes everything but the timeline from a new server state, then applies its history.
     pub(super) fn resync(&mut self, state: RoomState) {
+        if state
+            .history
+            .last()
+            .is_some_and(|newest| newest.seq < self.last_seq)
+        {
+            // The server's history ends before ours: it is another history (a replaced
+            // database). Ours would only hide its messages.
+            self.timeline.clear();
+            self.last_seq = 0;
+        }
         self.kind = state.kind;
         self.topic = state.topic;
         self.peer = state.peer;
@@ -140,7 +150,7 @@ impl RoomView {
         self.last_read = state.last_read;
         self.unread = state.unread;
         self.mentions = state.mentions;
-        if self.timeline.is_empty() {
+        if self.oldest_seq().is_none() {
             self.has_older = state
                 .history
                 .first()

@@ -519,3 +519,54 @@ fn our_rename_updates_our_name() {
         })
     );
 }
+
+#[test]
+fn a_history_that_ends_before_ours_replaces_ours() {
+    let mut state = joined_state();
+    for seq in 1..=5 {
+        state.apply(ServerFrame::Message(message(seq, "bob", "b", "old server")));
+    }
+    // The server's database was replaced: its lobby only reaches seq 2.
+    state.apply(welcome(
+        "alice",
+        vec![
+            message(1, "bob", "n1", "new 1"),
+            message(2, "bob", "n2", "new 2"),
+        ],
+    ));
+    assert_eq!(message_seqs(lobby(&state)), [1, 2]);
+    state.apply(ServerFrame::Message(message(3, "bob", "n3", "new 3")));
+    assert_eq!(
+        lobby(&state).last_seq(),
+        3,
+        "new messages are not mistaken for old ones"
+    );
+}
+
+#[test]
+fn older_history_is_known_even_when_only_notices_came_first() {
+    let mut state = joined_state();
+    state.apply(ServerFrame::Joined {
+        room: "lobby".into(),
+        name: "bob".into(),
+    });
+    state.apply(welcome("alice", vec![message(51, "bob", "b51", "late")]));
+    assert!(lobby(&state).has_older);
+}
+
+#[test]
+fn search_results_for_a_room_no_longer_shown_are_dropped() {
+    let mut state = joined_state();
+    state.apply(ServerFrame::SearchResults {
+        room: "elsewhere".into(),
+        query: "x".into(),
+        messages: vec![],
+    });
+    assert!(state.search_results().is_none());
+    state.apply(ServerFrame::SearchResults {
+        room: "lobby".into(),
+        query: "x".into(),
+        messages: vec![],
+    });
+    assert!(state.search_results().is_some());
+}

@@ -235,7 +235,11 @@ impl Hub {
             return Ok((self.store.recent(room, HISTORY_ON_JOIN)?, 0));
         };
         let newest = self.rooms.get(room).map_or(0, |room| room.last_seq);
-        let missed = newest.saturating_sub(last_seq);
+        if last_seq > newest {
+            // A cursor from another history (the database was replaced): start over.
+            return Ok((self.store.recent(room, HISTORY_ON_JOIN)?, 0));
+        }
+        let missed = newest - last_seq;
         if missed > MAX_REPLAY as u64 {
             Ok((
                 self.store.recent(room, MAX_REPLAY)?,
