@@ -495,3 +495,22 @@ fn a_newcomer_has_read_the_past_and_unread_counts_stop_at_the_cap() {
         "counted up to the cap"
     );
 }
+
+#[test]
+fn numbers_beyond_any_message_are_unknown_not_a_server_failure() {
+    let server = TestServer::start();
+    let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
+    alice.send(&edit("lobby", u64::MAX, "x"));
+    assert_eq!(alice.recv_error(), ErrorCode::UnknownMessage);
+    alice.send(&delete("lobby", u64::MAX));
+    assert_eq!(alice.recv_error(), ErrorCode::UnknownMessage);
+    alice.send(&ClientFrame::Join {
+        room: "lobby".into(),
+        create: false,
+        last_seq: Some(u64::MAX),
+    });
+    assert!(matches!(
+        alice.recv_until(|frame| matches!(frame, ServerFrame::Room(_) | ServerFrame::Error { .. })),
+        ServerFrame::Room(_)
+    ));
+}

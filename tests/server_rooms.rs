@@ -435,3 +435,25 @@ fn the_room_list_shows_public_rooms_with_member_counts_and_never_direct_ones() {
     stranger.send(&ClientFrame::ListRooms);
     assert_eq!(stranger.recv_error(), ErrorCode::NotJoined);
 }
+
+#[test]
+fn a_direct_conversation_cannot_be_left() {
+    let server = TestServer::start();
+    let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
+    let (_bob, _) = RawClient::join(&server.url(), "bob", "lobby");
+    alice.send(&ClientFrame::OpenDm { peer: "bob".into() });
+    let dm = room_frame(&mut alice);
+    alice.send(&ClientFrame::Leave {
+        room: dm.room.clone(),
+    });
+    assert_eq!(alice.recv_error(), ErrorCode::Forbidden);
+    // Still in it: a message goes through.
+    alice.post("a1", &dm.room, "still here");
+    assert!(matches!(
+        alice.recv_until(|frame| matches!(
+            frame,
+            ServerFrame::Ack { .. } | ServerFrame::Error { .. }
+        )),
+        ServerFrame::Ack { .. }
+    ));
+}

@@ -334,6 +334,14 @@ fn names_are_validated() {
     assert_eq!(validate_name(" alice"), Err(NameProblem::SurroundingSpace));
     assert_eq!(validate_name("alice "), Err(NameProblem::SurroundingSpace));
     assert_eq!(validate_name("a\nb"), Err(NameProblem::ControlCharacter));
+    assert_eq!(
+        validate_name("alice\u{200B}"),
+        Err(NameProblem::ControlCharacter)
+    );
+    assert_eq!(
+        validate_name("ali\u{202E}ce"),
+        Err(NameProblem::ControlCharacter)
+    );
     assert_eq!(validate_name(&"x".repeat(32)), Ok(()));
     assert_eq!(validate_name(&"x".repeat(33)), Err(NameProblem::TooLong));
     assert_eq!(validate_name(&"é".repeat(32)), Ok(()));

@@ -104,7 +104,8 @@ pub enum NameProblem {
     TooLong,
     /// Starts or ends with white space.
     SurroundingSpace,
-    /// Holds a control character (newline, tab, …).
+    /// Holds a control character (newline, tab, …) or an invisible formatting one (zero-width
+    /// space, direction override, …).
     ControlCharacter,
     /// A room name starting with the direct-message prefix.
     ReservedPrefix,
@@ -116,7 +117,7 @@ impl std::fmt::Display for NameProblem {
             Self::Empty => "must not be empty",
             Self::TooLong => return write!(f, "must be at most {MAX_NAME_CHARS} characters"),
             Self::SurroundingSpace => "must not start or end with a space",
-            Self::ControlCharacter => "must not contain control characters",
+            Self::ControlCharacter => "must not contain control or invisible characters",
             Self::ReservedPrefix => {
                 return write!(f, "must not start with {DIRECT_ROOM_PREFIX}");
             }
@@ -136,10 +137,28 @@ pub fn validate_name(name: &str) -> Result<(), NameProblem> {
     if name.trim() != name {
         return Err(NameProblem::SurroundingSpace);
     }
-    if name.chars().any(char::is_control) {
+    if name
+        .chars()
+        .any(|c| c.is_control() || is_invisible_format(c))
+    {
         return Err(NameProblem::ControlCharacter);
     }
     Ok(())
+}
+
+/// Invisible formatting characters (zero-width spaces and joiners, direction marks and
+/// overrides, word joiners, the byte-order mark, the soft hyphen): a name holding one could pass
+/// for another name.
+fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
 }
 
 /// Checks a public room name: a valid name (see [`validate_name`]) that does not start with

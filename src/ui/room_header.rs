@@ -49,7 +49,7 @@ impl RoomHeader {
             if ui.small_button("Search").on_hover_text("Ctrl+F").clicked() {
                 action = Some(HeaderAction::Search);
             }
-            if ui.small_button("Leave").clicked() {
+            if room.kind == RoomKind::Public && ui.small_button("Leave").clicked() {
                 action = Some(HeaderAction::Leave);
             }
         });

@@ -141,13 +141,17 @@ impl Hub {
         conn: Option<ConnId>,
     ) -> Result<(), Refusal> {
         let memberships = self.store.memberships(user)?;
+        // Every room's presence moves first: a broadcast below may drop a slow client, which
+        // must then be found under its new name everywhere.
         for membership in &memberships {
-            let room = &membership.room;
-            if let Some(state) = self.rooms.get_mut(room)
+            if let Some(state) = self.rooms.get_mut(&membership.room)
                 && let Some(holder) = state.online.remove(from)
             {
                 state.online.insert(to.to_owned(), holder);
             }
+        }
+        for membership in &memberships {
+            let room = &membership.room;
             self.broadcast(
                 room,
                 &ServerFrame::Renamed {

@@ -56,6 +56,13 @@ impl Hub {
     /// Leaves a room for good (until joined again).
     pub(super) fn leave(&mut self, conn: ConnId, room: String) -> Result<(), Refusal> {
         let who = self.member_of(conn, &room)?;
+        if self.rooms.get(&room).map(|state| state.kind) == Some(RoomKind::Direct) {
+            // Both stay members, so the conversation (and who may read it) never changes.
+            return Err(refuse(
+                ErrorCode::Forbidden,
+                "a direct conversation cannot be left",
+            ));
+        }
         self.store.remove_member(&room, who.user)?;
         if let Some(session) = self.session_mut(conn) {
             session.rooms.remove(&room);

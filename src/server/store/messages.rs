@@ -104,6 +104,10 @@ impl Store {
 
     /// One message and its author.
     pub fn message(&self, room: &str, seq: u64) -> rusqlite::Result<Option<StoredMessage>> {
+        // SQLite integers are signed: no message has a larger number.
+        let Ok(seq) = i64::try_from(seq) else {
+            return Ok(None);
+        };
         self.connection
             .prepare_cached(&format!(
                 "SELECT {COLUMNS}, sender_id FROM messages WHERE room = ?1 AND seq = ?2"

@@ -171,7 +171,8 @@ mod tests {
                     client_id TEXT NOT NULL, sender TEXT NOT NULL, time INTEGER NOT NULL,
                     text TEXT NOT NULL, PRIMARY KEY (room, seq)) WITHOUT ROWID;
                  CREATE UNIQUE INDEX messages_by_client_id ON messages (room, sender, client_id);
-                 INSERT INTO messages VALUES ('rust', 1, 'c1', 'bob', 5, 'from before');",
+                 INSERT INTO messages VALUES ('rust', 1, 'c1', 'bob', 5, 'from before');
+                 INSERT INTO messages VALUES ('@1:2', 1, 'c2', 'eve', 6, 'a trap');",
             )
             .unwrap();
         }

@@ -19,7 +19,9 @@ const V1: &str = "CREATE TABLE IF NOT EXISTS messages (
     ) WITHOUT ROWID;";
 
 /// Version 2: identities, rooms with topics, memberships with read markers; messages know
-/// their author's identity and can be edited or deleted.
+/// their author's identity and can be edited or deleted. Public rooms of version 1 whose names
+/// start with `@` (the prefix direct conversations now own) are renamed to `#@…`, so none can
+/// stand in for a direct conversation.
 const V2: &str = "ALTER TABLE messages ADD COLUMN sender_id INTEGER;
     ALTER TABLE messages ADD COLUMN edited INTEGER;
     ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
@@ -35,6 +37,7 @@ const V2: &str = "ALTER TABLE messages ADD COLUMN sender_id INTEGER;
         kind  TEXT NOT NULL,
         topic TEXT NOT NULL DEFAULT ''
     ) WITHOUT ROWID;
+    UPDATE messages SET room = '#' || room WHERE room LIKE '@%';
     INSERT OR IGNORE INTO rooms (name, kind) SELECT DISTINCT room, 'public' FROM messages;
     CREATE TABLE members (
         room      TEXT    NOT NULL,
