@@ -19,7 +19,7 @@ pub enum ClientFrame {
         /// and kept. It proves who owns the name, its direct messages and its messages.
         token: String,
         /// On a reconnect: the last sequence number the client has of each room. The welcome
-        /// then carries exactly the messages after it for those rooms.
+        /// then carries the messages after it for those rooms (see [`RoomState::history`]).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         since: Vec<RoomCursor>,
     },
@@ -34,7 +34,8 @@ pub enum ClientFrame {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         last_seq: Option<u64>,
     },
-    /// Stop being a member of a room. Answered by [`ServerFrame::Parted`].
+    /// Stop being a member of a public room (a direct conversation cannot be left:
+    /// `forbidden`). Answered by [`ServerFrame::Parted`].
     Leave {
         /// The room.
         room: String,
@@ -179,7 +180,8 @@ pub struct RoomState {
     /// Members online in the room, sorted.
     pub users: Vec<String>,
     /// Oldest first: the most recent [`super::HISTORY_ON_JOIN`] messages, or, after a cursor,
-    /// every message after it (the newest [`super::MAX_REPLAY`] if more were missed).
+    /// every message after it (the newest [`super::MAX_REPLAY`] if more were missed; the recent
+    /// ones if the cursor is beyond the room's newest message, i.e. from another history).
     pub history: Vec<ChatMessage>,
     /// How many messages after the cursor were left out (0 when the history is complete).
     #[serde(default)]
