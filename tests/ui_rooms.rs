@@ -30,6 +30,15 @@ fn messages_in(harness: &Harness<'_, ChatApp>, room: &str) -> usize {
     })
 }
 
+/// Replaces the whole text of the field `label` (of `role`) with `text`, as a user selecting
+/// all and typing over it would.
+fn retype(harness: &mut Harness<'_, ChatApp>, role: Role, label: &str, text: &str) {
+    harness.get_by_role_and_label(role, label).focus();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.get_by_role_and_label(role, label).type_text(text);
+    harness.run_steps(1);
+}
+
 /// Creates (or joins) `room` through the sidebar.
 fn create_room(harness: &mut Harness<'_, ChatApp>, room: &str) {
     let field = harness.get_by_role_and_label(Role::TextInput, "Join or create a room");
@@ -146,13 +155,12 @@ fn own_messages_can_be_edited_and_deleted_from_their_menu() {
     harness.run_steps(2);
     harness.get_by_label("Edit").click();
     harness.run_steps(2);
-    let editor = harness.get_by_role_and_label(Role::MultilineTextInput, "Edit message");
-    editor.focus();
-    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    harness
-        .get_by_role_and_label(Role::MultilineTextInput, "Edit message")
-        .type_text("hello world");
-    harness.run_steps(1);
+    retype(
+        &mut harness,
+        Role::MultilineTextInput,
+        "Edit message",
+        "hello world",
+    );
     harness.get_by_label("Save").click();
     harness.run_steps(1);
     assert!(matches!(
@@ -260,13 +268,7 @@ fn a_rename_from_the_settings_is_announced() {
     let mut harness = joined_harness(&server.url(), "alice");
     harness.get_by_label("Settings").click();
     harness.run_steps(2);
-    let field = harness.get_by_role_and_label(Role::TextInput, "Display name");
-    field.focus();
-    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    harness
-        .get_by_role_and_label(Role::TextInput, "Display name")
-        .type_text("ally");
-    harness.run_steps(1);
+    retype(&mut harness, Role::TextInput, "Display name", "ally");
     harness.get_by_label("Change name").click();
     harness.run_steps(1);
     assert!(matches!(
@@ -396,13 +398,7 @@ fn changing_the_server_starts_over_there_with_its_own_identity() {
 
     harness.get_by_label("Settings").click();
     harness.run_steps(2);
-    let field = harness.get_by_role_and_label(Role::TextInput, "Server");
-    field.focus();
-    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    harness
-        .get_by_role_and_label(Role::TextInput, "Server")
-        .type_text(&second.url());
-    harness.run_steps(1);
+    retype(&mut harness, Role::TextInput, "Server", &second.url());
     harness.get_by_label("Connect").click();
     step_until(&mut harness, "joined on the second server", |h| {
         let state = h.state().state();
