@@ -98,16 +98,9 @@ fn after_a_server_restart_the_client_reconnects_delivers_its_queue_and_recovers_
             "sent while the server was down"
         ]
     );
-    let seqs: Vec<u64> = client
-        .state
-        .room("lobby")
-        .expect("in the lobby")
-        .timeline()
+    let seqs: Vec<u64> = common::lobby_messages(&client.state)
         .iter()
-        .filter_map(|entry| match entry {
-            chinwag::client::state::Entry::Message(m) => Some(m.seq),
-            _ => None,
-        })
+        .map(|m| m.seq)
         .collect();
     assert_eq!(seqs, (1..=7).collect::<Vec<u64>>(), "no gap, no duplicate");
 }

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use chinwag::client::state::{Entry, Phase};
+use chinwag::client::state::Phase;
 use common::LiveClient;
 
 /// How long a whole scenario may take before the test fails.
@@ -70,16 +70,9 @@ fn run_client(
         }
         client.wait_and_pump(Duration::from_millis(200));
     }
-    let view = client
-        .state
-        .room("lobby")
-        .expect("in the lobby")
-        .timeline()
+    let view = common::lobby_messages(&client.state)
         .iter()
-        .filter_map(|entry| match entry {
-            Entry::Message(m) => Some((m.seq, m.from.clone(), m.id.clone())),
-            _ => None,
-        })
+        .map(|m| (m.seq, m.from.clone(), m.id.clone()))
         .collect();
     Report {
         name,

@@ -285,17 +285,25 @@ impl LiveClient {
     }
 }
 
-/// The texts of the stored messages in the lobby of `state`, in timeline order.
-pub fn texts(state: &ChatState) -> Vec<String> {
+/// The stored messages in the lobby of `state`, in timeline order.
+pub fn lobby_messages(state: &ChatState) -> Vec<&chinwag::protocol::ChatMessage> {
     state
         .room("lobby")
         .map(|room| room.timeline())
         .unwrap_or_default()
         .iter()
         .filter_map(|entry| match entry {
-            Entry::Message(message) => Some(message.text.clone()),
+            Entry::Message(message) => Some(message),
             _ => None,
         })
+        .collect()
+}
+
+/// The texts of the stored messages in the lobby of `state`, in timeline order.
+pub fn texts(state: &ChatState) -> Vec<String> {
+    lobby_messages(state)
+        .iter()
+        .map(|message| message.text.clone())
         .collect()
 }
 
