@@ -76,6 +76,10 @@ pub fn parse(text: &str, known_names: &[String]) -> Vec<Block> {
 /// Whether `text` mentions `@name` outside code. Only `name` is known here, so in
 /// `@Ann Lee` the name `Ann` counts as mentioned even if `Ann Lee` is a user too.
 pub fn mentions(text: &str, name: &str) -> bool {
+    // Most messages mention nobody: only parse those that hold `@name` at all.
+    if name.is_empty() || !text.contains(&format!("@{name}")) {
+        return false;
+    }
     parse(text, &[name.to_owned()])
         .iter()
         .any(|block| match block {
