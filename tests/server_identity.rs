@@ -295,3 +295,20 @@ fn memberships_outlive_a_restart() {
         ]
     );
 }
+
+#[test]
+fn a_name_differing_only_in_ascii_case_is_taken() {
+    let server = TestServer::start();
+    let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
+    let (_, refusal) = RawClient::hello_as(&server.url(), "ALICE", &token_of("mallory"));
+    assert_eq!(error_code(&refusal), Some(ErrorCode::NameTaken));
+    let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");
+    bob.send(&rename("Alice"));
+    assert_eq!(bob.recv_error(), ErrorCode::NameTaken);
+    // The owner may change the case of their own name.
+    alice.send(&rename("Alice"));
+    assert!(matches!(
+        alice.recv_until(is_renamed),
+        ServerFrame::Renamed { to, .. } if to == "Alice"
+    ));
+}

@@ -29,7 +29,7 @@ const V2: &str = "ALTER TABLE messages ADD COLUMN sender_id INTEGER;
     CREATE UNIQUE INDEX messages_by_client_id ON messages (room, sender_id, client_id);
     CREATE TABLE users (
         id         INTEGER PRIMARY KEY,
-        name       TEXT NOT NULL UNIQUE,
+        name       TEXT NOT NULL UNIQUE COLLATE NOCASE,
         token_hash TEXT NOT NULL UNIQUE
     );
     CREATE TABLE rooms (
