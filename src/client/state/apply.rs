@@ -42,7 +42,11 @@ impl ChatState {
                 let room = state.room.clone();
                 let wanted = match &self.opening {
                     Some(Opening::Room(name)) => *name == room,
-                    Some(Opening::DirectWith(peer)) => state.peer.as_ref() == Some(peer),
+                    // Names are unique regardless of ASCII case: "Bob" opens bob's.
+                    Some(Opening::DirectWith(peer)) => state
+                        .peer
+                        .as_ref()
+                        .is_some_and(|name| name.eq_ignore_ascii_case(peer)),
                     None => false,
                 };
                 self.room_state(state);

@@ -362,7 +362,11 @@ impl ChatState {
         if let Some(room) = self
             .rooms
             .values()
-            .find(|view| view.peer.as_deref() == Some(peer))
+            .find(|view| {
+                view.peer
+                    .as_deref()
+                    .is_some_and(|name| name.eq_ignore_ascii_case(peer))
+            })
             .map(|view| view.room.clone())
         {
             self.switch_to(&room);

@@ -385,6 +385,12 @@ fn a_direct_conversation_opens_by_peer_and_is_switched_to() {
     state.apply(ServerFrame::Room(dm_state("alice", "bob")));
     let current = state.current().unwrap();
     assert_eq!((current.room.as_str(), current.title()), ("@1:2", "bob"));
+    // Names are unique regardless of ASCII case: "BOB" is the same conversation.
+    state.switch_to("lobby");
+    state.take_outgoing().for_each(drop);
+    state.open_direct("BOB");
+    assert_eq!(state.take_outgoing().count(), 0);
+    assert_eq!(state.current().unwrap().room, "@1:2");
     // Opening it again switches without asking the server.
     state.switch_to("lobby");
     state.take_outgoing().for_each(drop);
