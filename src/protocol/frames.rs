@@ -327,16 +327,4 @@ impl ServerFrame {
             id: None,
         }
     }
-
-    /// The same frame, tied to the client message `id` if it is an error.
-    pub fn about_message(self, message_id: &str) -> Self {
-        match self {
-            Self::Error { code, message, .. } => Self::Error {
-                code,
-                message,
-                id: Some(message_id.to_owned()),
-            },
-            other => other,
-        }
-    }
 }

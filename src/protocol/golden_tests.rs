@@ -181,7 +181,7 @@ fn server_frames_match_golden_json() {
     );
     assert_golden(ServerFrame::Pong, json!({"type": "pong"}));
     assert_golden(
-        ServerFrame::error(ErrorCode::TooLarge, "too big").about_message("c9"),
+        ServerFrame::from(Rejection::new(ErrorCode::TooLarge, "too big").about_message("c9")),
         json!({"type": "error", "code": "too_large", "message": "too big", "id": "c9"}),
     );
     let mut message = sample_message_json();

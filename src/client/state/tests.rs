@@ -1,7 +1,7 @@
 //! Unit tests of [`ChatState`]: the conversation, rooms, unread counts, typing and edits.
 
 use super::*;
-use crate::protocol::{RoomKind, RoomState, ServerFrame};
+use crate::protocol::{Rejection, RoomKind, RoomState, ServerFrame};
 
 const TOKEN: &str = "secret-token-0001";
 
@@ -250,7 +250,9 @@ fn a_refused_message_shows_why_and_can_be_retried_or_taken_back() {
     state.send("second");
     let ids: Vec<String> = state.pending().iter().map(|m| m.id.clone()).collect();
     state.take_outgoing().for_each(drop);
-    state.apply(ServerFrame::error(ErrorCode::TooLarge, "too long").about_message(&ids[0]));
+    state.apply(ServerFrame::from(
+        Rejection::new(ErrorCode::TooLarge, "too long").about_message(&ids[0]),
+    ));
     assert_eq!(state.pending()[0].refused.as_deref(), Some("too long"));
     assert!(
         state.last_error().is_none(),
@@ -267,7 +269,9 @@ fn a_refused_message_shows_why_and_can_be_retried_or_taken_back() {
     assert!(
         matches!(state.take_outgoing().next(), Some(ClientFrame::Send { id, .. }) if id == ids[0])
     );
-    state.apply(ServerFrame::error(ErrorCode::TooLarge, "too long").about_message(&ids[0]));
+    state.apply(ServerFrame::from(
+        Rejection::new(ErrorCode::TooLarge, "too long").about_message(&ids[0]),
+    ));
     assert_eq!(state.take_back(&ids[0]).as_deref(), Some("first"));
     assert_eq!(
         state.take_back(&ids[1]),
