@@ -177,11 +177,16 @@ pub struct RoomState {
     /// For direct messages: the other user's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub peer: Option<String>,
-    /// Members online in the room, sorted.
+    /// Members online in the room, sorted: the first that fit in [`super::MAX_USERS_BYTES`]
+    /// (a crowd beyond that is left out; `joined`/`left` still tell of each).
     pub users: Vec<String>,
     /// Oldest first: the most recent [`super::HISTORY_ON_JOIN`] messages, or, after a cursor,
     /// every message after it (the newest [`super::MAX_REPLAY`] if more were missed; the recent
     /// ones if the cursor is beyond the room's newest message, i.e. from another history).
+    ///
+    /// Bounded by [`super::MAX_SERVER_FRAME_BYTES`] too: without a cursor it holds the newest of
+    /// those that fit (older ones are paged over HTTP); after a cursor it holds the oldest missed
+    /// ones that fit and the rest follow at once in [`ServerFrame::History`] frames.
     pub history: Vec<ChatMessage>,
     /// How many messages after the cursor were left out (0 when the history is complete).
     #[serde(default)]
@@ -208,11 +213,25 @@ pub enum ServerFrame {
         version: u32,
         /// The name the client now holds.
         name: String,
-        /// The user's rooms.
+        /// The user's rooms: those that fit in [`super::MAX_SERVER_FRAME_BYTES`].
         rooms: Vec<RoomState>,
+        /// How many more rooms the user is a member of: each follows right after the welcome as
+        /// a [`ServerFrame::Room`], before any other frame (0: `rooms` is complete).
+        #[serde(default, skip_serializing_if = "is_zero")]
+        more_rooms: u64,
     },
-    /// A room the user just joined, or a direct conversation opened by either side.
+    /// A room the user just joined, or a direct conversation opened by either side; also each
+    /// room that did not fit in the welcome (see its `more_rooms`).
     Room(RoomState),
+    /// The rest of a replay: the next missed messages of a room, oldest first, continuing the
+    /// history of the room state just sent (as many of these frames as needed, each within
+    /// [`super::MAX_SERVER_FRAME_BYTES`]).
+    History {
+        /// The room.
+        room: String,
+        /// The messages, oldest first.
+        messages: Vec<ChatMessage>,
+    },
     /// The user left this room (on this or another connection).
     Parted {
         /// The room.
@@ -289,13 +308,13 @@ pub enum ServerFrame {
         to: String,
     },
     /// The answer to [`ClientFrame::ListRooms`]: public rooms, most members first (at most
-    /// [`super::MAX_ROOM_LIST`]).
+    /// [`super::MAX_ROOM_LIST`], and as many as fit in [`super::MAX_SERVER_FRAME_BYTES`]).
     RoomList {
         /// The rooms.
         rooms: Vec<RoomListing>,
     },
     /// The answer to [`ClientFrame::Search`]: matches, newest first (at most
-    /// [`super::MAX_SEARCH_RESULTS`]).
+    /// [`super::MAX_SEARCH_RESULTS`], and as many as fit in [`super::MAX_SERVER_FRAME_BYTES`]).
     SearchResults {
         /// The room searched.
         room: String,
@@ -316,6 +335,11 @@ pub enum ServerFrame {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         id: Option<String>,
     },
+}
+
+/// For `skip_serializing_if`: a count of zero is left out.
+fn is_zero(count: &u64) -> bool {
+    *count == 0
 }
 
 impl ServerFrame {

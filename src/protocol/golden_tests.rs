@@ -167,12 +167,30 @@ fn server_frames_match_golden_json() {
             version: 2,
             name: "alice".into(),
             rooms: vec![sample_room()],
+            more_rooms: 0,
         },
         json!({"type": "welcome", "version": 2, "name": "alice", "rooms": [sample_room_json()]}),
+    );
+    assert_golden(
+        ServerFrame::Welcome {
+            version: 2,
+            name: "alice".into(),
+            rooms: vec![sample_room()],
+            more_rooms: 4999,
+        },
+        json!({"type": "welcome", "version": 2, "name": "alice", "rooms": [sample_room_json()],
+               "more_rooms": 4999}),
     );
     let mut room = sample_room_json();
     room["type"] = json!("room");
     assert_golden(ServerFrame::Room(sample_room()), room);
+    assert_golden(
+        ServerFrame::History {
+            room: "lobby".into(),
+            messages: vec![sample_message()],
+        },
+        json!({"type": "history", "room": "lobby", "messages": [sample_message_json()]}),
+    );
     assert_golden(
         ServerFrame::Parted {
             room: "rust".into(),

@@ -4,6 +4,7 @@
 //! One WebSocket per client at `/ws`. Every frame is a **text** frame holding one JSON object,
 //! internally tagged by its `type` field; field names are `snake_case`. Binary frames are refused
 //! (close code 1003). A frame larger than [`MAX_FRAME_BYTES`] is refused with close code 1009.
+//! The server's frames are at most [`MAX_SERVER_FRAME_BYTES`].
 //! Older history is paged over HTTP (see [`api`]).
 //!
 //! # Conversation
@@ -54,12 +55,22 @@ pub const MAX_TEXT_BYTES: usize = 8 * 1024;
 pub const MAX_CLIENT_ID_BYTES: usize = 64;
 /// Largest WebSocket frame the server accepts; anything bigger closes the socket with 1009.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
+/// Largest frame the server sends, in bytes. Frames built from many items (a welcome, a room
+/// state's history and users, a replay, search results, the room list) carry as many as fit and
+/// say how the rest comes (see [`ServerFrame`]); every other frame is far smaller. One message
+/// always fits with room to spare: its text is at most [`MAX_TEXT_BYTES`], which JSON escapes to
+/// at most six times as many bytes.
+pub const MAX_SERVER_FRAME_BYTES: usize = 128 * 1024;
+/// The most bytes of JSON the `users` of one room state take (see [`RoomState::users`]).
+pub const MAX_USERS_BYTES: usize = 16 * 1024;
 /// Frames between [`MAX_FRAME_BYTES`] and this are read whole and refused politely (error frame,
 /// then close 1009); beyond this the socket is cut at once without reading the rest.
 pub const HARD_FRAME_LIMIT_BYTES: usize = 1024 * 1024;
-/// How many recent messages a joiner receives in its welcome.
+/// How many recent messages a joiner receives in its room state, at most (fewer when they do not
+/// fit in [`MAX_SERVER_FRAME_BYTES`]).
 pub const HISTORY_ON_JOIN: usize = 100;
-/// The most missed messages a reconnecting client receives in its welcome.
+/// The most missed messages a reconnecting client receives (in its room state and the
+/// [`ServerFrame::History`] frames right after it).
 pub const MAX_REPLAY: usize = 1000;
 /// Longest client token, in bytes.
 pub const MAX_TOKEN_BYTES: usize = 128;

@@ -23,7 +23,7 @@ use axum::routing::get;
 use axum::serve::ListenerExt as _;
 use tokio::sync::{mpsc, oneshot, watch};
 
-use crate::protocol::{HARD_FRAME_LIMIT_BYTES, MAX_FRAME_BYTES};
+use crate::protocol::{HARD_FRAME_LIMIT_BYTES, MAX_SERVER_FRAME_BYTES};
 use hub::{Command, Hub};
 use store::Store;
 
@@ -35,6 +35,9 @@ const HUB_QUEUE: usize = 4096;
 const READ_BUFFER_BYTES: usize = 8 * 1024;
 /// Per-connection socket write buffer.
 const WRITE_BUFFER_BYTES: usize = 8 * 1024;
+/// What the write buffer may grow to while one frame goes out: a write that would go beyond it
+/// fails. Twice the largest frame the server sends, so every frame fits with room to spare.
+const MAX_WRITE_BUFFER_BYTES: usize = 2 * MAX_SERVER_FRAME_BYTES;
 
 /// Where the server keeps its database unless told otherwise: the platform's data directory.
 pub fn default_db_path() -> PathBuf {
@@ -128,7 +131,7 @@ async fn websocket(
     upgrade
         .read_buffer_size(READ_BUFFER_BYTES)
         .write_buffer_size(WRITE_BUFFER_BYTES)
-        .max_write_buffer_size(4 * MAX_FRAME_BYTES)
+        .max_write_buffer_size(MAX_WRITE_BUFFER_BYTES)
         .max_message_size(HARD_FRAME_LIMIT_BYTES)
         .max_frame_size(HARD_FRAME_LIMIT_BYTES)
         .on_upgrade(move |socket| {

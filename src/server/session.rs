@@ -49,8 +49,21 @@ static NEXT_CONN_ID: AtomicU64 = AtomicU64::new(1);
 enum End {
     PeerClosed,
     Closed(u16, &'static str),
-    WriteFailed,
+    WriteFailed(WriteFailure),
     HubGone,
+}
+
+/// Why a write to the socket failed.
+#[derive(Debug)]
+#[expect(
+    dead_code,
+    reason = "the fields are read through Debug, in the disconnect log"
+)]
+enum WriteFailure {
+    /// The peer took nothing for [`WRITE_TIMEOUT`].
+    Stalled,
+    /// The socket refused the write (the peer is gone, or the frame was too large).
+    Socket(axum::Error),
 }
 
 /// Runs one connection to completion.
@@ -89,8 +102,13 @@ pub async fn run(
             }
             Some(item) = outgoing.recv() => match item {
                 Outgoing::Frame(text) => {
-                    if write(&mut socket, Message::Text(text)).await.is_err() {
-                        break End::WriteFailed;
+                    if let Err(failure) = write(&mut socket, Message::Text(text)).await {
+                        break End::WriteFailed(failure);
+                    }
+                }
+                Outgoing::Frames(texts) => {
+                    if let Err(failure) = write_each(&mut socket, texts).await {
+                        break End::WriteFailed(failure);
                     }
                 }
                 Outgoing::Close(code, reason) => break close(&mut socket, code, reason).await,
@@ -105,8 +123,8 @@ pub async fn run(
                     }
                     Some(Ok(Message::Text(text))) => match protocol::parse_client_frame(&text) {
                         Ok(ClientFrame::Ping) => {
-                            if write(&mut socket, Message::Text(encode(&ServerFrame::Pong))).await.is_err() {
-                                break End::WriteFailed;
+                            if let Err(failure) = write(&mut socket, Message::Text(encode(&ServerFrame::Pong))).await {
+                                break End::WriteFailed(failure);
                             }
                         }
                         Ok(frame) => {
@@ -115,8 +133,8 @@ pub async fn run(
                             }
                         }
                         Err(error) => {
-                            if write(&mut socket, Message::Text(encode(&error.into()))).await.is_err() {
-                                break End::WriteFailed;
+                            if let Err(failure) = write(&mut socket, Message::Text(encode(&error.into()))).await {
+                                break End::WriteFailed(failure);
                             }
                         }
                     },
@@ -131,13 +149,16 @@ pub async fn run(
                 if last_heard.elapsed() > heartbeat.idle_timeout {
                     break close(&mut socket, close_code::POLICY, "no traffic; connection presumed dead").await;
                 }
-                if write(&mut socket, Message::Ping(Default::default())).await.is_err() {
-                    break End::WriteFailed;
+                if let Err(failure) = write(&mut socket, Message::Ping(Default::default())).await {
+                    break End::WriteFailed(failure);
                 }
             }
         }
     };
-    tracing::info!(conn, ?end, "disconnected");
+    match &end {
+        End::WriteFailed(failure) => tracing::error!(conn, ?failure, "disconnected: a write failed"),
+        _ => tracing::info!(conn, ?end, "disconnected"),
+    }
     // The hub may already be gone during shutdown; then there is nobody left to tell.
     let _ = hub.send(Command::Disconnect { conn }).await;
 }
@@ -183,9 +204,21 @@ async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) -> End {
 }
 
 /// Writes one message, giving up on a peer that does not take it within [`WRITE_TIMEOUT`].
-async fn write(socket: &mut WebSocket, message: Message) -> Result<(), ()> {
+async fn write(socket: &mut WebSocket, message: Message) -> Result<(), WriteFailure> {
     match timeout(WRITE_TIMEOUT, socket.send(message)).await {
         Ok(Ok(())) => Ok(()),
-        _ => Err(()),
+        Ok(Err(err)) => Err(WriteFailure::Socket(err)),
+        Err(_) => Err(WriteFailure::Stalled),
     }
+}
+
+/// Writes text frames in order.
+async fn write_each(
+    socket: &mut WebSocket,
+    texts: Vec<axum::extract::ws::Utf8Bytes>,
+) -> Result<(), WriteFailure> {
+    for text in texts {
+        write(socket, Message::Text(text)).await?;
+    }
+    Ok(())
 }

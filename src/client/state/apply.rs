@@ -1,6 +1,9 @@
 //! Applying the server's frames to [`ChatState`].
 
-use super::{ChatState, Opening, Phase, RoomView, SearchResults, ServerError, TYPING_SHOWS_FOR};
+use super::{
+    ChatState, Opening, Phase, RoomView, RoomsToCome, SearchResults, ServerError,
+    TYPING_SHOWS_FOR,
+};
 use crate::protocol::{ChatMessage, ClientFrame, DEFAULT_ROOM, ServerFrame};
 use crate::ui::markdown::mentions;
 
@@ -8,27 +11,24 @@ impl ChatState {
     /// Applies one frame from the server.
     pub fn apply(&mut self, frame: ServerFrame) {
         match frame {
-            ServerFrame::Welcome { name, rooms, .. } => {
+            ServerFrame::Welcome {
+                name,
+                rooms,
+                more_rooms,
+                ..
+            } => {
                 self.phase = Phase::Joined;
                 self.name = name;
                 self.last_error = None;
-                let names: Vec<String> = rooms.iter().map(|state| state.room.clone()).collect();
-                self.rooms.retain(|room, _| names.contains(room));
+                let names = rooms.iter().map(|state| state.room.clone()).collect();
                 for state in rooms {
                     self.room_state(state);
                 }
-                if self.current().is_none() {
-                    self.current = None;
-                    let first = self
-                        .rooms
-                        .contains_key(DEFAULT_ROOM)
-                        .then(|| DEFAULT_ROOM.to_owned())
-                        .or_else(|| self.rooms.keys().next().cloned());
-                    if let Some(first) = first {
-                        self.switch_to(&first);
-                    }
-                }
-                self.mark_read();
+                self.rooms_to_come = Some(RoomsToCome {
+                    names,
+                    left: more_rooms,
+                });
+                self.settle_rooms();
                 // Everything not yet acknowledged goes again: the server drops repeats by id.
                 let resend: Vec<ClientFrame> = self
                     .pending
@@ -39,6 +39,14 @@ impl ChatState {
                 self.outgoing.extend(resend);
             }
             ServerFrame::Room(state) => {
+                if let Some(to_come) = &mut self.rooms_to_come {
+                    // One of the welcome's rooms, not the answer to a join: no switching to it.
+                    to_come.names.insert(state.room.clone());
+                    to_come.left = to_come.left.saturating_sub(1);
+                    self.room_state(state);
+                    self.settle_rooms();
+                    return;
+                }
                 let room = state.room.clone();
                 let wanted = match &self.opening {
                     Some(Opening::Room(name)) => *name == room,
@@ -53,6 +61,16 @@ impl ChatState {
                 if wanted {
                     self.opening = None;
                     self.switch_to(&room);
+                }
+            }
+            ServerFrame::History { room, messages } => {
+                if let Some(view) = self.rooms.get_mut(&room) {
+                    for message in messages {
+                        view.add_message(message);
+                    }
+                }
+                if self.current.as_deref() == Some(room.as_str()) {
+                    self.mark_read();
                 }
             }
             ServerFrame::Parted { room } => {
@@ -153,6 +171,27 @@ impl ChatState {
                 self.last_error = Some(ServerError { code, message });
             }
         }
+    }
+
+    /// Once every room of the welcome is in: forgets the rooms left meanwhile (on another
+    /// device) and shows a room if none is shown.
+    fn settle_rooms(&mut self) {
+        let Some(to_come) = self.rooms_to_come.take_if(|to_come| to_come.left == 0) else {
+            return;
+        };
+        self.rooms.retain(|room, _| to_come.names.contains(room));
+        if self.current().is_none() {
+            self.current = None;
+            let first = self
+                .rooms
+                .contains_key(DEFAULT_ROOM)
+                .then(|| DEFAULT_ROOM.to_owned())
+                .or_else(|| self.rooms.keys().next().cloned());
+            if let Some(first) = first {
+                self.switch_to(&first);
+            }
+        }
+        self.mark_read();
     }
 
     /// Creates or refreshes a room from the server's state of it.

@@ -10,7 +10,7 @@ mod room;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use crate::protocol::{
     ChatMessage, ClientFrame, ErrorCode, PROTOCOL_VERSION, RoomCursor, RoomListing,
@@ -82,6 +82,15 @@ enum Opening {
     DirectWith(String),
 }
 
+/// A welcome whose rooms did not all fit in it: the others follow as `room` frames.
+#[derive(Debug)]
+struct RoomsToCome {
+    /// The rooms of the welcome and of the `room` frames after it so far.
+    names: BTreeSet<String>,
+    /// How many `room` frames are still to come.
+    left: u64,
+}
+
 /// The client's view of the chat.
 #[derive(Debug)]
 pub struct ChatState {
@@ -91,6 +100,8 @@ pub struct ChatState {
     rooms: BTreeMap<String, RoomView>,
     current: Option<String>,
     opening: Option<Opening>,
+    /// Set by a welcome until all of its rooms are in.
+    rooms_to_come: Option<RoomsToCome>,
     pending: Vec<PendingMessage>,
     last_error: Option<ServerError>,
     search: Option<SearchResults>,
@@ -116,6 +127,7 @@ impl ChatState {
             // Messages typed before the first welcome go to the room everyone starts in.
             current: Some(crate::protocol::DEFAULT_ROOM.to_owned()),
             opening: None,
+            rooms_to_come: None,
             pending: Vec::new(),
             last_error: None,
             search: None,

@@ -57,6 +57,7 @@ fn welcome_skipping(name: &str, history: Vec<ChatMessage>, skipped: u64) -> Serv
         version: PROTOCOL_VERSION,
         name: name.into(),
         rooms: vec![room_state("lobby", name, history, skipped)],
+        more_rooms: 0,
     }
 }
 
@@ -579,4 +580,94 @@ fn search_results_for_a_room_no_longer_shown_are_dropped() {
         messages: vec![],
     });
     assert!(state.search_results().is_some());
+}
+
+/// The welcome of a reconnect whose `rooms` did not all fit: `more_rooms` follow.
+fn welcome_of_rooms(name: &str, rooms: Vec<RoomState>, more_rooms: u64) -> ServerFrame {
+    ServerFrame::Welcome {
+        version: PROTOCOL_VERSION,
+        name: name.into(),
+        rooms,
+        more_rooms,
+    }
+}
+
+fn current_room(state: &ChatState) -> Option<&str> {
+    state.current().map(|room| room.room.as_str())
+}
+
+#[test]
+fn a_replay_continued_in_history_frames_has_no_gap_and_no_duplicate() {
+    let mut state = joined_state();
+    state.apply(ServerFrame::Message(message(1, "bob", "b1", "one")));
+    state.closed("network down");
+    state.retry();
+    state.connecting();
+    state.opened();
+    state.take_outgoing().for_each(drop);
+    state.apply(welcome("alice", vec![message(2, "bob", "b2", "two")]));
+    let history = |seqs: std::ops::RangeInclusive<u64>| ServerFrame::History {
+        room: "lobby".into(),
+        messages: seqs.map(|seq| message(seq, "bob", "b", "more")).collect(),
+    };
+    state.apply(history(3..=5));
+    state.apply(history(5..=7));
+    state.apply(ServerFrame::History {
+        room: "a room we are not in".into(),
+        messages: vec![message(8, "bob", "b8", "elsewhere")],
+    });
+    assert_eq!(message_seqs(lobby(&state)), (1..=7).collect::<Vec<_>>());
+    assert_eq!(lobby(&state).last_seq(), 7, "the next hello asks from 7 on");
+    assert!(
+        state
+            .take_outgoing()
+            .any(|frame| frame == ClientFrame::Read { room: "lobby".into(), seq: 7 }),
+        "the room on screen is read up to the last replayed message"
+    );
+
+    // More missed than the server replays: the gap shows before the replayed ones.
+    state.apply(welcome_skipping("alice", vec![message(60, "bob", "b60", "x")], 52));
+    state.apply(history(61..=62));
+    let timeline = lobby(&state).timeline();
+    assert_eq!(timeline[7], Entry::Gap { missed: 52 });
+    assert_eq!(message_seqs(lobby(&state))[7..], [60, 61, 62]);
+}
+
+#[test]
+fn rooms_after_a_welcome_neither_switch_rooms_nor_lose_any() {
+    let mut state = joined_state();
+    for room in ["rust", "gone"] {
+        state.join_room(room, false);
+        state.apply(ServerFrame::Room(room_state(room, "alice", vec![], 0)));
+    }
+    state.switch_to("rust");
+    state.closed("network down");
+    state.retry();
+    state.connecting();
+    state.opened();
+    // "gone" was left on another device meanwhile; "zzz" joined there.
+    state.apply(welcome_of_rooms("alice", vec![room_state("lobby", "alice", vec![], 0)], 2));
+    assert_eq!(current_room(&state), Some("rust"), "no jump while rooms come");
+    state.apply(ServerFrame::Room(room_state("zzz", "alice", vec![], 0)));
+    assert_eq!(current_room(&state), Some("rust"), "a room not asked for");
+    assert!(state.room("gone").is_some(), "not all rooms are in yet");
+    state.apply(ServerFrame::Room(room_state("rust", "alice", vec![], 0)));
+    assert_eq!(current_room(&state), Some("rust"));
+    let rooms: Vec<&str> = state.rooms().map(|room| room.room.as_str()).collect();
+    assert_eq!(rooms, ["lobby", "rust", "zzz"], "the room left elsewhere is gone");
+
+    // A room frame after the welcome's rooms is an answer again.
+    state.join_room("new", true);
+    state.apply(ServerFrame::Room(room_state("new", "alice", vec![], 0)));
+    assert_eq!(current_room(&state), Some("new"));
+
+    // A new client shows the lobby even when it comes after the welcome.
+    let mut fresh = ChatState::new("t", TOKEN);
+    fresh.join("carol");
+    fresh.connecting();
+    fresh.opened();
+    fresh.apply(welcome_of_rooms("carol", vec![room_state("aaa", "carol", vec![], 0)], 1));
+    assert_eq!(current_room(&fresh), None, "nothing shown until the lobby is in");
+    fresh.apply(ServerFrame::Room(room_state("lobby", "carol", vec![], 0)));
+    assert_eq!(current_room(&fresh), Some("lobby"));
 }

@@ -1,6 +1,6 @@
 //! Identity: the hello, names bound to tokens, takeover by a reconnect, renames.
 
-use super::{ConnId, Hub, Refusal, Session, refuse};
+use super::{ConnId, Hub, Refusal, Session, fitting, refuse};
 use crate::protocol::{
     self, DEFAULT_ROOM, ErrorCode, PROTOCOL_VERSION, RoomCursor, ServerFrame, close_code,
 };
@@ -68,14 +68,7 @@ impl Hub {
             rooms.push(self.subscribe(conn, &membership, cursor, !rejoining)?);
         }
         tracing::info!(conn, rooms = rooms.len(), rejoining, "said hello");
-        self.reply(
-            conn,
-            &ServerFrame::Welcome {
-                version: PROTOCOL_VERSION,
-                name: user.name,
-                rooms,
-            },
-        );
+        self.reply_all(conn, &fitting::welcome_frames(user.name, rooms));
         Ok(())
     }
 

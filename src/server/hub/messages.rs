@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::{ConnId, Hub, Refusal, now_ms, refuse};
+use super::{ConnId, Hub, Refusal, fitting, now_ms, refuse};
 use crate::protocol::{self, ChatMessage, ErrorCode, MAX_SEARCH_RESULTS, ServerFrame};
 use crate::server::store::{Authored, ReadMark, UserId};
 
@@ -240,14 +240,7 @@ impl Hub {
         self.member_of(conn, &room)?;
         protocol::validate_query(&query)?;
         let messages = self.store.search(&room, query.trim(), MAX_SEARCH_RESULTS)?;
-        self.reply(
-            conn,
-            &ServerFrame::SearchResults {
-                room,
-                query,
-                messages,
-            },
-        );
+        self.reply(conn, &fitting::search_results(room, query, messages));
         Ok(())
     }
 }

@@ -8,8 +8,10 @@
 //!
 //! One concern a file: [`identity`] (hello, names, tokens), [`rooms`] (join, leave, direct
 //! messages, topics, presence), [`messages`] (post, edit, delete, read markers, typing, search),
-//! [`paging`] (older history for the HTTP API).
+//! [`paging`] (older history for the HTTP API), [`fitting`] (frames within
+//! [`crate::protocol::MAX_SERVER_FRAME_BYTES`]).
 
+mod fitting;
 mod identity;
 mod messages;
 mod paging;
@@ -37,6 +39,9 @@ const MAX_BATCH: usize = 256;
 pub enum Outgoing {
     /// A serialised server frame, shared between all the recipients of a broadcast.
     Frame(Utf8Bytes),
+    /// Serialised frames to write one after the other (a welcome or a room and what follows
+    /// it), taking one place in the queue.
+    Frames(Vec<Utf8Bytes>),
     /// Close the socket with this code and reason.
     Close(u16, &'static str),
 }
@@ -281,6 +286,15 @@ impl Hub {
     /// Sends `frame` to one connection; kicks it if its queue is full.
     fn reply(&mut self, conn: ConnId, frame: &ServerFrame) {
         if !self.deliver(conn, Outgoing::Frame(encode(frame))) {
+            self.kick(conn);
+        }
+    }
+
+    /// Sends `frames` to one connection, in order and with nothing in between; kicks it if its
+    /// queue is full.
+    fn reply_all(&mut self, conn: ConnId, frames: &[ServerFrame]) {
+        let frames = frames.iter().map(encode).collect();
+        if !self.deliver(conn, Outgoing::Frames(frames)) {
             self.kick(conn);
         }
     }

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use super::fitting::{self, FittedRoom, Keep};
 use super::{ConnId, Hub, Refusal, Room, refuse};
 use crate::protocol::{
     self, DIRECT_ROOM_PREFIX, ErrorCode, HISTORY_ON_JOIN, MAX_REPLAY, MAX_ROOM_LIST, RoomKind,
@@ -108,7 +109,7 @@ impl Hub {
     }
 
     /// Puts `conn` (identity `user`, a member of `room`) online in the room and sends it the
-    /// room's state.
+    /// room's state (and the rest of its replay).
     fn enter(
         &mut self,
         conn: ConnId,
@@ -121,8 +122,8 @@ impl Hub {
             .store
             .membership(room, user)?
             .ok_or(rusqlite::Error::QueryReturnedNoRows)?;
-        let state = self.subscribe(conn, &membership, last_seq, announce)?;
-        self.reply(conn, &ServerFrame::Room(state));
+        let room = self.subscribe(conn, &membership, last_seq, announce)?;
+        self.reply_all(conn, &fitting::room_frames(room));
         Ok(())
     }
 
@@ -130,7 +131,7 @@ impl Hub {
     pub(super) fn list_rooms(&mut self, conn: ConnId) -> Result<(), Refusal> {
         self.who(conn)?;
         let rooms = self.store.public_rooms(MAX_ROOM_LIST)?;
-        self.reply(conn, &ServerFrame::RoomList { rooms });
+        self.reply(conn, &fitting::room_list(rooms));
         Ok(())
     }
 
@@ -169,15 +170,16 @@ impl Hub {
     }
 
     /// Puts `conn` online in a room it is a member of and returns the room's state for it:
-    /// history after `last_seq` (or the recent history), who is online, unread counts. With
-    /// `announce`, the others online hear that it joined.
+    /// history after `last_seq` (or the recent history), who is online, unread counts; trimmed
+    /// to fit in a frame, with the rest of a replay to follow. With `announce`, the others
+    /// online hear that it joined.
     pub(super) fn subscribe(
         &mut self,
         conn: ConnId,
         membership: &Membership,
         last_seq: Option<u64>,
         announce: bool,
-    ) -> Result<RoomState, Refusal> {
+    ) -> Result<FittedRoom, Refusal> {
         let room = membership.room.clone();
         let who = self.who(conn)?;
         let row = self
@@ -201,7 +203,7 @@ impl Hub {
         if let Some(session) = self.session_mut(conn) {
             session.rooms.insert(room.clone());
         }
-        let (history, skipped) = self.history_for(&room, last_seq)?;
+        let (history, skipped, keep) = self.history_for(&room, last_seq)?;
         let (unread, mentions) =
             self.store
                 .unread(&room, membership.last_read, who.user, &who.name)?;
@@ -217,7 +219,7 @@ impl Hub {
             .get(&room)
             .map(|state| state.online.keys().cloned().collect())
             .unwrap_or_default();
-        Ok(RoomState {
+        let state = RoomState {
             room,
             kind: row.kind,
             topic: row.topic,
@@ -228,32 +230,36 @@ impl Hub {
             last_read: membership.last_read,
             unread,
             mentions,
-        })
+        };
+        Ok(fitting::fit_room_state(state, keep))
     }
 
     /// The history a subscriber receives: the recent messages, or after `last_seq` those it
-    /// missed (the newest [`MAX_REPLAY`] of them, with how many were left out).
+    /// missed (the newest [`MAX_REPLAY`] of them, with how many were left out); and which of
+    /// them to keep if they do not all fit in a frame.
     fn history_for(
         &mut self,
         room: &str,
         last_seq: Option<u64>,
-    ) -> rusqlite::Result<(Vec<protocol::ChatMessage>, u64)> {
+    ) -> rusqlite::Result<(Vec<protocol::ChatMessage>, u64, Keep)> {
+        let recent = |hub: &Self| Ok((hub.store.recent(room, HISTORY_ON_JOIN)?, 0, Keep::Newest));
         let Some(last_seq) = last_seq else {
-            return Ok((self.store.recent(room, HISTORY_ON_JOIN)?, 0));
+            return recent(self);
         };
         let newest = self.rooms.get(room).map_or(0, |room| room.last_seq);
         if last_seq > newest {
             // A cursor from another history (the database was replaced): start over.
-            return Ok((self.store.recent(room, HISTORY_ON_JOIN)?, 0));
+            return recent(self);
         }
         let missed = newest - last_seq;
         if missed > MAX_REPLAY as u64 {
             Ok((
                 self.store.recent(room, MAX_REPLAY)?,
                 missed - MAX_REPLAY as u64,
+                Keep::Oldest,
             ))
         } else {
-            Ok((self.store.after(room, last_seq, MAX_REPLAY)?, 0))
+            Ok((self.store.after(room, last_seq, MAX_REPLAY)?, 0, Keep::Oldest))
         }
     }
 
