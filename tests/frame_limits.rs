@@ -5,10 +5,12 @@
 
 mod common;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use chinwag::client::state::{Entry, Phase};
 use chinwag::protocol::{
-    ChatMessage, ClientFrame, MAX_REPLAY, MAX_SERVER_FRAME_BYTES, MAX_TEXT_BYTES,
-    PROTOCOL_VERSION, RoomCursor, RoomState, ServerFrame,
+    ChatMessage, ClientFrame, MAX_REPLAY, MAX_SERVER_FRAME_BYTES, MAX_TEXT_BYTES, PROTOCOL_VERSION,
+    RoomCursor, RoomState, ServerFrame,
 };
 use common::{LiveClient, RawClient, TestServer};
 use tungstenite::Message;
@@ -61,12 +63,14 @@ fn welcome_of(url: &str, name: &str, since: Vec<RoomCursor>) -> (RawClient, Serv
 
 /// Posts `texts` to `room`, a hundred at a time, each hundred acknowledged before the next.
 fn post_all(client: &mut RawClient, room: &str, texts: impl IntoIterator<Item = String>) {
+    static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
     let texts: Vec<String> = texts.into_iter().collect();
-    for (batch, chunk) in texts.chunks(100).enumerate() {
-        for (n, text) in chunk.iter().enumerate() {
-            client.post(&format!("{room}-{batch}-{n}"), room, text);
+    for chunk in texts.chunks(100) {
+        let mut last = String::new();
+        for text in chunk {
+            last = format!("m{}", NEXT_ID.fetch_add(1, Ordering::Relaxed));
+            client.post(&last, room, text);
         }
-        let last = format!("{room}-{batch}-{}", chunk.len() - 1);
         client.recv_until(|frame| matches!(frame, ServerFrame::Ack { id, .. } if *id == last));
     }
 }
@@ -249,7 +253,11 @@ fn the_real_client_recovers_1000_missed_messages_without_gap_or_duplicate() {
         state.phase() == &Phase::Joined && common::lobby_messages(state).len() >= 1001
     });
     let timeline = bob.state.room("lobby").expect("in the lobby").timeline();
-    assert!(!timeline.iter().any(|entry| matches!(entry, Entry::Gap { .. })));
+    assert!(
+        !timeline
+            .iter()
+            .any(|entry| matches!(entry, Entry::Gap { .. }))
+    );
     let received: Vec<u64> = common::lobby_messages(&bob.state)
         .iter()
         .map(|message| message.seq)

@@ -156,7 +156,9 @@ pub async fn run(
         }
     };
     match &end {
-        End::WriteFailed(failure) => tracing::error!(conn, ?failure, "disconnected: a write failed"),
+        End::WriteFailed(failure) => {
+            tracing::error!(conn, ?failure, "disconnected: a write failed")
+        }
         _ => tracing::info!(conn, ?end, "disconnected"),
     }
     // The hub may already be gone during shutdown; then there is nobody left to tell.

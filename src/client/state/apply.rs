@@ -1,8 +1,7 @@
 //! Applying the server's frames to [`ChatState`].
 
 use super::{
-    ChatState, Opening, Phase, RoomView, RoomsToCome, SearchResults, ServerError,
-    TYPING_SHOWS_FOR,
+    ChatState, Opening, Phase, RoomView, RoomsToCome, SearchResults, ServerError, TYPING_SHOWS_FOR,
 };
 use crate::protocol::{ChatMessage, ClientFrame, DEFAULT_ROOM, ServerFrame};
 use crate::ui::markdown::mentions;

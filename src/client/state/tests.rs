@@ -619,14 +619,20 @@ fn a_replay_continued_in_history_frames_has_no_gap_and_no_duplicate() {
     assert_eq!(message_seqs(lobby(&state)), (1..=7).collect::<Vec<_>>());
     assert_eq!(lobby(&state).last_seq(), 7, "the next hello asks from 7 on");
     assert!(
-        state
-            .take_outgoing()
-            .any(|frame| frame == ClientFrame::Read { room: "lobby".into(), seq: 7 }),
+        state.take_outgoing().any(|frame| frame
+            == ClientFrame::Read {
+                room: "lobby".into(),
+                seq: 7
+            }),
         "the room on screen is read up to the last replayed message"
     );
 
     // More missed than the server replays: the gap shows before the replayed ones.
-    state.apply(welcome_skipping("alice", vec![message(60, "bob", "b60", "x")], 52));
+    state.apply(welcome_skipping(
+        "alice",
+        vec![message(60, "bob", "b60", "x")],
+        52,
+    ));
     state.apply(history(61..=62));
     let timeline = lobby(&state).timeline();
     assert_eq!(timeline[7], Entry::Gap { missed: 52 });
@@ -646,15 +652,27 @@ fn rooms_after_a_welcome_neither_switch_rooms_nor_lose_any() {
     state.connecting();
     state.opened();
     // "gone" was left on another device meanwhile; "zzz" joined there.
-    state.apply(welcome_of_rooms("alice", vec![room_state("lobby", "alice", vec![], 0)], 2));
-    assert_eq!(current_room(&state), Some("rust"), "no jump while rooms come");
+    state.apply(welcome_of_rooms(
+        "alice",
+        vec![room_state("lobby", "alice", vec![], 0)],
+        2,
+    ));
+    assert_eq!(
+        current_room(&state),
+        Some("rust"),
+        "no jump while rooms come"
+    );
     state.apply(ServerFrame::Room(room_state("zzz", "alice", vec![], 0)));
     assert_eq!(current_room(&state), Some("rust"), "a room not asked for");
     assert!(state.room("gone").is_some(), "not all rooms are in yet");
     state.apply(ServerFrame::Room(room_state("rust", "alice", vec![], 0)));
     assert_eq!(current_room(&state), Some("rust"));
     let rooms: Vec<&str> = state.rooms().map(|room| room.room.as_str()).collect();
-    assert_eq!(rooms, ["lobby", "rust", "zzz"], "the room left elsewhere is gone");
+    assert_eq!(
+        rooms,
+        ["lobby", "rust", "zzz"],
+        "the room left elsewhere is gone"
+    );
 
     // A room frame after the welcome's rooms is an answer again.
     state.join_room("new", true);
@@ -666,8 +684,16 @@ fn rooms_after_a_welcome_neither_switch_rooms_nor_lose_any() {
     fresh.join("carol");
     fresh.connecting();
     fresh.opened();
-    fresh.apply(welcome_of_rooms("carol", vec![room_state("aaa", "carol", vec![], 0)], 1));
-    assert_eq!(current_room(&fresh), None, "nothing shown until the lobby is in");
+    fresh.apply(welcome_of_rooms(
+        "carol",
+        vec![room_state("aaa", "carol", vec![], 0)],
+        1,
+    ));
+    assert_eq!(
+        current_room(&fresh),
+        None,
+        "nothing shown until the lobby is in"
+    );
     fresh.apply(ServerFrame::Room(room_state("lobby", "carol", vec![], 0)));
     assert_eq!(current_room(&fresh), Some("lobby"));
 }

@@ -6,9 +6,13 @@
 use serde::Serialize;
 
 use crate::protocol::{
-    ChatMessage, MAX_SERVER_FRAME_BYTES, MAX_USERS_BYTES, PROTOCOL_VERSION, RoomListing,
-    RoomState, ServerFrame,
+    ChatMessage, MAX_SERVER_FRAME_BYTES, MAX_USERS_BYTES, PROTOCOL_VERSION, RoomListing, RoomState,
+    ServerFrame,
 };
+
+/// Bytes kept free around a room state for the frame that carries it: a `room` frame's type, or
+/// a welcome's type, version, name and room count. So a room state fits alone in either frame.
+const ENVELOPE_BYTES: usize = 256;
 
 /// Which messages of a room state's history stay when not all of them fit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,15 +79,16 @@ fn room_left(frame: &ServerFrame) -> usize {
     MAX_SERVER_FRAME_BYTES.saturating_sub(json_len(frame))
 }
 
-/// Trims a room state to fit in a `room` frame of its own: the users online that fit in
-/// [`MAX_USERS_BYTES`], then the messages of its history that fit, as `keep` says. The replayed
-/// messages left out (with [`Keep::Oldest`]) are kept to follow in `history` frames.
+/// Trims a room state to fit in a frame of its own (a `room` frame or a welcome): the users
+/// online that fit in [`MAX_USERS_BYTES`], then the messages of its history that fit, as `keep`
+/// says. The replayed messages left out (with [`Keep::Oldest`]) are kept to follow in `history`
+/// frames.
 pub(super) fn fit_room_state(mut state: RoomState, keep: Keep) -> FittedRoom {
     let (users, _) = fitting(&state.users, MAX_USERS_BYTES);
     state.users.truncate(users);
     let mut history = std::mem::take(&mut state.history);
     let without_history = json_len(&state);
-    let budget = room_left(&ServerFrame::Room(state.clone()));
+    let budget = MAX_SERVER_FRAME_BYTES.saturating_sub(ENVELOPE_BYTES + without_history);
     let (kept, rest, used) = match keep {
         Keep::Newest => {
             let (count, used) = fitting(history.iter().rev(), budget);
@@ -249,6 +254,19 @@ mod tests {
     }
 
     #[test]
+    fn the_envelope_holds_a_welcome_or_room_frame_around_a_room_state() {
+        let state = crowded_room(vec![largest_message(1)]);
+        let welcome = ServerFrame::Welcome {
+            version: u32::MAX,
+            name: "\u{10FFFF}".repeat(MAX_NAME_CHARS),
+            rooms: vec![state.clone()],
+            more_rooms: u64::MAX,
+        };
+        assert!(json_len(&welcome) - json_len(&state) <= ENVELOPE_BYTES);
+        assert!(json_len(&ServerFrame::Room(state.clone())) - json_len(&state) <= ENVELOPE_BYTES);
+    }
+
+    #[test]
     fn json_len_counts_exactly_what_serde_json_writes() {
         let frame = ServerFrame::Room(crowded_room(vec![largest_message(1)]));
         assert_eq!(json_len(&frame), encoded_len(&frame));
@@ -287,7 +305,11 @@ mod tests {
         assert!(!seqs.is_empty() && seqs.len() < 10);
         assert_eq!(seqs.last(), Some(&10), "the newest stay, oldest first");
         assert!(seqs.windows(2).all(|pair| pair[1] == pair[0] + 1));
-        assert_eq!(room_frames(fitted).len(), 1, "nothing follows a recent history");
+        assert_eq!(
+            room_frames(fitted).len(),
+            1,
+            "nothing follows a recent history"
+        );
     }
 
     #[test]
@@ -305,8 +327,16 @@ mod tests {
         assert!(!rooms.is_empty() && *more_rooms > 0);
         assert_eq!(rooms.len() as u64 + more_rooms, 5);
         assert_eq!(frames.len(), 1 + *more_rooms as usize);
-        assert!(frames[1..].iter().all(|f| matches!(f, ServerFrame::Room(_))));
-        assert!(frames.iter().all(|f| encoded_len(f) <= MAX_SERVER_FRAME_BYTES));
+        assert!(
+            frames[1..]
+                .iter()
+                .all(|f| matches!(f, ServerFrame::Room(_)))
+        );
+        assert!(
+            frames
+                .iter()
+                .all(|f| encoded_len(f) <= MAX_SERVER_FRAME_BYTES)
+        );
     }
 
     #[test]

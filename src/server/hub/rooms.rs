@@ -259,7 +259,11 @@ impl Hub {
                 Keep::Oldest,
             ))
         } else {
-            Ok((self.store.after(room, last_seq, MAX_REPLAY)?, 0, Keep::Oldest))
+            Ok((
+                self.store.after(room, last_seq, MAX_REPLAY)?,
+                0,
+                Keep::Oldest,
+            ))
         }
     }
 
