@@ -55,16 +55,14 @@ fn json_len(value: &impl Serialize) -> usize {
     count.0
 }
 
-/// How many of `items`, from the start, fit in a JSON array that may add `budget` bytes to its
-/// frame (each costs its size, and a comma after the first); and how many bytes they add.
-fn fitting<'a, T: Serialize + 'a>(
-    items: impl IntoIterator<Item = &'a T>,
-    budget: usize,
-) -> (usize, usize) {
+/// How many items of these JSON `sizes`, from the start, fit in a JSON array that may add
+/// `budget` bytes to its frame (each costs its size, and a comma after the first); and how many
+/// bytes they add. Sizes are asked for only until one does not fit.
+fn fitting(sizes: impl IntoIterator<Item = usize>, budget: usize) -> (usize, usize) {
     let mut count = 0;
     let mut used = 0;
-    for item in items {
-        let cost = json_len(item) + usize::from(count > 0);
+    for size in sizes {
+        let cost = size + usize::from(count > 0);
         if used + cost > budget {
             break;
         }
@@ -75,7 +73,7 @@ fn fitting<'a, T: Serialize + 'a>(
 }
 
 /// The bytes `frame` (with its arrays empty) leaves for the items of one array.
-fn room_left(frame: &ServerFrame) -> usize {
+fn space_left(frame: &ServerFrame) -> usize {
     MAX_SERVER_FRAME_BYTES.saturating_sub(json_len(frame))
 }
 
@@ -84,19 +82,19 @@ fn room_left(frame: &ServerFrame) -> usize {
 /// says. The replayed messages left out (with [`Keep::Oldest`]) are kept to follow in `history`
 /// frames.
 pub(super) fn fit_room_state(mut state: RoomState, keep: Keep) -> FittedRoom {
-    let (users, _) = fitting(&state.users, MAX_USERS_BYTES);
+    let (users, _) = fitting(state.users.iter().map(json_len), MAX_USERS_BYTES);
     state.users.truncate(users);
     let mut history = std::mem::take(&mut state.history);
     let without_history = json_len(&state);
     let budget = MAX_SERVER_FRAME_BYTES.saturating_sub(ENVELOPE_BYTES + without_history);
     let (kept, rest, used) = match keep {
         Keep::Newest => {
-            let (count, used) = fitting(history.iter().rev(), budget);
+            let (count, used) = fitting(history.iter().rev().map(json_len), budget);
             let newest = history.split_off(history.len() - count);
             (newest, Vec::new(), used)
         }
         Keep::Oldest => {
-            let (count, used) = fitting(&history, budget);
+            let (count, used) = fitting(history.iter().map(json_len), budget);
             let rest = history.split_off(count);
             (history, rest, used)
         }
@@ -113,20 +111,13 @@ pub(super) fn fit_room_state(mut state: RoomState, keep: Keep) -> FittedRoom {
 /// other room in a `room` frame right after it, then the rest of every replay.
 pub(super) fn welcome_frames(name: String, rooms: Vec<FittedRoom>) -> Vec<ServerFrame> {
     // Sized with the largest `more_rooms` it can have, so the count never tips it over.
-    let budget = room_left(&ServerFrame::Welcome {
+    let budget = space_left(&ServerFrame::Welcome {
         version: PROTOCOL_VERSION,
         name: name.clone(),
         rooms: Vec::new(),
         more_rooms: rooms.len() as u64,
     });
-    let mut used = 0;
-    let in_welcome = rooms
-        .iter()
-        .take_while(|room| {
-            used += room.json_len + usize::from(used > 0);
-            used <= budget
-        })
-        .count();
+    let (in_welcome, _) = fitting(rooms.iter().map(|room| room.json_len), budget);
     let mut states = Vec::with_capacity(rooms.len());
     let mut replays = Vec::new();
     for FittedRoom { state, rest, .. } in rooms {
@@ -165,7 +156,7 @@ fn push_history_frames(frames: &mut Vec<ServerFrame>, room: &str, messages: Vec<
         room: room.to_owned(),
         messages,
     };
-    let budget = room_left(&history(Vec::new()));
+    let budget = space_left(&history(Vec::new()));
     let mut chunk = Vec::new();
     let mut used = 0;
     for message in messages {
@@ -191,23 +182,24 @@ pub(super) fn search_results(
     query: String,
     mut messages: Vec<ChatMessage>,
 ) -> ServerFrame {
-    let mut frame = ServerFrame::SearchResults {
+    let budget = space_left(&ServerFrame::SearchResults {
+        room: room.clone(),
+        query: query.clone(),
+        messages: Vec::new(),
+    });
+    let (count, _) = fitting(messages.iter().map(json_len), budget);
+    messages.truncate(count);
+    ServerFrame::SearchResults {
         room,
         query,
-        messages: Vec::new(),
-    };
-    let (count, _) = fitting(&messages, room_left(&frame));
-    messages.truncate(count);
-    if let ServerFrame::SearchResults { messages: kept, .. } = &mut frame {
-        *kept = messages;
+        messages,
     }
-    frame
 }
 
 /// The room list: the rooms (most members first) that fit.
 pub(super) fn room_list(mut rooms: Vec<RoomListing>) -> ServerFrame {
-    let budget = room_left(&ServerFrame::RoomList { rooms: Vec::new() });
-    let (count, _) = fitting(&rooms, budget);
+    let budget = space_left(&ServerFrame::RoomList { rooms: Vec::new() });
+    let (count, _) = fitting(rooms.iter().map(json_len), budget);
     rooms.truncate(count);
     ServerFrame::RoomList { rooms }
 }

@@ -9,7 +9,8 @@ use crate::server::store::identities::{same_hash, token_hash};
 
 impl Hub {
     /// A hello: checks the version, name and token, claims or recognises the identity, takes
-    /// over an older connection of it, and answers with every room it is a member of.
+    /// over an older connection of it, and answers with every room it is a member of (the
+    /// welcome, and after it the rooms and replays that did not fit in it).
     pub(super) fn hello(
         &mut self,
         conn: ConnId,
