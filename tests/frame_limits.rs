@@ -44,6 +44,15 @@ fn recv_within_limit(client: &mut RawClient) -> ServerFrame {
     }
 }
 
+/// The next room state (presence and other frames before it are dropped), within the limit.
+fn recv_room(client: &mut RawClient) -> RoomState {
+    loop {
+        if let ServerFrame::Room(state) = recv_within_limit(client) {
+            return state;
+        }
+    }
+}
+
 /// Says hello as `name` (with its test token) with `since`; returns the welcome.
 fn welcome_of(url: &str, name: &str, since: Vec<RoomCursor>) -> (RawClient, ServerFrame) {
     let mut client = RawClient::connect(url);
@@ -115,9 +124,7 @@ fn a_user_whose_direct_conversation_holds_40_of_the_largest_messages_can_reconne
     drop(bob);
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     alice.send(&ClientFrame::OpenDm { peer: "bob".into() });
-    let ServerFrame::Room(direct) = recv_within_limit(&mut alice) else {
-        panic!("expected the direct conversation");
-    };
+    let direct = recv_room(&mut alice);
     post_all(
         &mut alice,
         &direct.room,
@@ -142,10 +149,7 @@ fn joining_a_room_with_33_of_the_largest_messages_works() {
         create: false,
         last_seq: None,
     });
-    let ServerFrame::Room(state) = recv_within_limit(&mut bob) else {
-        panic!("expected the room");
-    };
-    assert_newest_that_fit(&state, 33);
+    assert_newest_that_fit(&recv_room(&mut bob), 33);
 }
 
 #[test]
@@ -162,9 +166,8 @@ fn a_search_with_50_matches_of_8_kib_answers_with_the_newest_that_fit() {
         query: "needle".into(),
     });
     let answer = loop {
-        match recv_within_limit(&mut alice) {
-            ServerFrame::SearchResults { messages, .. } => break messages,
-            _ => continue,
+        if let ServerFrame::SearchResults { messages, .. } = recv_within_limit(&mut alice) {
+            break messages;
         }
     };
     let found = seqs(&answer);
@@ -187,21 +190,16 @@ fn thousand_missed(url: &str, bob_comes_first: impl FnOnce()) -> RawClient {
     alice
 }
 
-/// Reconnects bob to the lobby after `last_seq`; returns the replay (the lobby state's history
-/// and every `history` frame after it) and the lobby's `skipped`.
-fn replay_after(url: &str, last_seq: u64) -> (Vec<ChatMessage>, u64, usize) {
-    let cursor = RoomCursor {
-        room: "lobby".into(),
-        last_seq,
-    };
-    let (mut bob, welcome) = welcome_of(url, "bob", vec![cursor]);
-    let lobby = common::room_of(welcome, "lobby");
-    let mut replay = lobby.history;
+/// A replay: the room state's history and the `history` frames after it, until the room state
+/// and [`MAX_REPLAY`] messages are in; checks that no more follow. Returns the messages, the
+/// room state's `skipped` and how many frames they came in.
+fn replay_from(bob: &mut RawClient, state: RoomState) -> (Vec<ChatMessage>, u64, usize) {
+    let mut replay = state.history;
     let mut frames = 1;
     while replay.len() < MAX_REPLAY {
-        match recv_within_limit(&mut bob) {
+        match recv_within_limit(bob) {
             ServerFrame::History { room, messages } => {
-                assert_eq!(room, "lobby");
+                assert_eq!(room, state.room);
                 assert!(!messages.is_empty());
                 replay.extend(messages);
                 frames += 1;
@@ -209,14 +207,26 @@ fn replay_after(url: &str, last_seq: u64) -> (Vec<ChatMessage>, u64, usize) {
             other => panic!("expected the rest of the replay, got {other:?}"),
         }
     }
-    let after = bob.sync("lobby");
+    let after = bob.sync(&state.room);
     assert!(
         !after
             .iter()
             .any(|frame| matches!(frame, ServerFrame::History { .. })),
         "nothing more is replayed"
     );
-    (replay, lobby.skipped, frames)
+    (replay, state.skipped, frames)
+}
+
+/// Reconnects bob to the lobby after `last_seq`; returns bob and the replay (see
+/// [`replay_from`]).
+fn replay_after(url: &str, last_seq: u64) -> (RawClient, (Vec<ChatMessage>, u64, usize)) {
+    let cursor = RoomCursor {
+        room: "lobby".into(),
+        last_seq,
+    };
+    let (mut bob, welcome) = welcome_of(url, "bob", vec![cursor]);
+    let replay = replay_from(&mut bob, common::room_of(welcome, "lobby"));
+    (bob, replay)
 }
 
 #[test]
@@ -225,14 +235,25 @@ fn a_member_who_missed_1000_messages_gets_each_once_in_order() {
     let url = server.url();
     let _alice = thousand_missed(&url, || drop(welcome_of(&url, "bob", vec![])));
 
-    let (replay, skipped, frames) = replay_after(&url, 1);
+    let (mut bob, (replay, skipped, frames)) = replay_after(&url, 1);
     assert_eq!(seqs(&replay), (2..=1001).collect::<Vec<_>>());
     assert_eq!(skipped, 0);
     assert!(frames > 1, "the replay came in several frames");
     assert!(replay[0].text.starts_with("missed2 "));
 
+    // The same through a join with `last_seq`.
+    bob.send(&ClientFrame::Join {
+        room: "lobby".into(),
+        create: false,
+        last_seq: Some(1),
+    });
+    let lobby = recv_room(&mut bob);
+    let (replay, skipped, _) = replay_from(&mut bob, lobby);
+    assert_eq!(seqs(&replay), (2..=1001).collect::<Vec<_>>());
+    assert_eq!(skipped, 0);
+
     // From before the first message, one more was missed than the server replays.
-    let (replay, skipped, _) = replay_after(&url, 0);
+    let (_, (replay, skipped, _)) = replay_after(&url, 0);
     assert_eq!(seqs(&replay), (2..=1001).collect::<Vec<_>>());
     assert_eq!(skipped, 1);
 }
