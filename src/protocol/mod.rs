@@ -11,9 +11,11 @@
 //! 1. The client opens the socket and sends [`ClientFrame::Hello`] with [`PROTOCOL_VERSION`],
 //!    the name it wants and its identity token (a secret it created once and keeps).
 //! 2. The server answers [`ServerFrame::Welcome`] (the confirmed name and the state of every
-//!    room the user is a member of) or an [`ServerFrame::Error`]. A name error (`name_taken`,
-//!    `invalid_name`, `invalid_token`) leaves the socket open: the client may send another
-//!    hello. A name belongs to the first token that claims it, for good (until renamed).
+//!    room the user is a member of; rooms that do not fit follow as [`ServerFrame::Room`]
+//!    frames, a long replay as [`ServerFrame::History`] frames) or an [`ServerFrame::Error`].
+//!    A name error (`name_taken`, `invalid_name`, `invalid_token`) leaves the socket open: the
+//!    client may send another hello. A name belongs to the first token that claims it, for good
+//!    (until renamed).
 //! 3. [`ClientFrame::Join`] / [`ClientFrame::Leave`] / [`ClientFrame::OpenDm`] change the rooms
 //!    the user is in; each answer is a [`ServerFrame::Room`] or [`ServerFrame::Parted`].
 //! 4. The client sends [`ClientFrame::Send`] with a client-generated `id`. The server stamps the
