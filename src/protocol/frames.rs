@@ -129,7 +129,8 @@ pub struct ChatMessage {
     pub seq: u64,
     /// The client message id the sender chose.
     pub id: String,
-    /// The sender's name when it was sent, stamped by the server.
+    /// The sender's name, stamped by the server: the author identity's current name (a
+    /// rename renames its old messages too).
     pub from: String,
     /// Server time in milliseconds since the Unix epoch (UTC).
     pub time: i64,
