@@ -93,8 +93,7 @@ pub fn validate_room_name(room: &str) -> Result<(), NameProblem> {
 }
 
 /// Characters that draw nothing, steer the layout or mean nothing yet: controls, formats
-/// (direction marks, zero-width joiners, tags, …), line and paragraph separators, surrogates,
-/// private use, unassigned code points, and the default-ignorable ones of other categories.
+/// (direction marks, zero-width joiners, tags, …), line and paragraph separators, private use, unassigned code points, and the default-ignorable ones of other categories.
 fn is_hidden(c: char) -> bool {
     matches!(
         get_general_category(c),
@@ -102,7 +101,6 @@ fn is_hidden(c: char) -> bool {
             | GeneralCategory::Format
             | GeneralCategory::LineSeparator
             | GeneralCategory::ParagraphSeparator
-            | GeneralCategory::Surrogate
             | GeneralCategory::PrivateUse
             | GeneralCategory::Unassigned
     ) || is_ignorable_outside_format(c)
