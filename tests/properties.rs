@@ -5,6 +5,7 @@
 
 use chinwag::protocol::{self, ClientFrame, RoomCursor};
 use chinwag::server::names;
+use chinwag::server::store::Store;
 use chinwag::ui::markdown::{self, Block};
 use proptest::prelude::*;
 
@@ -166,19 +167,7 @@ proptest! {
     }
 
     #[test]
-    fn look_alikes_of_a_name_share_its_key(name in "[a-z][a-z ]{0,10}[a-z]", disguise in prop::collection::vec(0..4usize, 12)) {
-        // Each letter kept, capitalised, swapped for its Cyrillic twin where it has one, or
-        // for its fullwidth form.
-        let look_alike: String = name
-            .chars()
-            .zip(disguise.iter().cycle())
-            .map(|(c, how)| match how {
-                1 => c.to_ascii_uppercase(),
-                2 => cyrillic_twin(c).unwrap_or(c),
-                3 if c != ' ' => char::from_u32(c as u32 - 'a' as u32 + 0xFF41).unwrap(),
-                _ => c,
-            })
-            .collect();
+    fn look_alikes_of_a_name_share_its_key((name, look_alike) in name_and_look_alike()) {
         let (Ok(original), Ok(disguised)) = (names::user_name(&name), names::user_name(&look_alike)) else {
             // Two spaces in a row: refused either way.
             prop_assert!(name.contains("  "));
@@ -186,6 +175,44 @@ proptest! {
         };
         prop_assert_eq!(original.key, disguised.key, "{} / {}", name, look_alike);
     }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+
+    #[test]
+    fn the_store_refuses_a_second_identity_with_a_look_alike_name((name, look_alike) in name_and_look_alike()) {
+        let (Ok(original), Ok(disguised)) = (names::user_name(&name), names::user_name(&look_alike)) else {
+            return Ok(());
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("chat.sqlite3")).unwrap();
+        let owner = store.create_user(&original, "hash-of-the-owner").unwrap();
+        prop_assert_eq!(store.user_named(&disguised).unwrap().map(|user| user.id), Some(owner.id));
+        prop_assert!(store.create_user(&disguised, "hash-of-a-stranger").is_err());
+    }
+}
+
+/// A name of Latin letters and single spaces, and a look-alike of it: each letter kept,
+/// capitalised, swapped for its Cyrillic twin where it has one, or for its fullwidth form.
+fn name_and_look_alike() -> impl Strategy<Value = (String, String)> {
+    (
+        "[a-z][a-z ]{0,10}[a-z]",
+        prop::collection::vec(0..4usize, 12),
+    )
+        .prop_map(|(name, how)| {
+            let look_alike = name
+                .chars()
+                .zip(how)
+                .map(|(c, how)| match how {
+                    1 => c.to_ascii_uppercase(),
+                    2 => cyrillic_twin(c).unwrap_or(c),
+                    3 if c != ' ' => char::from_u32(c as u32 - 'a' as u32 + 0xFF41).unwrap(),
+                    _ => c,
+                })
+                .collect();
+            (name, look_alike)
+        })
 }
 
 /// The Cyrillic letter that looks like Latin `c`, if there is one.

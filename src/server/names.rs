@@ -22,8 +22,11 @@ pub struct Name {
 }
 
 /// The look-alike key of a name: the TR39 confusable skeleton of its lower-case form. Case is
-/// folded first so `Alice` and `alice` are one name; the skeleton maps every confusable to its
-/// prototype (Cyrillic `а` to `a`, fullwidth `ａ` to `a`, `＠` to `@`).
+/// folded first so `Alice` and `alice` are one name (by Unicode's full lower-case mapping, which
+/// differs from case folding only where no look-alike hangs on it, such as `ß` against `ss`);
+/// the skeleton maps every confusable to its prototype (Cyrillic `а` to `a`, fullwidth `ａ` to
+/// `a`, `＠` to `@`, `m` to `rn`). Folding case first has one cost: a capital `I`, which TR39
+/// takes for an `l`, is compared as an `i`.
 pub fn key(name: &str) -> String {
     unicode_security::skeleton(&name.to_lowercase()).collect()
 }
