@@ -12,8 +12,9 @@ pub enum ClientFrame {
     Hello {
         /// Must equal [`super::PROTOCOL_VERSION`].
         version: u32,
-        /// The display name wanted; see [`super::validate_name`]. A name belongs to the first
-        /// token that claims it; another token gets `name_taken`.
+        /// The display name wanted; see [`super::validate_name`] (the server keeps its NFC
+        /// form). A name belongs to the first token that claims it; another token gets
+        /// `name_taken` for it and for any name that looks like it.
         name: String,
         /// The client's secret identity (16 to [`super::MAX_TOKEN_BYTES`] bytes), created once
         /// and kept. It proves who owns the name, its direct messages and its messages.

@@ -12,7 +12,8 @@
 //! 2. The server answers [`ServerFrame::Welcome`] (the confirmed name and the state of every
 //!    room the user is a member of) or an [`ServerFrame::Error`]. A name error (`name_taken`,
 //!    `invalid_name`, `invalid_token`) leaves the socket open: the client may send another
-//!    hello. A name belongs to the first token that claims it, for good (until renamed).
+//!    hello. A name belongs to the first token that claims it, for good (after a rename it stays
+//!    kept for that identity for a while), and so does every name that looks like it.
 //! 3. [`ClientFrame::Join`] / [`ClientFrame::Leave`] / [`ClientFrame::OpenDm`] change the rooms
 //!    the user is in; each answer is a [`ServerFrame::Room`] or [`ServerFrame::Parted`].
 //! 4. The client sends [`ClientFrame::Send`] with a client-generated `id`. The server stamps the
