@@ -453,10 +453,16 @@ fn a_message_belongs_to_its_senders_identity_not_to_a_name() {
     });
     alice.recv_until(|frame| matches!(frame, ServerFrame::Renamed { .. }));
 
-    // Someone else takes the freed name; the message still says "alice" but is not theirs.
+    // The name she gave up stays hers for a while: nobody else can take it.
+    let mut impostor = RawClient::connect(&server.url());
+    impostor.send(&common::hello_with("alice", "impostor-token-0123456789"));
+    assert_eq!(impostor.recv_error(), ErrorCode::NameTaken);
+    drop(impostor);
+
+    // Her old message goes by her new name, and nobody else may change it.
     let (mut impostor, welcome) =
-        RawClient::hello_as(&server.url(), "alice", "impostor-token-0123456789");
-    assert_eq!(room_of(welcome, "lobby").history[0].from, "alice");
+        RawClient::hello_as(&server.url(), "mallory", "impostor-token-0123456789");
+    assert_eq!(room_of(welcome, "lobby").history[0].from, "alicia");
     impostor.send(&edit("lobby", seq, "forged"));
     assert_eq!(impostor.recv_error(), ErrorCode::NotYours);
     impostor.send(&delete("lobby", seq));

@@ -12,8 +12,9 @@ pub enum ClientFrame {
     Hello {
         /// Must equal [`super::PROTOCOL_VERSION`].
         version: u32,
-        /// The display name wanted; see [`super::validate_name`]. A name belongs to the first
-        /// token that claims it; another token gets `name_taken`.
+        /// The display name wanted; see [`super::validate_name`] (the server keeps its NFC
+        /// form). A name belongs to the first token that claims it; another token gets
+        /// `name_taken` for it and for any name that looks like it.
         name: String,
         /// The client's secret identity (16 to [`super::MAX_TOKEN_BYTES`] bytes), created once
         /// and kept. It proves who owns the name, its direct messages and its messages.
@@ -129,7 +130,8 @@ pub struct ChatMessage {
     pub seq: u64,
     /// The client message id the sender chose.
     pub id: String,
-    /// The sender's name when it was sent, stamped by the server.
+    /// The sender's name, stamped by the server: the author identity's current name (a
+    /// rename renames its old messages too).
     pub from: String,
     /// Server time in milliseconds since the Unix epoch (UTC).
     pub time: i64,

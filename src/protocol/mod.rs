@@ -15,7 +15,8 @@
 //!    frames, a long replay as [`ServerFrame::History`] frames) or an [`ServerFrame::Error`].
 //!    A name error (`name_taken`, `invalid_name`, `invalid_token`) leaves the socket open: the
 //!    client may send another hello. A name belongs to the first token that claims it, for good
-//!    (until renamed).
+//!    (after a rename it stays kept for that identity for a while), and so does every name that
+//!    looks like it.
 //! 3. [`ClientFrame::Join`] / [`ClientFrame::Leave`] / [`ClientFrame::OpenDm`] change the rooms
 //!    the user is in; each answer is a [`ServerFrame::Room`] or [`ServerFrame::Parted`].
 //! 4. The client sends [`ClientFrame::Send`] with a client-generated `id`. The server stamps the
@@ -38,12 +39,14 @@ mod errors;
 mod frames;
 #[cfg(test)]
 mod golden_tests;
+mod names;
 
 pub use api::{ApiError, HistoryPage};
 pub use errors::{ErrorCode, Rejection};
 pub use frames::{
     ChatMessage, ClientFrame, RoomCursor, RoomKind, RoomListing, RoomState, ServerFrame,
 };
+pub use names::{NameProblem, validate_name, validate_room_name};
 
 /// The protocol version spoken by this build. A hello with any other version is refused.
 pub const PROTOCOL_VERSION: u32 = 2;
@@ -106,82 +109,6 @@ pub mod close_code {
     pub const TOO_BIG: u16 = 1009;
     /// The server hit an internal error.
     pub const SERVER_ERROR: u16 = 1011;
-}
-
-/// Why a user or room name was refused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NameProblem {
-    /// Empty.
-    Empty,
-    /// More than [`MAX_NAME_CHARS`] characters.
-    TooLong,
-    /// Starts or ends with white space.
-    SurroundingSpace,
-    /// Holds a control character (newline, tab, …) or an invisible formatting one (zero-width
-    /// space, direction override, …).
-    ControlCharacter,
-    /// A room name starting with the direct-message prefix.
-    ReservedPrefix,
-}
-
-impl std::fmt::Display for NameProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Self::Empty => "must not be empty",
-            Self::TooLong => return write!(f, "must be at most {MAX_NAME_CHARS} characters"),
-            Self::SurroundingSpace => "must not start or end with a space",
-            Self::ControlCharacter => "must not contain control or invisible characters",
-            Self::ReservedPrefix => {
-                return write!(f, "must not start with {DIRECT_ROOM_PREFIX}");
-            }
-        })
-    }
-}
-
-/// Checks a user or room name: 1 to [`MAX_NAME_CHARS`] characters, no control characters,
-/// no leading or trailing white space.
-pub fn validate_name(name: &str) -> Result<(), NameProblem> {
-    if name.is_empty() {
-        return Err(NameProblem::Empty);
-    }
-    if name.chars().count() > MAX_NAME_CHARS {
-        return Err(NameProblem::TooLong);
-    }
-    if name.trim() != name {
-        return Err(NameProblem::SurroundingSpace);
-    }
-    if name
-        .chars()
-        .any(|c| c.is_control() || is_invisible_format(c))
-    {
-        return Err(NameProblem::ControlCharacter);
-    }
-    Ok(())
-}
-
-/// Invisible formatting characters (zero-width spaces and joiners, direction marks and
-/// overrides, word joiners, the byte-order mark, the soft hyphen): a name holding one could pass
-/// for another name.
-fn is_invisible_format(c: char) -> bool {
-    matches!(
-        c,
-        '\u{00AD}'
-            | '\u{200B}'..='\u{200F}'
-            | '\u{202A}'..='\u{202E}'
-            | '\u{2060}'..='\u{2064}'
-            | '\u{2066}'..='\u{2069}'
-            | '\u{FEFF}'
-    )
-}
-
-/// Checks a public room name: a valid name (see [`validate_name`]) that does not start with
-/// [`DIRECT_ROOM_PREFIX`].
-pub fn validate_room_name(room: &str) -> Result<(), NameProblem> {
-    validate_name(room)?;
-    if room.starts_with(DIRECT_ROOM_PREFIX) {
-        return Err(NameProblem::ReservedPrefix);
-    }
-    Ok(())
 }
 
 /// Checks a message text and its client id; returns why if they break a rule.

@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod hub;
+pub mod names;
 pub mod session;
 pub mod store;
 pub mod web;

@@ -245,8 +245,16 @@ impl RoomView {
         self.timeline.push(Entry::Topic { by, topic });
     }
 
-    /// A member changed name.
+    /// A member changed name. Its messages follow it (the server serves a message's author by
+    /// current name, so the timeline stays as a reload would show it).
     pub(super) fn renamed(&mut self, from: String, to: String) {
+        for entry in &mut self.timeline {
+            if let Entry::Message(message) = entry
+                && message.from == from
+            {
+                message.from.clone_from(&to);
+            }
+        }
         if let Some(index) = self.users.iter().position(|user| *user == from) {
             self.users.remove(index);
             if let Err(index) = self.users.binary_search(&to) {

@@ -509,6 +509,32 @@ fn an_older_page_goes_in_front_without_duplicates() {
 }
 
 #[test]
+fn a_renamed_members_messages_follow_the_new_name() {
+    let mut state = joined_state();
+    state.apply(ServerFrame::Message(message(1, "bob", "b1", "from bob")));
+    state.apply(ServerFrame::Message(message(
+        2,
+        "carol",
+        "c1",
+        "from carol",
+    )));
+    state.apply(ServerFrame::Renamed {
+        room: "lobby".into(),
+        from: "bob".into(),
+        to: "robert".into(),
+    });
+    let authors: Vec<&str> = lobby(&state)
+        .timeline()
+        .iter()
+        .filter_map(|entry| match entry {
+            Entry::Message(message) => Some(message.from.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(authors, ["robert", "carol"]);
+}
+
+#[test]
 fn our_rename_updates_our_name() {
     let mut state = joined_state();
     state.rename(" al ");

@@ -1,11 +1,22 @@
 //! Identity: the hello, names bound to tokens, takeover by a reconnect, renames.
 
-use super::{ConnId, Hub, Refusal, Session, fitting, refuse};
+use super::{ConnId, Hub, Refusal, Session, fitting, now_ms, refuse};
 use crate::protocol::{
-    self, DEFAULT_ROOM, ErrorCode, PROTOCOL_VERSION, RoomCursor, ServerFrame, close_code,
+    DEFAULT_ROOM, ErrorCode, NameProblem, PROTOCOL_VERSION, RoomCursor, ServerFrame, close_code,
 };
+use crate::server::names::{self, Name};
 use crate::server::store::User;
 use crate::server::store::identities::{same_hash, token_hash};
+
+/// How long a name given up by a rename stays kept for its identity: 30 days, in milliseconds.
+/// Meanwhile nobody else can take it (or a look-alike of it), so nobody passes for the identity
+/// that people knew by it.
+pub const GIVEN_UP_NAME_KEPT_MS: i64 = 30 * 24 * 60 * 60 * 1000;
+
+/// The refusal of a name that breaks the rules.
+fn invalid_name(problem: NameProblem) -> Refusal {
+    refuse(ErrorCode::InvalidName, format!("name {problem}"))
+}
 
 impl Hub {
     /// A hello: checks the version, name and token, claims or recognises the identity, takes
@@ -41,9 +52,8 @@ impl Hub {
                 "you have already said hello",
             ));
         }
-        protocol::validate_name(&name)
-            .map_err(|problem| refuse(ErrorCode::InvalidName, format!("name {problem}")))?;
-        protocol::validate_token(&token)?;
+        let name = names::user_name(&name).map_err(invalid_name)?;
+        crate::protocol::validate_token(&token)?;
         let user = self.claim(&name, &token_hash(&token))?;
         let rejoining = match self.online.get(&user.id) {
             Some(&old) => {
@@ -74,24 +84,19 @@ impl Hub {
     }
 
     /// The identity for `name` and this token: the token's own (renamed to `name` if it had
-    /// another), or a new one (starting in the default room) if the name is free. A name bound
-    /// to another token is refused.
-    fn claim(&mut self, name: &str, hash: &str) -> Result<User, Refusal> {
-        if let Some(owner) = self.store.user_by_name(name)?
-            && !same_hash(&owner.token_hash, hash)
-        {
-            return Err(refuse(
-                ErrorCode::NameTaken,
-                format!("{name} belongs to someone else; pick another name"),
-            ));
+    /// another), or a new one (starting in the default room) if the name is free.
+    fn claim(&mut self, name: &Name, hash: &str) -> Result<User, Refusal> {
+        let me = self.store.user_by_token_hash(hash)?;
+        if let Some(user) = me.as_ref().filter(|user| user.name == name.text) {
+            return Ok(user.clone());
         }
-        match self.store.user_by_token_hash(hash)? {
+        self.ensure_free(name, me.as_ref())?;
+        match me {
             Some(mut user) => {
-                if user.name != name {
-                    self.store.rename_user(user.id, name)?;
-                    let old = std::mem::replace(&mut user.name, name.to_owned());
-                    self.announce_rename(user.id, &old, name, None)?;
-                }
+                self.store
+                    .rename_user(user.id, name, now_ms() + GIVEN_UP_NAME_KEPT_MS)?;
+                let old = std::mem::replace(&mut user.name, name.text.clone());
+                self.announce_rename(user.id, &old, &name.text, None)?;
                 Ok(user)
             }
             None => {
@@ -102,27 +107,53 @@ impl Hub {
         }
     }
 
-    /// A rename asked for by a connected user: the new name must be valid and free.
-    pub(super) fn rename(&mut self, conn: ConnId, name: String) -> Result<(), Refusal> {
-        let who = self.who(conn)?;
-        protocol::validate_name(&name)
-            .map_err(|problem| refuse(ErrorCode::InvalidName, format!("name {problem}")))?;
-        if name == who.name {
-            return Ok(());
+    /// Refuses `name` with `name_taken` unless identity `me` (none: a new one) may take it:
+    /// nobody else holds it or a name that looks like it, and nobody else gave it up by a
+    /// rename less than [`GIVEN_UP_NAME_KEPT_MS`] ago.
+    fn ensure_free(&self, name: &Name, me: Option<&User>) -> Result<(), Refusal> {
+        if let Some(holder) = self.store.user_named(name)?
+            && !me.is_some_and(|me| same_hash(&holder.token_hash, &me.token_hash))
+        {
+            let message = if holder.name == name.text {
+                format!("{} belongs to someone else; pick another name", name.text)
+            } else {
+                format!(
+                    "{} looks too much like {}, which belongs to someone else; pick another name",
+                    name.text, holder.name
+                )
+            };
+            return Err(refuse(ErrorCode::NameTaken, message));
         }
-        if let Some(owner) = self.store.user_by_name(&name)?
-            && owner.id != who.user
+        if let Some(keeper) = self.store.kept_for(&name.key, now_ms())?
+            && me.is_none_or(|me| me.id != keeper)
         {
             return Err(refuse(
                 ErrorCode::NameTaken,
-                format!("{name} belongs to someone else; pick another name"),
+                format!(
+                    "{} (or a name like it) was given up lately and is kept for its owner; \
+                     pick another name",
+                    name.text
+                ),
             ));
         }
-        self.store.rename_user(who.user, &name)?;
-        if let Some(session) = self.session_mut(conn) {
-            session.name = name.clone();
+        Ok(())
+    }
+
+    /// A rename asked for by a connected user: the new name must be valid and free.
+    pub(super) fn rename(&mut self, conn: ConnId, name: String) -> Result<(), Refusal> {
+        let who = self.who(conn)?;
+        let name = names::user_name(&name).map_err(invalid_name)?;
+        if name.text == who.name {
+            return Ok(());
         }
-        self.announce_rename(who.user, &who.name, &name, Some(conn))
+        let me = self.store.user_by_id(who.user)?;
+        self.ensure_free(&name, me.as_ref())?;
+        self.store
+            .rename_user(who.user, &name, now_ms() + GIVEN_UP_NAME_KEPT_MS)?;
+        if let Some(session) = self.session_mut(conn) {
+            session.name = name.text.clone();
+        }
+        self.announce_rename(who.user, &who.name, &name.text, Some(conn))
     }
 
     /// Tells every room of identity `user` about its new name, and moves its presence there.

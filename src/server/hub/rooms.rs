@@ -8,6 +8,7 @@ use crate::protocol::{
     self, DIRECT_ROOM_PREFIX, ErrorCode, HISTORY_ON_JOIN, MAX_REPLAY, MAX_ROOM_LIST, RoomKind,
     RoomState, ServerFrame,
 };
+use crate::server::names;
 use crate::server::store::{Membership, UserId};
 
 /// The room key of the direct conversation between two identities (the same either way round).
@@ -39,16 +40,23 @@ impl Hub {
         last_seq: Option<u64>,
     ) -> Result<(), Refusal> {
         let who = self.who(conn)?;
-        protocol::validate_room_name(&room)
+        let name = names::room_name(&room)
             .map_err(|problem| refuse(ErrorCode::InvalidRoom, format!("room name {problem}")))?;
+        let room = name.text.clone();
         if self.store.room(&room)?.is_none() {
+            if let Some(existing) = self.store.room_like(&name.key)? {
+                return Err(refuse(
+                    ErrorCode::InvalidRoom,
+                    format!("{room} looks too much like the room {existing}; join that one"),
+                ));
+            }
             if !create {
                 return Err(refuse(
                     ErrorCode::UnknownRoom,
                     format!("there is no room called {room}"),
                 ));
             }
-            self.store.create_room(&room, RoomKind::Public)?;
+            self.store.create_public_room(&name)?;
         }
         self.store.add_member(&room, who.user)?;
         self.enter(conn, &room, who.user, last_seq, true)
@@ -86,18 +94,20 @@ impl Hub {
     /// the room.
     pub(super) fn open_dm(&mut self, conn: ConnId, peer: String) -> Result<(), Refusal> {
         let who = self.who(conn)?;
+        let unknown = || {
+            refuse(
+                ErrorCode::UnknownUser,
+                format!("there is no other user called {peer}"),
+            )
+        };
+        let name = names::user_name(&peer).map_err(|_| unknown())?;
         let peer = self
             .store
-            .user_by_name(&peer)?
+            .user_named(&name)?
             .filter(|user| user.id != who.user)
-            .ok_or_else(|| {
-                refuse(
-                    ErrorCode::UnknownUser,
-                    format!("there is no other user called {peer}"),
-                )
-            })?;
+            .ok_or_else(unknown)?;
         let room = direct_room(who.user, peer.id);
-        self.store.create_room(&room, RoomKind::Direct)?;
+        self.store.create_direct_room(&room)?;
         self.store.add_member(&room, who.user)?;
         self.store.add_member(&room, peer.id)?;
         if let Some(&peer_conn) = self.online.get(&peer.id)

@@ -5,8 +5,13 @@ use rusqlite::{OptionalExtension, Row, params};
 use super::{Store, UserId};
 use crate::protocol::{ChatMessage, MAX_MENTION_COUNT, MAX_UNREAD_COUNT};
 
-/// The columns every message query reads, in [`message_from_row`]'s order.
-const COLUMNS: &str = "room, seq, client_id, sender, time, text, edited, deleted";
+/// The columns every message query reads, in [`message_from_row`]'s order. A message is
+/// attributed to its author's identity: `from` is the author's current name, so a name given up
+/// by a rename never carries the old messages along to whoever takes it later. (Messages older
+/// than identities keep the name they were sent under.)
+const COLUMNS: &str = "room, seq, client_id,
+    COALESCE((SELECT users.name FROM users WHERE users.id = messages.sender_id), sender),
+    time, text, edited, deleted";
 
 /// A new message and the identity that wrote it.
 #[derive(Clone, Debug)]

@@ -4,6 +4,7 @@ use rusqlite::{OptionalExtension, params};
 
 use super::{Store, UserId};
 use crate::protocol::{RoomKind, RoomListing};
+use crate::server::names::Name;
 
 /// A room as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,13 +51,6 @@ pub(super) fn move_read_marks(
     Ok(())
 }
 
-fn kind_name(kind: RoomKind) -> &'static str {
-    match kind {
-        RoomKind::Public => "public",
-        RoomKind::Direct => "direct",
-    }
-}
-
 impl Store {
     /// The room called `name`, if it exists.
     pub fn room(&self, name: &str) -> rusqlite::Result<Option<RoomRow>> {
@@ -77,11 +71,30 @@ impl Store {
             .optional()
     }
 
-    /// Creates a room (nothing happens if it exists).
-    pub fn create_room(&self, name: &str, kind: RoomKind) -> rusqlite::Result<()> {
+    /// The name of the public room whose look-alike key (see [`crate::server::names`]) is `key`.
+    pub fn room_like(&self, key: &str) -> rusqlite::Result<Option<String>> {
         self.connection
-            .prepare_cached("INSERT OR IGNORE INTO rooms (name, kind) VALUES (?1, ?2)")?
-            .execute(params![name, kind_name(kind)])
+            .prepare_cached("SELECT name FROM rooms WHERE skeleton = ?1")?
+            .query_row([key], |row| row.get(0))
+            .optional()
+    }
+
+    /// Creates a public room with its look-alike key, which no other room may hold (see
+    /// [`Store::room_like`]); nothing happens if the room exists.
+    pub fn create_public_room(&self, name: &Name) -> rusqlite::Result<()> {
+        self.connection
+            .prepare_cached(
+                "INSERT OR IGNORE INTO rooms (name, kind, skeleton) VALUES (?1, 'public', ?2)",
+            )?
+            .execute(params![name.text, name.key])
+            .map(drop)
+    }
+
+    /// Creates a direct room, named by the server (nothing happens if it exists).
+    pub fn create_direct_room(&self, name: &str) -> rusqlite::Result<()> {
+        self.connection
+            .prepare_cached("INSERT OR IGNORE INTO rooms (name, kind) VALUES (?1, 'direct')")?
+            .execute([name])
             .map(drop)
     }
 

@@ -1,11 +1,12 @@
 //! The database schema and its upgrades, versioned by `PRAGMA user_version`.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, params};
 
 use crate::protocol::DEFAULT_ROOM;
+use crate::server::names;
 
 /// The schema version this build writes.
-const VERSION: i64 = 2;
+const VERSION: i64 = 3;
 
 /// Version 1: the message history of the single-room era.
 const V1: &str = "CREATE TABLE IF NOT EXISTS messages (
@@ -47,6 +48,39 @@ const V2: &str = "ALTER TABLE messages ADD COLUMN sender_id INTEGER;
     ) WITHOUT ROWID;
     CREATE INDEX members_by_user ON members (user_id);";
 
+/// Version 3: look-alike keys (see [`names::key`]) under unique indexes for identities and
+/// public rooms, names given up by a rename kept for their identity a while, and messages in a
+/// rowid table. (A `WITHOUT ROWID` table keeps at most about 1,000 bytes of a row in its page and
+/// the rest in an overflow page of its own: a 1,000-character message took 4.6 KB on disk.)
+const V3: &str = "ALTER TABLE users ADD COLUMN skeleton TEXT;
+    CREATE UNIQUE INDEX users_by_skeleton ON users (skeleton);
+    ALTER TABLE rooms ADD COLUMN skeleton TEXT;
+    CREATE UNIQUE INDEX rooms_by_skeleton ON rooms (skeleton);
+    CREATE TABLE retired_names (
+        skeleton TEXT    NOT NULL PRIMARY KEY,
+        user_id  INTEGER NOT NULL,
+        until    INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX retired_names_by_user ON retired_names (user_id);
+    CREATE TABLE messages_v3 (
+        room      TEXT    NOT NULL,
+        seq       INTEGER NOT NULL,
+        client_id TEXT    NOT NULL,
+        sender    TEXT    NOT NULL,
+        time      INTEGER NOT NULL,
+        text      TEXT    NOT NULL,
+        sender_id INTEGER,
+        edited    INTEGER,
+        deleted   INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (room, seq)
+    );
+    INSERT INTO messages_v3 (room, seq, client_id, sender, time, text, sender_id, edited, deleted)
+        SELECT room, seq, client_id, sender, time, text, sender_id, edited, deleted
+        FROM messages ORDER BY room, seq;
+    DROP TABLE messages;
+    ALTER TABLE messages_v3 RENAME TO messages;
+    CREATE UNIQUE INDEX messages_by_client_id ON messages (room, sender_id, client_id);";
+
 /// Brings the database up to [`VERSION`] in one transaction, and takes the write lock at once
 /// (so a second server on the same file fails now, not at its first write).
 pub fn migrate(connection: &Connection) -> rusqlite::Result<()> {
@@ -69,9 +103,53 @@ fn upgrade(connection: &Connection) -> rusqlite::Result<()> {
     if version < 2 {
         connection.execute_batch(V2)?;
     }
+    if version < 3 {
+        connection.execute_batch(V3)?;
+        key_existing_names(connection)?;
+    }
     connection.execute(
-        "INSERT OR IGNORE INTO rooms (name, kind) VALUES (?1, 'public')",
-        [DEFAULT_ROOM],
+        "INSERT OR IGNORE INTO rooms (name, kind, skeleton) VALUES (?1, 'public', ?2)",
+        params![DEFAULT_ROOM, names::key(DEFAULT_ROOM)],
     )?;
     connection.pragma_update(None, "user_version", VERSION)
+}
+
+/// Gives the identities and public rooms of an older database their look-alike keys. Where older
+/// rules let look-alikes in, the oldest identity (the first room by name) gets the key and the
+/// others keep their names without one: they still work, but nobody can take a name that looks
+/// like theirs, since the key's holder already has it. A public room whose key starts with the
+/// direct-message prefix (`＠1:2`) is renamed to `#＠1:2`, as version 2 did for `@`.
+fn key_existing_names(connection: &Connection) -> rusqlite::Result<()> {
+    let users: Vec<(i64, String)> = connection
+        .prepare("SELECT id, name FROM users ORDER BY id")?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (id, name) in users {
+        connection.execute(
+            "UPDATE OR IGNORE users SET skeleton = ?2 WHERE id = ?1",
+            params![id, names::key(&name)],
+        )?;
+    }
+    let rooms: Vec<String> = connection
+        .prepare("SELECT name FROM rooms WHERE kind = 'public' ORDER BY name")?
+        .query_map([], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for mut room in rooms {
+        let key = names::key(&room);
+        if key.starts_with(crate::protocol::DIRECT_ROOM_PREFIX) {
+            let renamed = format!("#{room}");
+            for (table, column) in [("rooms", "name"), ("members", "room"), ("messages", "room")] {
+                connection.execute(
+                    &format!("UPDATE {table} SET {column} = ?2 WHERE {column} = ?1"),
+                    params![room, renamed],
+                )?;
+            }
+            room = renamed;
+        }
+        connection.execute(
+            "UPDATE OR IGNORE rooms SET skeleton = ?2 WHERE name = ?1",
+            params![room, names::key(&room)],
+        )?;
+    }
+    Ok(())
 }
