@@ -145,6 +145,7 @@ fn members_online_see_joins_and_leaves_and_a_leaver_can_no_longer_post() {
             code: ErrorCode::NotJoined,
             message: "you are not in den".into(),
             id: Some("b1".into()),
+            retry_after: None,
         }
     );
     assert!(!alice.sync("den").iter().any(is_message));

@@ -37,7 +37,7 @@ mod frames;
 mod golden_tests;
 
 pub use api::{ApiError, HistoryPage};
-pub use errors::{ErrorCode, Rejection};
+pub use errors::{ErrorCode, Rejection, retry_after_ms, wait_in_words};
 pub use frames::{
     ChatMessage, ClientFrame, RoomCursor, RoomKind, RoomListing, RoomState, ServerFrame,
 };

@@ -1,9 +1,14 @@
 //! Identity: the hello, names bound to tokens, takeover by a reconnect, renames.
 
+use std::net::IpAddr;
+use std::time::Instant;
+
 use super::{ConnId, Hub, Refusal, Session, refuse};
 use crate::protocol::{
-    self, DEFAULT_ROOM, ErrorCode, PROTOCOL_VERSION, RoomCursor, ServerFrame, close_code,
+    self, DEFAULT_ROOM, ErrorCode, PROTOCOL_VERSION, Rejection, RoomCursor, ServerFrame,
+    close_code, wait_in_words,
 };
+use crate::server::limits::address_key;
 use crate::server::store::User;
 use crate::server::store::identities::{same_hash, token_hash};
 
@@ -43,7 +48,8 @@ impl Hub {
         protocol::validate_name(&name)
             .map_err(|problem| refuse(ErrorCode::InvalidName, format!("name {problem}")))?;
         protocol::validate_token(&token)?;
-        let user = self.claim(&name, &token_hash(&token))?;
+        let address = connection.address;
+        let user = self.claim(&name, &token_hash(&token), address)?;
         let rejoining = match self.online.get(&user.id) {
             Some(&old) => {
                 self.replace(old);
@@ -81,8 +87,8 @@ impl Hub {
 
     /// The identity for `name` and this token: the token's own (renamed to `name` if it had
     /// another), or a new one (starting in the default room) if the name is free. A name bound
-    /// to another token is refused.
-    fn claim(&mut self, name: &str, hash: &str) -> Result<User, Refusal> {
+    /// to another token is refused, and so is a new identity past the limit of `address`.
+    fn claim(&mut self, name: &str, hash: &str, address: IpAddr) -> Result<User, Refusal> {
         if let Some(owner) = self.store.user_by_name(name)?
             && !same_hash(&owner.token_hash, hash)
         {
@@ -101,6 +107,18 @@ impl Hub {
                 Ok(user)
             }
             None => {
+                self.limits
+                    .identities
+                    .take(address_key(address), Instant::now())
+                    .map_err(|wait| {
+                        Refusal::Rejected(Rejection::rate_limited(
+                            format!(
+                                "too many new names from your address; try again in {}",
+                                wait_in_words(wait)
+                            ),
+                            wait,
+                        ))
+                    })?;
                 let user = self.store.create_user(name, hash)?;
                 self.store.add_member(DEFAULT_ROOM, user.id)?;
                 Ok(user)

@@ -1,11 +1,12 @@
 //! Rooms: joining, leaving, direct messages, topics, and the room state a member receives.
 
 use std::collections::BTreeMap;
+use std::time::Instant;
 
 use super::{ConnId, Hub, Refusal, Room, refuse};
 use crate::protocol::{
-    self, DIRECT_ROOM_PREFIX, ErrorCode, HISTORY_ON_JOIN, MAX_REPLAY, MAX_ROOM_LIST, RoomKind,
-    RoomState, ServerFrame,
+    self, DIRECT_ROOM_PREFIX, ErrorCode, HISTORY_ON_JOIN, MAX_REPLAY, MAX_ROOM_LIST, Rejection,
+    RoomKind, RoomState, ServerFrame, wait_in_words,
 };
 use crate::server::store::{Membership, UserId};
 
@@ -47,6 +48,7 @@ impl Hub {
                     format!("there is no room called {room}"),
                 ));
             }
+            self.may_create_room(who.user)?;
             self.store.create_room(&room, RoomKind::Public)?;
         }
         self.store.add_member(&room, who.user)?;
@@ -96,6 +98,9 @@ impl Hub {
                 )
             })?;
         let room = direct_room(who.user, peer.id);
+        if self.store.room(&room)?.is_none() {
+            self.may_create_room(who.user)?;
+        }
         self.store.create_room(&room, RoomKind::Direct)?;
         self.store.add_member(&room, who.user)?;
         self.store.add_member(&room, peer.id)?;
@@ -105,6 +110,22 @@ impl Hub {
             self.enter(peer_conn, &room, peer.id, None, false)?;
         }
         self.enter(conn, &room, who.user, None, true)
+    }
+
+    /// Counts a room `user` is about to create against its limit.
+    fn may_create_room(&mut self, user: UserId) -> Result<(), Refusal> {
+        self.limits
+            .rooms
+            .take(user, Instant::now())
+            .map_err(|wait| {
+                Refusal::Rejected(Rejection::rate_limited(
+                    format!(
+                        "you have created too many rooms; try again in {}",
+                        wait_in_words(wait)
+                    ),
+                    wait,
+                ))
+            })
     }
 
     /// Puts `conn` (identity `user`, a member of `room`) online in the room and sends it the
