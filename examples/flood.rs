@@ -5,9 +5,11 @@
 //! and its own messages, four a second, send → ack) first in a quiet room, then while the flooder
 //! sends `send` frames as fast as one connection can for SECONDS. Prints how many of the flood
 //! were stored and how many refused (`rate_limited`), and the latencies before and during.
-//! `--unlimited` lifts the limits, to see the flood the limits prevent.
+//! `--unlimited` lifts the limits, to see the flood the limits prevent. The flooder keeps at most
+//! WINDOW sends unanswered (default 256; 0: no bound, and the server drops it as too slow once
+//! more than 1024 answers queue up for it).
 //!
-//! `cargo run --release --example flood -- [SECONDS] [--unlimited]`
+//! `cargo run --release --example flood -- [SECONDS [WINDOW]] [--unlimited]`
 
 mod common;
 
@@ -58,19 +60,20 @@ struct Flood {
     sent: u64,
     stored: u64,
     refused: u64,
-    other_errors: u64,
+    other_errors: Vec<ErrorCode>,
     dropped: bool,
 }
 
-/// Sends `send` frames as fast as the socket takes them until `until`, reading whatever comes
-/// back in between (without blocking), then waits for the answers still on their way.
-fn flood(mut socket: Socket, until: Instant) -> Flood {
-    let MaybeTlsStream::Plain(stream) = socket.get_mut() else {
-        unreachable!("ws:// is plain TCP")
-    };
-    stream.set_nonblocking(true).expect("non-blocking");
-    let mut result = Flood::default();
-    let mut read_all = |socket: &mut Socket, result: &mut Flood| loop {
+impl Flood {
+    fn answered(&self) -> u64 {
+        self.stored + self.refused + self.other_errors.len() as u64
+    }
+}
+
+/// Reads every frame the server has sent so far without blocking, counting answers; false once
+/// the server dropped the connection.
+fn read_available(socket: &mut Socket, result: &mut Flood) -> bool {
+    loop {
         match socket.read() {
             Ok(Message::Text(text)) => match serde_json::from_str(&text) {
                 Ok(ServerFrame::Ack { .. }) => result.stored += 1,
@@ -78,7 +81,7 @@ fn flood(mut socket: Socket, until: Instant) -> Flood {
                     code: ErrorCode::RateLimited,
                     ..
                 }) => result.refused += 1,
-                Ok(ServerFrame::Error { .. }) => result.other_errors += 1,
+                Ok(ServerFrame::Error { code, .. }) => result.other_errors.push(code),
                 _ => {}
             },
             Ok(_) => {}
@@ -90,8 +93,26 @@ fn flood(mut socket: Socket, until: Instant) -> Flood {
                 return false;
             }
         }
+    }
+}
+
+/// Sends `send` frames as fast as the socket takes them until `until`, with at most `window`
+/// unanswered at a time (0: no bound), reading whatever comes back in between (without
+/// blocking); then waits for the answers still on their way.
+fn flood(mut socket: Socket, until: Instant, window: u64) -> Flood {
+    let MaybeTlsStream::Plain(stream) = socket.get_mut() else {
+        unreachable!("ws:// is plain TCP")
     };
+    stream.set_nonblocking(true).expect("non-blocking");
+    let mut result = Flood::default();
     while Instant::now() < until {
+        if window > 0 && result.sent - result.answered() >= window {
+            if !read_available(&mut socket, &mut result) {
+                return result;
+            }
+            std::thread::yield_now();
+            continue;
+        }
         let frame = encode(&ClientFrame::Send {
             id: format!("flood-{}", result.sent),
             room: "lobby".into(),
@@ -109,21 +130,19 @@ fn flood(mut socket: Socket, until: Instant) -> Flood {
             }
         }
         let _ = socket.flush();
-        if !read_all(&mut socket, &mut result) {
+        if !read_available(&mut socket, &mut result) {
             return result;
         }
     }
     // Every frame sent gets an ack or an error; wait for them (a second of silence ends it).
     let mut quiet_since = Instant::now();
-    while result.stored + result.refused + result.other_errors < result.sent
-        && quiet_since.elapsed() < Duration::from_secs(1)
-    {
+    while result.answered() < result.sent && quiet_since.elapsed() < Duration::from_secs(1) {
         let _ = socket.flush();
-        let before = result.stored + result.refused + result.other_errors;
-        if !read_all(&mut socket, &mut result) {
+        let before = result.answered();
+        if !read_available(&mut socket, &mut result) {
             break;
         }
-        if result.stored + result.refused + result.other_errors > before {
+        if result.answered() > before {
             quiet_since = Instant::now();
         }
         std::thread::sleep(Duration::from_millis(1));
@@ -156,7 +175,9 @@ fn measure(socket: &mut Socket, until: Instant, label: &str) -> Latencies {
                 };
                 (frame, |frame| matches!(frame, ServerFrame::Ack { .. }))
             } else {
-                (ClientFrame::Ping, |frame| matches!(frame, ServerFrame::Pong))
+                (ClientFrame::Ping, |frame| {
+                    matches!(frame, ServerFrame::Pong)
+                })
             };
         let is_message = matches!(frame, ClientFrame::Send { .. });
         let started = Instant::now();
@@ -210,10 +231,9 @@ fn report(label: &str, latencies: &Latencies) {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let seconds: u64 = args
-        .iter()
-        .find_map(|arg| arg.parse().ok())
-        .unwrap_or(5);
+    let mut numbers = args.iter().filter_map(|arg| arg.parse::<u64>().ok());
+    let seconds = numbers.next().unwrap_or(5);
+    let window = numbers.next().unwrap_or(256);
     let unlimited = args.iter().any(|arg| arg == "--unlimited");
     let limits = if unlimited {
         RateLimits::unlimited()
@@ -237,16 +257,17 @@ fn main() {
 
     let quiet = measure(&mut member, Instant::now() + QUIET, "quiet");
     let until = Instant::now() + Duration::from_secs(seconds);
-    let flooding = std::thread::spawn(move || flood(flooder, until));
+    let flooding = std::thread::spawn(move || flood(flooder, until, window));
     let during = measure(&mut member, until, "flood");
     let flood = flooding.join().expect("the flooder");
 
     println!(
-        "flood for {seconds} s: {} sends ({:.0}/s); stored {}, refused {} (rate_limited), other \
-         errors {}{}",
+        "flood for {seconds} s, window {window}: {} sends ({:.0}/s); stored {} ({:.1}/s), \
+         refused {} (rate_limited), other errors {:?}{}",
         flood.sent,
         flood.sent as f64 / seconds as f64,
         flood.stored,
+        flood.stored as f64 / seconds as f64,
         flood.refused,
         flood.other_errors,
         if flood.dropped {

@@ -285,7 +285,11 @@ fn a_stranger_cannot_tell_a_direct_conversation_that_exists_from_one_that_does_n
     // The key of a conversation that was never opened (alice with an identity that is not there).
     let never = format!("{}:9999", dm.room.split(':').next().unwrap());
     let answer = |room: &str| {
-        let (status, body) = http_get(addr, &history_path(room, None, 10), Some(&token_of("carol")));
+        let (status, body) = http_get(
+            addr,
+            &history_path(room, None, 10),
+            Some(&token_of("carol")),
+        );
         (status, body.replace(room, "ROOM"))
     };
     let existing = answer(&dm.room);

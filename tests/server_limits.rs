@@ -70,7 +70,10 @@ fn messages_past_the_burst_are_refused_with_retry_after_and_others_keep_posting(
     }
     for n in 1..=u64::from(BURST) {
         let frame = alice.recv_until(|f| matches!(f, ServerFrame::Ack { .. }));
-        assert!(matches!(frame, ServerFrame::Ack { seq, .. } if seq == n), "{frame:?}");
+        assert!(
+            matches!(frame, ServerFrame::Ack { seq, .. } if seq == n),
+            "{frame:?}"
+        );
     }
     // The next one, and every one after it, is refused, tied to its id; nothing is stored.
     for n in BURST + 1..=BURST + 3 {
@@ -113,7 +116,9 @@ fn rooms_created_past_the_limit_are_refused_while_joining_goes_on() {
             create: true,
             last_seq: None,
         });
-        alice.recv_until(|f| matches!(f, ServerFrame::Room(state) if state.room == format!("room {n}")));
+        alice.recv_until(
+            |f| matches!(f, ServerFrame::Room(state) if state.room == format!("room {n}")),
+        );
     }
     let join = |room: &str| ClientFrame::Join {
         room: room.into(),
@@ -219,15 +224,26 @@ fn http_requests_past_the_burst_get_429_with_retry_after() {
     assert_eq!(status, 429, "{body}");
     let retry_after: u64 = head
         .lines()
-        .find_map(|line| line.to_ascii_lowercase().strip_prefix("retry-after: ").map(str::to_owned))
+        .find_map(|line| {
+            line.to_ascii_lowercase()
+                .strip_prefix("retry-after: ")
+                .map(str::to_owned)
+        })
         .unwrap_or_else(|| panic!("no Retry-After in {head}"))
         .trim()
         .parse()
         .expect("Retry-After in seconds");
-    assert!((3_500..=3_600).contains(&retry_after), "Retry-After: {retry_after}");
+    assert!(
+        (3_500..=3_600).contains(&retry_after),
+        "Retry-After: {retry_after}"
+    );
     let error: ApiError = serde_json::from_str(&body).expect("an ApiError body");
     assert_eq!(error.code, ErrorCode::RateLimited);
-    assert!(error.retry_after.is_some_and(|ms| ms.div_ceil(1000) == retry_after));
+    assert!(
+        error
+            .retry_after
+            .is_some_and(|ms| ms.div_ceil(1000) == retry_after)
+    );
     // Another token is not affected.
     assert_eq!(get_page(&server, &token_of("bob")).0, 200);
 }
@@ -236,7 +252,9 @@ fn http_requests_past_the_burst_get_429_with_retry_after() {
 fn the_default_limits_refuse_a_flood_of_messages() {
     let server = TestServer::start();
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
-    let defaults = RateLimits::default().messages.expect("a default message limit");
+    let defaults = RateLimits::default()
+        .messages
+        .expect("a default message limit");
     for n in 0..=defaults.burst * 2 {
         alice.post(&format!("m{n}"), "lobby", "flood");
     }
@@ -277,7 +295,11 @@ fn the_real_client_rides_out_a_burst_far_over_the_limit_losing_and_repeating_not
     let give_up = std::time::Instant::now() + PATIENCE * 3;
     alice.pump();
     while !alice.state.pending().is_empty() {
-        assert!(std::time::Instant::now() < give_up, "{} still pending", alice.state.pending().len());
+        assert!(
+            std::time::Instant::now() < give_up,
+            "{} still pending",
+            alice.state.pending().len()
+        );
         waited |= alice.state.sending_paused_for().is_some();
         assert!(
             alice.state.pending().iter().all(|m| m.refused.is_none()),

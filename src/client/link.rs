@@ -1,11 +1,11 @@
 //! [`Link`]: keeps a [`Connection`] to the server alive for a [`ChatState`].
 //!
-//! [`Link::pump`] is the whole client loop, run once per frame: it opens a socket when the state
-//! wants one, feeds the state every socket event, sends what the state queued (only once the
-//! socket reports open: the web backend drops earlier sends), sends heartbeats and declares the
-//! connection dead when the server goes quiet, and after any disconnect reconnects by itself with
-//! exponential backoff and jitter. Time comes in as an argument (seconds, monotonic), so the
-//! whole policy is testable without a clock.
+//! [`Link::pump`] is the whole client loop, run once per frame: it tells the state the time,
+//! opens a socket when the state wants one, feeds the state every socket event, sends what the
+//! state queued (only once the socket reports open: the web backend drops earlier sends), sends
+//! heartbeats and declares the connection dead when the server goes quiet, and after any
+//! disconnect reconnects by itself with exponential backoff and jitter. Time comes in as an
+//! argument (seconds, monotonic), so the whole policy is testable without a clock.
 
 use crate::client::connection::{Connection, ConnectionEvent};
 use crate::client::random;

@@ -27,7 +27,8 @@
 //!
 //! # Errors
 //! Errors are frames: `{"type":"error","code":"name_taken","message":"…"}`. [`ErrorCode`] lists the
-//! codes. Fatal errors are followed by a WebSocket close with code 1008 (policy), 1009 (too big),
+//! codes; a `rate_limited` error also says in `retry_after` how many milliseconds to wait. Fatal
+//! errors are followed by a WebSocket close with code 1008 (policy), 1009 (too big),
 //! 1003 (binary data) or 1011 (server error); 1001 means the server is shutting down.
 
 pub mod api;

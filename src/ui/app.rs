@@ -176,7 +176,6 @@ impl ChatApp {
 
     fn pump(&mut self, ctx: &egui::Context) {
         let now = self.clock.elapsed().as_secs_f64();
-        self.state.tick(now);
         let waker = ctx.clone();
         self.link
             .pump(&mut self.state, now, move || waker.request_repaint());

@@ -52,8 +52,9 @@ impl TestServer {
     pub fn start_with(options: ServeOptions) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = dir.path().join("chat.sqlite3");
-        let server = RunningServer::start_with("127.0.0.1:0".parse().unwrap(), &db, options.clone())
-            .expect("server starts");
+        let server =
+            RunningServer::start_with("127.0.0.1:0".parse().unwrap(), &db, options.clone())
+                .expect("server starts");
         Self {
             server: Some(server),
             db,
@@ -102,8 +103,12 @@ impl TestServer {
             .stop()
             .expect("clean stop");
         self.server = Some(
-            RunningServer::start_with("127.0.0.1:0".parse().unwrap(), &self.db, self.options.clone())
-                .expect("server restarts"),
+            RunningServer::start_with(
+                "127.0.0.1:0".parse().unwrap(),
+                &self.db,
+                self.options.clone(),
+            )
+            .expect("server restarts"),
         );
     }
 }

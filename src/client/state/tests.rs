@@ -618,17 +618,29 @@ fn a_message_refused_for_coming_too_fast_stays_pending_and_everything_goes_again
     assert_eq!(first_try.len(), 5);
     let ids: Vec<String> = first_try.iter().map(|(id, _)| id.clone()).collect();
     // The server stored the first two, then refused the rest (each refusal counting down).
-    state.apply(rate_limited(&ids[2], std::time::Duration::from_millis(3000)));
-    state.apply(rate_limited(&ids[3], std::time::Duration::from_millis(2999)));
+    state.apply(rate_limited(
+        &ids[2],
+        std::time::Duration::from_millis(3000),
+    ));
+    state.apply(rate_limited(
+        &ids[3],
+        std::time::Duration::from_millis(2999),
+    ));
     state.apply(ack(&ids[0], 1));
-    state.apply(rate_limited(&ids[4], std::time::Duration::from_millis(2998)));
+    state.apply(rate_limited(
+        &ids[4],
+        std::time::Duration::from_millis(2998),
+    ));
     assert_eq!(state.sending_paused_for(), Some(3.0));
     assert!(
         state.pending().iter().all(|m| m.refused.is_none()),
         "too fast is not refused: {:?}",
         state.pending()
     );
-    assert!(state.last_error().is_none(), "said on the status bar instead");
+    assert!(
+        state.last_error().is_none(),
+        "said on the status bar instead"
+    );
     // Typed meanwhile: shown pending, held back.
     state.send("message 6");
     state.tick(12.9);
@@ -642,7 +654,13 @@ fn a_message_refused_for_coming_too_fast_stays_pending_and_everything_goes_again
     // its ack, storing nothing twice); message 1 was acked and does not.
     assert_eq!(
         texts,
-        ["message 2", "message 3", "message 4", "message 5", "message 6"]
+        [
+            "message 2",
+            "message 3",
+            "message 4",
+            "message 5",
+            "message 6"
+        ]
     );
     // Both acks of message 2 (the original and the repeat's) leave one message.
     for (n, (id, _)) in resent.iter().enumerate() {
@@ -658,7 +676,9 @@ fn a_reconnect_during_a_pause_sends_nothing_until_the_pause_is_over() {
     let mut state = joined_state();
     state.tick(1.0);
     state.send("early");
-    let id = sends(&state.take_outgoing().collect::<Vec<_>>())[0].0.clone();
+    let id = sends(&state.take_outgoing().collect::<Vec<_>>())[0]
+        .0
+        .clone();
     state.apply(rate_limited(&id, std::time::Duration::from_secs(2)));
     state.closed("blip");
     state.retry();

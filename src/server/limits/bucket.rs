@@ -19,9 +19,9 @@ impl Rate {
         let refill_every = Duration::try_from_secs_f64(per_second.recip()).ok()?;
         let sensible = Duration::from_nanos(1)..Duration::from_secs(100 * 365 * 24 * 3600);
         (burst > 0 && sensible.contains(&refill_every)).then_some(Self {
-                burst,
-                refill_every,
-            })
+            burst,
+            refill_every,
+        })
     }
 
     /// `count` per `period`, all at once if saved up (the burst is the whole period's count);
@@ -106,7 +106,11 @@ mod tests {
             bucket.take(rate, start).unwrap();
         }
         let later = start + Duration::from_millis(150);
-        assert_eq!(bucket.take(rate, later), Ok(()), "one token back after 100 ms");
+        assert_eq!(
+            bucket.take(rate, later),
+            Ok(()),
+            "one token back after 100 ms"
+        );
         assert_eq!(bucket.take(rate, later), Err(Duration::from_millis(50)));
         // A long quiet spell refills to the burst, not beyond.
         let much_later = later + Duration::from_secs(3600);
