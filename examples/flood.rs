@@ -46,10 +46,10 @@ fn join(url: &str, name: &str) -> Socket {
         }))
         .expect("hello");
     loop {
-        if let Message::Text(text) = socket.read().expect("welcome") {
-            if let Ok(ServerFrame::Welcome { .. }) = serde_json::from_str(&text) {
-                return socket;
-            }
+        if let Message::Text(text) = socket.read().expect("welcome")
+            && let Ok(ServerFrame::Welcome { .. }) = serde_json::from_str(&text)
+        {
+            return socket;
         }
     }
 }
