@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 use chinwag::client::history::PAGE_SIZE;
 use chinwag::protocol::api::{self, http_base};
 use chinwag::protocol::{ClientFrame, HistoryPage, PROTOCOL_VERSION, ServerFrame};
-use chinwag::server::RunningServer;
 use tungstenite::stream::MaybeTlsStream;
 use tungstenite::{Message, WebSocket};
 
@@ -100,11 +99,7 @@ fn main() {
         .nth(1)
         .map_or(50_000, |arg| arg.parse().expect("MESSAGES is a number"));
     let dir = tempfile::tempdir().expect("temp dir");
-    let server = RunningServer::start(
-        "127.0.0.1:0".parse().expect("address"),
-        &dir.path().join("db"),
-    )
-    .expect("server starts");
+    let server = common::unlimited_server(&dir.path().join("db"));
     let url = server.ws_url();
     let base = http_base(&url).expect("an HTTP base");
 

@@ -14,7 +14,6 @@ use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use chinwag::protocol::{ClientFrame, PROTOCOL_VERSION, ServerFrame};
-use chinwag::server::RunningServer;
 use tungstenite::Message;
 
 fn arg(index: usize, default: usize) -> usize {
@@ -120,11 +119,7 @@ fn main() {
     let messages = arg(2, 2_000);
     let window = arg(3, 32);
     let dir = tempfile::tempdir().expect("temp dir");
-    let server = RunningServer::start(
-        "127.0.0.1:0".parse().unwrap(),
-        &dir.path().join("bench.sqlite3"),
-    )
-    .expect("server");
+    let server = common::unlimited_server(&dir.path().join("bench.sqlite3"));
     let url = server.ws_url();
     let total = clients * messages;
     let rss_before = common::rss_mib();

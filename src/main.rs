@@ -10,6 +10,7 @@ mod native {
 
     use chinwag::host::{self, HostTakeover};
     use chinwag::server;
+    use chinwag::server::limits::{self, Rate, RateLimits};
     use chinwag::ui::preferences::Preferences;
     use chinwag::ui::{ChatApp, Settings};
 
@@ -43,7 +44,55 @@ mod native {
             /// Also serve the built web client in DIR at / (the dist/ of `trunk build --release`).
             #[arg(long, value_name = "DIR")]
             web: Option<PathBuf>,
+            #[command(flatten)]
+            limits: LimitFlags,
         },
+    }
+
+    /// How much one identity, address or token may do how fast; 0 lifts a limit.
+    #[derive(clap::Args)]
+    struct LimitFlags {
+        /// Messages (send, edit, delete) one identity may send at once.
+        #[arg(long, value_name = "N", default_value_t = limits::DEFAULT_MESSAGE_BURST)]
+        message_burst: u32,
+        /// Messages one identity may send per second, sustained.
+        #[arg(long, value_name = "RATE", default_value_t = limits::DEFAULT_MESSAGES_PER_SECOND)]
+        messages_per_second: f64,
+        /// Rooms (and new direct conversations) one identity may create per day.
+        #[arg(long, value_name = "N", default_value_t = limits::DEFAULT_ROOMS_PER_DAY)]
+        rooms_per_day: u32,
+        /// New identities (names first used) per client IP address per hour (IPv6: per /64).
+        #[arg(long, value_name = "N", default_value_t = limits::DEFAULT_IDENTITIES_PER_HOUR)]
+        identities_per_hour: u32,
+        /// HTTP API requests one identity token may make at once.
+        #[arg(long, value_name = "N", default_value_t = limits::DEFAULT_API_BURST)]
+        api_burst: u32,
+        /// HTTP API requests one identity token may make per second, sustained.
+        #[arg(long, value_name = "RATE", default_value_t = limits::DEFAULT_API_PER_SECOND)]
+        api_per_second: f64,
+    }
+
+    impl LimitFlags {
+        fn rate_limits(&self) -> Result<RateLimits, String> {
+            Ok(RateLimits {
+                messages: per_second(self.message_burst, self.messages_per_second)
+                    .map_err(|problem| format!("--messages-per-second: {problem}"))?,
+                rooms: RateLimits::rooms_per_day(self.rooms_per_day),
+                identities: RateLimits::identities_per_hour(self.identities_per_hour),
+                api: per_second(self.api_burst, self.api_per_second)
+                    .map_err(|problem| format!("--api-per-second: {problem}"))?,
+            })
+        }
+    }
+
+    /// `burst` at once and `rate` a second; no limit if either is 0.
+    fn per_second(burst: u32, rate: f64) -> Result<Option<Rate>, String> {
+        if burst == 0 || rate == 0.0 {
+            return Ok(None);
+        }
+        Rate::per_second(burst, rate)
+            .map(Some)
+            .ok_or_else(|| format!("{rate} is not a rate (0 for none, or up to 10^9 a second)"))
     }
 
     pub fn main() -> std::process::ExitCode {
@@ -55,11 +104,19 @@ mod native {
             .init();
         let cli = Cli::parse();
         let result = match cli.command {
-            Some(Command::Serve { bind, db, web }) => serve(
+            Some(Command::Serve {
                 bind,
-                db.unwrap_or_else(server::default_db_path),
-                web.as_deref(),
-            ),
+                db,
+                web,
+                limits,
+            }) => limits.rate_limits().map_err(Into::into).and_then(|limits| {
+                serve(
+                    bind,
+                    db.unwrap_or_else(server::default_db_path),
+                    web.as_deref(),
+                    limits,
+                )
+            }),
             None => gui(
                 cli.connect,
                 cli.name,
@@ -79,6 +136,7 @@ mod native {
         bind: SocketAddr,
         db: PathBuf,
         web: Option<&Path>,
+        rate_limits: RateLimits,
     ) -> Result<(), Box<dyn std::error::Error>> {
         let web = web.map(server::web::check_dir).transpose()?;
         let store = server::open_store(&db)?;
@@ -100,6 +158,7 @@ mod native {
             );
             let options = server::ServeOptions {
                 web,
+                rate_limits,
                 ..Default::default()
             };
             server::serve(listener, store, options, async {

@@ -48,6 +48,8 @@ impl ServeProcess {
             .arg(db_dir.path().join("chat.sqlite3"))
             .arg("--web")
             .arg(web)
+            // The native client posts a page of history in one go.
+            .args(["--messages-per-second", "0"])
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

@@ -158,6 +158,9 @@ fn spawn_server(bind: &str, db: &std::path::Path) -> (Child, SocketAddr) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_chinwag"))
         .args(["serve", "--bind", bind, "--db"])
         .arg(db)
+        // Three writers send 150 messages each as fast as acks come: measure recovery, not the
+        // message limit (tests/server_limits.rs covers it).
+        .args(["--messages-per-second", "0"])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -289,7 +292,7 @@ impl CuttingProxy {
 fn connections_cut_at_random_lose_and_duplicate_nothing() {
     const CLIENTS: usize = 3;
     const PER_CLIENT: usize = 120;
-    let server = common::TestServer::start();
+    let server = common::TestServer::start_unlimited();
     let upstream = server.server.as_ref().unwrap().addr();
     let proxy = CuttingProxy::start(upstream);
     let url = format!("ws://{}/ws", proxy.addr);

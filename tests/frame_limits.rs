@@ -101,7 +101,7 @@ fn assert_newest_that_fit(state: &RoomState, newest: u64) {
 
 #[test]
 fn a_new_user_is_welcomed_after_40_of_the_largest_messages_in_the_lobby_also_after_a_restart() {
-    let mut server = TestServer::start();
+    let mut server = TestServer::start_unlimited();
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     post_all(
         &mut alice,
@@ -119,7 +119,7 @@ fn a_new_user_is_welcomed_after_40_of_the_largest_messages_in_the_lobby_also_aft
 
 #[test]
 fn a_user_whose_direct_conversation_holds_40_of_the_largest_messages_can_reconnect() {
-    let server = TestServer::start();
+    let server = TestServer::start_unlimited();
     let (bob, _) = welcome_of(&server.url(), "bob", vec![]);
     drop(bob);
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
@@ -136,7 +136,7 @@ fn a_user_whose_direct_conversation_holds_40_of_the_largest_messages_can_reconne
 
 #[test]
 fn joining_a_room_with_33_of_the_largest_messages_works() {
-    let server = TestServer::start();
+    let server = TestServer::start_unlimited();
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "big");
     post_all(
         &mut alice,
@@ -154,7 +154,7 @@ fn joining_a_room_with_33_of_the_largest_messages_works() {
 
 #[test]
 fn a_search_with_50_matches_of_8_kib_answers_with_the_newest_that_fit() {
-    let server = TestServer::start();
+    let server = TestServer::start_unlimited();
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     post_all(
         &mut alice,
@@ -231,7 +231,7 @@ fn replay_after(url: &str, last_seq: u64) -> (RawClient, (Vec<ChatMessage>, u64,
 
 #[test]
 fn a_member_who_missed_1000_messages_gets_each_once_in_order() {
-    let server = TestServer::start();
+    let server = TestServer::start_unlimited();
     let url = server.url();
     let _alice = thousand_missed(&url, || drop(welcome_of(&url, "bob", vec![])));
 
@@ -260,7 +260,7 @@ fn a_member_who_missed_1000_messages_gets_each_once_in_order() {
 
 #[test]
 fn the_real_client_recovers_1000_missed_messages_without_gap_or_duplicate() {
-    let server = TestServer::start();
+    let server = TestServer::start_unlimited();
     let url = server.url();
     let mut bob = LiveClient::new(&url, "bob");
     let _alice = thousand_missed(&url, || {
@@ -288,7 +288,7 @@ fn the_real_client_recovers_1000_missed_messages_without_gap_or_duplicate() {
 
 #[test]
 fn an_identity_with_5000_rooms_connects_and_gets_every_room() {
-    let server = TestServer::start();
+    let server = TestServer::start_unlimited();
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     let names: Vec<String> = (1..=5000).map(|n| format!("room {n:04}")).collect();
     for chunk in names.chunks(250) {

@@ -62,7 +62,7 @@ fn walk_back(addr: SocketAddr, room: &str, limit: usize, token: &str) -> Vec<His
 
 #[test]
 fn walking_back_page_by_page_reaches_every_message_exactly_once() {
-    let server = TestServer::start();
+    let server = TestServer::start_unlimited();
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     post_many(&mut alice, "lobby", 250);
     let token = token_of("alice");
@@ -115,7 +115,7 @@ fn walking_back_page_by_page_reaches_every_message_exactly_once() {
 
 #[test]
 fn the_default_page_is_the_newest_fifty() {
-    let server = TestServer::start();
+    let server = TestServer::start_unlimited();
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     post_many(&mut alice, "lobby", 120);
     let token = token_of("alice");
@@ -217,15 +217,16 @@ fn bad_requests_are_refused_with_the_right_status_and_change_nothing() {
             Some(&carol),
             (400, ErrorCode::Malformed),
         ),
+        // Someone else's direct conversation reads as one that does not exist.
         (
             history_path(&dm.room, None, 10),
             Some(&carol),
-            (403, ErrorCode::Forbidden),
+            (404, ErrorCode::UnknownRoom),
         ),
         (
             history_path(&dm.room, Some(3), 1),
             Some(&carol),
-            (403, ErrorCode::Forbidden),
+            (404, ErrorCode::UnknownRoom),
         ),
     ] {
         assert_eq!(
@@ -266,4 +267,32 @@ fn bad_requests_are_refused_with_the_right_status_and_change_nothing() {
         unreachable!()
     };
     assert_eq!(seq, 6);
+}
+
+#[test]
+fn a_stranger_cannot_tell_a_direct_conversation_that_exists_from_one_that_does_not() {
+    let server = TestServer::start();
+    let addr = addr(&server);
+    let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
+    let (_bob, _) = RawClient::join(&server.url(), "bob", "lobby");
+    let (_carol, _) = RawClient::join(&server.url(), "carol", "lobby");
+    alice.send(&ClientFrame::OpenDm { peer: "bob".into() });
+    let ServerFrame::Room(dm) = alice.recv_until(|frame| matches!(frame, ServerFrame::Room(_)))
+    else {
+        unreachable!()
+    };
+    post_many(&mut alice, &dm.room, 1);
+    // The key of a conversation that was never opened (alice with an identity that is not there).
+    let never = format!("{}:9999", dm.room.split(':').next().unwrap());
+    let answer = |room: &str| {
+        let (status, body) = http_get(
+            addr,
+            &history_path(room, None, 10),
+            Some(&token_of("carol")),
+        );
+        (status, body.replace(room, "ROOM"))
+    };
+    let existing = answer(&dm.room);
+    assert_eq!(existing.0, 404, "{}", existing.1);
+    assert_eq!(existing, answer(&never), "the same status and body");
 }

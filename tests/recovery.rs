@@ -93,7 +93,7 @@ fn a_client_that_missed_n_messages_gets_exactly_those_n() {
 
 #[test]
 fn more_missed_than_the_replay_limit_says_how_many_were_left_out() {
-    let server = TestServer::start();
+    let server = TestServer::start_unlimited();
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     let total = MAX_REPLAY as u64 + 25;
     for n in 1..=total {

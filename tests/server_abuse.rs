@@ -101,7 +101,7 @@ fn a_wrong_protocol_version_is_closed_with_1008() {
 
 #[test]
 fn a_client_that_never_reads_is_dropped_while_others_keep_receiving() {
-    let server = TestServer::start();
+    let server = TestServer::start_unlimited();
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");
     let (_sloth, _) = RawClient::join(&server.url(), "sloth", "lobby");

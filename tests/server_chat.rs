@@ -79,7 +79,7 @@ fn the_server_stamps_sender_and_time_itself() {
 
 #[test]
 fn a_late_joiner_gets_recent_history() {
-    let server = TestServer::start();
+    let server = TestServer::start_unlimited();
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     let total = HISTORY_ON_JOIN + 20;
     for n in 1..=total {

@@ -394,7 +394,7 @@ fn search_finds_live_messages_newest_first_and_takes_the_query_literally() {
 
 #[test]
 fn search_answers_at_most_the_newest_fifty_matches() {
-    let server = TestServer::start();
+    let server = TestServer::start_unlimited();
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     let total = MAX_SEARCH_RESULTS + 10;
     for i in 1..=total {
@@ -480,7 +480,7 @@ fn a_message_belongs_to_its_senders_identity_not_to_a_name() {
 
 #[test]
 fn a_newcomer_has_read_the_past_and_unread_counts_stop_at_the_cap() {
-    let server = TestServer::start();
+    let server = TestServer::start_unlimited();
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     alice.post("before", "lobby", "said before bob ever came");
     alice.recv_until(|frame| matches!(frame, ServerFrame::Ack { .. }));

@@ -177,3 +177,36 @@ fn the_disconnect_button_closes_the_connection() {
         }
     );
 }
+
+#[test]
+fn sending_too_fast_says_so_in_the_status_bar_and_on_the_waiting_message() {
+    use chinwag::server::ServeOptions;
+    use chinwag::server::limits::{Rate, RateLimits};
+    // One message an hour: the second waits.
+    let server = TestServer::start_with(ServeOptions {
+        rate_limits: RateLimits {
+            messages: Rate::per_period(1, std::time::Duration::from_secs(3600)),
+            ..RateLimits::unlimited()
+        },
+        ..Default::default()
+    });
+    let mut harness = joined_harness(&server.url(), "alice");
+    send_from_composer(&mut harness, "the first goes through");
+    step_until(&mut harness, "the ack", |h| {
+        h.state().state().pending().is_empty()
+    });
+    send_from_composer(&mut harness, "the second has to wait");
+    step_until(&mut harness, "the refusal", |h| {
+        h.state().state().sending_paused_for().is_some()
+    });
+    harness.run_steps(2);
+    harness.get_by_label_contains("sending too fast — waiting 60 min");
+    harness.get_by_label("waiting 60 min: sending too fast");
+    // The message is kept, pending (not refused), and the composer takes the next one.
+    harness.get_by_label("the second has to wait");
+    assert!(harness.query_by_label("Retry").is_none(), "not refused");
+    let pending = harness.state().state().pending();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].refused, None);
+    harness.check_accessibility();
+}

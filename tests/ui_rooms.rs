@@ -210,7 +210,7 @@ fn ctrl_f_searches_the_room_on_the_server() {
 
 #[test]
 fn scrolling_to_the_top_pages_in_older_history_with_a_spinner() {
-    let server = TestServer::start();
+    let server = TestServer::start_unlimited();
     let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");
     for n in 1..=150 {
         bob.post(&format!("b{n}"), "lobby", &format!("old message {n}"));
@@ -345,7 +345,7 @@ fn an_at_sign_offers_the_names_online_and_tab_completes_the_first() {
 
 #[test]
 fn a_search_result_brings_its_message_into_view_loading_older_history_if_needed() {
-    let server = TestServer::start();
+    let server = TestServer::start_unlimited();
     let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");
     for n in 1..=150 {
         let text = if n == 3 {

@@ -5,7 +5,25 @@
     reason = "each example program uses a different subset of these helpers"
 )]
 
+use std::path::Path;
 use std::time::Duration;
+
+use chinwag::server::limits::RateLimits;
+use chinwag::server::{RunningServer, ServeOptions};
+
+/// A server on a free loopback port with its history in `db` and its rate limits lifted: the
+/// load examples measure raw throughput (examples/flood.rs measures the limits).
+pub fn unlimited_server(db: &Path) -> RunningServer {
+    RunningServer::start_with(
+        "127.0.0.1:0".parse().expect("address"),
+        db,
+        ServeOptions {
+            rate_limits: RateLimits::unlimited(),
+            ..Default::default()
+        },
+    )
+    .expect("server starts")
+}
 
 /// The process's resident memory in MiB (Linux), or NaN elsewhere.
 pub fn rss_mib() -> f64 {

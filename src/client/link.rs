@@ -1,11 +1,11 @@
 //! [`Link`]: keeps a [`Connection`] to the server alive for a [`ChatState`].
 //!
-//! [`Link::pump`] is the whole client loop, run once per frame: it opens a socket when the state
-//! wants one, feeds the state every socket event, sends what the state queued (only once the
-//! socket reports open: the web backend drops earlier sends), sends heartbeats and declares the
-//! connection dead when the server goes quiet, and after any disconnect reconnects by itself with
-//! exponential backoff and jitter. Time comes in as an argument (seconds, monotonic), so the
-//! whole policy is testable without a clock.
+//! [`Link::pump`] is the whole client loop, run once per frame: it tells the state the time,
+//! opens a socket when the state wants one, feeds the state every socket event, sends what the
+//! state queued (only once the socket reports open: the web backend drops earlier sends), sends
+//! heartbeats and declares the connection dead when the server goes quiet, and after any
+//! disconnect reconnects by itself with exponential backoff and jitter. Time comes in as an
+//! argument (seconds, monotonic), so the whole policy is testable without a clock.
 
 use crate::client::connection::{Connection, ConnectionEvent};
 use crate::client::random;
@@ -95,6 +95,7 @@ impl Link {
         now: f64,
         wake_up: impl Fn() + Send + Sync + 'static,
     ) {
+        state.tick(now);
         if self.connection.is_none() {
             if self.retry_at.is_some_and(|at| now >= at) {
                 self.retry_at = None;
@@ -166,10 +167,11 @@ impl Link {
         self.retry_at.map(|at| (at - now).max(0.0))
     }
 
-    /// Seconds until `pump` must run again even if no socket event arrives (a reconnect or a
-    /// heartbeat is due), or `None` when only socket events can change anything.
-    pub fn next_deadline(&self, now: f64) -> Option<f64> {
-        match &self.connection {
+    /// Seconds until `pump` must run again even if no socket event arrives (a reconnect, a
+    /// heartbeat or the end of a pause in sending is due), or `None` when only socket events can
+    /// change anything.
+    pub fn next_deadline(&self, state: &ChatState, now: f64) -> Option<f64> {
+        let link = match &self.connection {
             Some(connection) if connection.is_open() => {
                 let ping = self.last_ping + self.ping_interval;
                 let dead = self.last_heard + self.dead_after;
@@ -177,6 +179,10 @@ impl Link {
             }
             Some(_) => None,
             None => self.reconnect_in(now),
+        };
+        match (link, state.sending_paused_for()) {
+            (Some(link), Some(paused)) => Some(link.min(paused)),
+            (link, paused) => link.or(paused),
         }
     }
 

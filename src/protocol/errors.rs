@@ -50,6 +50,10 @@ pub enum ErrorCode {
     TooSlow,
     /// The server failed; the frame was not applied. Fatal (1011).
     Internal,
+    /// Too many frames of one kind too fast (messages, rooms created, new identities, HTTP
+    /// requests): the frame was not applied. Not fatal: try again after `retry_after`
+    /// milliseconds (HTTP: 429 with a `Retry-After` header).
+    RateLimited,
 }
 
 impl ErrorCode {
@@ -83,6 +87,8 @@ pub struct Rejection {
     pub message: String,
     /// The client message id of the `send` refused, when the refusal is about one.
     pub id: Option<String>,
+    /// For `rate_limited`: how long to wait before trying again, in milliseconds.
+    pub retry_after: Option<u64>,
 }
 
 impl Rejection {
@@ -92,6 +98,15 @@ impl Rejection {
             code,
             message: message.into(),
             id: None,
+            retry_after: None,
+        }
+    }
+
+    /// A `rate_limited` refusal: try again after `retry_after`.
+    pub fn rate_limited(message: impl Into<String>, retry_after: std::time::Duration) -> Self {
+        Self {
+            retry_after: Some(retry_after_ms(retry_after)),
+            ..Self::new(ErrorCode::RateLimited, message)
         }
     }
 
@@ -110,6 +125,39 @@ impl From<Rejection> for super::ServerFrame {
             code: rejection.code,
             message: rejection.message,
             id: rejection.id,
+            retry_after: rejection.retry_after,
         }
+    }
+}
+
+/// A wait in whole milliseconds, rounded up (a client that waits that long is never early).
+pub fn retry_after_ms(wait: std::time::Duration) -> u64 {
+    u64::try_from(wait.as_nanos().div_ceil(1_000_000)).unwrap_or(u64::MAX)
+}
+
+/// A wait in words for the user: "3 s", "12 min", "2 h" (rounded up).
+pub fn wait_in_words(wait: std::time::Duration) -> String {
+    let seconds = wait.as_secs_f64().ceil() as u64;
+    match seconds {
+        0..=90 => format!("{} s", seconds.max(1)),
+        91..=5400 => format!("{} min", seconds.div_ceil(60)),
+        _ => format!("{} h", seconds.div_ceil(3600)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn waits_are_whole_milliseconds_rounded_up_and_read_as_words() {
+        assert_eq!(retry_after_ms(Duration::from_nanos(1)), 1);
+        assert_eq!(retry_after_ms(Duration::from_millis(200)), 200);
+        assert_eq!(wait_in_words(Duration::from_millis(1)), "1 s");
+        assert_eq!(wait_in_words(Duration::from_millis(2500)), "3 s");
+        assert_eq!(wait_in_words(Duration::from_secs(36)), "36 s");
+        assert_eq!(wait_in_words(Duration::from_secs(1700)), "29 min");
+        assert_eq!(wait_in_words(Duration::from_secs(86_000)), "24 h");
     }
 }

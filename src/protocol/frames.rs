@@ -336,6 +336,9 @@ pub enum ServerFrame {
         /// The client message id of the `send` refused, when the error is about one.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         id: Option<String>,
+        /// For `rate_limited`: milliseconds to wait before trying again.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_after: Option<u64>,
     },
 }
 
@@ -351,6 +354,7 @@ impl ServerFrame {
             code,
             message: message.into(),
             id: None,
+            retry_after: None,
         }
     }
 }

@@ -202,6 +202,14 @@ fn server_frames_match_golden_json() {
         ServerFrame::from(Rejection::new(ErrorCode::TooLarge, "too big").about_message("c9")),
         json!({"type": "error", "code": "too_large", "message": "too big", "id": "c9"}),
     );
+    assert_golden(
+        ServerFrame::from(
+            Rejection::rate_limited("slow down", std::time::Duration::from_micros(1_200_001))
+                .about_message("c10"),
+        ),
+        json!({"type": "error", "code": "rate_limited", "message": "slow down", "id": "c10",
+               "retry_after": 1201}),
+    );
     let mut message = sample_message_json();
     message["type"] = json!("message");
     assert_golden(ServerFrame::Message(sample_message()), message);
@@ -338,6 +346,7 @@ fn every_error_code_has_a_snake_case_name() {
         (ErrorCode::Replaced, "replaced"),
         (ErrorCode::TooSlow, "too_slow"),
         (ErrorCode::Internal, "internal"),
+        (ErrorCode::RateLimited, "rate_limited"),
     ];
     for (code, name) in codes {
         assert_golden(code, json!(name));

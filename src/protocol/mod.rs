@@ -31,7 +31,8 @@
 //!
 //! # Errors
 //! Errors are frames: `{"type":"error","code":"name_taken","message":"…"}`. [`ErrorCode`] lists the
-//! codes. Fatal errors are followed by a WebSocket close with code 1008 (policy), 1009 (too big),
+//! codes; a `rate_limited` error also says in `retry_after` how many milliseconds to wait. Fatal
+//! errors are followed by a WebSocket close with code 1008 (policy), 1009 (too big),
 //! 1003 (binary data) or 1011 (server error); 1001 means the server is shutting down.
 
 pub mod api;
@@ -42,7 +43,7 @@ mod golden_tests;
 mod names;
 
 pub use api::{ApiError, HistoryPage};
-pub use errors::{ErrorCode, Rejection};
+pub use errors::{ErrorCode, Rejection, retry_after_ms, wait_in_words};
 pub use frames::{
     ChatMessage, ClientFrame, RoomCursor, RoomKind, RoomListing, RoomState, ServerFrame,
 };

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::protocol::api::{DEFAULT_PAGE, MAX_PAGE};
-use crate::protocol::{ApiError, ErrorCode};
+use crate::protocol::{ApiError, ErrorCode, retry_after_ms};
 use crate::server::hub::{Command, PageError, PageRequest};
 
 /// Answers one page request.
@@ -35,8 +35,25 @@ pub async fn history_page(
     };
     match answer {
         Ok(page) => Json(page).into_response(),
-        Err(PageError { code, message }) => {
-            (status_of(code), Json(ApiError { code, message })).into_response()
+        Err(PageError {
+            code,
+            message,
+            retry_after,
+        }) => {
+            let body = Json(ApiError {
+                code,
+                message,
+                retry_after: retry_after.map(retry_after_ms),
+            });
+            match retry_after {
+                // Retry-After counts whole seconds: rounded up, so a client is never early.
+                Some(wait) => {
+                    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+                    let header = [(header::RETRY_AFTER, seconds.to_string())];
+                    (status_of(code), header, body).into_response()
+                }
+                None => (status_of(code), body).into_response(),
+            }
         }
     }
 }
@@ -69,6 +86,7 @@ async fn page(
         .ok_or_else(|| PageError {
             code: ErrorCode::InvalidToken,
             message: "send your identity token as Authorization: Bearer".into(),
+            retry_after: None,
         })?
         .to_owned();
     let (reply, answer) = oneshot::channel();
@@ -81,6 +99,7 @@ async fn page(
     let unavailable = || PageError {
         code: ErrorCode::Internal,
         message: "the server is shutting down".into(),
+        retry_after: None,
     };
     hub.send(Command::Page { request, reply })
         .await
@@ -92,6 +111,7 @@ fn malformed(message: String) -> PageError {
     PageError {
         code: ErrorCode::Malformed,
         message,
+        retry_after: None,
     }
 }
 
@@ -99,8 +119,8 @@ fn malformed(message: String) -> PageError {
 fn status_of(code: ErrorCode) -> StatusCode {
     match code {
         ErrorCode::InvalidToken => StatusCode::UNAUTHORIZED,
-        ErrorCode::Forbidden => StatusCode::FORBIDDEN,
         ErrorCode::UnknownRoom => StatusCode::NOT_FOUND,
+        ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         _ => StatusCode::BAD_REQUEST,
     }

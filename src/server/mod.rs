@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod hub;
+pub mod limits;
 pub mod names;
 pub mod session;
 pub mod store;
@@ -54,6 +55,8 @@ pub struct ServeOptions {
     pub web: Option<PathBuf>,
     /// Pings and the idle timeout for dead connections.
     pub heartbeat: session::Heartbeat,
+    /// How much one identity, address or token may do how fast.
+    pub rate_limits: limits::RateLimits,
 }
 
 /// Shared by every request handler.
@@ -81,7 +84,9 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (hub_sender, hub_receiver) = mpsc::channel(HUB_QUEUE);
-    let hub_thread = tokio::task::spawn_blocking(move || Hub::new(store).run(hub_receiver));
+    let limits = options.rate_limits;
+    let hub_thread =
+        tokio::task::spawn_blocking(move || Hub::new(store, &limits).run(hub_receiver));
     let (stop_sessions, sessions_stopped) = watch::channel(false);
     let api_hub = hub_sender.clone();
     let state = AppState {

@@ -81,7 +81,12 @@ pub async fn run(
         queue,
         kicked: kicked.clone(),
     };
-    if hub.send(Command::Connect { conn, outbox }).await.is_err() {
+    let connect = Command::Connect {
+        conn,
+        outbox,
+        address: peer.ip(),
+    };
+    if hub.send(connect).await.is_err() {
         return;
     }
     tracing::info!(conn, %peer, "connected");

@@ -176,11 +176,10 @@ impl ChatApp {
 
     fn pump(&mut self, ctx: &egui::Context) {
         let now = self.clock.elapsed().as_secs_f64();
-        self.state.tick(now);
         let waker = ctx.clone();
         self.link
             .pump(&mut self.state, now, move || waker.request_repaint());
-        if let Some(deadline) = self.link.next_deadline(now) {
+        if let Some(deadline) = self.link.next_deadline(&self.state, now) {
             ctx.request_repaint_after(std::time::Duration::from_secs_f64(deadline));
         }
         self.follow_rename();

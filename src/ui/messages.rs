@@ -10,6 +10,7 @@
 use crate::client::state::{ChatState, Entry, PendingMessage, RoomView};
 use crate::protocol::ChatMessage;
 use crate::ui::grouping::{self, Lead};
+use crate::ui::status::wait_words;
 use crate::ui::{presence, rich_text};
 
 /// Space between rows.
@@ -59,6 +60,8 @@ enum Row<'a> {
 struct View<'a> {
     room: &'a RoomView,
     me: &'a str,
+    /// Seconds until sending resumes, while the server has us wait.
+    paused_for: Option<f64>,
     today: chrono::NaiveDate,
     loading: bool,
 }
@@ -110,6 +113,7 @@ impl MessageList {
         let view = View {
             room,
             me: state.name(),
+            paused_for: state.sending_paused_for(),
             today: grouping::today(),
             loading,
         };
@@ -342,7 +346,7 @@ impl MessageList {
                         .weak(),
                 );
             }
-            Row::Pending(pending) => return draw_pending(ui, pending, view.me),
+            Row::Pending(pending) => return draw_pending(ui, pending, view),
         }
         None
     }
@@ -484,16 +488,22 @@ fn new_messages_divider(ui: &mut egui::Ui) {
     });
 }
 
-/// One of our messages not yet acknowledged: "sending…", or why the server refused it.
-fn draw_pending(ui: &mut egui::Ui, pending: &PendingMessage, me: &str) -> Option<ListAction> {
+/// One of our messages not yet acknowledged: "sending…", "waiting…" while the server has us
+/// slow down, or why the server refused it.
+fn draw_pending(ui: &mut egui::Ui, pending: &PendingMessage, view: &View) -> Option<ListAction> {
     let mut action = None;
     bubble(ui, true, false).show(ui, |ui| {
         ui.horizontal(|ui| {
-            ui.label(egui::RichText::new(me).strong());
+            ui.label(egui::RichText::new(view.me).strong());
             match &pending.refused {
-                None => {
-                    ui.weak("sending…");
-                }
+                None => match view.paused_for {
+                    None => {
+                        ui.weak("sending…");
+                    }
+                    Some(seconds) => {
+                        ui.weak(format!("waiting {}: sending too fast", wait_words(seconds)));
+                    }
+                },
                 Some(reason) => {
                     ui.colored_label(ui.visuals().error_fg_color, format!("not sent: {reason}"));
                     if ui.small_button("Edit").clicked() {

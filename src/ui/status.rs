@@ -49,6 +49,17 @@ pub fn show(
                 }
             }
         }
+        if state.phase() == &Phase::Joined
+            && let Some(seconds) = state.sending_paused_for()
+        {
+            ui.separator();
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                format!("sending too fast — waiting {}", wait_words(seconds)),
+            );
+            // Keep the countdown ticking.
+            ui.ctx().request_repaint_after_secs(1.0);
+        }
         if let Some(note) = host_note {
             ui.separator();
             ui.label(note);
@@ -85,6 +96,11 @@ pub fn show(
         );
     });
     action
+}
+
+/// A wait of `seconds` in words: "3 s", "2 min".
+pub fn wait_words(seconds: f64) -> String {
+    crate::protocol::wait_in_words(std::time::Duration::from_secs_f64(seconds.max(0.0)))
 }
 
 /// A small filled circle in `color` (painted: not every font has a bullet glyph).

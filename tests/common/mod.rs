@@ -17,7 +17,8 @@ use chinwag::client::link::Link;
 use chinwag::client::state::{ChatState, Entry};
 
 use chinwag::protocol::{ClientFrame, PROTOCOL_VERSION, RoomState, ServerFrame};
-use chinwag::server::RunningServer;
+use chinwag::server::limits::RateLimits;
+use chinwag::server::{RunningServer, ServeOptions};
 use tungstenite::stream::MaybeTlsStream;
 use tungstenite::{Message, WebSocket};
 
@@ -28,20 +29,43 @@ pub const PATIENCE: Duration = Duration::from_secs(10);
 pub struct TestServer {
     pub server: Option<RunningServer>,
     pub db: PathBuf,
+    options: ServeOptions,
     _dir: tempfile::TempDir,
 }
 
 impl TestServer {
+    /// A server with the default options (and so the default rate limits).
     pub fn start() -> Self {
+        Self::start_with(ServeOptions::default())
+    }
+
+    /// A server without rate limits, for tests that post hundreds of messages or page hundreds
+    /// of times in a row on purpose (tests/server_limits.rs checks the limits).
+    pub fn start_unlimited() -> Self {
+        Self::start_with(ServeOptions {
+            rate_limits: RateLimits::unlimited(),
+            ..Default::default()
+        })
+    }
+
+    /// A server with `options`; a restart keeps them.
+    pub fn start_with(options: ServeOptions) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = dir.path().join("chat.sqlite3");
         let server =
-            RunningServer::start("127.0.0.1:0".parse().unwrap(), &db).expect("server starts");
+            RunningServer::start_with("127.0.0.1:0".parse().unwrap(), &db, options.clone())
+                .expect("server starts");
         Self {
             server: Some(server),
             db,
+            options,
             _dir: dir,
         }
+    }
+
+    /// The server's address.
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.server.as_ref().expect("server running").addr()
     }
 
     pub fn url(&self) -> String {
@@ -65,8 +89,10 @@ impl TestServer {
 
     /// Starts the server again on `addr` with the same database.
     pub fn start_on(&mut self, addr: std::net::SocketAddr) {
-        self.server =
-            Some(RunningServer::start(addr, &self.db).expect("server restarts on its port"));
+        self.server = Some(
+            RunningServer::start_with(addr, &self.db, self.options.clone())
+                .expect("server restarts on its port"),
+        );
     }
 
     /// Stops the server gracefully and starts a new one on the same database.
@@ -77,8 +103,12 @@ impl TestServer {
             .stop()
             .expect("clean stop");
         self.server = Some(
-            RunningServer::start("127.0.0.1:0".parse().unwrap(), &self.db)
-                .expect("server restarts"),
+            RunningServer::start_with(
+                "127.0.0.1:0".parse().unwrap(),
+                &self.db,
+                self.options.clone(),
+            )
+            .expect("server restarts"),
         );
     }
 }
@@ -254,7 +284,7 @@ impl LiveClient {
     pub fn wait_and_pump(&mut self, patience: Duration) -> bool {
         let deadline = self
             .link
-            .next_deadline(self.now())
+            .next_deadline(&self.state, self.now())
             .map_or(patience, |seconds| {
                 Duration::from_secs_f64(seconds).min(patience)
             });
@@ -367,6 +397,13 @@ pub fn http_get(addr: std::net::SocketAddr, path: &str, token: Option<&str>) -> 
 
 /// Sends a raw HTTP request to `addr` and reads the whole answer; returns status and body.
 pub fn http_request(addr: std::net::SocketAddr, request: &str) -> (u16, String) {
+    let (status, _, body) = http_exchange(addr, request);
+    (status, body)
+}
+
+/// Sends a raw HTTP request to `addr` and reads the whole answer; returns the status, the head
+/// (status line and headers) and the body.
+pub fn http_exchange(addr: std::net::SocketAddr, request: &str) -> (u16, String, String) {
     use std::io::{Read, Write};
     let mut stream = TcpStream::connect(addr).expect("HTTP connects");
     stream
@@ -388,5 +425,5 @@ pub fn http_request(addr: std::net::SocketAddr, request: &str) -> (u16, String) 
             .contains("transfer-encoding: chunked"),
         "chunked answers are not expected: {head}"
     );
-    (status, body.to_owned())
+    (status, head.to_owned(), body.to_owned())
 }

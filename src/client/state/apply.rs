@@ -3,7 +3,7 @@
 use super::{
     ChatState, Opening, Phase, RoomView, RoomsToCome, SearchResults, ServerError, TYPING_SHOWS_FOR,
 };
-use crate::protocol::{ChatMessage, ClientFrame, DEFAULT_ROOM, ServerFrame};
+use crate::protocol::{ChatMessage, DEFAULT_ROOM, ErrorCode, ServerFrame};
 use crate::ui::markdown::mentions;
 
 impl ChatState {
@@ -28,14 +28,11 @@ impl ChatState {
                     left: more_rooms,
                 });
                 self.settle_rooms();
-                // Everything not yet acknowledged goes again: the server drops repeats by id.
-                let resend: Vec<ClientFrame> = self
-                    .pending
-                    .iter()
-                    .filter(|m| m.refused.is_none())
-                    .map(super::send_frame)
-                    .collect();
-                self.outgoing.extend(resend);
+                // Everything not yet acknowledged goes again (the server drops repeats by id),
+                // unless the server has us wait: then it goes when the wait is over.
+                if self.sending_paused_until.is_none() {
+                    self.resend_pending();
+                }
             }
             ServerFrame::Room(state) => {
                 if let Some(to_come) = &mut self.rooms_to_come {
@@ -156,14 +153,26 @@ impl ChatState {
                     });
                 }
             }
-            ServerFrame::Error { code, message, id } => {
+            ServerFrame::Error {
+                code: ErrorCode::RateLimited,
+                id: Some(_),
+                retry_after,
+                ..
+            } => self.pause_sending(retry_after.unwrap_or_default()),
+            ServerFrame::Error {
+                code, message, id, ..
+            } => {
                 if let Some(refused) =
                     id.and_then(|id| self.pending.iter_mut().find(|m| m.id == id))
                 {
                     refused.refused = Some(message);
                     return;
                 }
-                if code.refuses_name() && self.phase != Phase::Joined {
+                // A hello refused (a name not ours, or too many new names from this address):
+                // the user picks again or waits, with the reason on the join screen.
+                if (code.refuses_name() || code == ErrorCode::RateLimited)
+                    && self.phase != Phase::Joined
+                {
                     self.phase = Phase::NameRefused;
                 }
                 self.opening = None;

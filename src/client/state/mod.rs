@@ -51,7 +51,8 @@ pub struct PendingMessage {
     /// What was typed.
     pub text: String,
     /// Why the server refused it, if it did; a refused message is not sent again until the user
-    /// retries it.
+    /// retries it. (A message refused only for coming too fast stays pending: see
+    /// [`ChatState::sending_paused_for`].)
     pub refused: Option<String>,
 }
 
@@ -112,6 +113,8 @@ pub struct ChatState {
     now: f64,
     viewing: bool,
     typing_sent: BTreeMap<String, f64>,
+    /// The server said we send too fast: nothing is sent before this time (client clock).
+    sending_paused_until: Option<f64>,
 }
 
 impl ChatState {
@@ -138,6 +141,7 @@ impl ChatState {
             now: 0.0,
             viewing: true,
             typing_sent: BTreeMap::new(),
+            sending_paused_until: None,
         }
     }
 
@@ -226,9 +230,47 @@ impl ChatState {
         self.now
     }
 
-    /// Tells the state the time (typing notices expire by it).
+    /// Tells the state the time (typing notices expire by it; a pause in sending ends by it).
     pub fn tick(&mut self, now: f64) {
         self.now = now;
+        if self.sending_paused_until.is_some_and(|until| now >= until) {
+            self.sending_paused_until = None;
+            if self.phase == Phase::Joined {
+                self.resend_pending();
+            }
+        }
+    }
+
+    /// Seconds until sending resumes, while the server has us wait for sending too fast.
+    /// Messages typed meanwhile stay pending; all of them go out in order when it ends.
+    pub fn sending_paused_for(&self) -> Option<f64> {
+        self.sending_paused_until
+            .map(|until| (until - self.now).max(0.0))
+    }
+
+    /// The server refused a message for coming too fast: send nothing for `retry_after_ms`,
+    /// then everything pending again, in order (what it stored meanwhile it acks, by id).
+    fn pause_sending(&mut self, retry_after_ms: u64) {
+        let until = self.now + retry_after_ms as f64 / 1000.0;
+        self.sending_paused_until = Some(self.sending_paused_until.map_or(until, |u| u.max(until)));
+        self.outgoing
+            .retain(|frame| !matches!(frame, ClientFrame::Send { .. }));
+    }
+
+    /// Queues every pending message the server has not refused, oldest first.
+    fn resend_pending(&mut self) {
+        let resend: Vec<ClientFrame> = self
+            .pending
+            .iter()
+            .filter(|m| m.refused.is_none())
+            .map(send_frame)
+            .collect();
+        self.outgoing.extend(resend);
+    }
+
+    /// Whether a message may go out now: joined, and not told to wait.
+    fn may_send(&self) -> bool {
+        self.phase == Phase::Joined && self.sending_paused_until.is_none()
     }
 
     /// Whether the user still has to pick a name (the join screen shows).
@@ -409,7 +451,7 @@ impl ChatState {
             text: text.to_owned(),
             refused: None,
         };
-        if self.phase == Phase::Joined {
+        if self.may_send() {
             self.outgoing.push_back(send_frame(&message));
         }
         self.pending.push(message);
@@ -496,7 +538,7 @@ impl ChatState {
             return;
         };
         self.pending[index].refused = None;
-        if self.phase == Phase::Joined {
+        if self.may_send() {
             let frame = send_frame(&self.pending[index]);
             self.outgoing.push_back(frame);
         }

@@ -723,3 +723,156 @@ fn rooms_after_a_welcome_neither_switch_rooms_nor_lose_any() {
     fresh.apply(ServerFrame::Room(room_state("lobby", "carol", vec![], 0)));
     assert_eq!(current_room(&fresh), Some("lobby"));
 }
+
+/// The ids and texts of the send frames in `frames`, in order.
+fn sends(frames: &[ClientFrame]) -> Vec<(String, String)> {
+    frames
+        .iter()
+        .filter_map(|frame| match frame {
+            ClientFrame::Send { id, text, .. } => Some((id.clone(), text.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn rate_limited(id: &str, retry_after: std::time::Duration) -> ServerFrame {
+    Rejection::rate_limited("you are sending too fast", retry_after)
+        .about_message(id)
+        .into()
+}
+
+fn ack(id: &str, seq: u64) -> ServerFrame {
+    ServerFrame::Ack {
+        id: id.into(),
+        room: "lobby".into(),
+        seq,
+        time: 5,
+    }
+}
+
+#[test]
+fn a_message_refused_for_coming_too_fast_stays_pending_and_everything_goes_again_in_order() {
+    let mut state = joined_state();
+    state.tick(10.0);
+    for n in 1..=5 {
+        state.send(&format!("message {n}"));
+    }
+    let first_try = sends(&state.take_outgoing().collect::<Vec<_>>());
+    assert_eq!(first_try.len(), 5);
+    let ids: Vec<String> = first_try.iter().map(|(id, _)| id.clone()).collect();
+    // The server stored the first two, then refused the rest (each refusal counting down).
+    state.apply(rate_limited(
+        &ids[2],
+        std::time::Duration::from_millis(3000),
+    ));
+    state.apply(rate_limited(
+        &ids[3],
+        std::time::Duration::from_millis(2999),
+    ));
+    state.apply(ack(&ids[0], 1));
+    state.apply(rate_limited(
+        &ids[4],
+        std::time::Duration::from_millis(2998),
+    ));
+    assert_eq!(state.sending_paused_for(), Some(3.0));
+    assert!(
+        state.pending().iter().all(|m| m.refused.is_none()),
+        "too fast is not refused: {:?}",
+        state.pending()
+    );
+    assert!(
+        state.last_error().is_none(),
+        "said on the status bar instead"
+    );
+    // Typed meanwhile: shown pending, held back.
+    state.send("message 6");
+    state.tick(12.9);
+    assert_eq!(state.sending_paused_for().map(f64::ceil), Some(1.0));
+    assert_eq!(sends(&state.take_outgoing().collect::<Vec<_>>()), vec![]);
+    state.tick(13.0);
+    assert_eq!(state.sending_paused_for(), None);
+    let resent = sends(&state.take_outgoing().collect::<Vec<_>>());
+    let texts: Vec<&str> = resent.iter().map(|(_, text)| text.as_str()).collect();
+    // Message 2's ack had not come yet: it goes again (the server answers a repeat by id with
+    // its ack, storing nothing twice); message 1 was acked and does not.
+    assert_eq!(
+        texts,
+        [
+            "message 2",
+            "message 3",
+            "message 4",
+            "message 5",
+            "message 6"
+        ]
+    );
+    // Both acks of message 2 (the original and the repeat's) leave one message.
+    for (n, (id, _)) in resent.iter().enumerate() {
+        state.apply(ack(id, n as u64 + 2));
+    }
+    state.apply(ack(&ids[1], 2));
+    assert!(state.pending().is_empty());
+    assert_eq!(message_seqs(lobby(&state)), vec![1, 2, 3, 4, 5, 6]);
+}
+
+#[test]
+fn a_reconnect_during_a_pause_sends_nothing_until_the_pause_is_over() {
+    let mut state = joined_state();
+    state.tick(1.0);
+    state.send("early");
+    let id = sends(&state.take_outgoing().collect::<Vec<_>>())[0]
+        .0
+        .clone();
+    state.apply(rate_limited(&id, std::time::Duration::from_secs(2)));
+    state.closed("blip");
+    state.retry();
+    state.opened();
+    state.apply(welcome("alice", vec![]));
+    let frames: Vec<_> = state.take_outgoing().collect();
+    assert!(matches!(frames[0], ClientFrame::Hello { .. }));
+    assert_eq!(sends(&frames), vec![], "the server still has us wait");
+    state.tick(3.0);
+    assert_eq!(
+        sends(&state.take_outgoing().collect::<Vec<_>>()),
+        vec![(id, "early".to_owned())]
+    );
+}
+
+#[test]
+fn a_hello_refused_for_too_many_new_names_asks_again_with_the_reason() {
+    let mut state = ChatState::new("t", TOKEN);
+    state.join("newcomer");
+    state.connecting();
+    state.opened();
+    state.apply(
+        Rejection::rate_limited(
+            "too many new names from your address; try again in 36 min",
+            std::time::Duration::from_secs(2160),
+        )
+        .into(),
+    );
+    assert_eq!(state.phase(), &Phase::NameRefused);
+    assert!(state.needs_name());
+    assert_eq!(
+        state.last_error().map(|error| error.message.as_str()),
+        Some("too many new names from your address; try again in 36 min")
+    );
+}
+
+#[test]
+fn an_edit_refused_for_coming_too_fast_says_so() {
+    let mut state = joined_state();
+    state.edit(1, "fixed");
+    state.take_outgoing().for_each(drop);
+    state.apply(
+        Rejection::rate_limited(
+            "you are sending too fast; try again in 1 s",
+            std::time::Duration::from_secs(1),
+        )
+        .into(),
+    );
+    assert_eq!(state.sending_paused_for(), None, "no message is held back");
+    assert_eq!(
+        state.last_error().map(|error| error.code),
+        Some(ErrorCode::RateLimited)
+    );
+}

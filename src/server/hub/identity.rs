@@ -1,9 +1,14 @@
 //! Identity: the hello, names bound to tokens, takeover by a reconnect, renames.
 
+use std::net::IpAddr;
+use std::time::Instant;
+
 use super::{ConnId, Hub, Refusal, Session, fitting, now_ms, refuse};
 use crate::protocol::{
-    DEFAULT_ROOM, ErrorCode, NameProblem, PROTOCOL_VERSION, RoomCursor, ServerFrame, close_code,
+    DEFAULT_ROOM, ErrorCode, NameProblem, PROTOCOL_VERSION, Rejection, RoomCursor, ServerFrame,
+    close_code, wait_in_words,
 };
+use crate::server::limits::address_key;
 use crate::server::names::{self, Name};
 use crate::server::store::User;
 use crate::server::store::identities::{same_hash, token_hash};
@@ -54,7 +59,8 @@ impl Hub {
         }
         let name = names::user_name(&name).map_err(invalid_name)?;
         crate::protocol::validate_token(&token)?;
-        let user = self.claim(&name, &token_hash(&token))?;
+        let address = connection.address;
+        let user = self.claim(&name, &token_hash(&token), address)?;
         let rejoining = match self.online.get(&user.id) {
             Some(&old) => {
                 self.replace(old);
@@ -84,8 +90,9 @@ impl Hub {
     }
 
     /// The identity for `name` and this token: the token's own (renamed to `name` if it had
-    /// another), or a new one (starting in the default room) if the name is free.
-    fn claim(&mut self, name: &Name, hash: &str) -> Result<User, Refusal> {
+    /// another), or a new one (starting in the default room) if the name is free and `address`
+    /// is within its limit of new identities.
+    fn claim(&mut self, name: &Name, hash: &str, address: IpAddr) -> Result<User, Refusal> {
         let me = self.store.user_by_token_hash(hash)?;
         if let Some(user) = me.as_ref().filter(|user| user.name == name.text) {
             return Ok(user.clone());
@@ -100,6 +107,18 @@ impl Hub {
                 Ok(user)
             }
             None => {
+                self.limits
+                    .identities
+                    .take(address_key(address), Instant::now())
+                    .map_err(|wait| {
+                        Refusal::Rejected(Rejection::rate_limited(
+                            format!(
+                                "too many new names from your address; try again in {}",
+                                wait_in_words(wait)
+                            ),
+                            wait,
+                        ))
+                    })?;
                 let user = self.store.create_user(name, hash)?;
                 self.store.add_member(DEFAULT_ROOM, user.id)?;
                 Ok(user)

@@ -18,12 +18,14 @@ mod paging;
 mod rooms;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use axum::extract::ws::Utf8Bytes;
 use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::protocol::{ClientFrame, ErrorCode, Rejection, RoomKind, ServerFrame, close_code};
+use crate::server::limits::{Limiters, RateLimits};
 use crate::server::store::{Store, UserId};
 
 pub use paging::{PageError, PageRequest};
@@ -64,6 +66,8 @@ pub enum Command {
         conn: ConnId,
         /// Its outgoing queue.
         outbox: Outbox,
+        /// The peer's IP address (identities created are counted per address).
+        address: IpAddr,
     },
     /// A frame the connection sent (already parsed).
     Frame {
@@ -89,6 +93,7 @@ pub enum Command {
 /// Someone connected, and who they are once they said hello.
 struct Connection {
     outbox: Outbox,
+    address: IpAddr,
     session: Option<Session>,
     /// When this connection last had a typing notice forwarded, per room.
     typing_sent: HashMap<String, std::time::Instant>,
@@ -158,11 +163,12 @@ pub struct Hub {
     pending: Vec<messages::PendingPost>,
     /// Read markers not yet written, by room and identity.
     read_marks: HashMap<(String, UserId), u64>,
+    limits: Limiters<UserId>,
 }
 
 impl Hub {
-    /// A hub over `store`.
-    pub fn new(store: Store) -> Self {
+    /// A hub over `store`, applying `limits`.
+    pub fn new(store: Store, limits: &RateLimits) -> Self {
         Self {
             store,
             connections: HashMap::new(),
@@ -170,6 +176,7 @@ impl Hub {
             rooms: HashMap::new(),
             pending: Vec::new(),
             read_marks: HashMap::new(),
+            limits: Limiters::new(limits),
         }
     }
 
@@ -187,11 +194,16 @@ impl Hub {
 
     fn handle(&mut self, command: Command) {
         match command {
-            Command::Connect { conn, outbox } => {
+            Command::Connect {
+                conn,
+                outbox,
+                address,
+            } => {
                 self.connections.insert(
                     conn,
                     Connection {
                         outbox,
+                        address,
                         session: None,
                         typing_sent: HashMap::new(),
                     },
@@ -211,6 +223,10 @@ impl Hub {
     }
 
     fn frame(&mut self, conn: ConnId, frame: ClientFrame) {
+        if let Err(refusal) = self.within_message_rate(conn, &frame) {
+            self.refused(conn, refusal);
+            return;
+        }
         if !matches!(
             frame,
             ClientFrame::Send { .. }
@@ -247,10 +263,16 @@ impl Hub {
             // Sessions answer pings themselves; nothing reaches the hub.
             ClientFrame::Ping => Ok(()),
         };
-        match result {
-            Ok(()) => {}
-            Err(Refusal::Rejected(rejection)) => self.reply(conn, &rejection.into()),
-            Err(Refusal::Database(err)) => {
+        if let Err(refusal) = result {
+            self.refused(conn, refusal);
+        }
+    }
+
+    /// Tells `conn` why its frame was not applied.
+    fn refused(&mut self, conn: ConnId, refusal: Refusal) {
+        match refusal {
+            Refusal::Rejected(rejection) => self.reply(conn, &rejection.into()),
+            Refusal::Database(err) => {
                 tracing::error!(%err, conn, "the database failed");
                 self.fail(conn);
             }

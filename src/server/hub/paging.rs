@@ -1,8 +1,10 @@
 //! Older history for the HTTP API, with the same reading rules as the socket.
 
+use std::time::{Duration, Instant};
+
 use super::Hub;
 use super::rooms::may_read;
-use crate::protocol::{ErrorCode, HistoryPage};
+use crate::protocol::{ErrorCode, HistoryPage, wait_in_words};
 use crate::server::store::identities::token_hash;
 
 /// A request for a page of a room's history, as the HTTP handler parsed it.
@@ -25,6 +27,8 @@ pub struct PageError {
     pub code: ErrorCode,
     /// Human-readable explanation.
     pub message: String,
+    /// For `rate_limited`: how long to wait before asking again.
+    pub retry_after: Option<Duration>,
 }
 
 impl PageError {
@@ -32,6 +36,7 @@ impl PageError {
         Self {
             code,
             message: message.into(),
+            retry_after: None,
         }
     }
 }
@@ -48,22 +53,29 @@ impl Hub {
             .user_by_token_hash(&token_hash(&request.token))
             .map_err(internal)?
             .ok_or_else(|| PageError::new(ErrorCode::InvalidToken, "unknown identity token"))?;
+        self.limits
+            .api
+            .take(user.id, Instant::now())
+            .map_err(|wait| PageError {
+                retry_after: Some(wait),
+                ..PageError::new(
+                    ErrorCode::RateLimited,
+                    format!("too many requests; try again in {}", wait_in_words(wait)),
+                )
+            })?;
+        // Someone else's direct conversation gets the same answer as a room that does not
+        // exist, so nobody can find out which conversations there are.
         let room = self
             .store
             .room(&request.room)
             .map_err(internal)?
+            .filter(|room| may_read(&room.name, room.kind, user.id))
             .ok_or_else(|| {
                 PageError::new(
                     ErrorCode::UnknownRoom,
                     format!("there is no room called {}", request.room),
                 )
             })?;
-        if !may_read(&room.name, room.kind, user.id) {
-            return Err(PageError::new(
-                ErrorCode::Forbidden,
-                "that conversation is private",
-            ));
-        }
         let mut messages = self
             .store
             .before(

@@ -1,12 +1,13 @@
 //! Rooms: joining, leaving, direct messages, topics, and the room state a member receives.
 
 use std::collections::BTreeMap;
+use std::time::Instant;
 
 use super::fitting::{self, FittedRoom, Keep};
 use super::{ConnId, Hub, Refusal, Room, refuse};
 use crate::protocol::{
-    self, DIRECT_ROOM_PREFIX, ErrorCode, HISTORY_ON_JOIN, MAX_REPLAY, MAX_ROOM_LIST, RoomKind,
-    RoomState, ServerFrame,
+    self, DIRECT_ROOM_PREFIX, ErrorCode, HISTORY_ON_JOIN, MAX_REPLAY, MAX_ROOM_LIST, Rejection,
+    RoomKind, RoomState, ServerFrame, wait_in_words,
 };
 use crate::server::names;
 use crate::server::store::{Membership, UserId};
@@ -56,6 +57,7 @@ impl Hub {
                     format!("there is no room called {room}"),
                 ));
             }
+            self.may_create_room(who.user)?;
             self.store.create_public_room(&name)?;
         }
         self.store.add_member(&room, who.user)?;
@@ -107,6 +109,9 @@ impl Hub {
             .filter(|user| user.id != who.user)
             .ok_or_else(unknown)?;
         let room = direct_room(who.user, peer.id);
+        if self.store.room(&room)?.is_none() {
+            self.may_create_room(who.user)?;
+        }
         self.store.create_direct_room(&room)?;
         self.store.add_member(&room, who.user)?;
         self.store.add_member(&room, peer.id)?;
@@ -116,6 +121,22 @@ impl Hub {
             self.enter(peer_conn, &room, peer.id, None, false)?;
         }
         self.enter(conn, &room, who.user, None, true)
+    }
+
+    /// Counts a room `user` is about to create against its limit.
+    fn may_create_room(&mut self, user: UserId) -> Result<(), Refusal> {
+        self.limits
+            .rooms
+            .take(user, Instant::now())
+            .map_err(|wait| {
+                Refusal::Rejected(Rejection::rate_limited(
+                    format!(
+                        "you have created too many rooms; try again in {}",
+                        wait_in_words(wait)
+                    ),
+                    wait,
+                ))
+            })
     }
 
     /// Puts `conn` (identity `user`, a member of `room`) online in the room and sends it the
