@@ -1,5 +1,7 @@
 //! Identity: the hello, names bound to tokens, takeover by a reconnect, renames.
 
+use std::sync::atomic::Ordering;
+
 use super::{ConnId, Hub, Refusal, Session, refuse};
 use crate::protocol::{
     self, DEFAULT_ROOM, ErrorCode, PROTOCOL_VERSION, RoomCursor, ServerFrame, close_code,
@@ -57,6 +59,7 @@ impl Hub {
                 name: user.name.clone(),
                 rooms: Default::default(),
             });
+            connection.outbox.welcomed.store(true, Ordering::Relaxed);
         }
         self.online.insert(user.id, conn);
         let mut rooms = Vec::new();

@@ -17,6 +17,7 @@ mod rooms;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use axum::extract::ws::Utf8Bytes;
 use tokio::sync::{Notify, mpsc, oneshot};
@@ -48,6 +49,9 @@ pub struct Outbox {
     pub queue: mpsc::Sender<Outgoing>,
     /// Signalled when the hub drops this session for not keeping up.
     pub kicked: Arc<Notify>,
+    /// Set by the hub once a hello succeeded (the session closes a connection that stays
+    /// without one past its deadline).
+    pub welcomed: Arc<AtomicBool>,
 }
 
 /// A request to the hub.
