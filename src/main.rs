@@ -108,7 +108,11 @@ mod native {
     }
 
     fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
-        let web = args.web.as_deref().map(server::web::check_dir).transpose()?;
+        let web = args
+            .web
+            .as_deref()
+            .map(server::web::check_dir)
+            .transpose()?;
         let tls = match (&args.tls_cert, &args.tls_key) {
             (Some(cert), Some(key)) => Some(TlsConfig::load(cert, key)?),
             _ => None,

@@ -178,10 +178,7 @@ mod tests {
         let b: IpAddr = "10.0.0.2".parse().unwrap();
         let first = admission.admit(a).unwrap();
         let _second = admission.admit(a).unwrap();
-        assert_eq!(
-            admission.admit(a).err(),
-            Some(Refusal::TooManyFromAddress)
-        );
+        assert_eq!(admission.admit(a).err(), Some(Refusal::TooManyFromAddress));
         let _third = admission.admit(b).unwrap();
         assert_eq!(admission.admit(b).err(), Some(Refusal::TooManyInTotal));
         drop(first);

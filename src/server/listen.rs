@@ -215,8 +215,7 @@ where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let service = service_fn(move |_request: Request<Incoming>| async move {
-        let mut response =
-            (StatusCode::SERVICE_UNAVAILABLE, refusal.explanation()).into_response();
+        let mut response = (StatusCode::SERVICE_UNAVAILABLE, refusal.explanation()).into_response();
         response
             .headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from_static("10"));

@@ -99,7 +99,8 @@ pub async fn serve(
         hello_timeout: options.connections.hello_timeout,
     };
     let local_addr = listener.local_addr()?;
-    let origins = origin::OriginPolicy::new(local_addr.ip().is_loopback(), &options.allowed_origins);
+    let origins =
+        origin::OriginPolicy::new(local_addr.ip().is_loopback(), &options.allowed_origins);
     let app = Router::new()
         .route("/ws", get(websocket))
         .route("/healthz", get(|| async { "ok" }))

@@ -54,7 +54,10 @@ impl WebOrigin {
     fn parse(text: &str) -> Option<Self> {
         let uri: Uri = text.strip_suffix('/').unwrap_or(text).parse().ok()?;
         let scheme = uri.scheme_str()?.to_ascii_lowercase();
-        if uri.path_and_query().is_some_and(|path| path.as_str() != "/") {
+        if uri
+            .path_and_query()
+            .is_some_and(|path| path.as_str() != "/")
+        {
             return None;
         }
         let authority = uri.authority()?;
@@ -173,15 +176,31 @@ mod tests {
     fn a_lan_server_accepts_its_own_origin_with_default_ports_and_no_other() {
         let policy = OriginPolicy::new(false, &[]);
         assert!(allows(&policy, "chat.lan:9001", None));
-        assert!(allows(&policy, "chat.lan:9001", Some("http://chat.lan:9001")));
+        assert!(allows(
+            &policy,
+            "chat.lan:9001",
+            Some("http://chat.lan:9001")
+        ));
         assert!(allows(&policy, "Chat.LAN", Some("https://chat.lan")));
         assert!(allows(&policy, "chat.lan:443", Some("https://chat.lan")));
-        assert!(allows(&policy, "[fd00::5]:9001", Some("http://[fd00::5]:9001")));
+        assert!(allows(
+            &policy,
+            "[fd00::5]:9001",
+            Some("http://[fd00::5]:9001")
+        ));
         assert!(!allows(&policy, "chat.lan", Some("https://chat.lan:8443")));
-        assert!(!allows(&policy, "chat.lan:9001", Some("http://evil.example:9001")));
+        assert!(!allows(
+            &policy,
+            "chat.lan:9001",
+            Some("http://evil.example:9001")
+        ));
         assert!(!allows(&policy, "chat.lan:9001", Some("null")));
         // Not bound to loopback: a loopback page is not trusted.
-        assert!(!allows(&policy, "chat.lan:9001", Some("http://127.0.0.1:8080")));
+        assert!(!allows(
+            &policy,
+            "chat.lan:9001",
+            Some("http://127.0.0.1:8080")
+        ));
         // Only /ws and /api are checked.
         let evil = headers("chat.lan:9001", Some("http://evil.example"));
         assert!(policy.refusal("/index.html", &evil).is_none());
@@ -191,12 +210,28 @@ mod tests {
     #[test]
     fn a_loopback_server_answers_loopback_names_and_allowed_hosts_only() {
         let policy = OriginPolicy::new(true, &["https://chat.example.com".parse().unwrap()]);
-        assert!(allows(&policy, "localhost:9001", Some("http://localhost:8080")));
+        assert!(allows(
+            &policy,
+            "localhost:9001",
+            Some("http://localhost:8080")
+        ));
         assert!(allows(&policy, "127.0.0.1", Some("http://127.0.0.1:8080")));
         assert!(allows(&policy, "[::1]:9001", Some("http://[::1]:8080")));
-        assert!(allows(&policy, "127.0.0.1:9001", Some("https://chat.example.com/")));
-        assert!(allows(&policy, "chat.example.com", Some("https://chat.example.com")));
-        assert!(!allows(&policy, "evil.example:9001", Some("http://evil.example:9001")));
+        assert!(allows(
+            &policy,
+            "127.0.0.1:9001",
+            Some("https://chat.example.com/")
+        ));
+        assert!(allows(
+            &policy,
+            "chat.example.com",
+            Some("https://chat.example.com")
+        ));
+        assert!(!allows(
+            &policy,
+            "evil.example:9001",
+            Some("http://evil.example:9001")
+        ));
         assert!(!allows(&policy, "evil.example:9001", None));
         assert!(policy.refusal("/", &HeaderMap::new()).is_some());
     }
@@ -204,7 +239,13 @@ mod tests {
     #[test]
     fn allowed_origins_must_be_origins() {
         assert!("https://a.example:8443".parse::<WebOrigin>().is_ok());
-        for bad in ["chat.example.com", "https://a.example/path", "null", "", "https://u@a.example"] {
+        for bad in [
+            "chat.example.com",
+            "https://a.example/path",
+            "null",
+            "",
+            "https://u@a.example",
+        ] {
             assert!(bad.parse::<WebOrigin>().is_err(), "{bad}");
         }
     }

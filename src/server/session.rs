@@ -182,7 +182,12 @@ async fn read_failed(socket: &mut WebSocket, conn: ConnId, err: &axum::Error) ->
     }
     if cause.starts_with("UTF-8 encoding error") {
         tracing::debug!(conn, "text frame not UTF-8");
-        return close(socket, close_code::INVALID_DATA, "text frames must be UTF-8").await;
+        return close(
+            socket,
+            close_code::INVALID_DATA,
+            "text frames must be UTF-8",
+        )
+        .await;
     }
     tracing::debug!(conn, %err, "read failed");
     End::PeerClosed
