@@ -24,7 +24,8 @@ mod native {
     struct Cli {
         #[command(subcommand)]
         command: Option<Command>,
-        /// Join the server at this WebSocket URL and never host one (e.g. ws://10.0.0.5:9001/ws).
+        /// Join the server at this WebSocket URL and never host one (e.g. ws://10.0.0.5:9001/ws,
+        /// or wss://chat.example.com/ws for a server with TLS).
         #[arg(long, value_name = "URL")]
         connect: Option<String>,
         /// Pre-fill the name on the join screen.

@@ -87,8 +87,8 @@ pub async fn accept_until(listening: Listening, shutdown: impl Future<Output = (
         match admission.admit(peer.ip()) {
             Ok(slot) => {
                 let io = Counted {
-                    io: stream,
                     _slot: slot,
+                    io: stream,
                 };
                 let connection = HttpConnection {
                     peer,
@@ -228,10 +228,11 @@ where
 }
 
 /// An admitted connection's socket. It holds the connection's [`Slot`] for as long as the socket
-/// lives, which is past the HTTP connection when that became a WebSocket.
+/// lives, which is past the HTTP connection when that became a WebSocket. (Fields drop in order:
+/// the slot is free again before the peer sees the socket close.)
 struct Counted<I> {
-    io: I,
     _slot: Slot,
+    io: I,
 }
 
 impl<I: AsyncRead + Unpin> AsyncRead for Counted<I> {
