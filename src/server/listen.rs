@@ -39,6 +39,9 @@ pub const REFUSALS_AT_ONCE: usize = 64;
 const REFUSAL_DEADLINE: Duration = Duration::from_secs(2);
 /// How long a connection may take to finish the request it is in when the server stops.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+/// The most a connection buffers (request headers included): far above what browsers send, and
+/// it bounds what a connection that is still sending its headers can hold.
+const MAX_BUFFER_BYTES: usize = 64 * 1024;
 /// How long to wait before accepting again after the system refused to accept.
 const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(100);
 
@@ -166,7 +169,8 @@ impl HttpConnection {
         let mut builder = http1::Builder::new();
         builder
             .timer(TokioTimer::new())
-            .header_read_timeout(header_read_timeout);
+            .header_read_timeout(header_read_timeout)
+            .max_buf_size(MAX_BUFFER_BYTES);
         let mut connection = pin!(
             builder
                 .serve_connection(TokioIo::new(io), service)
