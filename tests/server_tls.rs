@@ -5,10 +5,11 @@ mod common;
 use std::net::TcpStream;
 use std::sync::Arc;
 
+use chinwag::client::state::Phase;
 use chinwag::protocol::ServerFrame;
 use chinwag::server::tls::TlsConfig;
 use chinwag::server::{RunningServer, ServeOptions};
-use common::{PATIENCE, RawClient};
+use common::{LiveClient, PATIENCE, RawClient};
 use tokio_rustls::rustls::{self, RootCertStore};
 use tungstenite::Connector;
 use tungstenite::stream::MaybeTlsStream;
@@ -50,19 +51,25 @@ fn connect_tls(
         .map_err(|err| err.to_string())
 }
 
-#[test]
-fn a_server_with_a_certificate_speaks_wss() {
-    let dir = tempfile::tempdir().unwrap();
-    let (tls, cert) = self_signed(dir.path());
+/// A server with a self-signed certificate made in `dir`, and that certificate.
+fn start_tls(dir: &std::path::Path) -> (RunningServer, rustls::pki_types::CertificateDer<'static>) {
+    let (tls, cert) = self_signed(dir);
     let server = RunningServer::start_with(
         "127.0.0.1:0".parse().unwrap(),
-        &dir.path().join("chat.sqlite3"),
+        &dir.join("chat.sqlite3"),
         ServeOptions {
             tls: Some(tls),
             ..Default::default()
         },
     )
     .unwrap();
+    (server, cert)
+}
+
+#[test]
+fn a_server_with_a_certificate_speaks_wss() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, cert) = start_tls(dir.path());
     let port = server.addr().port();
     assert_eq!(server.ws_url(), format!("wss://127.0.0.1:{port}/ws"));
 
@@ -79,6 +86,23 @@ fn a_server_with_a_certificate_speaks_wss() {
     let refused = connect_tls(&url, server.addr(), trusting(RootCertStore::empty()));
     assert!(refused.is_err_and(|err| err.contains("certificate")));
     assert!(tungstenite::connect(format!("ws://localhost:{port}/ws")).is_err());
+}
+
+#[test]
+fn the_native_client_connects_to_wss_urls_and_checks_the_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, _) = start_tls(dir.path());
+    // The app's own client (ewebsock) trusts the public webpki roots, not this self-signed
+    // certificate: it gets as far as the certificate check and says so.
+    let url = format!("wss://localhost:{}/ws", server.addr().port());
+    let mut client = LiveClient::new(&url, "native");
+    client.pump_until("the certificate check", |state| {
+        matches!(state.phase(), Phase::Disconnected { .. })
+    });
+    let Phase::Disconnected { reason } = client.state.phase() else {
+        unreachable!()
+    };
+    assert!(reason.contains("certificate"), "{reason}");
 }
 
 #[test]
