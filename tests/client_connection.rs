@@ -104,3 +104,32 @@ fn after_a_server_restart_the_client_reconnects_delivers_its_queue_and_recovers_
         .collect();
     assert_eq!(seqs, (1..=7).collect::<Vec<u64>>(), "no gap, no duplicate");
 }
+
+#[test]
+fn a_connection_refused_over_a_cap_is_shown_in_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = chinwag::server::RunningServer::start_with(
+        "127.0.0.1:0".parse().unwrap(),
+        &dir.path().join("chat.sqlite3"),
+        chinwag::server::ServeOptions {
+            connections: chinwag::server::connections::ConnectionLimits {
+                max_per_address: 1,
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let (_first, _) = RawClient::join(&server.ws_url(), "first", "lobby");
+    let mut client = LiveClient::new(&server.ws_url(), "second");
+    client.pump_until("the refusal", |state| {
+        matches!(state.phase(), Phase::Disconnected { .. })
+    });
+    let Phase::Disconnected { reason } = client.state.phase() else {
+        unreachable!()
+    };
+    assert!(
+        reason.contains("the server refused the connection: it holds too many connections"),
+        "{reason}"
+    );
+}

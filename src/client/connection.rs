@@ -83,7 +83,7 @@ impl Connection {
                 // Natively a failed connect gives only `Error`; on the web `Error` is followed by
                 // `Closed`. Either ends the connection: report the first and stop there.
                 WsEvent::Error(error) => {
-                    events.push(ConnectionEvent::Closed(error));
+                    events.push(ConnectionEvent::Closed(in_words(error)));
                     break;
                 }
                 WsEvent::Closed => {
@@ -103,5 +103,41 @@ impl Connection {
             Ok(text) => self.sender.send(WsMessage::Text(text)),
             Err(err) => log::error!("cannot encode a client frame: {err}"),
         }
+    }
+}
+
+/// A connect error in words. Natively ewebsock reports a refused handshake as its HTTP status
+/// only (`Connect: HTTP error: 503 Service Unavailable`; the body, which says why, is dropped),
+/// and the server answers 503 only over a connection cap and 403 only to a page origin or host
+/// name it does not serve. (A browser does not tell a page why its socket failed at all.)
+fn in_words(error: String) -> String {
+    if error.contains("HTTP error: 503") {
+        "the server refused the connection: it holds too many connections (from your address, \
+         or in total); try again later"
+            .into()
+    } else if error.contains("HTTP error: 403") {
+        "the server refused the connection: it does not serve this page's origin or this host \
+         name (its operator can allow an origin with --allow-origin)"
+            .into()
+    } else {
+        error
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_words;
+
+    #[test]
+    fn refused_handshakes_are_put_in_words() {
+        assert!(
+            in_words("Connect: HTTP error: 503 Service Unavailable".into())
+                .contains("too many connections")
+        );
+        assert!(in_words("Connect: HTTP error: 403 Forbidden".into()).contains("origin"));
+        assert_eq!(
+            in_words("Connect: IO error: Connection refused (os error 111)".into()),
+            "Connect: IO error: Connection refused (os error 111)"
+        );
     }
 }

@@ -48,6 +48,8 @@ pub enum ErrorCode {
     Replaced,
     /// The client did not read its frames fast enough. Fatal (1008).
     TooSlow,
+    /// No successful hello within the server's deadline (10 s by default). Fatal (1008).
+    HelloTimeout,
     /// The server failed; the frame was not applied. Fatal (1011).
     Internal,
     /// Too many frames of one kind too fast (messages, rooms created, new identities, HTTP
@@ -65,6 +67,7 @@ impl ErrorCode {
                 | Self::UnsupportedData
                 | Self::Replaced
                 | Self::TooSlow
+                | Self::HelloTimeout
                 | Self::Internal
         )
     }

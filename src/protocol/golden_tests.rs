@@ -345,6 +345,7 @@ fn every_error_code_has_a_snake_case_name() {
         (ErrorCode::UnsupportedData, "unsupported_data"),
         (ErrorCode::Replaced, "replaced"),
         (ErrorCode::TooSlow, "too_slow"),
+        (ErrorCode::HelloTimeout, "hello_timeout"),
         (ErrorCode::Internal, "internal"),
         (ErrorCode::RateLimited, "rate_limited"),
     ];

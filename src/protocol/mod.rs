@@ -33,7 +33,9 @@
 //! Errors are frames: `{"type":"error","code":"name_taken","message":"…"}`. [`ErrorCode`] lists the
 //! codes; a `rate_limited` error also says in `retry_after` how many milliseconds to wait. Fatal
 //! errors are followed by a WebSocket close with code 1008 (policy), 1009 (too big),
-//! 1003 (binary data) or 1011 (server error); 1001 means the server is shutting down.
+//! 1003 (binary data) or 1011 (server error); 1001 means the server is shutting down. A text frame
+//! that is not UTF-8 is closed with 1007. A connection without a successful hello within 10 s
+//! (by default) gets `hello_timeout` and 1008.
 
 pub mod api;
 mod errors;
@@ -104,7 +106,9 @@ pub mod close_code {
     pub const GOING_AWAY: u16 = 1001;
     /// The peer sent data the server does not accept (binary frames).
     pub const UNSUPPORTED_DATA: u16 = 1003;
-    /// The peer broke a rule (bad version, too slow to read, …).
+    /// A text frame that is not valid UTF-8.
+    pub const INVALID_DATA: u16 = 1007;
+    /// The peer broke a rule (bad version, too slow to read, no hello in time, …).
     pub const POLICY: u16 = 1008;
     /// A frame was larger than [`super::MAX_FRAME_BYTES`].
     pub const TOO_BIG: u16 = 1009;
@@ -186,8 +190,16 @@ pub fn validate_token(token: &str) -> Result<(), Rejection> {
     }
 }
 
-/// Parses a client frame, turning a parse failure into the refusal to answer with.
+/// Parses a client frame, turning a parse failure into the refusal to answer with. A frame is
+/// one JSON object; anything else (an array, which serde would read field by field, a string, a
+/// number) is `malformed`.
 pub fn parse_client_frame(text: &str) -> Result<ClientFrame, Rejection> {
+    if !text.trim_start().starts_with('{') {
+        return Err(Rejection::new(
+            ErrorCode::Malformed,
+            "could not read frame: a frame is one JSON object",
+        ));
+    }
     serde_json::from_str(text).map_err(|err| {
         let code = if err.to_string().starts_with("unknown variant") {
             ErrorCode::UnknownType

@@ -1,16 +1,22 @@
 //! The chat server: an axum app with the WebSocket endpoint, the history API, a health check and graceful
 //! shutdown, around a [`hub::Hub`] thread that owns the rooms and the SQLite [`store::Store`].
+//! Its own accept loop ([`listen`]) caps connections ([`connections`]), times out slow clients
+//! and speaks TLS when given a certificate ([`tls`]); [`origin`] decides which web pages may use it.
 //!
 //! Two ways to run it: [`serve`] inside an existing tokio runtime (the `chinwag serve`
 //! command), or [`RunningServer::start`], which runs it on a thread of its own (the GUI's
 //! embedded host and the tests).
 
 pub mod api;
+pub mod connections;
 pub mod hub;
 pub mod limits;
+pub mod listen;
 pub mod names;
+pub mod origin;
 pub mod session;
 pub mod store;
+pub mod tls;
 pub mod web;
 
 use std::future::Future;
@@ -22,7 +28,6 @@ use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, State};
 use axum::response::Response;
 use axum::routing::get;
-use axum::serve::ListenerExt as _;
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::protocol::{HARD_FRAME_LIMIT_BYTES, MAX_SERVER_FRAME_BYTES};
@@ -57,6 +62,12 @@ pub struct ServeOptions {
     pub heartbeat: session::Heartbeat,
     /// How much one identity, address or token may do how fast.
     pub rate_limits: limits::RateLimits,
+    /// Connection caps, the header read timeout and the hello deadline.
+    pub connections: connections::ConnectionLimits,
+    /// Web origins allowed to use `/ws` and `/api` besides the server's own (`--allow-origin`).
+    pub allowed_origins: Vec<origin::WebOrigin>,
+    /// Serve `https:`/`wss:` with this certificate instead of `http:`/`ws:`.
+    pub tls: Option<tls::TlsConfig>,
 }
 
 /// Shared by every request handler.
@@ -65,6 +76,7 @@ struct AppState {
     hub: mpsc::Sender<Command>,
     shutdown: watch::Receiver<bool>,
     heartbeat: session::Heartbeat,
+    hello_timeout: std::time::Duration,
 }
 
 /// Opens the history database at `path`, with a message that names the file on failure.
@@ -93,7 +105,11 @@ pub async fn serve(
         hub: hub_sender,
         shutdown: sessions_stopped,
         heartbeat: options.heartbeat,
+        hello_timeout: options.connections.hello_timeout,
     };
+    let local_addr = listener.local_addr()?;
+    let origins =
+        origin::OriginPolicy::new(local_addr.ip().is_loopback(), &options.allowed_origins);
     let app = Router::new()
         .route("/ws", get(websocket))
         .route("/healthz", get(|| async { "ok" }))
@@ -107,25 +123,30 @@ pub async fn serve(
         Some(dir) => app.fallback_service(web::router(dir)),
         None => app,
     };
-    tracing::info!(addr = %listener.local_addr()?, "serving");
-    // Chat frames are small and latency matters: without TCP_NODELAY, Nagle's algorithm and
-    // delayed ACKs hold acks back by ~40 ms.
-    let listener = listener.tap_io(|stream| {
-        if let Err(err) = stream.set_nodelay(true) {
-            tracing::debug!(%err, "cannot set TCP_NODELAY");
-        }
-    });
-    axum::serve(
+    let app = app.layer(axum::middleware::from_fn_with_state(origins, origin::check));
+    let mut limits = options.connections;
+    limits.max_connections = connections::fit_to_descriptor_limit(limits.max_connections);
+    tracing::info!(
+        addr = %local_addr,
+        tls = options.tls.is_some(),
+        max_connections = limits.max_connections,
+        max_per_address = limits.max_per_address,
+        "serving"
+    );
+    let listening = listen::Listening {
         listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
+        app,
+        limits,
+        tls: options.tls.as_ref().map(tls::TlsConfig::acceptor),
+    };
+    listen::accept_until(listening, async move {
         shutdown.await;
         tracing::info!("shutting down");
         let _ = stop_sessions.send(true);
     })
-    .await?;
-    // Every session has let go of the hub by now, so the hub drains its queue and stops.
+    .await;
+    // The hub stops once every session and HTTP connection has let go of it (each ends on the
+    // shutdown signal); it drains its queue and flushes the database first.
     hub_thread.await.map_err(std::io::Error::other)
 }
 
@@ -141,13 +162,21 @@ async fn websocket(
         .max_message_size(HARD_FRAME_LIMIT_BYTES)
         .max_frame_size(HARD_FRAME_LIMIT_BYTES)
         .on_upgrade(move |socket| {
-            session::run(socket, peer, state.hub, state.shutdown, state.heartbeat)
+            session::run(
+                socket,
+                peer,
+                state.hub,
+                state.shutdown,
+                state.heartbeat,
+                state.hello_timeout,
+            )
         })
 }
 
 /// A server running on a thread of its own; stops gracefully when dropped.
 pub struct RunningServer {
     addr: SocketAddr,
+    tls: bool,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<std::io::Result<()>>>,
 }
@@ -167,6 +196,7 @@ impl RunningServer {
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let store = open_store(db)?;
+        let tls = options.tls.is_some();
         let (stop, stopped) = oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("chinwag-server".into())
@@ -185,6 +215,7 @@ impl RunningServer {
             })?;
         Ok(Self {
             addr,
+            tls,
             stop: Some(stop),
             thread: Some(thread),
         })
@@ -195,9 +226,10 @@ impl RunningServer {
         self.addr
     }
 
-    /// The WebSocket URL clients connect to.
+    /// The WebSocket URL clients connect to (`ws:`; `wss:` for a server with TLS).
     pub fn ws_url(&self) -> String {
-        format!("ws://{}/ws", self.addr)
+        let scheme = if self.tls { "wss" } else { "ws" };
+        format!("{scheme}://{}/ws", self.addr)
     }
 
     /// Stops the server: closes connections with 1001, flushes the database, waits for it all.

@@ -6,7 +6,7 @@
 //! bounded; the hub kicks a session whose queue fills, and a write that stalls is abandoned.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
@@ -20,6 +20,9 @@ use crate::server::hub::{Command, ConnId, Outbox, Outgoing, encode};
 pub const OUTBOX_CAPACITY: usize = 1024;
 /// How long one socket write may stall before the connection is dropped.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long the server waits for the peer's close frame after sending its own, reading (and
+/// dropping) whatever the peer still sends, before it closes the TCP connection.
+const CLOSE_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(1);
 /// How the server tells live connections from dead ones.
 #[derive(Clone, Copy, Debug)]
 pub struct Heartbeat {
@@ -66,20 +69,24 @@ enum WriteFailure {
     Socket(axum::Error),
 }
 
-/// Runs one connection to completion.
+/// Runs one connection to completion; one not welcomed (a successful hello) within
+/// `hello_timeout` is closed with 1008.
 pub async fn run(
     mut socket: WebSocket,
     peer: std::net::SocketAddr,
     hub: mpsc::Sender<Command>,
     mut shutdown: watch::Receiver<bool>,
     heartbeat: Heartbeat,
+    hello_timeout: Duration,
 ) {
     let conn: ConnId = NEXT_CONN_ID.fetch_add(1, Ordering::Relaxed);
     let (queue, mut outgoing) = mpsc::channel(OUTBOX_CAPACITY);
     let kicked = Arc::new(Notify::new());
+    let welcomed = Arc::new(AtomicBool::new(false));
     let outbox = Outbox {
         queue,
         kicked: kicked.clone(),
+        welcomed: welcomed.clone(),
     };
     let connect = Command::Connect {
         conn,
@@ -94,12 +101,23 @@ pub async fn run(
     let mut ping = interval(heartbeat.ping_interval);
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut last_heard = Instant::now();
+    let hello_deadline = tokio::time::sleep(hello_timeout);
+    tokio::pin!(hello_deadline);
+    let mut hello_pending = true;
 
     let end = loop {
         tokio::select! {
             biased;
             _ = shutdown.changed() => {
                 break close(&mut socket, close_code::GOING_AWAY, "server shutting down").await;
+            }
+            () = &mut hello_deadline, if hello_pending => {
+                hello_pending = false;
+                if !welcomed.load(Ordering::Relaxed) {
+                    let seconds = hello_timeout.as_secs_f64();
+                    send_error(&mut socket, ErrorCode::HelloTimeout, &format!("no successful hello within {seconds} s")).await;
+                    break close(&mut socket, close_code::POLICY, "no hello in time").await;
+                }
             }
             () = kicked.notified() => {
                 send_error(&mut socket, ErrorCode::TooSlow, "you fell too far behind; reconnect").await;
@@ -182,12 +200,22 @@ async fn refuse_oversized(socket: &mut WebSocket, conn: ConnId) -> End {
     close(socket, close_code::TOO_BIG, "frame too large").await
 }
 
-/// A read error. One over [`protocol::HARD_FRAME_LIMIT_BYTES`] still gets close code 1009 (if the
-/// socket can take it); anything else just ends the session.
+/// A read error. One over [`protocol::HARD_FRAME_LIMIT_BYTES`] still gets close code 1009 and a
+/// text frame that is not UTF-8 gets 1007 (if the socket can take them); anything else just ends
+/// the session.
 async fn read_failed(socket: &mut WebSocket, conn: ConnId, err: &axum::Error) -> End {
     let cause = std::error::Error::source(err).map_or_else(|| err.to_string(), ToString::to_string);
     if cause.contains("Space limit exceeded") || cause.contains("too long") {
         return refuse_oversized(socket, conn).await;
+    }
+    if cause.starts_with("UTF-8 encoding error") {
+        tracing::debug!(conn, "text frame not UTF-8");
+        return close(
+            socket,
+            close_code::INVALID_DATA,
+            "text frames must be UTF-8",
+        )
+        .await;
     }
     tracing::debug!(conn, %err, "read failed");
     End::PeerClosed
@@ -201,12 +229,24 @@ async fn send_error(socket: &mut WebSocket, code: ErrorCode, message: &str) {
     .await;
 }
 
+/// Sends a close frame and finishes the close handshake: waits (at most
+/// [`CLOSE_HANDSHAKE_TIMEOUT`]) for the peer's close, dropping whatever it still sends, so a
+/// peer that was writing reads the close code instead of a connection reset.
 async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) -> End {
     let frame = CloseFrame {
         code,
         reason: reason.into(),
     };
-    let _ = write(socket, Message::Close(Some(frame))).await;
+    if write(socket, Message::Close(Some(frame))).await.is_ok() {
+        let _ = timeout(CLOSE_HANDSHAKE_TIMEOUT, async {
+            while let Some(Ok(message)) = socket.recv().await {
+                if matches!(message, Message::Close(_)) {
+                    break;
+                }
+            }
+        })
+        .await;
+    }
     End::Closed(code, reason)
 }
 

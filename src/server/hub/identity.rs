@@ -1,6 +1,7 @@
 //! Identity: the hello, names bound to tokens, takeover by a reconnect, renames.
 
 use std::net::IpAddr;
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use super::{ConnId, Hub, Refusal, Session, fitting, now_ms, refuse};
@@ -74,6 +75,7 @@ impl Hub {
                 name: user.name.clone(),
                 rooms: Default::default(),
             });
+            connection.outbox.welcomed.store(true, Ordering::Relaxed);
         }
         self.online.insert(user.id, conn);
         let mut rooms = Vec::new();

@@ -20,6 +20,7 @@ mod rooms;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use axum::extract::ws::Utf8Bytes;
 use tokio::sync::{Notify, mpsc, oneshot};
@@ -55,6 +56,9 @@ pub struct Outbox {
     pub queue: mpsc::Sender<Outgoing>,
     /// Signalled when the hub drops this session for not keeping up.
     pub kicked: Arc<Notify>,
+    /// Set by the hub once a hello succeeded (the session closes a connection that stays
+    /// without one past its deadline).
+    pub welcomed: Arc<AtomicBool>,
 }
 
 /// A request to the hub.
