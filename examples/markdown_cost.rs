@@ -8,7 +8,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use chinwag::protocol::MAX_TEXT_BYTES;
-use chinwag::ui::markdown;
+use chinwag::protocol::markup;
 
 /// A text of at most [`MAX_TEXT_BYTES`] made of `unit` repeated.
 fn filled(unit: &str) -> String {
@@ -40,7 +40,7 @@ fn main() {
         let mut times: Vec<Duration> = (0..200)
             .map(|_| {
                 let started = Instant::now();
-                std::hint::black_box(markdown::parse(&text, &names));
+                std::hint::black_box(markup::parse(&text, &names));
                 started.elapsed()
             })
             .collect();

@@ -46,7 +46,7 @@ mod native {
     #[derive(Args)]
     struct ServeArgs {
         /// Address to listen on; use 0.0.0.0:9001 to accept other machines.
-        #[arg(long, default_value = server::DEFAULT_BIND)]
+        #[arg(long, default_value = chinwag::protocol::DEFAULT_BIND)]
         bind: SocketAddr,
         /// SQLite history database [default: chinwag.sqlite3 in the platform's data directory].
         #[arg(long, value_name = "PATH")]

@@ -3,10 +3,10 @@
 //! counts are kept modest so the suite stays quick; `fuzz/` has a coverage-guided fuzzer of the
 //! decoder for longer runs on nightly.
 
+use chinwag::protocol::markup::{self, Block};
 use chinwag::protocol::{self, ClientFrame, RoomCursor};
 use chinwag::server::names;
 use chinwag::server::store::Store;
-use chinwag::ui::markdown::{self, Block};
 use proptest::prelude::*;
 
 /// Any string, with the characters frames and markup care about over-represented.
@@ -117,7 +117,7 @@ proptest! {
 
     #[test]
     fn markup_shows_only_input_characters_in_order(input in text(), names in prop::collection::vec("[a-z]{1,4}( [a-z]{1,3})?", 0..3)) {
-        let blocks = markdown::parse(&input, &names);
+        let blocks = markup::parse(&input, &names);
         let mut rest = input.chars();
         for block in &blocks {
             let shown: Vec<&str> = match block {
@@ -146,7 +146,7 @@ proptest! {
 
     #[test]
     fn text_without_markup_is_shown_whole(input in "[a-zA-Z0-9 ,.!?éü😀]{0,200}") {
-        let shown: String = markdown::parse(&input, &[])
+        let shown: String = markup::parse(&input, &[])
             .iter()
             .flat_map(|block| match block {
                 Block::Paragraph(spans) => spans.iter().map(|span| span.text.clone()).collect(),

@@ -439,7 +439,7 @@ fn a_mention_is_the_whole_name_after_an_at_sign_outside_code() {
     assert_eq!(
         (lobby.unread, lobby.mentions),
         (6, 2),
-        "the same rule as the client's (chinwag::ui::markdown::mentions)"
+        "the same rule as the client's (chinwag::protocol::markup::mentions)"
     );
 }
 

@@ -31,8 +31,8 @@ impl Identities {
         }
         #[cfg(not(target_arch = "wasm32"))]
         {
-            match eframe::storage_dir("Chinwag") {
-                Some(dir) => Self::Directory(dir.join("identities")),
+            match directories::ProjectDirs::from("", "", "Chinwag") {
+                Some(dirs) => Self::Directory(dirs.data_dir().join("identities")),
                 None => Self::Memory(HashMap::new()),
             }
         }

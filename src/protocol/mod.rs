@@ -42,6 +42,7 @@ mod errors;
 mod frames;
 #[cfg(test)]
 mod golden_tests;
+pub mod markup;
 mod names;
 
 pub use api::{ApiError, HistoryPage};
@@ -99,6 +100,9 @@ pub const MAX_SEARCH_RESULTS: usize = 50;
 /// Direct-message rooms are named by the server with this prefix, which public room names may
 /// not start with.
 pub const DIRECT_ROOM_PREFIX: char = '@';
+/// The address a server listens on unless told otherwise (`chinwag serve`, the embedded host),
+/// and so the one the native client tries first.
+pub const DEFAULT_BIND: &str = "127.0.0.1:9001";
 
 /// WebSocket close codes the server uses.
 pub mod close_code {

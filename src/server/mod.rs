@@ -34,8 +34,6 @@ use crate::protocol::{HARD_FRAME_LIMIT_BYTES, MAX_SERVER_FRAME_BYTES};
 use hub::{Command, Hub};
 use store::Store;
 
-/// The address `chinwag serve` and the embedded host listen on unless told otherwise.
-pub const DEFAULT_BIND: &str = "127.0.0.1:9001";
 /// Commands queued for the hub before sessions wait for it.
 const HUB_QUEUE: usize = 4096;
 /// Per-connection socket read buffer (tungstenite's default is 128 KiB).
@@ -46,9 +44,11 @@ const WRITE_BUFFER_BYTES: usize = 8 * 1024;
 /// fails. Twice the largest frame the server sends, so every frame fits with room to spare.
 const MAX_WRITE_BUFFER_BYTES: usize = 2 * MAX_SERVER_FRAME_BYTES;
 
-/// Where the server keeps its database unless told otherwise: the platform's data directory.
+/// Where the server keeps its database unless told otherwise: the platform's data directory
+/// (the app's too: `~/.local/share/chinwag` on Linux), or the working directory if there is none.
 pub fn default_db_path() -> PathBuf {
-    eframe::storage_dir("Chinwag")
+    directories::ProjectDirs::from("", "", "Chinwag")
+        .map(|dirs| dirs.data_dir().to_path_buf())
         .unwrap_or_default()
         .join("chinwag.sqlite3")
 }

@@ -1,7 +1,7 @@
 //! The join screen: pick a name and a server, then join.
 
 use crate::client::state::ChatState;
-use crate::ui::app::Settings;
+use crate::ui::saved_settings::Settings;
 
 /// What the user did on the join screen.
 pub enum JoinAction {

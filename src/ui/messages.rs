@@ -362,7 +362,7 @@ impl MessageList {
             day_separator(ui, &day);
         }
         let own = message.from == view.me;
-        let mentioned = !own && crate::ui::markdown::mentions(&message.text, view.me);
+        let mentioned = !own && crate::protocol::markup::mentions(&message.text, view.me);
         let mut action = None;
         let mut frame = bubble(ui, own, mentioned);
         if self.marked == Some(message.seq) {

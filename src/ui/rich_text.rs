@@ -1,4 +1,4 @@
-//! Draws a chat message's [`markdown`] as egui text: each paragraph is one wrapped galley in a
+//! Draws a chat message's [`markup`] as egui text: each paragraph is one wrapped galley in a
 //! [`egui::Label`] (so its accessible label is the plain text and it stays selectable), each
 //! code block a framed monospace label. Links open on click, with a pointing-hand cursor.
 //!
@@ -12,7 +12,7 @@ use egui::cache::{ComputerMut, FrameCache};
 use egui::text::{LayoutJob, TextFormat};
 use egui::{CursorIcon, Galley, OpenUrl, Response, Sense, Stroke, TextStyle, Ui, Vec2};
 
-use crate::ui::markdown::{self, Block, Span};
+use crate::protocol::markup::{self, Block, Span};
 
 /// Draws `text` as rich text. `known_names` are the user names `@name` can mention; mentions of
 /// `me` are highlighted more strongly. Returns the union of the blocks' responses.
@@ -43,7 +43,7 @@ struct Parser;
 
 impl ComputerMut<(&str, &[String]), Arc<Vec<Block>>> for Parser {
     fn compute(&mut self, (text, known_names): (&str, &[String])) -> Arc<Vec<Block>> {
-        Arc::new(markdown::parse(text, known_names))
+        Arc::new(markup::parse(text, known_names))
     }
 }
 

@@ -3,8 +3,8 @@
 use super::{
     ChatState, Opening, Phase, RoomView, RoomsToCome, SearchResults, ServerError, TYPING_SHOWS_FOR,
 };
+use crate::protocol::markup::mentions;
 use crate::protocol::{ChatMessage, DEFAULT_ROOM, ErrorCode, ServerFrame};
-use crate::ui::markdown::mentions;
 
 impl ChatState {
     /// Applies one frame from the server.

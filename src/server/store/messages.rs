@@ -207,7 +207,7 @@ impl Store {
     }
 
     /// How many messages of `room` after `last_read` others wrote, and how many of those
-    /// mention `@name` (by the client's rule, [`crate::ui::markdown::mentions`]: the whole name,
+    /// mention `@name` (by the client's rule, [`crate::protocol::markup::mentions`]: the whole name,
     /// outside code). Only the newest [`MAX_UNREAD_COUNT`] unread are looked at, so a join costs
     /// the same however long someone was away.
     pub fn unread(
@@ -236,7 +236,7 @@ impl Store {
         for text in candidates.query_map(params![room, last_read, reader, name], |row| {
             row.get::<_, String>(0)
         })? {
-            mentions += u64::from(crate::ui::markdown::mentions(&text?, name));
+            mentions += u64::from(crate::protocol::markup::mentions(&text?, name));
         }
         Ok((unread, mentions))
     }

@@ -7,7 +7,8 @@
 //!
 //! Anything that does not form a complete construct stays literal text: `2 * 3 * 4`,
 //! `snake_case_name`, an unclosed `` ` `` or a `[text](javascript:...)` link. Markup is not
-//! interpreted inside code. This module has no egui types; `rich_text` draws its output.
+//! interpreted inside code. The mention rule ([`mentions`]) is the one the server counts
+//! mentions by, so client and server agree; the app's `ui::rich_text` draws the blocks.
 
 use std::collections::HashMap;
 
