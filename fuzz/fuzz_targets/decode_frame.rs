@@ -4,7 +4,7 @@
 
 #![no_main]
 
-use chinwag::protocol::parse_client_frame;
+use chinwag_protocol::parse_client_frame;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -1,0 +1,278 @@
+//! [`RoomView`]: one room as the client sees it: its timeline, who is online, who is typing,
+//! unread counts and how far back its history is loaded.
+
+use std::collections::BTreeMap;
+
+use chinwag_protocol::{ChatMessage, HistoryPage, RoomKind, RoomState};
+
+/// How long a typing notice shows unless it is repeated, in seconds.
+pub const TYPING_SHOWS_FOR: f64 = 6.0;
+
+/// One row of a room's timeline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Entry {
+    /// A chat message the server stored.
+    Message(ChatMessage),
+    /// Someone came or went.
+    Presence {
+        /// Who.
+        name: String,
+        /// True when they joined, false when they left.
+        joined: bool,
+    },
+    /// Messages we missed while away that the server did not replay (too many).
+    Gap {
+        /// How many.
+        missed: u64,
+    },
+    /// Someone changed the topic.
+    Topic {
+        /// Who.
+        by: String,
+        /// The new topic (empty: cleared).
+        topic: String,
+    },
+    /// Someone changed their name.
+    Renamed {
+        /// The old name.
+        from: String,
+        /// The new name.
+        to: String,
+    },
+}
+
+/// A room the user is a member of.
+#[derive(Clone, Debug)]
+pub struct RoomView {
+    /// The room's name (a server key for direct messages).
+    pub room: String,
+    /// Public or direct.
+    pub kind: RoomKind,
+    /// The topic (empty: none).
+    pub topic: String,
+    /// For direct messages: the other user.
+    pub peer: Option<String>,
+    /// Who is online here, sorted.
+    pub users: Vec<String>,
+    timeline: Vec<Entry>,
+    last_seq: u64,
+    /// Whether older messages than the first loaded one exist on the server.
+    pub has_older: bool,
+    /// Unread messages from others.
+    pub unread: u64,
+    /// Of those, how many mention the user.
+    pub mentions: u64,
+    /// The last sequence number the server knows the user read.
+    pub last_read: u64,
+    /// Where the "new messages" divider goes: after this sequence number.
+    pub divider_after: Option<u64>,
+    /// Who is typing, and until when (client clock, seconds).
+    typing: BTreeMap<String, f64>,
+}
+
+impl RoomView {
+    /// A view of a room from the server's state of it (history not yet applied).
+    pub fn new(state: &RoomState) -> Self {
+        Self {
+            room: state.room.clone(),
+            kind: state.kind,
+            topic: state.topic.clone(),
+            peer: state.peer.clone(),
+            users: state.users.clone(),
+            timeline: Vec::new(),
+            last_seq: 0,
+            has_older: false,
+            unread: 0,
+            mentions: 0,
+            last_read: 0,
+            divider_after: None,
+            typing: BTreeMap::new(),
+        }
+    }
+
+    /// The name to show: the peer for direct messages, else the room name.
+    pub fn title(&self) -> &str {
+        self.peer.as_deref().unwrap_or(&self.room)
+    }
+
+    /// Stored messages and notices, oldest first.
+    pub fn timeline(&self) -> &[Entry] {
+        &self.timeline
+    }
+
+    /// The newest sequence number we have.
+    pub fn last_seq(&self) -> u64 {
+        self.last_seq
+    }
+
+    /// The sequence number of the oldest message loaded, if any.
+    pub fn oldest_seq(&self) -> Option<u64> {
+        self.timeline.iter().find_map(|entry| match entry {
+            Entry::Message(message) => Some(message.seq),
+            _ => None,
+        })
+    }
+
+    /// Who is typing at `now`, sorted.
+    pub fn typing(&self, now: f64) -> Vec<&str> {
+        self.typing
+            .iter()
+            .filter(|(_, until)| **until > now)
+            .map(|(name, _)| name.as_str())
+            .collect()
+    }
+
+    /// When the next typing notice runs out, if one shows (so the UI can repaint then).
+    pub fn typing_expires(&self, now: f64) -> Option<f64> {
+        self.typing
+            .values()
+            .copied()
+            .filter(|until| *until > now)
+            .reduce(f64::min)
+    }
+
+    /// Refreshes everything but the timeline from a new server state, then applies its history.
+    pub(super) fn resync(&mut self, state: RoomState) {
+        if state
+            .history
+            .last()
+            .is_some_and(|newest| newest.seq < self.last_seq)
+        {
+            // The server's history ends before ours: it is another history (a replaced
+            // database). Ours would only hide its messages.
+            self.timeline.clear();
+            self.last_seq = 0;
+        }
+        self.kind = state.kind;
+        self.topic = state.topic;
+        self.peer = state.peer;
+        self.users = state.users;
+        self.last_read = state.last_read;
+        self.unread = state.unread;
+        self.mentions = state.mentions;
+        if self.oldest_seq().is_none() {
+            self.has_older = state
+                .history
+                .first()
+                .map_or(state.skipped > 0, |first| first.seq > 1);
+        }
+        if state.skipped > 0 {
+            self.timeline.push(Entry::Gap {
+                missed: state.skipped,
+            });
+        }
+        for message in state.history {
+            self.add_message(message);
+        }
+    }
+
+    /// Adds a stored message unless we already have it; true if it is new.
+    pub(super) fn add_message(&mut self, message: ChatMessage) -> bool {
+        if message.seq <= self.last_seq {
+            return false;
+        }
+        self.last_seq = message.seq;
+        self.typing.remove(&message.from);
+        self.timeline.push(Entry::Message(message));
+        true
+    }
+
+    /// Puts an older page in front of what is loaded.
+    pub fn prepend(&mut self, page: HistoryPage) {
+        let oldest = self.oldest_seq().unwrap_or(u64::MAX);
+        let older: Vec<Entry> = page
+            .messages
+            .into_iter()
+            .filter(|message| message.seq < oldest)
+            .map(Entry::Message)
+            .collect();
+        self.last_seq = self.last_seq.max(match older.last() {
+            Some(Entry::Message(message)) => message.seq,
+            _ => 0,
+        });
+        self.has_older = page.more;
+        self.timeline.splice(0..0, older);
+    }
+
+    /// The message with sequence number `seq`, to change.
+    fn message_mut(&mut self, seq: u64) -> Option<&mut ChatMessage> {
+        self.timeline
+            .iter_mut()
+            .rev()
+            .find_map(|entry| match entry {
+                Entry::Message(message) if message.seq == seq => Some(message),
+                _ => None,
+            })
+    }
+
+    /// A message was edited.
+    pub(super) fn edited(&mut self, seq: u64, text: String, edited: i64) {
+        if let Some(message) = self.message_mut(seq) {
+            message.text = text;
+            message.edited = Some(edited);
+        }
+    }
+
+    /// A message was deleted.
+    pub(super) fn deleted(&mut self, seq: u64) {
+        if let Some(message) = self.message_mut(seq) {
+            message.text.clear();
+            message.deleted = true;
+        }
+    }
+
+    /// Someone came online or went.
+    pub(super) fn presence(&mut self, name: String, joined: bool) {
+        if joined {
+            if let Err(index) = self.users.binary_search(&name) {
+                self.users.insert(index, name.clone());
+            }
+        } else {
+            self.users.retain(|user| *user != name);
+            self.typing.remove(&name);
+        }
+        self.timeline.push(Entry::Presence { name, joined });
+    }
+
+    /// Someone is typing until `until`.
+    pub(super) fn typing_until(&mut self, name: String, until: f64) {
+        self.typing.insert(name, until);
+    }
+
+    /// A new topic.
+    pub(super) fn set_topic(&mut self, by: String, topic: String) {
+        self.topic = topic.clone();
+        self.timeline.push(Entry::Topic { by, topic });
+    }
+
+    /// A member changed name. Its messages follow it (the server serves a message's author by
+    /// current name, so the timeline stays as a reload would show it).
+    pub(super) fn renamed(&mut self, from: String, to: String) {
+        for entry in &mut self.timeline {
+            if let Entry::Message(message) = entry
+                && message.from == from
+            {
+                message.from.clone_from(&to);
+            }
+        }
+        if let Some(index) = self.users.iter().position(|user| *user == from) {
+            self.users.remove(index);
+            if let Err(index) = self.users.binary_search(&to) {
+                self.users.insert(index, to.clone());
+            }
+        }
+        if self.peer.as_ref() == Some(&from) {
+            self.peer = Some(to.clone());
+        }
+        if let Some(until) = self.typing.remove(&from) {
+            self.typing.insert(to.clone(), until);
+        }
+        self.timeline.push(Entry::Renamed { from, to });
+    }
+
+    /// Forgets who is online (the connection is gone).
+    pub(super) fn offline(&mut self) {
+        self.users.clear();
+        self.typing.clear();
+    }
+}

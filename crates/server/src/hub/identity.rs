@@ -1,0 +1,235 @@
+//! Identity: the hello, names bound to tokens, takeover by a reconnect, renames.
+
+use std::net::IpAddr;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use super::{ConnId, Hub, Refusal, Session, fitting, now_ms, refuse};
+use crate::limits::address_key;
+use crate::names::{self, Name};
+use crate::store::User;
+use crate::store::identities::{same_hash, token_hash};
+use chinwag_protocol::{
+    DEFAULT_ROOM, ErrorCode, NameProblem, PROTOCOL_VERSION, Rejection, RoomCursor, ServerFrame,
+    close_code, wait_in_words,
+};
+
+/// How long a name given up by a rename stays kept for its identity: 30 days, in milliseconds.
+/// Meanwhile nobody else can take it (or a look-alike of it), so nobody passes for the identity
+/// that people knew by it.
+pub const GIVEN_UP_NAME_KEPT_MS: i64 = 30 * 24 * 60 * 60 * 1000;
+
+/// The refusal of a name that breaks the rules.
+fn invalid_name(problem: NameProblem) -> Refusal {
+    refuse(ErrorCode::InvalidName, format!("name {problem}"))
+}
+
+impl Hub {
+    /// A hello: checks the version, name and token, claims or recognises the identity, takes
+    /// over an older connection of it, and answers with every room it is a member of (the
+    /// welcome, and after it the rooms and replays that did not fit in it).
+    pub(super) fn hello(
+        &mut self,
+        conn: ConnId,
+        version: u32,
+        name: String,
+        token: String,
+        since: Vec<RoomCursor>,
+    ) -> Result<(), Refusal> {
+        let Some(connection) = self.connections.get(&conn) else {
+            return Ok(());
+        };
+        if version != PROTOCOL_VERSION {
+            self.reply(
+                conn,
+                &ServerFrame::error(
+                    ErrorCode::UnsupportedVersion,
+                    format!(
+                        "this server speaks protocol version {PROTOCOL_VERSION}, not {version}"
+                    ),
+                ),
+            );
+            self.close(conn, close_code::POLICY, "unsupported protocol version");
+            return Ok(());
+        }
+        if connection.session.is_some() {
+            return Err(refuse(
+                ErrorCode::AlreadyJoined,
+                "you have already said hello",
+            ));
+        }
+        let name = names::user_name(&name).map_err(invalid_name)?;
+        chinwag_protocol::validate_token(&token)?;
+        let address = connection.address;
+        let user = self.claim(&name, &token_hash(&token), address)?;
+        let rejoining = match self.online.get(&user.id) {
+            Some(&old) => {
+                self.replace(old);
+                true
+            }
+            None => false,
+        };
+        if let Some(connection) = self.connections.get_mut(&conn) {
+            connection.session = Some(Session {
+                user: user.id,
+                name: user.name.clone(),
+                rooms: Default::default(),
+            });
+            connection.outbox.welcomed.store(true, Ordering::Relaxed);
+        }
+        self.online.insert(user.id, conn);
+        let mut rooms = Vec::new();
+        for membership in self.store.memberships(user.id)? {
+            let cursor = since
+                .iter()
+                .find(|cursor| cursor.room == membership.room)
+                .map(|cursor| cursor.last_seq);
+            rooms.push(self.subscribe(conn, &membership, cursor, !rejoining)?);
+        }
+        tracing::info!(conn, rooms = rooms.len(), rejoining, "said hello");
+        self.reply_all(conn, &fitting::welcome_frames(user.name, rooms));
+        Ok(())
+    }
+
+    /// The identity for `name` and this token: the token's own (renamed to `name` if it had
+    /// another), or a new one (starting in the default room) if the name is free and `address`
+    /// is within its limit of new identities.
+    fn claim(&mut self, name: &Name, hash: &str, address: IpAddr) -> Result<User, Refusal> {
+        let me = self.store.user_by_token_hash(hash)?;
+        if let Some(user) = me.as_ref().filter(|user| user.name == name.text) {
+            return Ok(user.clone());
+        }
+        self.ensure_free(name, me.as_ref())?;
+        match me {
+            Some(mut user) => {
+                self.store
+                    .rename_user(user.id, name, now_ms() + GIVEN_UP_NAME_KEPT_MS)?;
+                let old = std::mem::replace(&mut user.name, name.text.clone());
+                self.announce_rename(user.id, &old, &name.text, None)?;
+                Ok(user)
+            }
+            None => {
+                self.limits
+                    .identities
+                    .take(address_key(address), Instant::now())
+                    .map_err(|wait| {
+                        Refusal::Rejected(Rejection::rate_limited(
+                            format!(
+                                "too many new names from your address; try again in {}",
+                                wait_in_words(wait)
+                            ),
+                            wait,
+                        ))
+                    })?;
+                let user = self.store.create_user(name, hash)?;
+                self.store.add_member(DEFAULT_ROOM, user.id)?;
+                Ok(user)
+            }
+        }
+    }
+
+    /// Refuses `name` with `name_taken` unless identity `me` (none: a new one) may take it:
+    /// nobody else holds it or a name that looks like it, and nobody else gave it up by a
+    /// rename less than [`GIVEN_UP_NAME_KEPT_MS`] ago.
+    fn ensure_free(&self, name: &Name, me: Option<&User>) -> Result<(), Refusal> {
+        if let Some(holder) = self.store.user_named(name)?
+            && !me.is_some_and(|me| same_hash(&holder.token_hash, &me.token_hash))
+        {
+            let message = if holder.name == name.text {
+                format!("{} belongs to someone else; pick another name", name.text)
+            } else {
+                format!(
+                    "{} looks too much like {}, which belongs to someone else; pick another name",
+                    name.text, holder.name
+                )
+            };
+            return Err(refuse(ErrorCode::NameTaken, message));
+        }
+        if let Some(keeper) = self.store.kept_for(&name.key, now_ms())?
+            && me.is_none_or(|me| me.id != keeper)
+        {
+            return Err(refuse(
+                ErrorCode::NameTaken,
+                format!(
+                    "{} (or a name like it) was given up lately and is kept for its owner; \
+                     pick another name",
+                    name.text
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A rename asked for by a connected user: the new name must be valid and free.
+    pub(super) fn rename(&mut self, conn: ConnId, name: String) -> Result<(), Refusal> {
+        let who = self.who(conn)?;
+        let name = names::user_name(&name).map_err(invalid_name)?;
+        if name.text == who.name {
+            return Ok(());
+        }
+        let me = self.store.user_by_id(who.user)?;
+        self.ensure_free(&name, me.as_ref())?;
+        self.store
+            .rename_user(who.user, &name, now_ms() + GIVEN_UP_NAME_KEPT_MS)?;
+        if let Some(session) = self.session_mut(conn) {
+            session.name = name.text.clone();
+        }
+        self.announce_rename(who.user, &who.name, &name.text, Some(conn))
+    }
+
+    /// Tells every room of identity `user` about its new name, and moves its presence there.
+    /// `conn`, the renamer's own connection, hears it even when it is in no room.
+    fn announce_rename(
+        &mut self,
+        user: crate::store::UserId,
+        from: &str,
+        to: &str,
+        conn: Option<ConnId>,
+    ) -> Result<(), Refusal> {
+        let memberships = self.store.memberships(user)?;
+        // Every room's presence moves first: a broadcast below may drop a slow client, which
+        // must then be found under its new name everywhere.
+        for membership in &memberships {
+            if let Some(state) = self.rooms.get_mut(&membership.room)
+                && let Some(holder) = state.online.remove(from)
+            {
+                state.online.insert(to.to_owned(), holder);
+            }
+        }
+        for membership in &memberships {
+            let room = &membership.room;
+            self.broadcast(
+                room,
+                &ServerFrame::Renamed {
+                    room: room.clone(),
+                    from: from.to_owned(),
+                    to: to.to_owned(),
+                },
+            );
+        }
+        if memberships.is_empty()
+            && let Some(conn) = conn
+        {
+            self.reply(
+                conn,
+                &ServerFrame::Renamed {
+                    room: String::new(),
+                    from: from.to_owned(),
+                    to: to.to_owned(),
+                },
+            );
+        }
+        Ok(())
+    }
+
+    /// Drops an old connection whose identity a reconnect takes over, without telling its
+    /// rooms it left (it is coming straight back).
+    fn replace(&mut self, old: ConnId) {
+        self.reply(
+            old,
+            &ServerFrame::error(ErrorCode::Replaced, "you connected again from elsewhere"),
+        );
+        self.close(old, close_code::POLICY, "replaced by a newer connection");
+        self.forget(old);
+    }
+}

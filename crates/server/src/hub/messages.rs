@@ -1,0 +1,290 @@
+//! Messages: posting with group commit and dedup, edits and deletions by their author, read
+//! markers, typing notices and search.
+
+use std::time::{Duration, Instant};
+
+use super::{ConnId, Hub, Refusal, fitting, now_ms, refuse};
+use crate::store::{Authored, ReadMark, UserId};
+use chinwag_protocol::{
+    self as protocol, ChatMessage, ClientFrame, ErrorCode, MAX_SEARCH_RESULTS, Rejection,
+    ServerFrame, wait_in_words,
+};
+
+/// A connection's typing notices for one room are forwarded at most this often.
+const TYPING_INTERVAL: Duration = Duration::from_secs(1);
+
+/// A message that has its sequence number and waits for the batch to commit.
+pub(super) struct PendingPost {
+    sender: ConnId,
+    authored: Authored,
+}
+
+impl Hub {
+    /// Counts a `send`, `edit` or `delete` against its sender's message limit (other frames,
+    /// and frames before the hello, pass: the latter are refused as `not_joined` anyway).
+    pub(super) fn within_message_rate(
+        &mut self,
+        conn: ConnId,
+        frame: &ClientFrame,
+    ) -> Result<(), Refusal> {
+        let id = match frame {
+            ClientFrame::Send { id, .. } => Some(id),
+            ClientFrame::Edit { .. } | ClientFrame::Delete { .. } => None,
+            _ => return Ok(()),
+        };
+        let Ok(who) = self.who(conn) else {
+            return Ok(());
+        };
+        self.limits
+            .messages
+            .take(who.user, Instant::now())
+            .map_err(|wait| {
+                let rejection = Rejection::rate_limited(
+                    format!(
+                        "you are sending too fast; try again in {}",
+                        wait_in_words(wait)
+                    ),
+                    wait,
+                );
+                Refusal::Rejected(match id {
+                    Some(id) => rejection.about_message(id),
+                    None => rejection,
+                })
+            })
+    }
+
+    /// A new message: checked, numbered and queued for the batch's commit (or, if it is a
+    /// retry of one we have, answered with the original ack).
+    pub(super) fn post(
+        &mut self,
+        conn: ConnId,
+        id: String,
+        room: String,
+        text: String,
+    ) -> Result<(), Refusal> {
+        let who = self
+            .member_of(conn, &room)
+            .map_err(|refusal| about_message(refusal, &id))?;
+        protocol::validate_message(&id, &text).map_err(|error| error.about_message(&id))?;
+        if let Some(ack) = self.already_posted(&room, who.user, &id)? {
+            // A retry of a message we have: answer with the original, broadcast nothing.
+            self.reply(conn, &ack);
+            return Ok(());
+        }
+        let Some(last_seq) = self.rooms.get_mut(&room).map(|room| &mut room.last_seq) else {
+            return Ok(());
+        };
+        *last_seq += 1;
+        let message = ChatMessage {
+            room,
+            seq: *last_seq,
+            id,
+            from: who.name,
+            time: now_ms(),
+            text,
+            edited: None,
+            deleted: false,
+        };
+        self.pending.push(PendingPost {
+            sender: conn,
+            authored: Authored {
+                sender_id: who.user,
+                message,
+            },
+        });
+        Ok(())
+    }
+
+    /// The ack for a message already stored or pending under this client id, if any.
+    fn already_posted(
+        &self,
+        room: &str,
+        sender: UserId,
+        id: &str,
+    ) -> rusqlite::Result<Option<ServerFrame>> {
+        let ack = |seq, time| ServerFrame::Ack {
+            id: id.to_owned(),
+            room: room.to_owned(),
+            seq,
+            time,
+        };
+        if let Some(pending) = self.pending.iter().find(|pending| {
+            let message = &pending.authored.message;
+            message.room == room && pending.authored.sender_id == sender && message.id == id
+        }) {
+            let message = &pending.authored.message;
+            return Ok(Some(ack(message.seq, message.time)));
+        }
+        Ok(self
+            .store
+            .find(room, sender, id)?
+            .map(|stored| ack(stored.seq, stored.time)))
+    }
+
+    /// Stores what the batch queued in one transaction (new messages, and read markers: the
+    /// ones sent, and every poster's, who has read up to their own message), then acks and
+    /// broadcasts the messages.
+    pub(super) fn flush(&mut self) {
+        if self.pending.is_empty() && self.read_marks.is_empty() {
+            return;
+        }
+        let posts = std::mem::take(&mut self.pending);
+        for post in &posts {
+            let message = &post.authored.message;
+            let marker = self
+                .read_marks
+                .entry((message.room.clone(), post.authored.sender_id))
+                .or_default();
+            *marker = (*marker).max(message.seq);
+        }
+        let read_marks: Vec<ReadMark> = self
+            .read_marks
+            .drain()
+            .map(|((room, user), seq)| ReadMark { room, user, seq })
+            .collect();
+        let authored: Vec<Authored> = posts.iter().map(|post| post.authored.clone()).collect();
+        if let Err(err) = self.store.write_batch(&authored, &read_marks) {
+            tracing::error!(%err, count = authored.len(), "storing a batch failed");
+            for post in &posts {
+                // Nothing of the batch is stored: hand the numbers back and let senders retry.
+                let message = &post.authored.message;
+                if let Some(room) = self.rooms.get_mut(&message.room) {
+                    room.last_seq = room.last_seq.min(message.seq - 1);
+                }
+                self.fail(post.sender);
+            }
+            return;
+        }
+        for PendingPost { sender, authored } in posts {
+            let message = authored.message;
+            self.reply(
+                sender,
+                &ServerFrame::Ack {
+                    id: message.id.clone(),
+                    room: message.room.clone(),
+                    seq: message.seq,
+                    time: message.time,
+                },
+            );
+            let room = message.room.clone();
+            self.broadcast(&room, &ServerFrame::Message(message));
+        }
+    }
+
+    /// Replaces the text of one of the sender's own messages.
+    pub(super) fn edit(
+        &mut self,
+        conn: ConnId,
+        room: String,
+        seq: u64,
+        text: String,
+    ) -> Result<(), Refusal> {
+        protocol::validate_text(&text)?;
+        self.own_message(conn, &room, seq)?;
+        let edited = now_ms();
+        self.store.edit(&room, seq, &text, edited)?;
+        self.broadcast(
+            &room,
+            &ServerFrame::Edited {
+                room: room.clone(),
+                seq,
+                text,
+                edited,
+            },
+        );
+        Ok(())
+    }
+
+    /// Deletes one of the sender's own messages.
+    pub(super) fn delete(&mut self, conn: ConnId, room: String, seq: u64) -> Result<(), Refusal> {
+        self.own_message(conn, &room, seq)?;
+        self.store.delete(&room, seq)?;
+        self.broadcast(
+            &room,
+            &ServerFrame::Deleted {
+                room: room.clone(),
+                seq,
+            },
+        );
+        Ok(())
+    }
+
+    /// Checks that message `seq` of `room` exists, is not deleted and was written by `conn`.
+    fn own_message(&self, conn: ConnId, room: &str, seq: u64) -> Result<(), Refusal> {
+        let who = self.member_of(conn, room)?;
+        let stored = self.store.message(room, seq)?.ok_or_else(|| {
+            refuse(
+                ErrorCode::UnknownMessage,
+                format!("{room} has no message {seq}"),
+            )
+        })?;
+        if stored.sender_id != Some(who.user) {
+            return Err(refuse(
+                ErrorCode::NotYours,
+                "only its sender can change a message",
+            ));
+        }
+        if stored.message.deleted {
+            return Err(refuse(
+                ErrorCode::MessageDeleted,
+                "that message was deleted",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Moves the reader's marker in a room forward. Markers are written with the batch (see
+    /// [`Hub::flush`]), not one write each.
+    pub(super) fn read(&mut self, conn: ConnId, room: String, seq: u64) -> Result<(), Refusal> {
+        let who = self.member_of(conn, &room)?;
+        let newest = self.rooms.get(&room).map_or(0, |state| state.last_seq);
+        let marker = self.read_marks.entry((room, who.user)).or_default();
+        *marker = (*marker).max(seq.min(newest));
+        Ok(())
+    }
+
+    /// Forwards a typing notice to the room's other members, at most once a second.
+    pub(super) fn typing(&mut self, conn: ConnId, room: String) -> Result<(), Refusal> {
+        let who = self.member_of(conn, &room)?;
+        let now = Instant::now();
+        let Some(connection) = self.connections.get_mut(&conn) else {
+            return Ok(());
+        };
+        if connection
+            .typing_sent
+            .get(&room)
+            .is_some_and(|last| now.duration_since(*last) < TYPING_INTERVAL)
+        {
+            return Ok(());
+        }
+        connection.typing_sent.insert(room.clone(), now);
+        let notice = ServerFrame::Typing {
+            room: room.clone(),
+            name: who.name,
+        };
+        self.broadcast_except(&room, &notice, Some(conn));
+        Ok(())
+    }
+
+    /// Searches a room's stored messages.
+    pub(super) fn search(
+        &mut self,
+        conn: ConnId,
+        room: String,
+        query: String,
+    ) -> Result<(), Refusal> {
+        self.member_of(conn, &room)?;
+        protocol::validate_query(&query)?;
+        let messages = self.store.search(&room, query.trim(), MAX_SEARCH_RESULTS)?;
+        self.reply(conn, &fitting::search_results(room, query, messages));
+        Ok(())
+    }
+}
+
+/// Ties a refusal's error frame to the client message id it is about.
+fn about_message(refusal: Refusal, id: &str) -> Refusal {
+    match refusal {
+        Refusal::Rejected(rejection) => Refusal::Rejected(rejection.about_message(id)),
+        other => other,
+    }
+}

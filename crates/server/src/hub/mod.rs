@@ -1,0 +1,432 @@
+//! The hub: identities, rooms, presence, sequence numbers, persistence and fan-out.
+//!
+//! The hub runs on one dedicated thread that owns all chat state and the [`Store`]. Sessions
+//! (and HTTP handlers) send it [`Command`]s; it drains whatever has queued up, stores every new
+//! message of that batch in one transaction (group commit), and only then acknowledges and
+//! broadcasts them. Frames to a session go through that session's bounded [`Outbox`]; a session
+//! whose outbox is full is kicked, so one slow reader never holds up a room.
+//!
+//! One concern a file: [`identity`] (hello, names, tokens), [`rooms`] (join, leave, direct
+//! messages, topics, presence), [`messages`] (post, edit, delete, read markers, typing, search),
+//! [`paging`] (older history for the HTTP API), [`fitting`] (frames within
+//! [`chinwag_protocol::MAX_SERVER_FRAME_BYTES`]).
+
+mod fitting;
+mod identity;
+mod messages;
+mod paging;
+mod rooms;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use axum::extract::ws::Utf8Bytes;
+use tokio::sync::{Notify, mpsc, oneshot};
+
+use crate::limits::{Limiters, RateLimits};
+use crate::store::{Store, UserId};
+use chinwag_protocol::{ClientFrame, ErrorCode, Rejection, RoomKind, ServerFrame, close_code};
+
+pub use paging::{PageError, PageRequest};
+
+/// Identifies one WebSocket connection for the lifetime of the server.
+pub type ConnId = u64;
+
+/// How many commands the hub handles in one batch at most.
+const MAX_BATCH: usize = 256;
+
+/// What the hub asks a session to write to its socket.
+#[derive(Debug)]
+pub enum Outgoing {
+    /// A serialised server frame, shared between all the recipients of a broadcast.
+    Frame(Utf8Bytes),
+    /// Serialised frames to write one after the other (a welcome or a room and what follows
+    /// it), taking one place in the queue.
+    Frames(Vec<Utf8Bytes>),
+    /// Close the socket with this code and reason.
+    Close(u16, &'static str),
+}
+
+/// The sending half of a session's outgoing queue, as held by the hub.
+#[derive(Clone, Debug)]
+pub struct Outbox {
+    /// Bounded queue of frames to write.
+    pub queue: mpsc::Sender<Outgoing>,
+    /// Signalled when the hub drops this session for not keeping up.
+    pub kicked: Arc<Notify>,
+    /// Set by the hub once a hello succeeded (the session closes a connection that stays
+    /// without one past its deadline).
+    pub welcomed: Arc<AtomicBool>,
+}
+
+/// A request to the hub.
+#[derive(Debug)]
+pub enum Command {
+    /// A new connection; frames for it go to `outbox`.
+    Connect {
+        /// The new connection.
+        conn: ConnId,
+        /// Its outgoing queue.
+        outbox: Outbox,
+        /// The peer's IP address (identities created are counted per address).
+        address: IpAddr,
+    },
+    /// A frame the connection sent (already parsed).
+    Frame {
+        /// The sender.
+        conn: ConnId,
+        /// What it sent.
+        frame: ClientFrame,
+    },
+    /// The connection is gone.
+    Disconnect {
+        /// The connection.
+        conn: ConnId,
+    },
+    /// An HTTP request for a page of older history.
+    Page {
+        /// What is asked, and by whom.
+        request: PageRequest,
+        /// Where the answer goes.
+        reply: oneshot::Sender<Result<chinwag_protocol::HistoryPage, PageError>>,
+    },
+}
+
+/// Someone connected, and who they are once they said hello.
+struct Connection {
+    outbox: Outbox,
+    address: IpAddr,
+    session: Option<Session>,
+    /// When this connection last had a typing notice forwarded, per room.
+    typing_sent: HashMap<String, std::time::Instant>,
+}
+
+/// A connection that said hello: its identity and the rooms it receives.
+struct Session {
+    user: UserId,
+    name: String,
+    rooms: BTreeSet<String>,
+}
+
+impl Session {
+    fn who(&self) -> Who {
+        Who {
+            user: self.user,
+            name: self.name.clone(),
+        }
+    }
+}
+
+/// An identity online: its id and current name.
+#[derive(Clone, Debug)]
+struct Who {
+    user: UserId,
+    name: String,
+}
+
+/// Why a frame was not applied: the peer broke a rule (answered with an error frame), or the
+/// database failed (the connection is told and closed).
+enum Refusal {
+    Rejected(Rejection),
+    Database(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for Refusal {
+    fn from(err: rusqlite::Error) -> Self {
+        Self::Database(err)
+    }
+}
+
+impl From<Rejection> for Refusal {
+    fn from(rejection: Rejection) -> Self {
+        Self::Rejected(rejection)
+    }
+}
+
+/// A refusal with an error frame.
+fn refuse(code: ErrorCode, message: impl Into<String>) -> Refusal {
+    Refusal::Rejected(Rejection::new(code, message))
+}
+
+/// A room in memory: who is online in it, its last sequence number and its kind.
+struct Room {
+    online: BTreeMap<String, ConnId>,
+    last_seq: u64,
+    kind: RoomKind,
+}
+
+/// All chat state. Lives on the hub thread.
+pub struct Hub {
+    store: Store,
+    connections: HashMap<ConnId, Connection>,
+    /// The connection of each identity online (one at a time: a newer one replaces it).
+    online: HashMap<UserId, ConnId>,
+    rooms: HashMap<String, Room>,
+    pending: Vec<messages::PendingPost>,
+    /// Read markers not yet written, by room and identity.
+    read_marks: HashMap<(String, UserId), u64>,
+    limits: Limiters<UserId>,
+}
+
+impl Hub {
+    /// A hub over `store`, applying `limits`.
+    pub fn new(store: Store, limits: &RateLimits) -> Self {
+        Self {
+            store,
+            connections: HashMap::new(),
+            online: HashMap::new(),
+            rooms: HashMap::new(),
+            pending: Vec::new(),
+            read_marks: HashMap::new(),
+            limits: Limiters::new(limits),
+        }
+    }
+
+    /// Runs the hub until every command sender is dropped, then returns (store flushed).
+    pub fn run(mut self, mut commands: mpsc::Receiver<Command>) {
+        let mut batch = Vec::with_capacity(MAX_BATCH);
+        while commands.blocking_recv_many(&mut batch, MAX_BATCH) > 0 {
+            for command in batch.drain(..) {
+                self.handle(command);
+            }
+            self.flush();
+        }
+        tracing::info!("hub stopped");
+    }
+
+    fn handle(&mut self, command: Command) {
+        match command {
+            Command::Connect {
+                conn,
+                outbox,
+                address,
+            } => {
+                self.connections.insert(
+                    conn,
+                    Connection {
+                        outbox,
+                        address,
+                        session: None,
+                        typing_sent: HashMap::new(),
+                    },
+                );
+            }
+            Command::Frame { conn, frame } => self.frame(conn, frame),
+            Command::Disconnect { conn } => {
+                self.flush();
+                self.remove(conn);
+            }
+            Command::Page { request, reply } => {
+                // Messages of this batch belong in the page.
+                self.flush();
+                let _ = reply.send(self.page(request));
+            }
+        }
+    }
+
+    fn frame(&mut self, conn: ConnId, frame: ClientFrame) {
+        if let Err(refusal) = self.within_message_rate(conn, &frame) {
+            self.refused(conn, refusal);
+            return;
+        }
+        if !matches!(
+            frame,
+            ClientFrame::Send { .. }
+                | ClientFrame::Typing { .. }
+                | ClientFrame::Read { .. }
+                | ClientFrame::Ping
+        ) {
+            // Whatever reads or changes stored state must see this batch's posts and markers.
+            self.flush();
+        }
+        let result = match frame {
+            ClientFrame::Hello {
+                version,
+                name,
+                token,
+                since,
+            } => self.hello(conn, version, name, token, since),
+            ClientFrame::Join {
+                room,
+                create,
+                last_seq,
+            } => self.join(conn, room, create, last_seq),
+            ClientFrame::Leave { room } => self.leave(conn, room),
+            ClientFrame::OpenDm { peer } => self.open_dm(conn, peer),
+            ClientFrame::Send { id, room, text } => self.post(conn, id, room, text),
+            ClientFrame::Edit { room, seq, text } => self.edit(conn, room, seq, text),
+            ClientFrame::Delete { room, seq } => self.delete(conn, room, seq),
+            ClientFrame::Typing { room } => self.typing(conn, room),
+            ClientFrame::Read { room, seq } => self.read(conn, room, seq),
+            ClientFrame::SetTopic { room, topic } => self.set_topic(conn, room, topic),
+            ClientFrame::Search { room, query } => self.search(conn, room, query),
+            ClientFrame::Rename { name } => self.rename(conn, name),
+            ClientFrame::ListRooms => self.list_rooms(conn),
+            // Sessions answer pings themselves; nothing reaches the hub.
+            ClientFrame::Ping => Ok(()),
+        };
+        if let Err(refusal) = result {
+            self.refused(conn, refusal);
+        }
+    }
+
+    /// Tells `conn` why its frame was not applied.
+    fn refused(&mut self, conn: ConnId, refusal: Refusal) {
+        match refusal {
+            Refusal::Rejected(rejection) => self.reply(conn, &rejection.into()),
+            Refusal::Database(err) => {
+                tracing::error!(%err, conn, "the database failed");
+                self.fail(conn);
+            }
+        }
+    }
+
+    /// Who `conn` is if it said hello and is in `room`.
+    fn member_of(&self, conn: ConnId, room: &str) -> Result<Who, Refusal> {
+        self.connections
+            .get(&conn)
+            .and_then(|connection| connection.session.as_ref())
+            .filter(|session| session.rooms.contains(room))
+            .map(Session::who)
+            .ok_or_else(|| refuse(ErrorCode::NotJoined, format!("you are not in {room}")))
+    }
+
+    /// Who `conn` is if it said hello.
+    fn who(&self, conn: ConnId) -> Result<Who, Refusal> {
+        self.connections
+            .get(&conn)
+            .and_then(|connection| connection.session.as_ref())
+            .map(Session::who)
+            .ok_or_else(|| refuse(ErrorCode::NotJoined, "say hello first"))
+    }
+
+    /// The session of `conn`, to change.
+    fn session_mut(&mut self, conn: ConnId) -> Option<&mut Session> {
+        self.connections
+            .get_mut(&conn)
+            .and_then(|connection| connection.session.as_mut())
+    }
+
+    /// Sends `frame` to one connection; kicks it if its queue is full.
+    fn reply(&mut self, conn: ConnId, frame: &ServerFrame) {
+        if !self.deliver(conn, Outgoing::Frame(encode(frame))) {
+            self.kick(conn);
+        }
+    }
+
+    /// Sends `frames` to one connection, in order and with nothing in between; kicks it if its
+    /// queue is full.
+    fn reply_all(&mut self, conn: ConnId, frames: &[ServerFrame]) {
+        let frames = frames.iter().map(encode).collect();
+        if !self.deliver(conn, Outgoing::Frames(frames)) {
+            self.kick(conn);
+        }
+    }
+
+    /// Sends `frame` to every member of `room` online; kicks those whose queue is full.
+    fn broadcast(&mut self, room: &str, frame: &ServerFrame) {
+        self.broadcast_except(room, frame, None);
+    }
+
+    /// Sends `frame` to every member of `room` online but `skip`.
+    fn broadcast_except(&mut self, room: &str, frame: &ServerFrame, skip: Option<ConnId>) {
+        let Some(online) = self.rooms.get(room).map(|room| &room.online) else {
+            return;
+        };
+        let encoded = encode(frame);
+        let too_slow: Vec<ConnId> = online
+            .values()
+            .copied()
+            .filter(|&conn| Some(conn) != skip)
+            .filter(|&conn| !self.deliver(conn, Outgoing::Frame(encoded.clone())))
+            .collect();
+        for conn in too_slow {
+            self.kick(conn);
+        }
+    }
+
+    /// Queues `outgoing` for `conn`; false if its queue is full.
+    fn deliver(&self, conn: ConnId, outgoing: Outgoing) -> bool {
+        match self.connections.get(&conn) {
+            Some(connection) => !matches!(
+                connection.outbox.queue.try_send(outgoing),
+                Err(mpsc::error::TrySendError::Full(_))
+            ),
+            None => true,
+        }
+    }
+
+    fn close(&mut self, conn: ConnId, code: u16, reason: &'static str) {
+        if !self.deliver(conn, Outgoing::Close(code, reason)) {
+            self.kick(conn);
+        }
+    }
+
+    /// Tells a connection the server failed and closes it.
+    fn fail(&mut self, conn: ConnId) {
+        self.reply(
+            conn,
+            &ServerFrame::error(
+                ErrorCode::Internal,
+                "the server could not store or read messages",
+            ),
+        );
+        self.close(conn, close_code::SERVER_ERROR, "server error");
+    }
+
+    /// Drops a connection that cannot keep up with its queue.
+    fn kick(&mut self, conn: ConnId) {
+        if let Some(connection) = self.connections.get(&conn) {
+            tracing::warn!(conn, "outgoing queue full; disconnecting a slow client");
+            connection.outbox.kicked.notify_one();
+        }
+        self.remove(conn);
+    }
+
+    /// Forgets a connection and tells its rooms it went offline.
+    fn remove(&mut self, conn: ConnId) {
+        let Some(session) = self.forget(conn) else {
+            return;
+        };
+        for room in &session.rooms {
+            self.broadcast(
+                room,
+                &ServerFrame::Left {
+                    room: room.clone(),
+                    name: session.name.clone(),
+                },
+            );
+        }
+    }
+
+    /// Forgets a connection without telling anyone; returns its session if it had one.
+    fn forget(&mut self, conn: ConnId) -> Option<Session> {
+        let session = self.connections.remove(&conn)?.session?;
+        for room in &session.rooms {
+            if let Some(state) = self.rooms.get_mut(room) {
+                state.online.remove(&session.name);
+            }
+        }
+        if self.online.get(&session.user) == Some(&conn) {
+            self.online.remove(&session.user);
+        }
+        Some(session)
+    }
+}
+
+/// Serialises a frame once so a broadcast can share the bytes.
+pub fn encode(frame: &ServerFrame) -> Utf8Bytes {
+    // Serialising these plain structs cannot fail.
+    serde_json::to_string(frame)
+        .unwrap_or_else(|err| unreachable!("server frame failed to serialise: {err}"))
+        .into()
+}
+
+/// Milliseconds since the Unix epoch.
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_millis() as i64)
+}

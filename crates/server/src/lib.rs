@@ -1,0 +1,260 @@
+//! The chat server: an axum app with the WebSocket endpoint, the history API, a health check and graceful
+//! shutdown, around a [`hub::Hub`] thread that owns the rooms and the SQLite [`store::Store`].
+//! Its own accept loop ([`listen`]) caps connections ([`connections`]), times out slow clients
+//! and speaks TLS when given a certificate ([`tls`]); [`origin`] decides which web pages may use it.
+//!
+//! Two ways to run it: [`serve`] inside an existing tokio runtime (the `chinwag serve`
+//! command), or [`RunningServer::start`], which runs it on a thread of its own (the GUI's
+//! embedded host and the tests).
+
+pub mod api;
+pub mod cli;
+pub mod connections;
+pub mod hub;
+pub mod limits;
+pub mod listen;
+pub mod names;
+pub mod origin;
+pub mod session;
+pub mod store;
+pub mod tls;
+pub mod web;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use axum::Router;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{ConnectInfo, State};
+use axum::response::Response;
+use axum::routing::get;
+use tokio::sync::{mpsc, oneshot, watch};
+
+use chinwag_protocol::{HARD_FRAME_LIMIT_BYTES, MAX_SERVER_FRAME_BYTES};
+use hub::{Command, Hub};
+use store::Store;
+
+/// Commands queued for the hub before sessions wait for it.
+const HUB_QUEUE: usize = 4096;
+/// Per-connection socket read buffer (tungstenite's default is 128 KiB).
+const READ_BUFFER_BYTES: usize = 8 * 1024;
+/// Per-connection socket write buffer.
+const WRITE_BUFFER_BYTES: usize = 8 * 1024;
+/// What the write buffer may grow to while one frame goes out: a write that would go beyond it
+/// fails. Twice the largest frame the server sends, so every frame fits with room to spare.
+const MAX_WRITE_BUFFER_BYTES: usize = 2 * MAX_SERVER_FRAME_BYTES;
+
+/// Where the server keeps its database unless told otherwise: the platform's data directory
+/// (the app's too: `~/.local/share/chinwag` on Linux), or the working directory if there is none.
+pub fn default_db_path() -> PathBuf {
+    directories::ProjectDirs::from("", "", "Chinwag")
+        .map(|dirs| dirs.data_dir().to_path_buf())
+        .unwrap_or_default()
+        .join("chinwag.sqlite3")
+}
+
+/// How to serve, beyond the socket and the database.
+#[derive(Clone, Debug, Default)]
+pub struct ServeOptions {
+    /// A built web client (see [`web`]) to serve at `/`.
+    pub web: Option<PathBuf>,
+    /// Pings and the idle timeout for dead connections.
+    pub heartbeat: session::Heartbeat,
+    /// How much one identity, address or token may do how fast.
+    pub rate_limits: limits::RateLimits,
+    /// Connection caps, the header read timeout and the hello deadline.
+    pub connections: connections::ConnectionLimits,
+    /// Web origins allowed to use `/ws` and `/api` besides the server's own (`--allow-origin`).
+    pub allowed_origins: Vec<origin::WebOrigin>,
+    /// Serve `https:`/`wss:` with this certificate instead of `http:`/`ws:`.
+    pub tls: Option<tls::TlsConfig>,
+}
+
+/// Shared by every request handler.
+#[derive(Clone)]
+struct AppState {
+    hub: mpsc::Sender<Command>,
+    shutdown: watch::Receiver<bool>,
+    heartbeat: session::Heartbeat,
+    hello_timeout: std::time::Duration,
+}
+
+/// Opens the history database at `path`, with a message that names the file on failure.
+pub fn open_store(path: &Path) -> std::io::Result<Store> {
+    Store::open(path).map_err(|err| {
+        std::io::Error::other(format!("cannot open database {}: {err}", path.display()))
+    })
+}
+
+/// Serves chat on `listener` with history in `store` (and whatever `options` add) until
+/// `shutdown` completes; then closes every connection with 1001 and returns once the database is
+/// flushed and closed.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    store: Store,
+    options: ServeOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let (hub_sender, hub_receiver) = mpsc::channel(HUB_QUEUE);
+    let limits = options.rate_limits;
+    let hub_thread =
+        tokio::task::spawn_blocking(move || Hub::new(store, &limits).run(hub_receiver));
+    let (stop_sessions, sessions_stopped) = watch::channel(false);
+    let api_hub = hub_sender.clone();
+    let state = AppState {
+        hub: hub_sender,
+        shutdown: sessions_stopped,
+        heartbeat: options.heartbeat,
+        hello_timeout: options.connections.hello_timeout,
+    };
+    let local_addr = listener.local_addr()?;
+    let origins =
+        origin::OriginPolicy::new(local_addr.ip().is_loopback(), &options.allowed_origins);
+    let app = Router::new()
+        .route("/ws", get(websocket))
+        .route("/healthz", get(|| async { "ok" }))
+        .with_state(state)
+        .merge(
+            Router::new()
+                .route("/api/rooms/{room}/messages", get(api::history_page))
+                .with_state(api_hub),
+        );
+    let app = match &options.web {
+        Some(dir) => app.fallback_service(web::router(dir)),
+        None => app,
+    };
+    let app = app.layer(axum::middleware::from_fn_with_state(origins, origin::check));
+    let mut limits = options.connections;
+    limits.max_connections = connections::fit_to_descriptor_limit(limits.max_connections);
+    tracing::info!(
+        addr = %local_addr,
+        tls = options.tls.is_some(),
+        max_connections = limits.max_connections,
+        max_per_address = limits.max_per_address,
+        "serving"
+    );
+    let listening = listen::Listening {
+        listener,
+        app,
+        limits,
+        tls: options.tls.as_ref().map(tls::TlsConfig::acceptor),
+    };
+    listen::accept_until(listening, async move {
+        shutdown.await;
+        tracing::info!("shutting down");
+        let _ = stop_sessions.send(true);
+    })
+    .await;
+    // The hub stops once every session and HTTP connection has let go of it (each ends on the
+    // shutdown signal); it drains its queue and flushes the database first.
+    hub_thread.await.map_err(std::io::Error::other)
+}
+
+async fn websocket(
+    upgrade: WebSocketUpgrade,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    State(state): State<AppState>,
+) -> Response {
+    upgrade
+        .read_buffer_size(READ_BUFFER_BYTES)
+        .write_buffer_size(WRITE_BUFFER_BYTES)
+        .max_write_buffer_size(MAX_WRITE_BUFFER_BYTES)
+        .max_message_size(HARD_FRAME_LIMIT_BYTES)
+        .max_frame_size(HARD_FRAME_LIMIT_BYTES)
+        .on_upgrade(move |socket| {
+            session::run(
+                socket,
+                peer,
+                state.hub,
+                state.shutdown,
+                state.heartbeat,
+                state.hello_timeout,
+            )
+        })
+}
+
+/// A server running on a thread of its own; stops gracefully when dropped.
+pub struct RunningServer {
+    addr: SocketAddr,
+    tls: bool,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<std::io::Result<()>>>,
+}
+
+impl RunningServer {
+    /// Binds `bind` (port 0 picks a free port) and serves with history in `db`.
+    ///
+    /// Fails at once, before any thread starts, if the address is taken or the database cannot
+    /// be opened, so the caller can tell "someone else is hosting" from success.
+    pub fn start(bind: SocketAddr, db: &Path) -> std::io::Result<Self> {
+        Self::start_with(bind, db, ServeOptions::default())
+    }
+
+    /// Like [`Self::start`], with `options`.
+    pub fn start_with(bind: SocketAddr, db: &Path, options: ServeOptions) -> std::io::Result<Self> {
+        let listener = std::net::TcpListener::bind(bind)?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let store = open_store(db)?;
+        let tls = options.tls.is_some();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("chinwag-server".into())
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()?;
+                runtime.block_on(async move {
+                    let listener = tokio::net::TcpListener::from_std(listener)?;
+                    serve(listener, store, options, async {
+                        let _ = stopped.await;
+                    })
+                    .await
+                })
+            })?;
+        Ok(Self {
+            addr,
+            tls,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+
+    /// The address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The WebSocket URL clients connect to (`ws:`; `wss:` for a server with TLS).
+    pub fn ws_url(&self) -> String {
+        let scheme = if self.tls { "wss" } else { "ws" };
+        format!("{scheme}://{}/ws", self.addr)
+    }
+
+    /// Stops the server: closes connections with 1001, flushes the database, waits for it all.
+    pub fn stop(mut self) -> std::io::Result<()> {
+        self.stop_and_wait()
+    }
+
+    fn stop_and_wait(&mut self) -> std::io::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.thread.take() {
+            Some(thread) => thread
+                .join()
+                .map_err(|_| std::io::Error::other("server thread panicked"))?,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        if let Err(err) = self.stop_and_wait() {
+            tracing::error!(%err, "server did not stop cleanly");
+        }
+    }
+}

@@ -1,0 +1,271 @@
+//! One WebSocket connection: reads and checks the peer's frames, forwards them to the hub, and
+//! writes what the hub queues for it.
+//!
+//! Everything a peer sends is treated as hostile: bad JSON, unknown types, binary frames and
+//! oversized frames get an error frame or a close code, never a panic. The outgoing queue is
+//! bounded; the hub kicks a session whose queue fills, and a write that stalls is abandoned.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use tokio::sync::{Notify, mpsc, watch};
+use tokio::time::{Instant, MissedTickBehavior, interval, timeout};
+
+use crate::hub::{Command, ConnId, Outbox, Outgoing, encode};
+use chinwag_protocol::{self as protocol, ClientFrame, ErrorCode, ServerFrame, close_code};
+
+/// Frames queued for one connection before the hub considers it too slow.
+pub const OUTBOX_CAPACITY: usize = 1024;
+/// How long one socket write may stall before the connection is dropped.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long the server waits for the peer's close frame after sending its own, reading (and
+/// dropping) whatever the peer still sends, before it closes the TCP connection.
+const CLOSE_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(1);
+/// How the server tells live connections from dead ones.
+#[derive(Clone, Copy, Debug)]
+pub struct Heartbeat {
+    /// How often the server pings a connection (browsers answer WebSocket pings by themselves).
+    pub ping_interval: Duration,
+    /// A connection that sends nothing (no frame, no pong, no heartbeat) for this long is dead.
+    pub idle_timeout: Duration,
+}
+
+impl Default for Heartbeat {
+    fn default() -> Self {
+        Self {
+            ping_interval: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+static NEXT_CONN_ID: AtomicU64 = AtomicU64::new(1);
+
+/// Why a session ended, for the log.
+#[derive(Debug)]
+#[expect(
+    dead_code,
+    reason = "the fields are read through Debug, in the disconnect log"
+)]
+enum End {
+    PeerClosed,
+    Closed(u16, &'static str),
+    WriteFailed(WriteFailure),
+    HubGone,
+}
+
+/// Why a write to the socket failed.
+#[derive(Debug)]
+#[expect(
+    dead_code,
+    reason = "the fields are read through Debug, in the disconnect log"
+)]
+enum WriteFailure {
+    /// The peer took nothing for [`WRITE_TIMEOUT`].
+    Stalled,
+    /// The socket refused the write (the peer is gone, or the frame was too large).
+    Socket(axum::Error),
+}
+
+/// Runs one connection to completion; one not welcomed (a successful hello) within
+/// `hello_timeout` is closed with 1008.
+pub async fn run(
+    mut socket: WebSocket,
+    peer: std::net::SocketAddr,
+    hub: mpsc::Sender<Command>,
+    mut shutdown: watch::Receiver<bool>,
+    heartbeat: Heartbeat,
+    hello_timeout: Duration,
+) {
+    let conn: ConnId = NEXT_CONN_ID.fetch_add(1, Ordering::Relaxed);
+    let (queue, mut outgoing) = mpsc::channel(OUTBOX_CAPACITY);
+    let kicked = Arc::new(Notify::new());
+    let welcomed = Arc::new(AtomicBool::new(false));
+    let outbox = Outbox {
+        queue,
+        kicked: kicked.clone(),
+        welcomed: welcomed.clone(),
+    };
+    let connect = Command::Connect {
+        conn,
+        outbox,
+        address: peer.ip(),
+    };
+    if hub.send(connect).await.is_err() {
+        return;
+    }
+    tracing::info!(conn, %peer, "connected");
+
+    let mut ping = interval(heartbeat.ping_interval);
+    ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut last_heard = Instant::now();
+    let hello_deadline = tokio::time::sleep(hello_timeout);
+    tokio::pin!(hello_deadline);
+    let mut hello_pending = true;
+
+    let end = loop {
+        tokio::select! {
+            biased;
+            _ = shutdown.changed() => {
+                break close(&mut socket, close_code::GOING_AWAY, "server shutting down").await;
+            }
+            () = &mut hello_deadline, if hello_pending => {
+                hello_pending = false;
+                if !welcomed.load(Ordering::Relaxed) {
+                    let seconds = hello_timeout.as_secs_f64();
+                    send_error(&mut socket, ErrorCode::HelloTimeout, &format!("no successful hello within {seconds} s")).await;
+                    break close(&mut socket, close_code::POLICY, "no hello in time").await;
+                }
+            }
+            () = kicked.notified() => {
+                send_error(&mut socket, ErrorCode::TooSlow, "you fell too far behind; reconnect").await;
+                break close(&mut socket, close_code::POLICY, "too slow").await;
+            }
+            Some(item) = outgoing.recv() => match item {
+                Outgoing::Frame(text) => {
+                    if let Err(failure) = write(&mut socket, Message::Text(text)).await {
+                        break End::WriteFailed(failure);
+                    }
+                }
+                Outgoing::Frames(texts) => {
+                    if let Err(failure) = write_each(&mut socket, texts).await {
+                        break End::WriteFailed(failure);
+                    }
+                }
+                Outgoing::Close(code, reason) => break close(&mut socket, code, reason).await,
+            },
+            incoming = socket.recv() => {
+                last_heard = Instant::now();
+                match incoming {
+                    None | Some(Ok(Message::Close(_))) => break End::PeerClosed,
+                    Some(Err(err)) => break read_failed(&mut socket, conn, &err).await,
+                    Some(Ok(Message::Text(text))) if text.len() > protocol::MAX_FRAME_BYTES => {
+                        break refuse_oversized(&mut socket, conn).await;
+                    }
+                    Some(Ok(Message::Text(text))) => match protocol::parse_client_frame(&text) {
+                        Ok(ClientFrame::Ping) => {
+                            if let Err(failure) = write(&mut socket, Message::Text(encode(&ServerFrame::Pong))).await {
+                                break End::WriteFailed(failure);
+                            }
+                        }
+                        Ok(frame) => {
+                            if hub.send(Command::Frame { conn, frame }).await.is_err() {
+                                break End::HubGone;
+                            }
+                        }
+                        Err(error) => {
+                            if let Err(failure) = write(&mut socket, Message::Text(encode(&error.into()))).await {
+                                break End::WriteFailed(failure);
+                            }
+                        }
+                    },
+                    Some(Ok(Message::Binary(_))) => {
+                        send_error(&mut socket, ErrorCode::UnsupportedData, "binary frames are not supported; send JSON text").await;
+                        break close(&mut socket, close_code::UNSUPPORTED_DATA, "binary frames are not supported").await;
+                    }
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                }
+            }
+            _ = ping.tick() => {
+                if last_heard.elapsed() > heartbeat.idle_timeout {
+                    break close(&mut socket, close_code::POLICY, "no traffic; connection presumed dead").await;
+                }
+                if let Err(failure) = write(&mut socket, Message::Ping(Default::default())).await {
+                    break End::WriteFailed(failure);
+                }
+            }
+        }
+    };
+    match &end {
+        End::WriteFailed(failure) => {
+            tracing::error!(conn, ?failure, "disconnected: a write failed")
+        }
+        _ => tracing::info!(conn, ?end, "disconnected"),
+    }
+    // The hub may already be gone during shutdown; then there is nobody left to tell.
+    let _ = hub.send(Command::Disconnect { conn }).await;
+}
+
+/// A frame over [`protocol::MAX_FRAME_BYTES`]: an error frame, then close code 1009.
+async fn refuse_oversized(socket: &mut WebSocket, conn: ConnId) -> End {
+    tracing::warn!(conn, "frame over the size limit");
+    send_error(
+        socket,
+        ErrorCode::TooLarge,
+        &format!("frames are limited to {} bytes", protocol::MAX_FRAME_BYTES),
+    )
+    .await;
+    close(socket, close_code::TOO_BIG, "frame too large").await
+}
+
+/// A read error. One over [`protocol::HARD_FRAME_LIMIT_BYTES`] still gets close code 1009 and a
+/// text frame that is not UTF-8 gets 1007 (if the socket can take them); anything else just ends
+/// the session.
+async fn read_failed(socket: &mut WebSocket, conn: ConnId, err: &axum::Error) -> End {
+    let cause = std::error::Error::source(err).map_or_else(|| err.to_string(), ToString::to_string);
+    if cause.contains("Space limit exceeded") || cause.contains("too long") {
+        return refuse_oversized(socket, conn).await;
+    }
+    if cause.starts_with("UTF-8 encoding error") {
+        tracing::debug!(conn, "text frame not UTF-8");
+        return close(
+            socket,
+            close_code::INVALID_DATA,
+            "text frames must be UTF-8",
+        )
+        .await;
+    }
+    tracing::debug!(conn, %err, "read failed");
+    End::PeerClosed
+}
+
+async fn send_error(socket: &mut WebSocket, code: ErrorCode, message: &str) {
+    let _ = write(
+        socket,
+        Message::Text(encode(&ServerFrame::error(code, message))),
+    )
+    .await;
+}
+
+/// Sends a close frame and finishes the close handshake: waits (at most
+/// [`CLOSE_HANDSHAKE_TIMEOUT`]) for the peer's close, dropping whatever it still sends, so a
+/// peer that was writing reads the close code instead of a connection reset.
+async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) -> End {
+    let frame = CloseFrame {
+        code,
+        reason: reason.into(),
+    };
+    if write(socket, Message::Close(Some(frame))).await.is_ok() {
+        let _ = timeout(CLOSE_HANDSHAKE_TIMEOUT, async {
+            while let Some(Ok(message)) = socket.recv().await {
+                if matches!(message, Message::Close(_)) {
+                    break;
+                }
+            }
+        })
+        .await;
+    }
+    End::Closed(code, reason)
+}
+
+/// Writes one message, giving up on a peer that does not take it within [`WRITE_TIMEOUT`].
+async fn write(socket: &mut WebSocket, message: Message) -> Result<(), WriteFailure> {
+    match timeout(WRITE_TIMEOUT, socket.send(message)).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(err)) => Err(WriteFailure::Socket(err)),
+        Err(_) => Err(WriteFailure::Stalled),
+    }
+}
+
+/// Writes text frames in order.
+async fn write_each(
+    socket: &mut WebSocket,
+    texts: Vec<axum::extract::ws::Utf8Bytes>,
+) -> Result<(), WriteFailure> {
+    for text in texts {
+        write(socket, Message::Text(text)).await?;
+    }
+    Ok(())
+}

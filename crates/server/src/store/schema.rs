@@ -1,0 +1,155 @@
+//! The database schema and its upgrades, versioned by `PRAGMA user_version`.
+
+use rusqlite::{Connection, params};
+
+use crate::names;
+use chinwag_protocol::DEFAULT_ROOM;
+
+/// The schema version this build writes.
+const VERSION: i64 = 3;
+
+/// Version 1: the message history of the single-room era.
+const V1: &str = "CREATE TABLE IF NOT EXISTS messages (
+        room      TEXT    NOT NULL,
+        seq       INTEGER NOT NULL,
+        client_id TEXT    NOT NULL,
+        sender    TEXT    NOT NULL,
+        time      INTEGER NOT NULL,
+        text      TEXT    NOT NULL,
+        PRIMARY KEY (room, seq)
+    ) WITHOUT ROWID;";
+
+/// Version 2: identities, rooms with topics, memberships with read markers; messages know
+/// their author's identity and can be edited or deleted. Public rooms of version 1 whose names
+/// start with `@` (the prefix direct conversations now own) are renamed to `#@…`, so none can
+/// stand in for a direct conversation.
+const V2: &str = "ALTER TABLE messages ADD COLUMN sender_id INTEGER;
+    ALTER TABLE messages ADD COLUMN edited INTEGER;
+    ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+    DROP INDEX IF EXISTS messages_by_client_id;
+    CREATE UNIQUE INDEX messages_by_client_id ON messages (room, sender_id, client_id);
+    CREATE TABLE users (
+        id         INTEGER PRIMARY KEY,
+        name       TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        token_hash TEXT NOT NULL UNIQUE
+    );
+    CREATE TABLE rooms (
+        name  TEXT NOT NULL PRIMARY KEY,
+        kind  TEXT NOT NULL,
+        topic TEXT NOT NULL DEFAULT ''
+    ) WITHOUT ROWID;
+    UPDATE messages SET room = '#' || room WHERE room LIKE '@%';
+    INSERT OR IGNORE INTO rooms (name, kind) SELECT DISTINCT room, 'public' FROM messages;
+    CREATE TABLE members (
+        room      TEXT    NOT NULL,
+        user_id   INTEGER NOT NULL,
+        last_read INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (room, user_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX members_by_user ON members (user_id);";
+
+/// Version 3: look-alike keys (see [`names::key`]) under unique indexes for identities and
+/// public rooms, names given up by a rename kept for their identity a while, and messages in a
+/// rowid table. (A `WITHOUT ROWID` table keeps at most about 1,000 bytes of a row in its page and
+/// the rest in an overflow page of its own: a 1,000-character message took 4.6 KB on disk.)
+const V3: &str = "ALTER TABLE users ADD COLUMN skeleton TEXT;
+    CREATE UNIQUE INDEX users_by_skeleton ON users (skeleton);
+    ALTER TABLE rooms ADD COLUMN skeleton TEXT;
+    CREATE UNIQUE INDEX rooms_by_skeleton ON rooms (skeleton);
+    CREATE TABLE retired_names (
+        skeleton TEXT    NOT NULL PRIMARY KEY,
+        user_id  INTEGER NOT NULL,
+        until    INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX retired_names_by_user ON retired_names (user_id);
+    CREATE TABLE messages_v3 (
+        room      TEXT    NOT NULL,
+        seq       INTEGER NOT NULL,
+        client_id TEXT    NOT NULL,
+        sender    TEXT    NOT NULL,
+        time      INTEGER NOT NULL,
+        text      TEXT    NOT NULL,
+        sender_id INTEGER,
+        edited    INTEGER,
+        deleted   INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (room, seq)
+    );
+    INSERT INTO messages_v3 (room, seq, client_id, sender, time, text, sender_id, edited, deleted)
+        SELECT room, seq, client_id, sender, time, text, sender_id, edited, deleted
+        FROM messages ORDER BY room, seq;
+    DROP TABLE messages;
+    ALTER TABLE messages_v3 RENAME TO messages;
+    CREATE UNIQUE INDEX messages_by_client_id ON messages (room, sender_id, client_id);";
+
+/// Brings the database up to [`VERSION`] in one transaction, and takes the write lock at once
+/// (so a second server on the same file fails now, not at its first write).
+pub fn migrate(connection: &Connection) -> rusqlite::Result<()> {
+    connection.execute_batch("BEGIN IMMEDIATE;")?;
+    let upgraded = upgrade(connection);
+    match upgraded {
+        Ok(()) => connection.execute_batch("COMMIT;"),
+        Err(err) => {
+            let _ = connection.execute_batch("ROLLBACK;");
+            Err(err)
+        }
+    }
+}
+
+fn upgrade(connection: &Connection) -> rusqlite::Result<()> {
+    let version: i64 = connection.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    if version < 1 {
+        connection.execute_batch(V1)?;
+    }
+    if version < 2 {
+        connection.execute_batch(V2)?;
+    }
+    if version < 3 {
+        connection.execute_batch(V3)?;
+        key_existing_names(connection)?;
+    }
+    connection.execute(
+        "INSERT OR IGNORE INTO rooms (name, kind, skeleton) VALUES (?1, 'public', ?2)",
+        params![DEFAULT_ROOM, names::key(DEFAULT_ROOM)],
+    )?;
+    connection.pragma_update(None, "user_version", VERSION)
+}
+
+/// Gives the identities and public rooms of an older database their look-alike keys. Where older
+/// rules let look-alikes in, the oldest identity (the first room by name) gets the key and the
+/// others keep their names without one: they still work, but nobody can take a name that looks
+/// like theirs, since the key's holder already has it. A public room whose key starts with the
+/// direct-message prefix (`＠1:2`) is renamed to `#＠1:2`, as version 2 did for `@`.
+fn key_existing_names(connection: &Connection) -> rusqlite::Result<()> {
+    let users: Vec<(i64, String)> = connection
+        .prepare("SELECT id, name FROM users ORDER BY id")?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (id, name) in users {
+        connection.execute(
+            "UPDATE OR IGNORE users SET skeleton = ?2 WHERE id = ?1",
+            params![id, names::key(&name)],
+        )?;
+    }
+    let rooms: Vec<String> = connection
+        .prepare("SELECT name FROM rooms WHERE kind = 'public' ORDER BY name")?
+        .query_map([], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for mut room in rooms {
+        let key = names::key(&room);
+        if key.starts_with(chinwag_protocol::DIRECT_ROOM_PREFIX) {
+            let renamed = format!("#{room}");
+            for (table, column) in [("rooms", "name"), ("members", "room"), ("messages", "room")] {
+                connection.execute(
+                    &format!("UPDATE {table} SET {column} = ?2 WHERE {column} = ?1"),
+                    params![room, renamed],
+                )?;
+            }
+            room = renamed;
+        }
+        connection.execute(
+            "UPDATE OR IGNORE rooms SET skeleton = ?2 WHERE name = ?1",
+            params![room, names::key(&room)],
+        )?;
+    }
+    Ok(())
+}
