@@ -4,7 +4,8 @@
 mod common;
 
 use chinwag::protocol::{
-    ClientFrame, ErrorCode, MAX_FRAME_BYTES, MAX_TEXT_BYTES, ServerFrame, close_code,
+    ClientFrame, ErrorCode, MAX_FRAME_BYTES, MAX_SERVER_FRAME_BYTES, MAX_TEXT_BYTES, ServerFrame,
+    close_code,
 };
 use common::{RawClient, TestServer};
 use tungstenite::Message;
@@ -184,4 +185,23 @@ fn a_client_that_goes_silent_is_dropped_by_the_idle_timeout() {
             name: "silent".into()
         }
     );
+}
+
+#[test]
+fn an_error_about_a_frame_stays_within_the_server_frame_limit() {
+    let server = TestServer::start();
+    let mut client = RawClient::connect(&server.url());
+    // DEL is valid raw in a JSON string (one byte) but serde's error quotes it as `\u{7f}`, which
+    // JSON writes in seven: echoed whole, the error frame would be seven times this frame.
+    let field = "\u{7f}".repeat(MAX_FRAME_BYTES - 100);
+    client.send_text(&format!(r#"{{"type":"hello","version":"{field}"}}"#));
+    let answer = client.socket.read();
+    let Ok(Message::Text(text)) = answer else {
+        panic!("expected an error frame, got {answer:?}");
+    };
+    assert!(text.len() <= MAX_SERVER_FRAME_BYTES, "{} bytes", text.len());
+    let frame: ServerFrame = serde_json::from_str(&text).unwrap();
+    assert_eq!(error_code(&frame), Some(ErrorCode::Malformed));
+    client.send(&common::hello("after"));
+    assert!(matches!(client.recv(), ServerFrame::Welcome { .. }));
 }
