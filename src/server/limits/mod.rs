@@ -166,8 +166,9 @@ impl<User: Hash + Eq> Limiters<User> {
     }
 }
 
-/// The key an address is counted under (connections, new identities): an IPv4 address as it is, an IPv6 address by its /64
-/// network (one subscriber usually holds a whole /64), an IPv4-mapped IPv6 address as IPv4.
+/// The key an address is counted under (connections, new identities): an IPv4 address as it
+/// is, an IPv6 address by its /64 network (one subscriber usually holds a whole /64), an
+/// IPv4-mapped IPv6 address as IPv4.
 pub fn address_key(address: IpAddr) -> IpAddr {
     match address {
         IpAddr::V4(_) => address,
