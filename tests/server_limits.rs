@@ -287,6 +287,38 @@ fn topic_changes_and_renames_count_against_the_message_limit() {
 }
 
 #[test]
+fn renames_by_hello_count_against_the_message_limit_too() {
+    // A reconnect with another name renames the identity and tells all its rooms, like a
+    // `rename` frame: otherwise reconnecting would rename without limit.
+    const BURST: u32 = 3;
+    let server = server_with(RateLimits {
+        messages: no_refill(BURST),
+        ..RateLimits::unlimited()
+    });
+    let token = token_of("alice");
+    let (_first, answer) = RawClient::hello_as(&server.url(), "alice", &token);
+    assert!(matches!(answer, ServerFrame::Welcome { .. }), "{answer:?}");
+    for n in 1..=BURST {
+        let (_again, answer) = RawClient::hello_as(&server.url(), &format!("alice{n}"), &token);
+        assert!(
+            matches!(&answer, ServerFrame::Welcome { name, .. } if *name == format!("alice{n}")),
+            "{answer:?}"
+        );
+    }
+    let (_past, answer) = RawClient::hello_as(&server.url(), "alice0", &token);
+    let ServerFrame::Error {
+        code, retry_after, ..
+    } = answer
+    else {
+        panic!("a rename past the burst was welcomed: {answer:?}");
+    };
+    assert_refused_for_an_hour(
+        (code, None, retry_after),
+        "a rename by hello past the burst",
+    );
+}
+
+#[test]
 fn the_default_limits_refuse_a_flood_of_messages() {
     let server = TestServer::start();
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");

@@ -11,8 +11,8 @@ use crate::protocol::{
 };
 use crate::server::limits::address_key;
 use crate::server::names::{self, Name};
-use crate::server::store::User;
 use crate::server::store::identities::{same_hash, token_hash};
+use crate::server::store::{User, UserId};
 
 /// How long a name given up by a rename stays kept for its identity: 30 days, in milliseconds.
 /// Meanwhile nobody else can take it (or a look-alike of it), so nobody passes for the identity
@@ -102,6 +102,7 @@ impl Hub {
         self.ensure_free(name, me.as_ref())?;
         match me {
             Some(mut user) => {
+                self.may_rename_by_hello(user.id)?;
                 self.store
                     .rename_user(user.id, name, now_ms() + GIVEN_UP_NAME_KEPT_MS)?;
                 let old = std::mem::replace(&mut user.name, name.text.clone());
@@ -126,6 +127,23 @@ impl Hub {
                 Ok(user)
             }
         }
+    }
+
+    /// Counts a rename by a hello against the identity's message limit, as a `rename` frame is
+    /// counted: each tells every room of the identity, and reconnecting costs nothing.
+    fn may_rename_by_hello(&mut self, user: UserId) -> Result<(), Refusal> {
+        self.limits
+            .messages
+            .take(user, Instant::now())
+            .map_err(|wait| {
+                Refusal::Rejected(Rejection::rate_limited(
+                    format!(
+                        "you are renaming too fast; try again in {}",
+                        wait_in_words(wait)
+                    ),
+                    wait,
+                ))
+            })
     }
 
     /// Refuses `name` with `name_taken` unless identity `me` (none: a new one) may take it:
@@ -181,7 +199,7 @@ impl Hub {
     /// `conn`, the renamer's own connection, hears it even when it is in no room.
     fn announce_rename(
         &mut self,
-        user: crate::server::store::UserId,
+        user: UserId,
         from: &str,
         to: &str,
         conn: Option<ConnId>,
