@@ -83,7 +83,7 @@ mod native {
     /// How much one identity, address or token may do how fast; 0 lifts a limit.
     #[derive(clap::Args)]
     struct LimitFlags {
-        /// Messages (send, edit, delete) one identity may send at once.
+        /// Messages (send, edit, delete, set_topic, rename) one identity may send at once.
         #[arg(long, value_name = "N", default_value_t = limits::DEFAULT_MESSAGE_BURST)]
         message_burst: u32,
         /// Messages one identity may send per second, sustained.

@@ -249,6 +249,76 @@ fn http_requests_past_the_burst_get_429_with_retry_after() {
 }
 
 #[test]
+fn topic_changes_and_renames_count_against_the_message_limit() {
+    // Each is broadcast to every member online, like a message: unlimited, one identity could
+    // flood a room with them.
+    const BURST: u32 = 10;
+    let server = server_with(RateLimits {
+        messages: no_refill(BURST),
+        ..RateLimits::unlimited()
+    });
+    let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
+    let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");
+    let topic = |n: u32| ClientFrame::SetTopic {
+        room: "lobby".into(),
+        topic: format!("topic {n}"),
+    };
+    for n in 1..BURST {
+        alice.send(&topic(n));
+    }
+    alice.send(&ClientFrame::Rename {
+        name: "alicia".into(),
+    });
+    alice.recv_until(|f| matches!(f, ServerFrame::Renamed { to, .. } if to == "alicia"));
+    alice.send(&topic(BURST));
+    assert_refused_for_an_hour(next_error(&mut alice), "a topic past the burst");
+    alice.send(&ClientFrame::Rename {
+        name: "alice".into(),
+    });
+    assert_refused_for_an_hour(next_error(&mut alice), "a rename past the burst");
+    // Bob heard the burst and nothing after it.
+    let heard: Vec<ServerFrame> = bob
+        .sync("lobby")
+        .into_iter()
+        .filter(|f| matches!(f, ServerFrame::Topic { .. } | ServerFrame::Renamed { .. }))
+        .collect();
+    assert_eq!(heard.len(), BURST as usize, "{heard:?}");
+    assert!(matches!(heard.last(), Some(ServerFrame::Renamed { to, .. }) if to == "alicia"));
+}
+
+#[test]
+fn renames_by_hello_count_against_the_message_limit_too() {
+    // A reconnect with another name renames the identity and tells all its rooms, like a
+    // `rename` frame: otherwise reconnecting would rename without limit.
+    const BURST: u32 = 3;
+    let server = server_with(RateLimits {
+        messages: no_refill(BURST),
+        ..RateLimits::unlimited()
+    });
+    let token = token_of("alice");
+    let (_first, answer) = RawClient::hello_as(&server.url(), "alice", &token);
+    assert!(matches!(answer, ServerFrame::Welcome { .. }), "{answer:?}");
+    for n in 1..=BURST {
+        let (_again, answer) = RawClient::hello_as(&server.url(), &format!("alice{n}"), &token);
+        assert!(
+            matches!(&answer, ServerFrame::Welcome { name, .. } if *name == format!("alice{n}")),
+            "{answer:?}"
+        );
+    }
+    let (_past, answer) = RawClient::hello_as(&server.url(), "alice0", &token);
+    let ServerFrame::Error {
+        code, retry_after, ..
+    } = answer
+    else {
+        panic!("a rename past the burst was welcomed: {answer:?}");
+    };
+    assert_refused_for_an_hour(
+        (code, None, retry_after),
+        "a rename by hello past the burst",
+    );
+}
+
+#[test]
 fn the_default_limits_refuse_a_flood_of_messages() {
     let server = TestServer::start();
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");

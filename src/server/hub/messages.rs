@@ -20,8 +20,9 @@ pub(super) struct PendingPost {
 }
 
 impl Hub {
-    /// Counts a `send`, `edit` or `delete` against its sender's message limit (other frames,
-    /// and frames before the hello, pass: the latter are refused as `not_joined` anyway).
+    /// Counts a `send`, `edit`, `delete`, `set_topic` or `rename` (each is broadcast to every
+    /// member online) against its sender's message limit (other frames, and frames before the
+    /// hello, pass: the latter are refused as `not_joined` anyway).
     pub(super) fn within_message_rate(
         &mut self,
         conn: ConnId,
@@ -29,7 +30,10 @@ impl Hub {
     ) -> Result<(), Refusal> {
         let id = match frame {
             ClientFrame::Send { id, .. } => Some(id),
-            ClientFrame::Edit { .. } | ClientFrame::Delete { .. } => None,
+            ClientFrame::Edit { .. }
+            | ClientFrame::Delete { .. }
+            | ClientFrame::SetTopic { .. }
+            | ClientFrame::Rename { .. } => None,
             _ => return Ok(()),
         };
         let Ok(who) = self.who(conn) else {

@@ -18,7 +18,7 @@ pub use bucket::{Rate, TokenBucket};
 /// gets stored out of order.
 pub const MIN_MESSAGE_WAIT: Duration = Duration::from_secs(1);
 
-/// Messages (`send`, `edit`, `delete`) one identity may send at once by default.
+/// Messages (`send`, `edit`, `delete`, `set_topic`, `rename`) one identity may send at once by default.
 pub const DEFAULT_MESSAGE_BURST: u32 = 30;
 /// Messages one identity may send per second, sustained, by default.
 pub const DEFAULT_MESSAGES_PER_SECOND: f64 = 5.0;
@@ -36,7 +36,7 @@ const HOUR: Duration = Duration::from_secs(3600);
 /// Every limit the server applies; `None` lifts a limit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RateLimits {
-    /// `send`, `edit` and `delete` frames per identity (one bucket for the three).
+    /// `send`, `edit`, `delete`, `set_topic` and `rename` frames per identity (one bucket for all).
     pub messages: Option<Rate>,
     /// Rooms created per identity: public rooms, and direct conversations opened for the first
     /// time.
@@ -144,7 +144,7 @@ impl<K: Hash + Eq> Buckets<K> {
 /// The limits as the hub applies them.
 #[derive(Debug)]
 pub struct Limiters<User> {
-    /// Messages (send, edit, delete) per identity.
+    /// Messages (send, edit, delete, set_topic, rename) per identity.
     pub messages: Buckets<User>,
     /// Rooms created per identity.
     pub rooms: Buckets<User>,
@@ -166,8 +166,9 @@ impl<User: Hash + Eq> Limiters<User> {
     }
 }
 
-/// The key an address is counted under: an IPv4 address as it is, an IPv6 address by its /64
-/// network (one subscriber usually holds a whole /64), an IPv4-mapped IPv6 address as IPv4.
+/// The key an address is counted under (connections, new identities): an IPv4 address as it
+/// is, an IPv6 address by its /64 network (one subscriber usually holds a whole /64), an
+/// IPv4-mapped IPv6 address as IPv4.
 pub fn address_key(address: IpAddr) -> IpAddr {
     match address {
         IpAddr::V4(_) => address,
