@@ -305,14 +305,11 @@ fn slowloris(addr: SocketAddr, count: usize) {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let external: Option<SocketAddr> = args
-        .iter()
-        .position(|arg| arg == "--server")
-        .map(|at| {
-            args.get(at + 1)
-                .and_then(|addr| addr.parse().ok())
-                .expect("--server HOST:PORT")
-        });
+    let external: Option<SocketAddr> = args.iter().position(|arg| arg == "--server").map(|at| {
+        args.get(at + 1)
+            .and_then(|addr| addr.parse().ok())
+            .expect("--server HOST:PORT")
+    });
     let mut numbers = args.iter().filter_map(|arg| arg.parse::<usize>().ok());
     let idle = numbers.next().unwrap_or(3000);
     let slow = numbers.next().unwrap_or(1000);

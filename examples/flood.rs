@@ -251,6 +251,9 @@ fn measure(socket: &mut Socket, until: Instant, label: &str) -> Latencies {
 
 fn report(label: &str, latencies: &Latencies) {
     let quantiles = |sorted: &[Duration]| {
+        if sorted.is_empty() {
+            return "none answered".to_owned();
+        }
         format!(
             "p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
             common::percentile_ms(sorted, 0.5),
