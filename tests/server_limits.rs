@@ -100,9 +100,12 @@ fn messages_past_the_burst_are_refused_with_retry_after_and_others_keep_posting(
     ));
 }
 
+/// A request frame, and whether a server frame is its answer when it is applied.
+type Request = (ClientFrame, fn(&ServerFrame) -> bool);
+
 /// Every kind of request frame (search, list_rooms, join, leave, open_dm, set_topic, rename),
 /// each with what answers it when it is applied. `n` makes names and texts unique.
-fn requests(n: u32) -> Vec<(ClientFrame, fn(&ServerFrame) -> bool)> {
+fn requests(n: u32) -> Vec<Request> {
     vec![
         (
             ClientFrame::SetTopic {
