@@ -142,11 +142,11 @@ impl Hub {
         }
     }
 
-    /// Counts a rename by a hello against the identity's message limit, as a `rename` frame is
+    /// Counts a rename by a hello against the identity's request limit, as a `rename` frame is
     /// counted: each tells every room of the identity, and reconnecting costs nothing.
     fn may_rename_by_hello(&mut self, user: UserId) -> Result<(), Refusal> {
         self.limits
-            .messages
+            .requests
             .take(user, Instant::now())
             .map_err(|wait| {
                 Refusal::Rejected(Rejection::rate_limited(

@@ -8,13 +8,15 @@
 //!
 //! One concern a file: [`identity`] (hello, names, tokens), [`rooms`] (join, leave, direct
 //! messages, topics, presence), [`messages`] (post, edit, delete, read markers, typing, search),
-//! [`paging`] (older history for the HTTP API), [`fitting`] (frames within
+//! [`paging`] (older history for the HTTP API), [`rates`] (which frames count against which
+//! rate limit), [`fitting`] (frames within
 //! [`crate::protocol::MAX_SERVER_FRAME_BYTES`]).
 
 mod fitting;
 mod identity;
 mod messages;
 mod paging;
+mod rates;
 mod rooms;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -247,7 +249,7 @@ impl Hub {
     }
 
     fn frame(&mut self, conn: ConnId, frame: ClientFrame) {
-        if let Err(refusal) = self.within_message_rate(conn, &frame) {
+        if let Err(refusal) = self.within_rate(conn, &frame) {
             self.refused(conn, refusal);
             return;
         }
