@@ -3,12 +3,19 @@
 //!
 //! Starts the server in-process (defaults: 256 connections per address, 10,000 in total, 10 s
 //! to send request headers, 10 s to say hello), joins one member who pings all along, then:
-//! (a) opens IDLE WebSockets that never say hello, spread over 8 loopback source addresses;
+//! (a) opens IDLE WebSockets that never say hello, spread over 8 loopback source addresses, and
+//! while they are held asks `/healthz` and opens a new WebSocket that says hello (each given
+//! 5 s), and again once the server has closed them;
 //! (b) opens SLOW slowloris sockets (request headers at one byte every 500 ms) from 8 others.
-//! Prints how many were admitted, refused (503) or closed, and when, and the member's ping
-//! round trip (p50/p99) before, during (a) and during (b).
+//! Prints how many were admitted, refused (503) or closed, and when, what the probes got and how
+//! fast, and the member's ping round trip (p50/p99) before, during (a) and during (b).
 //!
-//! `cargo run --release --example connection_abuse [IDLE] [SLOW]` (defaults 3000 and 1000)
+//! `--server HOST:PORT` targets a server already running (e.g. `chinwag serve` started under a
+//! low file descriptor limit) instead of starting one; it must listen on a loopback address
+//! (the sockets come from 127.0.x.y) with the default limits.
+//!
+//! `cargo run --release --example connection_abuse -- [IDLE [SLOW]] [--server HOST:PORT]`
+//! (defaults 3000 and 1000; SLOW 0 skips (b))
 
 mod common;
 
@@ -27,13 +34,8 @@ use tungstenite::stream::MaybeTlsStream;
 const SOURCES: usize = 8;
 /// How long to watch the abusive sockets before giving up on them.
 const WATCH: Duration = Duration::from_secs(30);
-
-fn arg(index: usize, default: usize) -> usize {
-    std::env::args()
-        .nth(index)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(default)
-}
+/// How long a probe (`/healthz`, a new WebSocket) waits for its answer.
+const PROBE_PATIENCE: Duration = Duration::from_secs(5);
 
 /// A TCP connection to `addr` from the loopback address `source`.
 fn tcp_from(source: &str, addr: SocketAddr) -> std::io::Result<TcpStream> {
@@ -42,6 +44,77 @@ fn tcp_from(source: &str, addr: SocketAddr) -> std::io::Result<TcpStream> {
     socket.bind(&source.into())?;
     socket.connect(&addr.into())?;
     Ok(socket.into())
+}
+
+/// What a new client gets now: `GET /healthz`, and a new WebSocket (from a source address of
+/// its own) that says hello; each with the time it took, or that nothing came within
+/// [`PROBE_PATIENCE`].
+fn probes(addr: SocketAddr) -> String {
+    static PROBES: AtomicUsize = AtomicUsize::new(0);
+    let n = PROBES.fetch_add(1, Ordering::Relaxed);
+    format!(
+        "/healthz {}; new WebSocket {}",
+        timed(|| healthz(addr)),
+        timed(|| new_websocket(addr, n))
+    )
+}
+
+/// `what`'s answer and how long it took.
+fn timed(what: impl FnOnce() -> String) -> String {
+    let started = Instant::now();
+    let answer = what();
+    format!(
+        "{answer} in {:.1} ms",
+        started.elapsed().as_secs_f64() * 1000.0
+    )
+}
+
+/// A connection from `source` whose reads and writes give up after [`PROBE_PATIENCE`].
+fn probe_stream(source: &str, addr: SocketAddr) -> std::io::Result<TcpStream> {
+    let stream = tcp_from(source, addr)?;
+    stream.set_read_timeout(Some(PROBE_PATIENCE))?;
+    stream.set_write_timeout(Some(PROBE_PATIENCE))?;
+    Ok(stream)
+}
+
+/// A new WebSocket from 127.0.3.(n + 1) that says hello as `probe{n}`: welcomed, or refused.
+fn new_websocket(addr: SocketAddr, n: usize) -> String {
+    let stream = match probe_stream(&format!("127.0.3.{}", n % 250 + 1), addr) {
+        Ok(stream) => stream,
+        Err(err) => return format!("could not connect ({err})"),
+    };
+    let mut socket =
+        match tungstenite::client(format!("ws://{addr}/ws"), MaybeTlsStream::Plain(stream)) {
+            Ok((socket, _)) => socket,
+            Err(tungstenite::HandshakeError::Failure(tungstenite::Error::Http(response))) => {
+                let body = String::from_utf8_lossy(response.body().as_deref().unwrap_or(&[]))
+                    .trim()
+                    .to_owned();
+                return format!("refused: {} {body:?}", response.status());
+            }
+            Err(err) => return format!("failed ({err})"),
+        };
+    let hello = ClientFrame::Hello {
+        version: PROTOCOL_VERSION,
+        name: format!("probe{n}"),
+        token: format!("connection-abuse-probe-token-{n}"),
+        since: vec![],
+    };
+    let text = serde_json::to_string(&hello).expect("frames serialise");
+    if let Err(err) = socket.send(Message::Text(text)) {
+        return format!("hello not sent ({err})");
+    }
+    loop {
+        match socket.read() {
+            Ok(Message::Text(text)) => {
+                if let Ok(ServerFrame::Welcome { .. }) = serde_json::from_str(&text) {
+                    return "welcomed".into();
+                }
+            }
+            Ok(_) => {}
+            Err(err) => return format!("no welcome ({err})"),
+        }
+    }
 }
 
 /// Which phase the member's pings belong to.
@@ -132,6 +205,7 @@ fn idle_sockets(addr: SocketAddr, count: usize) {
         opened.elapsed().as_secs_f64(),
         open.len()
     );
+    println!("    while they are held: {}", probes(addr));
     for (socket, _) in &mut open {
         let MaybeTlsStream::Plain(stream) = socket.get_mut() else {
             unreachable!()
@@ -174,6 +248,7 @@ fn idle_sockets(addr: SocketAddr, count: usize) {
         WATCH.as_secs(),
         open.len()
     );
+    println!("    then: {}", probes(addr));
 }
 
 /// (b) `count` sockets sending request headers at one byte every 500 ms.
@@ -229,15 +304,28 @@ fn slowloris(addr: SocketAddr, count: usize) {
 }
 
 fn main() {
-    let idle = arg(1, 3000);
-    let slow = arg(2, 1000);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let external: Option<SocketAddr> = args.iter().position(|arg| arg == "--server").map(|at| {
+        args.get(at + 1)
+            .and_then(|addr| addr.parse().ok())
+            .expect("--server HOST:PORT")
+    });
+    let mut numbers = args.iter().filter_map(|arg| arg.parse::<usize>().ok());
+    let idle = numbers.next().unwrap_or(3000);
+    let slow = numbers.next().unwrap_or(1000);
     let dir = tempfile::tempdir().expect("temp dir");
-    let server = RunningServer::start(
-        "127.0.0.1:0".parse().unwrap(),
-        &dir.path().join("chat.sqlite3"),
-    )
-    .expect("server starts");
-    let addr = server.addr();
+    let server = match external {
+        Some(_) => None,
+        None => Some(
+            RunningServer::start(
+                "127.0.0.1:0".parse().unwrap(),
+                &dir.path().join("chat.sqlite3"),
+            )
+            .expect("server starts"),
+        ),
+    };
+    let addr = external.unwrap_or_else(|| server.as_ref().expect("a server").addr());
+    println!("before: {}", probes(addr));
     let stop = Arc::new(AtomicBool::new(false));
     let member_thread = {
         let stop = stop.clone();
@@ -249,9 +337,11 @@ fn main() {
     PHASE.store(1, Ordering::Relaxed);
     idle_sockets(addr, idle);
     rss.push(("after (a)", common::rss_mib()));
-    PHASE.store(2, Ordering::Relaxed);
-    slowloris(addr, slow);
-    rss.push(("after (b)", common::rss_mib()));
+    if slow > 0 {
+        PHASE.store(2, Ordering::Relaxed);
+        slowloris(addr, slow);
+        rss.push(("after (b)", common::rss_mib()));
+    }
 
     stop.store(true, Ordering::Relaxed);
     let round_trips = member_thread.join().expect("member thread");
@@ -268,17 +358,35 @@ fn main() {
         );
     }
     println!("/healthz afterwards: {}", healthz(addr));
+    let whose = if server.is_some() {
+        "server and all clients"
+    } else {
+        "the clients only"
+    };
     for (when, mib) in rss {
-        println!("process RSS {when}: {mib:.0} MiB (server and all clients)");
+        println!("process RSS {when}: {mib:.0} MiB ({whose})");
     }
 }
 
-/// The status line of `GET /healthz`.
+/// The status line of `GET /healthz`, or why there is none.
 fn healthz(addr: SocketAddr) -> String {
-    let mut stream = TcpStream::connect(addr).expect("connects");
+    let mut stream = match probe_stream("127.0.4.1", addr) {
+        Ok(stream) => stream,
+        Err(err) => return format!("could not connect ({err})"),
+    };
     let request = format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).unwrap();
-    answer.lines().next().unwrap_or_default().to_owned()
+    let mut answer = Vec::new();
+    if let Err(err) = stream
+        .write_all(request.as_bytes())
+        .and_then(|()| stream.read_to_end(&mut answer))
+        && answer.is_empty()
+    {
+        return format!("no answer ({err})");
+    }
+    let answer = String::from_utf8_lossy(&answer);
+    let status = answer.lines().next().unwrap_or("closed unanswered");
+    match answer.split_once("\r\n\r\n") {
+        Some((_, body)) if !status.contains(" 200 ") => format!("{status} {:?}", body.trim()),
+        _ => status.to_owned(),
+    }
 }

@@ -6,10 +6,16 @@
 //! sends `send` frames as fast as one connection can for SECONDS. Prints how many of the flood
 //! were stored and how many refused (`rate_limited`), and the latencies before and during.
 //! `--unlimited` lifts the limits, to see the flood the limits prevent. The flooder keeps at most
-//! WINDOW sends unanswered (default 256; 0: no bound, and the server drops it as too slow once
+//! WINDOW frames unanswered (default 256; 0: no bound, and the server drops it as too slow once
 //! more than 1024 answers queue up for it).
 //!
-//! `cargo run --release --example flood -- [SECONDS [WINDOW]] [--unlimited]`
+//! `--search`: the lobby first gets HISTORY messages (default 50,000, stored through a server
+//! without limits, which then restarts on the same database with the limits under test), and
+//! the flooder sends `search` frames for words that never match, so each one it gets through
+//! makes the hub scan the whole history. Pings are answered by the connection's own task; the
+//! member's message acks go through the hub, so they show what the scans cost everyone else.
+//!
+//! `cargo run --release --example flood -- [SECONDS [WINDOW [HISTORY]]] [--unlimited] [--search]`
 
 mod common;
 
@@ -54,11 +60,46 @@ fn join(url: &str, name: &str) -> Socket {
     }
 }
 
+/// What the flooder sends.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// `send` frames, each stored if not refused.
+    Send,
+    /// `search` frames for words no message holds, each a scan of the room if not refused.
+    Search,
+}
+
+impl Kind {
+    /// The flooder's `n`th frame.
+    fn frame(self, n: u64) -> ClientFrame {
+        match self {
+            Self::Send => ClientFrame::Send {
+                id: format!("flood-{n}"),
+                room: "lobby".into(),
+                text: format!("flood message {n}"),
+            },
+            Self::Search => ClientFrame::Search {
+                room: "lobby".into(),
+                query: format!("no such words {n}"),
+            },
+        }
+    }
+
+    /// What happens to a frame the server does not refuse.
+    fn applied(self) -> &'static str {
+        match self {
+            Self::Send => "stored",
+            Self::Search => "searched",
+        }
+    }
+}
+
 /// What became of the flood.
 #[derive(Default)]
 struct Flood {
     sent: u64,
-    stored: u64,
+    /// Acks of stored messages, or search results.
+    applied: u64,
     refused: u64,
     other_errors: Vec<ErrorCode>,
     dropped: bool,
@@ -66,7 +107,7 @@ struct Flood {
 
 impl Flood {
     fn answered(&self) -> u64 {
-        self.stored + self.refused + self.other_errors.len() as u64
+        self.applied + self.refused + self.other_errors.len() as u64
     }
 }
 
@@ -76,7 +117,9 @@ fn read_available(socket: &mut Socket, result: &mut Flood) -> bool {
     loop {
         match socket.read() {
             Ok(Message::Text(text)) => match serde_json::from_str(&text) {
-                Ok(ServerFrame::Ack { .. }) => result.stored += 1,
+                Ok(ServerFrame::Ack { .. } | ServerFrame::SearchResults { .. }) => {
+                    result.applied += 1;
+                }
                 Ok(ServerFrame::Error {
                     code: ErrorCode::RateLimited,
                     ..
@@ -96,10 +139,10 @@ fn read_available(socket: &mut Socket, result: &mut Flood) -> bool {
     }
 }
 
-/// Sends `send` frames as fast as the socket takes them until `until`, with at most `window`
+/// Sends `kind` frames as fast as the socket takes them until `until`, with at most `window`
 /// unanswered at a time (0: no bound), reading whatever comes back in between (without
 /// blocking); then waits for the answers still on their way.
-fn flood(mut socket: Socket, until: Instant, window: u64) -> Flood {
+fn flood(mut socket: Socket, kind: Kind, until: Instant, window: u64) -> Flood {
     let MaybeTlsStream::Plain(stream) = socket.get_mut() else {
         unreachable!("ws:// is plain TCP")
     };
@@ -113,11 +156,7 @@ fn flood(mut socket: Socket, until: Instant, window: u64) -> Flood {
             std::thread::yield_now();
             continue;
         }
-        let frame = encode(&ClientFrame::Send {
-            id: format!("flood-{}", result.sent),
-            room: "lobby".into(),
-            text: format!("flood message {}", result.sent),
-        });
+        let frame = encode(&kind.frame(result.sent));
         match socket.write(frame) {
             // A write that would block still queued the frame in tungstenite's buffer.
             Ok(()) => result.sent += 1,
@@ -212,6 +251,9 @@ fn measure(socket: &mut Socket, until: Instant, label: &str) -> Latencies {
 
 fn report(label: &str, latencies: &Latencies) {
     let quantiles = |sorted: &[Duration]| {
+        if sorted.is_empty() {
+            return "none answered".to_owned();
+        }
         format!(
             "p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
             common::percentile_ms(sorted, 0.5),
@@ -229,21 +271,63 @@ fn report(label: &str, latencies: &Latencies) {
     );
 }
 
+/// Stores `count` messages in the lobby through a server without limits on `db` (one client,
+/// 64 unacknowledged at a time); the server stops when done.
+fn fill_history(db: &std::path::Path, count: u64) {
+    let started = Instant::now();
+    let server = common::unlimited_server(db);
+    let mut filler = join(&server.ws_url(), "filler");
+    let (mut sent, mut acked) = (0, 0);
+    while acked < count {
+        while sent < count && sent - acked < 64 {
+            filler
+                .send(encode(&ClientFrame::Send {
+                    id: format!("history-{sent}"),
+                    room: "lobby".into(),
+                    text: format!("history message number {sent}, long enough to look like chat"),
+                }))
+                .expect("filler sends");
+            sent += 1;
+        }
+        if let Message::Text(text) = filler.read().expect("filler reads")
+            && let Ok(ServerFrame::Ack { .. }) = serde_json::from_str(&text)
+        {
+            acked += 1;
+        }
+    }
+    drop(filler);
+    server.stop().expect("the filling server stops");
+    println!(
+        "lobby filled with {count} messages in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut numbers = args.iter().filter_map(|arg| arg.parse::<u64>().ok());
     let seconds = numbers.next().unwrap_or(5);
     let window = numbers.next().unwrap_or(256);
+    let history = numbers.next().unwrap_or(50_000);
     let unlimited = args.iter().any(|arg| arg == "--unlimited");
+    let kind = if args.iter().any(|arg| arg == "--search") {
+        Kind::Search
+    } else {
+        Kind::Send
+    };
     let limits = if unlimited {
         RateLimits::unlimited()
     } else {
         RateLimits::default()
     };
     let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("flood.sqlite3");
+    if kind == Kind::Search {
+        fill_history(&db, history);
+    }
     let server = RunningServer::start_with(
         "127.0.0.1:0".parse().expect("address"),
-        &dir.path().join("flood.sqlite3"),
+        &db,
         ServeOptions {
             rate_limits: limits,
             ..Default::default()
@@ -253,21 +337,25 @@ fn main() {
     let url = server.ws_url();
     let flooder = join(&url, "flooder");
     let mut member = join(&url, "member");
-    println!("message limit: {:?}", limits.messages);
+    match kind {
+        Kind::Send => println!("message limit: {:?}", limits.messages),
+        Kind::Search => println!("request limit: {:?}", limits.requests),
+    }
 
     let quiet = measure(&mut member, Instant::now() + QUIET, "quiet");
     let until = Instant::now() + Duration::from_secs(seconds);
-    let flooding = std::thread::spawn(move || flood(flooder, until, window));
+    let flooding = std::thread::spawn(move || flood(flooder, kind, until, window));
     let during = measure(&mut member, until, "flood");
     let flood = flooding.join().expect("the flooder");
 
     println!(
-        "flood for {seconds} s, window {window}: {} sends ({:.0}/s); stored {} ({:.1}/s), \
+        "flood for {seconds} s, window {window}: {} frames ({:.0}/s); {} {} ({:.1}/s), \
          refused {} (rate_limited), other errors {:?}{}",
         flood.sent,
         flood.sent as f64 / seconds as f64,
-        flood.stored,
-        flood.stored as f64 / seconds as f64,
+        kind.applied(),
+        flood.applied,
+        flood.applied as f64 / seconds as f64,
         flood.refused,
         flood.other_errors,
         if flood.dropped {

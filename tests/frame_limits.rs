@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chinwag::client::state::{Entry, Phase};
 use chinwag::protocol::{
-    ChatMessage, ClientFrame, MAX_REPLAY, MAX_SERVER_FRAME_BYTES, MAX_TEXT_BYTES, PROTOCOL_VERSION,
-    RoomCursor, RoomState, ServerFrame,
+    ChatMessage, ClientFrame, HISTORY_ON_JOIN, MAX_REPLAY, MAX_SERVER_FRAME_BYTES, MAX_TEXT_BYTES,
+    PROTOCOL_VERSION, RoomCursor, RoomState, ServerFrame,
 };
 use common::{LiveClient, RawClient, TestServer};
 use tungstenite::Message;
@@ -324,4 +324,80 @@ fn an_identity_with_5000_rooms_connects_and_gets_every_room() {
     expected.push("lobby".into());
     expected.sort();
     assert_eq!(received, expected);
+}
+
+#[test]
+fn the_replays_of_one_hello_stop_at_a_budget_and_the_rooms_after_it_skip_the_older() {
+    // Three rooms with 400 missed messages each of the largest kind: about 19 MB of replay a
+    // room. A hello asking for all three at once must not have the server hold all 58 MB.
+    const ROOMS: [&str; 3] = ["r1", "r2", "r3"];
+    const MISSED: u64 = 400;
+    let server = TestServer::start_unlimited();
+    let url = server.url();
+    let join = |client: &mut RawClient, room: &str| {
+        client.send(&ClientFrame::Join {
+            room: room.into(),
+            create: true,
+            last_seq: None,
+        });
+        recv_room(client);
+    };
+    let (mut alice, _) = RawClient::join(&url, "alice", "lobby");
+    for room in ROOMS {
+        join(&mut alice, room);
+    }
+    drop(alice);
+    let (mut bob, _) = RawClient::join(&url, "bob", "lobby");
+    for room in ROOMS {
+        join(&mut bob, room);
+        post_all(
+            &mut bob,
+            room,
+            (1..=MISSED).map(|n| largest_text(&format!("{room}-{n}"), 8000)),
+        );
+    }
+    let since = ROOMS
+        .iter()
+        .map(|room| RoomCursor {
+            room: (*room).into(),
+            last_seq: 0,
+        })
+        .collect();
+    let (mut alice, welcome) = welcome_of(&url, "alice", since);
+    let ServerFrame::Welcome { rooms, .. } = welcome else {
+        unreachable!()
+    };
+    let mut frames: Vec<ServerFrame> = rooms.into_iter().map(ServerFrame::Room).collect();
+    frames.extend(alice.sync("lobby"));
+    let mut replays: std::collections::BTreeMap<String, (Vec<u64>, u64)> = Default::default();
+    for frame in frames {
+        match frame {
+            ServerFrame::Room(state) => {
+                let replay = replays.entry(state.room.clone()).or_default();
+                replay.0.extend(seqs(&state.history));
+                replay.1 = state.skipped;
+            }
+            ServerFrame::History { room, messages } => {
+                replays.entry(room).or_default().0.extend(seqs(&messages));
+            }
+            _ => {}
+        }
+    }
+    let whole: Vec<u64> = (1..=MISSED).collect();
+    let newest: Vec<u64> = (MISSED - HISTORY_ON_JOIN as u64 + 1..=MISSED).collect();
+    let mut outcomes: Vec<(bool, bool)> = ROOMS
+        .iter()
+        .map(|room| {
+            let (seqs, skipped) = &replays[*room];
+            let all = *seqs == whole && *skipped == 0;
+            let cut = *seqs == newest && *skipped == MISSED - HISTORY_ON_JOIN as u64;
+            (all, cut)
+        })
+        .collect();
+    outcomes.sort();
+    assert_eq!(
+        outcomes,
+        [(false, true), (false, true), (true, false)],
+        "one room replayed whole, the two after the budget their newest {HISTORY_ON_JOIN} with skipped"
+    );
 }

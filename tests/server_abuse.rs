@@ -4,7 +4,8 @@
 mod common;
 
 use chinwag::protocol::{
-    ClientFrame, ErrorCode, MAX_FRAME_BYTES, MAX_TEXT_BYTES, ServerFrame, close_code,
+    ClientFrame, ErrorCode, MAX_FRAME_BYTES, MAX_SERVER_FRAME_BYTES, MAX_TEXT_BYTES, ServerFrame,
+    close_code,
 };
 use common::{RawClient, TestServer};
 use tungstenite::Message;
@@ -184,4 +185,87 @@ fn a_client_that_goes_silent_is_dropped_by_the_idle_timeout() {
             name: "silent".into()
         }
     );
+}
+
+#[test]
+fn an_error_about_a_frame_stays_within_the_server_frame_limit() {
+    let server = TestServer::start();
+    let mut client = RawClient::connect(&server.url());
+    // DEL is valid raw in a JSON string (one byte) but serde's error quotes it as `\u{7f}`, which
+    // JSON writes in seven: echoed whole, the error frame would be seven times this frame.
+    let field = "\u{7f}".repeat(MAX_FRAME_BYTES - 100);
+    client.send_text(&format!(r#"{{"type":"hello","version":"{field}"}}"#));
+    let answer = client.socket.read();
+    let Ok(Message::Text(text)) = answer else {
+        panic!("expected an error frame, got {answer:?}");
+    };
+    assert!(text.len() <= MAX_SERVER_FRAME_BYTES, "{} bytes", text.len());
+    let frame: ServerFrame = serde_json::from_str(&text).unwrap();
+    assert_eq!(error_code(&frame), Some(ErrorCode::Malformed));
+    client.send(&common::hello("after"));
+    assert!(matches!(client.recv(), ServerFrame::Welcome { .. }));
+}
+
+#[test]
+fn a_client_that_asks_for_replays_faster_than_it_reads_is_dropped() {
+    let server = TestServer::start_unlimited();
+    let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
+    // Control characters are allowed in a text and JSON writes each in six bytes: every message
+    // here is 48 KiB in a frame, and a replay of all 200 is about 10 MB.
+    const MESSAGES: u64 = 200;
+    let big = "\u{1}".repeat(MAX_TEXT_BYTES);
+    // Ten at a time: the sender reads its echoes before its socket fills both ways.
+    for n in 1..=MESSAGES {
+        alice.post(&format!("m{n}"), "lobby", &big);
+        if n % 10 == 0 {
+            alice.recv_until(|f| matches!(f, ServerFrame::Message(m) if m.seq == n));
+        }
+    }
+
+    // Joins asking for the whole replay, all at once, from a client that reads none of it: each
+    // frame is small, so the queue's count of items never fills, but every answer is ~10 MB.
+    const JOINS: usize = 8;
+    let mut greedy = RawClient::connect(&server.url());
+    greedy.send(&common::hello("greedy"));
+    let join = serde_json::to_string(&ClientFrame::Join {
+        room: "lobby".into(),
+        create: false,
+        last_seq: Some(0),
+    })
+    .unwrap();
+    for _ in 0..JOINS {
+        greedy
+            .socket
+            .write(Message::Text(join.as_str().into()))
+            .unwrap();
+    }
+    greedy.socket.flush().unwrap();
+    // Dropped as too slow while it still reads nothing: its room hears it leave.
+    alice.recv_until(|f| matches!(f, ServerFrame::Left { name, .. } if name == "greedy"));
+    let mut rooms = 0;
+    loop {
+        match greedy.socket.read() {
+            Ok(Message::Text(text)) => match serde_json::from_str(&text).unwrap() {
+                ServerFrame::Room(_) => {
+                    rooms += 1;
+                    assert!(rooms < JOINS, "all {JOINS} replays were queued for it");
+                }
+                ServerFrame::Error { code, .. } => {
+                    assert_eq!(code, ErrorCode::TooSlow);
+                    break;
+                }
+                _ => {}
+            },
+            Ok(Message::Close(_)) => panic!("closed without too_slow"),
+            Ok(_) => {}
+            Err(err) => panic!("dropped without too_slow: {err}"),
+        }
+    }
+    assert_eq!(greedy.recv_close(), Some(close_code::POLICY));
+    // Others are not affected.
+    alice.post("after", "lobby", "still here");
+    assert!(matches!(
+        alice.recv_until(|f| matches!(f, ServerFrame::Ack { .. })),
+        ServerFrame::Ack { seq, .. } if seq == MESSAGES + 1
+    ));
 }

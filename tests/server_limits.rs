@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use chinwag::client::state::Phase;
 use chinwag::protocol::api::history_path;
-use chinwag::protocol::{ApiError, ClientFrame, ErrorCode, MAX_TEXT_BYTES, ServerFrame};
+use chinwag::protocol::{
+    ApiError, ClientFrame, ErrorCode, MAX_QUERY_CHARS, MAX_TEXT_BYTES, ServerFrame,
+};
 use chinwag::server::ServeOptions;
 use chinwag::server::limits::{MIN_MESSAGE_WAIT, Rate, RateLimits};
 use common::{LiveClient, PATIENCE, RawClient, TestServer, hello, http_exchange, token_of};
@@ -96,6 +98,125 @@ fn messages_past_the_burst_are_refused_with_retry_after_and_others_keep_posting(
         bob.recv_until(|f| matches!(f, ServerFrame::Ack { .. })),
         ServerFrame::Ack { seq, .. } if seq == u64::from(BURST) + 1
     ));
+}
+
+/// A request frame, and whether a server frame is its answer when it is applied.
+type Request = (ClientFrame, fn(&ServerFrame) -> bool);
+
+/// Every kind of request frame (search, list_rooms, join, leave, open_dm, set_topic, rename),
+/// each with what answers it when it is applied. `n` makes names and texts unique.
+fn requests(n: u32) -> Vec<Request> {
+    vec![
+        (
+            ClientFrame::SetTopic {
+                room: "lobby".into(),
+                topic: format!("topic {n}"),
+            },
+            |f| matches!(f, ServerFrame::Topic { .. }),
+        ),
+        (ClientFrame::ListRooms, |f| {
+            matches!(f, ServerFrame::RoomList { .. })
+        }),
+        (
+            ClientFrame::Join {
+                room: format!("side {n}"),
+                create: true,
+                last_seq: None,
+            },
+            |f| matches!(f, ServerFrame::Room(state) if state.room.starts_with("side")),
+        ),
+        (
+            ClientFrame::Leave {
+                room: format!("side {n}"),
+            },
+            |f| matches!(f, ServerFrame::Parted { .. }),
+        ),
+        (
+            ClientFrame::OpenDm { peer: "bob".into() },
+            |f| matches!(f, ServerFrame::Room(state) if state.peer.is_some()),
+        ),
+        (
+            ClientFrame::Rename {
+                name: format!("alice {n}"),
+            },
+            |f| matches!(f, ServerFrame::Renamed { .. }),
+        ),
+        (
+            ClientFrame::Search {
+                room: "lobby".into(),
+                query: "q".repeat(MAX_QUERY_CHARS),
+            },
+            |f| matches!(f, ServerFrame::SearchResults { .. }),
+        ),
+    ]
+}
+
+#[test]
+fn requests_past_the_burst_are_refused_with_retry_after_unapplied_and_others_keep_asking() {
+    const BURST: u32 = 20;
+    let server = server_with(RateLimits {
+        requests: no_refill(BURST),
+        ..RateLimits::unlimited()
+    });
+    let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
+    let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");
+    // Exactly the burst, every kind of request among it, each applied and answered.
+    let allowed: Vec<_> = (1..).flat_map(requests).take(BURST as usize).collect();
+    for (n, (frame, answered)) in allowed.into_iter().enumerate() {
+        alice.send(&frame);
+        let answer = alice.recv_until(|f| answered(f) || matches!(f, ServerFrame::Error { .. }));
+        assert!(
+            answered(&answer),
+            "request {}: {frame:?} -> {answer:?}",
+            n + 1
+        );
+    }
+    // The next of every kind is refused, and not applied.
+    for (frame, _) in requests(100) {
+        alice.send(&frame);
+        assert_refused_for_an_hour(next_error(&mut alice), &format!("{frame:?}"));
+    }
+    // Bob is not affected, and sees that nothing refused was applied: the topic is the last
+    // one allowed, no room "side 100" exists, alice is not renamed and is still in the lobby.
+    bob.send(&ClientFrame::ListRooms);
+    let ServerFrame::RoomList { rooms } =
+        bob.recv_until(|f| matches!(f, ServerFrame::RoomList { .. }))
+    else {
+        unreachable!()
+    };
+    let lobby = rooms.iter().find(|listing| listing.room == "lobby");
+    assert_eq!(lobby.map(|listing| listing.topic.as_str()), Some("topic 3"));
+    assert!(rooms.iter().all(|listing| listing.room != "side 100"));
+    bob.send(&ClientFrame::OpenDm {
+        peer: "alice 100".into(),
+    });
+    assert_eq!(next_error(&mut bob).0, ErrorCode::UnknownUser);
+    bob.send(&ClientFrame::Search {
+        room: "lobby".into(),
+        query: "anything".into(),
+    });
+    bob.recv_until(|f| matches!(f, ServerFrame::SearchResults { .. }));
+    bob.post("b1", "lobby", "still here");
+    alice.recv_until(|f| matches!(f, ServerFrame::Message(message) if message.id == "b1"));
+}
+
+#[test]
+fn the_default_limits_refuse_a_flood_of_searches() {
+    let server = TestServer::start();
+    let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
+    let defaults = RateLimits::default()
+        .requests
+        .expect("a default request limit");
+    for _ in 0..=defaults.burst * 2 {
+        alice.send(&ClientFrame::Search {
+            room: "lobby".into(),
+            query: "flood".into(),
+        });
+    }
+    let (code, id, retry_after) = next_error(&mut alice);
+    assert_eq!(code, ErrorCode::RateLimited);
+    assert_eq!(id, None);
+    assert!(retry_after.is_some_and(|ms| ms > 0));
 }
 
 #[test]
@@ -246,6 +367,38 @@ fn http_requests_past_the_burst_get_429_with_retry_after() {
     );
     // Another token is not affected.
     assert_eq!(get_page(&server, &token_of("bob")).0, 200);
+}
+
+#[test]
+fn renames_by_hello_count_against_the_request_limit_too() {
+    // A reconnect with another name renames the identity and tells all its rooms, like a
+    // `rename` frame: otherwise reconnecting would rename without limit.
+    const BURST: u32 = 3;
+    let server = server_with(RateLimits {
+        requests: no_refill(BURST),
+        ..RateLimits::unlimited()
+    });
+    let token = token_of("alice");
+    let (_first, answer) = RawClient::hello_as(&server.url(), "alice", &token);
+    assert!(matches!(answer, ServerFrame::Welcome { .. }), "{answer:?}");
+    for n in 1..=BURST {
+        let (_again, answer) = RawClient::hello_as(&server.url(), &format!("alice{n}"), &token);
+        assert!(
+            matches!(&answer, ServerFrame::Welcome { name, .. } if *name == format!("alice{n}")),
+            "{answer:?}"
+        );
+    }
+    let (_past, answer) = RawClient::hello_as(&server.url(), "alice0", &token);
+    let ServerFrame::Error {
+        code, retry_after, ..
+    } = answer
+    else {
+        panic!("a rename past the burst was welcomed: {answer:?}");
+    };
+    assert_refused_for_an_hour(
+        (code, None, retry_after),
+        "a rename by hello past the burst",
+    );
 }
 
 #[test]

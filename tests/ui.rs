@@ -179,6 +179,47 @@ fn the_disconnect_button_closes_the_connection() {
 }
 
 #[test]
+fn searching_too_fast_says_so_in_the_status_bar() {
+    use chinwag::server::ServeOptions;
+    use chinwag::server::limits::{Rate, RateLimits};
+    // One request an hour: the second search is refused.
+    let server = TestServer::start_with(ServeOptions {
+        rate_limits: RateLimits {
+            requests: Rate::per_period(1, std::time::Duration::from_secs(3600)),
+            ..RateLimits::unlimited()
+        },
+        ..Default::default()
+    });
+    let mut harness = joined_harness(&server.url(), "alice");
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
+    harness.run_steps(2);
+    harness
+        .get_by_role_and_label(Role::TextInput, "Search")
+        .type_text("lunch");
+    harness.run_steps(1);
+    harness.key_press(egui::Key::Enter);
+    step_until(&mut harness, "the results", |h| {
+        h.state().state().search_results().is_some()
+    });
+    harness
+        .get_by_role_and_label(Role::TextInput, "Search")
+        .focus();
+    harness.run_steps(1);
+    harness.key_press(egui::Key::Enter);
+    step_until(&mut harness, "the refusal", |h| {
+        h.state().state().last_error().is_some()
+    });
+    harness.run_steps(2);
+    harness.get_by_label("too many requests at once; try again in 60 min");
+    assert_eq!(
+        harness.state().state().sending_paused_for(),
+        None,
+        "messages are not held back by a refused search"
+    );
+    harness.check_accessibility();
+}
+
+#[test]
 fn sending_too_fast_says_so_in_the_status_bar_and_on_the_waiting_message() {
     use chinwag::server::ServeOptions;
     use chinwag::server::limits::{Rate, RateLimits};

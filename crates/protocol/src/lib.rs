@@ -210,6 +210,24 @@ pub fn parse_client_frame(text: &str) -> Result<ClientFrame, Rejection> {
         } else {
             ErrorCode::Malformed
         };
-        Rejection::new(code, format!("could not read frame: {err}"))
+        Rejection::new(
+            code,
+            format!("could not read frame: {}", quoted_briefly(&err)),
+        )
     })
+}
+
+/// Most characters of a parse error quoted back to the peer: serde's errors quote the frame's own
+/// text, escaped up to seven times longer (`\u{7f}` for one byte), so a whole quote could make
+/// the error frame larger than [`MAX_SERVER_FRAME_BYTES`].
+const MAX_PARSE_ERROR_CHARS: usize = 200;
+
+/// `err` in words, cut after [`MAX_PARSE_ERROR_CHARS`] characters.
+fn quoted_briefly(err: &serde_json::Error) -> String {
+    let mut text = err.to_string();
+    if let Some((cut, _)) = text.char_indices().nth(MAX_PARSE_ERROR_CHARS) {
+        text.truncate(cut);
+        text.push('…');
+    }
+    text
 }

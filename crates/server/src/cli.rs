@@ -66,12 +66,19 @@ pub struct ServeArgs {
 /// How much one identity, address or token may do how fast; 0 lifts a limit.
 #[derive(clap::Args)]
 struct LimitFlags {
-    /// Messages (send, edit, delete) one identity may send at once.
+    /// Messages (send, edit, delete, set_topic, rename) one identity may send at once.
     #[arg(long, value_name = "N", default_value_t = limits::DEFAULT_MESSAGE_BURST)]
     message_burst: u32,
     /// Messages one identity may send per second, sustained.
     #[arg(long, value_name = "RATE", default_value_t = limits::DEFAULT_MESSAGES_PER_SECOND)]
     messages_per_second: f64,
+    /// Requests (search, list_rooms, join, leave, open_dm, set_topic, rename) one identity
+    /// may make at once.
+    #[arg(long, value_name = "N", default_value_t = limits::DEFAULT_REQUEST_BURST)]
+    request_burst: u32,
+    /// Requests one identity may make per second, sustained.
+    #[arg(long, value_name = "RATE", default_value_t = limits::DEFAULT_REQUESTS_PER_SECOND)]
+    requests_per_second: f64,
     /// Rooms (and new direct conversations) one identity may create per day.
     #[arg(long, value_name = "N", default_value_t = limits::DEFAULT_ROOMS_PER_DAY)]
     rooms_per_day: u32,
@@ -91,6 +98,8 @@ impl LimitFlags {
         Ok(RateLimits {
             messages: per_second(self.message_burst, self.messages_per_second)
                 .map_err(|problem| format!("--messages-per-second: {problem}"))?,
+            requests: per_second(self.request_burst, self.requests_per_second)
+                .map_err(|problem| format!("--requests-per-second: {problem}"))?,
             rooms: RateLimits::rooms_per_day(self.rooms_per_day),
             identities: RateLimits::identities_per_hour(self.identities_per_hour),
             api: per_second(self.api_burst, self.api_per_second)

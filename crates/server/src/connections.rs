@@ -11,6 +11,8 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use super::limits::address_key;
+
 /// Descriptors kept free for everything that is not an admitted connection: standard streams,
 /// the runtime, the listener, the database and its journal, files served by `--web`, and the
 /// connections being refused (see [`super::listen`]).
@@ -149,21 +151,6 @@ impl Drop for Slot {
                 counts.per_address.remove(&self.address);
             }
         }
-    }
-}
-
-/// The address a client is counted under: IPv4 as is (also when mapped into IPv6), IPv6 by its
-/// /64 network, which one host usually has whole.
-fn address_key(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V4(_) => ip,
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => {
-                let network = u128::from(v6) & !u128::from(u64::MAX);
-                IpAddr::V6(network.into())
-            }
-        },
     }
 }
 

@@ -6,7 +6,7 @@
 //! bounded; the hub kicks a session whose queue fills, and a write that stalls is abandoned.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
@@ -83,10 +83,12 @@ pub async fn run(
     let (queue, mut outgoing) = mpsc::channel(OUTBOX_CAPACITY);
     let kicked = Arc::new(Notify::new());
     let welcomed = Arc::new(AtomicBool::new(false));
+    let queued_bytes = Arc::new(AtomicUsize::new(0));
     let outbox = Outbox {
         queue,
         kicked: kicked.clone(),
         welcomed: welcomed.clone(),
+        queued_bytes: queued_bytes.clone(),
     };
     let connect = Command::Connect {
         conn,
@@ -123,7 +125,7 @@ pub async fn run(
                 send_error(&mut socket, ErrorCode::TooSlow, "you fell too far behind; reconnect").await;
                 break close(&mut socket, close_code::POLICY, "too slow").await;
             }
-            Some(item) = outgoing.recv() => match item {
+            Some(item) = outgoing.recv() => match counted_out(&queued_bytes, item) {
                 Outgoing::Frame(text) => {
                     if let Err(failure) = write(&mut socket, Message::Text(text)).await {
                         break End::WriteFailed(failure);
@@ -186,6 +188,12 @@ pub async fn run(
     }
     // The hub may already be gone during shutdown; then there is nobody left to tell.
     let _ = hub.send(Command::Disconnect { conn }).await;
+}
+
+/// `item`, just taken out of the queue, no longer counted in its bytes.
+fn counted_out(queued_bytes: &AtomicUsize, item: Outgoing) -> Outgoing {
+    queued_bytes.fetch_sub(item.bytes(), Ordering::Relaxed);
+    item
 }
 
 /// A frame over [`protocol::MAX_FRAME_BYTES`]: an error frame, then close code 1009.

@@ -168,6 +168,11 @@ impl ChatState {
                     refused.refused = Some(message);
                     return;
                 }
+                // The server stopped waiting while the user picks another name: why the name
+                // was refused is what the join screen keeps showing.
+                if code == ErrorCode::HelloTimeout && self.phase == Phase::NameRefused {
+                    return;
+                }
                 // A hello refused (a name not ours, or too many new names from this address):
                 // the user picks again or waits, with the reason on the join screen.
                 if (code.refuses_name() || code == ErrorCode::RateLimited)

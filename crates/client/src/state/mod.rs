@@ -330,7 +330,14 @@ impl ChatState {
             Some(error) if error.code.is_fatal() => error.message.clone(),
             _ => reason.into(),
         };
-        self.phase = Phase::Disconnected { reason };
+        self.phase = if self.phase == Phase::NameRefused {
+            // The user is picking another name and the server stopped waiting for one (its hello
+            // deadline): the join screen stays, and the next name opens a new connection.
+            self.name.clear();
+            Phase::Idle
+        } else {
+            Phase::Disconnected { reason }
+        };
         self.outgoing.clear();
         self.rooms.values_mut().for_each(RoomView::offline);
     }

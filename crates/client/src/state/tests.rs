@@ -876,3 +876,34 @@ fn an_edit_refused_for_coming_too_fast_says_so() {
         Some(ErrorCode::RateLimited)
     );
 }
+
+#[test]
+fn the_hello_deadline_while_picking_another_name_keeps_the_join_screen() {
+    let mut state = ChatState::new("t", TOKEN);
+    state.join("alice");
+    state.connecting();
+    state.opened();
+    state.take_outgoing().for_each(drop);
+    state.apply(ServerFrame::error(ErrorCode::NameTaken, "alice is taken"));
+    // The user takes longer than the server waits for a successful hello.
+    state.apply(ServerFrame::error(
+        ErrorCode::HelloTimeout,
+        "no successful hello within 10 s",
+    ));
+    state.closed("closed");
+    assert!(state.needs_name(), "the join screen stays");
+    assert!(
+        !state.wants_connection() && !state.may_reconnect(),
+        "no reconnecting with the refused name"
+    );
+    assert_eq!(
+        state.last_error().map(|e| e.code),
+        Some(ErrorCode::NameTaken),
+        "the reason the name was refused stays in view"
+    );
+    assert!(state.join("alice2"));
+    assert!(
+        state.wants_connection(),
+        "the next name opens a new connection"
+    );
+}

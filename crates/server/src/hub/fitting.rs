@@ -107,6 +107,13 @@ pub(super) fn fit_room_state(mut state: RoomState, keep: Keep) -> FittedRoom {
     }
 }
 
+impl FittedRoom {
+    /// Its size as JSON with the replayed messages that follow it, in bytes.
+    pub(super) fn bytes(&self) -> usize {
+        self.json_len + json_len(&self.rest)
+    }
+}
+
 /// The frames that answer a hello: the welcome with the rooms that fit in it (in order), each
 /// other room in a `room` frame right after it, then the rest of every replay.
 pub(super) fn welcome_frames(name: String, rooms: Vec<FittedRoom>) -> Vec<ServerFrame> {

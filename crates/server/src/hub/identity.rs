@@ -7,17 +7,22 @@ use std::time::Instant;
 use super::{ConnId, Hub, Refusal, Session, fitting, now_ms, refuse};
 use crate::limits::address_key;
 use crate::names::{self, Name};
-use crate::store::User;
 use crate::store::identities::{same_hash, token_hash};
+use crate::store::{User, UserId};
 use chinwag_protocol::{
-    DEFAULT_ROOM, ErrorCode, NameProblem, PROTOCOL_VERSION, Rejection, RoomCursor, ServerFrame,
-    close_code, wait_in_words,
+    DEFAULT_ROOM, ErrorCode, HISTORY_ON_JOIN, MAX_REPLAY, NameProblem, PROTOCOL_VERSION, Rejection,
+    RoomCursor, ServerFrame, close_code, wait_in_words,
 };
 
 /// How long a name given up by a rename stays kept for its identity: 30 days, in milliseconds.
 /// Meanwhile nobody else can take it (or a look-alike of it), so nobody passes for the identity
 /// that people knew by it.
 pub const GIVEN_UP_NAME_KEPT_MS: i64 = 30 * 24 * 60 * 60 * 1000;
+
+/// How many bytes of rooms and replays a welcome holds before the rooms after it replay only
+/// their newest [`HISTORY_ON_JOIN`] missed messages (with `skipped`; the client pages the rest):
+/// one hello must not make the server hold a thousand missed messages of every room at once.
+pub const MAX_WELCOME_REPLAY_BYTES: usize = 16 * 1024 * 1024;
 
 /// The refusal of a name that breaks the rules.
 fn invalid_name(problem: NameProblem) -> Refusal {
@@ -79,12 +84,20 @@ impl Hub {
         }
         self.online.insert(user.id, conn);
         let mut rooms = Vec::new();
+        let mut replayed = 0;
         for membership in self.store.memberships(user.id)? {
             let cursor = since
                 .iter()
                 .find(|cursor| cursor.room == membership.room)
                 .map(|cursor| cursor.last_seq);
-            rooms.push(self.subscribe(conn, &membership, cursor, !rejoining)?);
+            let most_replayed = if replayed < MAX_WELCOME_REPLAY_BYTES {
+                MAX_REPLAY
+            } else {
+                HISTORY_ON_JOIN
+            };
+            let room = self.subscribe(conn, &membership, cursor, most_replayed, !rejoining)?;
+            replayed += room.bytes();
+            rooms.push(room);
         }
         tracing::info!(conn, rooms = rooms.len(), rejoining, "said hello");
         self.reply_all(conn, &fitting::welcome_frames(user.name, rooms));
@@ -102,6 +115,7 @@ impl Hub {
         self.ensure_free(name, me.as_ref())?;
         match me {
             Some(mut user) => {
+                self.may_rename_by_hello(user.id)?;
                 self.store
                     .rename_user(user.id, name, now_ms() + GIVEN_UP_NAME_KEPT_MS)?;
                 let old = std::mem::replace(&mut user.name, name.text.clone());
@@ -126,6 +140,23 @@ impl Hub {
                 Ok(user)
             }
         }
+    }
+
+    /// Counts a rename by a hello against the identity's request limit, as a `rename` frame is
+    /// counted: each tells every room of the identity, and reconnecting costs nothing.
+    fn may_rename_by_hello(&mut self, user: UserId) -> Result<(), Refusal> {
+        self.limits
+            .requests
+            .take(user, Instant::now())
+            .map_err(|wait| {
+                Refusal::Rejected(Rejection::rate_limited(
+                    format!(
+                        "you are renaming too fast; try again in {}",
+                        wait_in_words(wait)
+                    ),
+                    wait,
+                ))
+            })
     }
 
     /// Refuses `name` with `name_taken` unless identity `me` (none: a new one) may take it:
@@ -181,7 +212,7 @@ impl Hub {
     /// `conn`, the renamer's own connection, hears it even when it is in no room.
     fn announce_rename(
         &mut self,
-        user: crate::store::UserId,
+        user: UserId,
         from: &str,
         to: &str,
         conn: Option<ConnId>,

@@ -5,10 +5,7 @@ use std::time::{Duration, Instant};
 
 use super::{ConnId, Hub, Refusal, fitting, now_ms, refuse};
 use crate::store::{Authored, ReadMark, UserId};
-use chinwag_protocol::{
-    self as protocol, ChatMessage, ClientFrame, ErrorCode, MAX_SEARCH_RESULTS, Rejection,
-    ServerFrame, wait_in_words,
-};
+use chinwag_protocol::{self as protocol, ChatMessage, ErrorCode, MAX_SEARCH_RESULTS, ServerFrame};
 
 /// A connection's typing notices for one room are forwarded at most this often.
 const TYPING_INTERVAL: Duration = Duration::from_secs(1);
@@ -20,39 +17,6 @@ pub(super) struct PendingPost {
 }
 
 impl Hub {
-    /// Counts a `send`, `edit` or `delete` against its sender's message limit (other frames,
-    /// and frames before the hello, pass: the latter are refused as `not_joined` anyway).
-    pub(super) fn within_message_rate(
-        &mut self,
-        conn: ConnId,
-        frame: &ClientFrame,
-    ) -> Result<(), Refusal> {
-        let id = match frame {
-            ClientFrame::Send { id, .. } => Some(id),
-            ClientFrame::Edit { .. } | ClientFrame::Delete { .. } => None,
-            _ => return Ok(()),
-        };
-        let Ok(who) = self.who(conn) else {
-            return Ok(());
-        };
-        self.limits
-            .messages
-            .take(who.user, Instant::now())
-            .map_err(|wait| {
-                let rejection = Rejection::rate_limited(
-                    format!(
-                        "you are sending too fast; try again in {}",
-                        wait_in_words(wait)
-                    ),
-                    wait,
-                );
-                Refusal::Rejected(match id {
-                    Some(id) => rejection.about_message(id),
-                    None => rejection,
-                })
-            })
-    }
-
     /// A new message: checked, numbered and queued for the batch's commit (or, if it is a
     /// retry of one we have, answered with the original ack).
     pub(super) fn post(

@@ -8,19 +8,21 @@
 //!
 //! One concern a file: [`identity`] (hello, names, tokens), [`rooms`] (join, leave, direct
 //! messages, topics, presence), [`messages`] (post, edit, delete, read markers, typing, search),
-//! [`paging`] (older history for the HTTP API), [`fitting`] (frames within
+//! [`paging`] (older history for the HTTP API), [`rates`] (which frames count against which
+//! rate limit), [`fitting`] (frames within
 //! [`chinwag_protocol::MAX_SERVER_FRAME_BYTES`]).
 
 mod fitting;
 mod identity;
 mod messages;
 mod paging;
+mod rates;
 mod rooms;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use axum::extract::ws::Utf8Bytes;
 use tokio::sync::{Notify, mpsc, oneshot};
@@ -37,6 +39,12 @@ pub type ConnId = u64;
 /// How many commands the hub handles in one batch at most.
 const MAX_BATCH: usize = 256;
 
+/// The most bytes of frames a connection may have waiting in its queue (besides the one its
+/// session is writing). Each item is small next to it, but a client may ask for large answers
+/// (a room with its replay) faster than it reads them: past this it is dropped as too slow, so
+/// one connection never holds more than this (and one item) in the server's memory.
+pub const MAX_QUEUED_BYTES: usize = 16 * 1024 * 1024;
+
 /// What the hub asks a session to write to its socket.
 #[derive(Debug)]
 pub enum Outgoing {
@@ -49,6 +57,17 @@ pub enum Outgoing {
     Close(u16, &'static str),
 }
 
+impl Outgoing {
+    /// The bytes of text it writes, as counted against [`MAX_QUEUED_BYTES`].
+    pub fn bytes(&self) -> usize {
+        match self {
+            Self::Frame(text) => text.len(),
+            Self::Frames(texts) => texts.iter().map(|text| text.len()).sum(),
+            Self::Close(..) => 0,
+        }
+    }
+}
+
 /// The sending half of a session's outgoing queue, as held by the hub.
 #[derive(Clone, Debug)]
 pub struct Outbox {
@@ -59,6 +78,9 @@ pub struct Outbox {
     /// Set by the hub once a hello succeeded (the session closes a connection that stays
     /// without one past its deadline).
     pub welcomed: Arc<AtomicBool>,
+    /// The bytes of the items in `queue` (see [`Outgoing::bytes`]): the hub adds an item's as it
+    /// queues it, the session takes them off as it takes the item out.
+    pub queued_bytes: Arc<AtomicUsize>,
 }
 
 /// A request to the hub.
@@ -227,7 +249,7 @@ impl Hub {
     }
 
     fn frame(&mut self, conn: ConnId, frame: ClientFrame) {
-        if let Err(refusal) = self.within_message_rate(conn, &frame) {
+        if let Err(refusal) = self.within_rate(conn, &frame) {
             self.refused(conn, refusal);
             return;
         }
@@ -347,15 +369,23 @@ impl Hub {
         }
     }
 
-    /// Queues `outgoing` for `conn`; false if its queue is full.
+    /// Queues `outgoing` for `conn`; false if its queue is full: by count, or by bytes past
+    /// [`MAX_QUEUED_BYTES`] (an empty queue takes any one item).
     fn deliver(&self, conn: ConnId, outgoing: Outgoing) -> bool {
-        match self.connections.get(&conn) {
-            Some(connection) => !matches!(
-                connection.outbox.queue.try_send(outgoing),
-                Err(mpsc::error::TrySendError::Full(_))
-            ),
-            None => true,
+        let Some(connection) = self.connections.get(&conn) else {
+            return true;
+        };
+        let bytes = outgoing.bytes();
+        let queued = &connection.outbox.queued_bytes;
+        let before = queued.load(Ordering::Relaxed);
+        if before > 0 && before.saturating_add(bytes) > MAX_QUEUED_BYTES {
+            return false;
         }
+        queued.fetch_add(bytes, Ordering::Relaxed);
+        !matches!(
+            connection.outbox.queue.try_send(outgoing),
+            Err(mpsc::error::TrySendError::Full(_))
+        )
     }
 
     fn close(&mut self, conn: ConnId, code: u16, reason: &'static str) {

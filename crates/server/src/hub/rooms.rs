@@ -153,7 +153,7 @@ impl Hub {
             .store
             .membership(room, user)?
             .ok_or(rusqlite::Error::QueryReturnedNoRows)?;
-        let room = self.subscribe(conn, &membership, last_seq, announce)?;
+        let room = self.subscribe(conn, &membership, last_seq, MAX_REPLAY, announce)?;
         self.reply_all(conn, &fitting::room_frames(room));
         Ok(())
     }
@@ -201,14 +201,15 @@ impl Hub {
     }
 
     /// Puts `conn` online in a room it is a member of and returns the room's state for it:
-    /// history after `last_seq` (or the recent history), who is online, unread counts; trimmed
-    /// to fit in a frame, with the rest of a replay to follow. With `announce`, the others
-    /// online hear that it joined.
+    /// history after `last_seq` (or the recent history; at most the newest `most_replayed` it
+    /// missed), who is online, unread counts; trimmed to fit in a frame, with the rest of a
+    /// replay to follow. With `announce`, the others online hear that it joined.
     pub(super) fn subscribe(
         &mut self,
         conn: ConnId,
         membership: &Membership,
         last_seq: Option<u64>,
+        most_replayed: usize,
         announce: bool,
     ) -> Result<FittedRoom, Refusal> {
         let room = membership.room.clone();
@@ -234,7 +235,7 @@ impl Hub {
         if let Some(session) = self.session_mut(conn) {
             session.rooms.insert(room.clone());
         }
-        let (history, skipped, keep) = self.history_for(&room, last_seq)?;
+        let (history, skipped, keep) = self.history_for(&room, last_seq, most_replayed)?;
         let (unread, mentions) =
             self.store
                 .unread(&room, membership.last_read, who.user, &who.name)?;
@@ -266,12 +267,13 @@ impl Hub {
     }
 
     /// The history a subscriber receives: the recent messages, or after `last_seq` those it
-    /// missed (the newest [`MAX_REPLAY`] of them, with how many were left out); and which of
-    /// them to keep if they do not all fit in a frame.
+    /// missed (the newest `most` of them, with how many were left out); and which of them to
+    /// keep if they do not all fit in a frame.
     fn history_for(
         &mut self,
         room: &str,
         last_seq: Option<u64>,
+        most: usize,
     ) -> rusqlite::Result<(Vec<protocol::ChatMessage>, u64, Keep)> {
         let recent = |hub: &Self| Ok((hub.store.recent(room, HISTORY_ON_JOIN)?, 0, Keep::Newest));
         let Some(last_seq) = last_seq else {
@@ -283,18 +285,14 @@ impl Hub {
             return recent(self);
         }
         let missed = newest - last_seq;
-        if missed > MAX_REPLAY as u64 {
+        if missed > most as u64 {
             Ok((
-                self.store.recent(room, MAX_REPLAY)?,
-                missed - MAX_REPLAY as u64,
+                self.store.recent(room, most)?,
+                missed - most as u64,
                 Keep::Oldest,
             ))
         } else {
-            Ok((
-                self.store.after(room, last_seq, MAX_REPLAY)?,
-                0,
-                Keep::Oldest,
-            ))
+            Ok((self.store.after(room, last_seq, most)?, 0, Keep::Oldest))
         }
     }
 

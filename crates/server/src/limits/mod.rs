@@ -1,5 +1,6 @@
-//! Rate and volume limits, so that one user cannot flood everyone else: messages per identity,
-//! rooms created per identity, identities created per address, HTTP requests per token.
+//! Rate and volume limits, so that one user cannot flood everyone else: messages and requests
+//! (search, room list, join, leave, topics, renames) per identity, rooms created per identity,
+//! identities created per address, HTTP requests per token.
 //!
 //! Each limit is a [`TokenBucket`] per key, kept by the hub thread (no locks). Defaults are far
 //! above what a person typing, reading and clicking does; see [`RateLimits::default`].
@@ -18,10 +19,15 @@ pub use bucket::{Rate, TokenBucket};
 /// gets stored out of order.
 pub const MIN_MESSAGE_WAIT: Duration = Duration::from_secs(1);
 
-/// Messages (`send`, `edit`, `delete`) one identity may send at once by default.
+/// Messages (`send`, `edit`, `delete`, `set_topic`, `rename`) one identity may send at once by default.
 pub const DEFAULT_MESSAGE_BURST: u32 = 30;
 /// Messages one identity may send per second, sustained, by default.
 pub const DEFAULT_MESSAGES_PER_SECOND: f64 = 5.0;
+/// Requests (`search`, `list_rooms`, `join`, `leave`, `open_dm`, `set_topic`, `rename`) one
+/// identity may make at once by default.
+pub const DEFAULT_REQUEST_BURST: u32 = 20;
+/// Requests one identity may make per second, sustained, by default.
+pub const DEFAULT_REQUESTS_PER_SECOND: f64 = 2.0;
 /// Rooms one identity may create per day by default.
 pub const DEFAULT_ROOMS_PER_DAY: u32 = 50;
 /// New identities per client address per hour by default.
@@ -36,8 +42,12 @@ const HOUR: Duration = Duration::from_secs(3600);
 /// Every limit the server applies; `None` lifts a limit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RateLimits {
-    /// `send`, `edit` and `delete` frames per identity (one bucket for the three).
+    /// `send`, `edit`, `delete`, `set_topic` and `rename` frames per identity (one bucket for all).
     pub messages: Option<Rate>,
+    /// `search`, `list_rooms`, `join`, `leave`, `open_dm`, `set_topic` and `rename` frames per
+    /// identity (one bucket for them all): each can keep the hub thread busy (a search scans a
+    /// room's whole history), so a flood of them would slow every room.
+    pub requests: Option<Rate>,
     /// Rooms created per identity: public rooms, and direct conversations opened for the first
     /// time.
     pub rooms: Option<Rate>,
@@ -49,11 +59,12 @@ pub struct RateLimits {
 }
 
 impl Default for RateLimits {
-    /// 30 messages at once and 5 a second; 50 rooms a day; 100 new identities an hour per
-    /// address; 200 HTTP requests at once and 20 a second.
+    /// 30 messages at once and 5 a second; 20 requests at once and 2 a second; 50 rooms a day;
+    /// 100 new identities an hour per address; 200 HTTP requests at once and 20 a second.
     fn default() -> Self {
         Self {
             messages: Rate::per_second(DEFAULT_MESSAGE_BURST, DEFAULT_MESSAGES_PER_SECOND),
+            requests: Rate::per_second(DEFAULT_REQUEST_BURST, DEFAULT_REQUESTS_PER_SECOND),
             rooms: Self::rooms_per_day(DEFAULT_ROOMS_PER_DAY),
             identities: Self::identities_per_hour(DEFAULT_IDENTITIES_PER_HOUR),
             api: Rate::per_second(DEFAULT_API_BURST, DEFAULT_API_PER_SECOND),
@@ -76,6 +87,7 @@ impl RateLimits {
     pub fn unlimited() -> Self {
         Self {
             messages: None,
+            requests: None,
             rooms: None,
             identities: None,
             api: None,
@@ -144,8 +156,11 @@ impl<K: Hash + Eq> Buckets<K> {
 /// The limits as the hub applies them.
 #[derive(Debug)]
 pub struct Limiters<User> {
-    /// Messages (send, edit, delete) per identity.
+    /// Messages (send, edit, delete, set_topic, rename) per identity.
     pub messages: Buckets<User>,
+    /// Requests (search, room list, join, leave, direct conversations, topics, renames) per
+    /// identity.
+    pub requests: Buckets<User>,
     /// Rooms created per identity.
     pub rooms: Buckets<User>,
     /// New identities per address (see [`address_key`]).
@@ -159,6 +174,7 @@ impl<User: Hash + Eq> Limiters<User> {
     pub fn new(limits: &RateLimits) -> Self {
         Self {
             messages: Buckets::new(limits.messages, MIN_MESSAGE_WAIT),
+            requests: Buckets::new(limits.requests, Duration::ZERO),
             rooms: Buckets::new(limits.rooms, Duration::ZERO),
             identities: Buckets::new(limits.identities, Duration::ZERO),
             api: Buckets::new(limits.api, Duration::ZERO),
@@ -166,8 +182,9 @@ impl<User: Hash + Eq> Limiters<User> {
     }
 }
 
-/// The key an address is counted under: an IPv4 address as it is, an IPv6 address by its /64
-/// network (one subscriber usually holds a whole /64), an IPv4-mapped IPv6 address as IPv4.
+/// The key an address is counted under (connections, new identities): an IPv4 address as it
+/// is, an IPv6 address by its /64 network (one subscriber usually holds a whole /64), an
+/// IPv4-mapped IPv6 address as IPv4.
 pub fn address_key(address: IpAddr) -> IpAddr {
     match address {
         IpAddr::V4(_) => address,
