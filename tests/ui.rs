@@ -5,7 +5,9 @@ mod common;
 use chinwag::client::state::Phase;
 use chinwag::protocol::ServerFrame;
 
-use common::window::{harness, join_as, joined_harness, send_from_composer, step_until};
+use common::window::{
+    harness, join_as, joined_harness, search_with_ctrl_f, send_from_composer, step_until,
+};
 use common::{RawClient, TestServer};
 use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable as _;
@@ -191,13 +193,7 @@ fn searching_too_fast_says_so_in_the_status_bar() {
         ..Default::default()
     });
     let mut harness = joined_harness(&server.url(), "alice");
-    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
-    harness.run_steps(2);
-    harness
-        .get_by_role_and_label(Role::TextInput, "Search")
-        .type_text("lunch");
-    harness.run_steps(1);
-    harness.key_press(egui::Key::Enter);
+    search_with_ctrl_f(&mut harness, "lunch");
     step_until(&mut harness, "the results", |h| {
         h.state().state().search_results().is_some()
     });

@@ -6,7 +6,7 @@ mod common;
 use chinwag::client::state::Entry;
 use chinwag::protocol::{ClientFrame, ServerFrame};
 use chinwag::ui::ChatApp;
-use common::window::{joined_harness, send_from_composer, step_until};
+use common::window::{joined_harness, search_with_ctrl_f, send_from_composer, step_until};
 use common::{RawClient, TestServer};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
@@ -196,12 +196,7 @@ fn ctrl_f_searches_the_room_on_the_server() {
     }
     bob.recv_until(|frame| matches!(frame, ServerFrame::Ack { seq: 3, .. }));
     let mut harness = joined_harness(&server.url(), "alice");
-    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
-    harness.run_steps(2);
-    let field = harness.get_by_role_and_label(Role::TextInput, "Search");
-    field.type_text("lunch");
-    harness.run_steps(1);
-    harness.key_press(egui::Key::Enter);
+    search_with_ctrl_f(&mut harness, "lunch");
     step_until(&mut harness, "the results", |h| {
         h.state().state().search_results().is_some()
     });
@@ -360,13 +355,7 @@ fn a_search_result_brings_its_message_into_view_loading_older_history_if_needed(
     step_until(&mut harness, "the recent history", |h| {
         messages_in(h, "lobby") == 100
     });
-    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
-    harness.run_steps(2);
-    harness
-        .get_by_role_and_label(Role::TextInput, "Search")
-        .type_text("needle");
-    harness.run_steps(1);
-    harness.key_press(egui::Key::Enter);
+    search_with_ctrl_f(&mut harness, "needle");
     step_until(&mut harness, "the result", |h| {
         h.query_by_label("the needle in the haystack").is_some()
     });

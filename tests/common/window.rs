@@ -63,6 +63,17 @@ pub fn send_from_composer(harness: &mut Harness<'_, ChatApp>, text: &str) {
     harness.run_steps(1);
 }
 
+/// Opens the search panel with Ctrl+F, types `query` and presses Enter.
+pub fn search_with_ctrl_f(harness: &mut Harness<'_, ChatApp>, query: &str) {
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
+    harness.run_steps(2);
+    harness
+        .get_by_role_and_label(Role::TextInput, "Search")
+        .type_text(query);
+    harness.run_steps(1);
+    harness.key_press(egui::Key::Enter);
+}
+
 /// A window joined as `name`.
 pub fn joined_harness(url: &str, name: &str) -> Harness<'static, ChatApp> {
     let mut harness = harness(url);
