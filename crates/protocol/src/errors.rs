@@ -122,6 +122,14 @@ impl Rejection {
     }
 }
 
+impl std::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({:?})", self.message, self.code)
+    }
+}
+
+impl std::error::Error for Rejection {}
+
 impl From<Rejection> for super::ServerFrame {
     fn from(rejection: Rejection) -> Self {
         Self::Error {
