@@ -1,24 +1,20 @@
-//! Helpers shared by the integration tests: a real server on 127.0.0.1:0 and raw WebSocket
-//! clients that speak the protocol frame by frame.
+//! Helpers shared by the integration tests of every crate: a real server on 127.0.0.1:0 and raw
+//! WebSocket clients that speak the protocol frame by frame. No GUI: the window's test helpers
+//! stay with the app's tests (tests/it/window.rs).
 
-#![allow(
-    dead_code,
-    reason = "each test binary uses a different subset of these helpers"
-)]
-
-pub mod window;
+pub mod strategies;
 
 use std::net::TcpStream;
 use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use chinwag::client::link::Link;
-use chinwag::client::state::{ChatState, Entry};
+use chinwag_client::link::Link;
+use chinwag_client::state::{ChatState, Entry};
 
-use chinwag::protocol::{ClientFrame, PROTOCOL_VERSION, RoomState, ServerFrame};
-use chinwag::server::limits::RateLimits;
-use chinwag::server::{RunningServer, ServeOptions};
+use chinwag_protocol::{ClientFrame, PROTOCOL_VERSION, RoomState, ServerFrame};
+use chinwag_server::limits::RateLimits;
+use chinwag_server::{RunningServer, ServeOptions};
 use tungstenite::stream::MaybeTlsStream;
 use tungstenite::{Message, WebSocket};
 
@@ -27,7 +23,9 @@ pub const PATIENCE: Duration = Duration::from_secs(10);
 
 /// A server on a free port with its own database in a temporary directory.
 pub struct TestServer {
+    /// The running server; `None` between [`TestServer::stop`] and [`TestServer::start_on`].
     pub server: Option<RunningServer>,
+    /// The server's database file (kept across restarts).
     pub db: PathBuf,
     options: ServeOptions,
     _dir: tempfile::TempDir,
@@ -68,6 +66,7 @@ impl TestServer {
         self.server.as_ref().expect("server running").addr()
     }
 
+    /// The server's WebSocket URL (`ws://127.0.0.1:PORT/ws`).
     pub fn url(&self) -> String {
         self.server.as_ref().expect("server running").ws_url()
     }
@@ -146,10 +145,12 @@ pub fn room_of(welcome: ServerFrame, room: &str) -> RoomState {
 
 /// A raw protocol client over a blocking tungstenite socket.
 pub struct RawClient {
+    /// The socket, for tests that send or read WebSocket messages of their own.
     pub socket: WebSocket<MaybeTlsStream<TcpStream>>,
 }
 
 impl RawClient {
+    /// Opens a WebSocket to `url` (no hello yet); reads give up after [`PATIENCE`].
     pub fn connect(url: &str) -> Self {
         let (socket, _) = tungstenite::connect(url).expect("websocket connects");
         if let MaybeTlsStream::Plain(stream) = socket.get_ref() {
@@ -185,14 +186,17 @@ impl RawClient {
         (client, state)
     }
 
+    /// Sends `frame` as JSON text.
     pub fn send(&mut self, frame: &ClientFrame) {
         self.send_text(&serde_json::to_string(frame).unwrap());
     }
 
+    /// Sends `text` as one text message, whatever it holds.
     pub fn send_text(&mut self, text: &str) {
         self.socket.send(Message::Text(text.into())).expect("send");
     }
 
+    /// Sends the message `text` to `room` with the client's message `id`.
     pub fn post(&mut self, id: &str, room: &str, text: &str) {
         self.send(&ClientFrame::Send {
             id: id.into(),
@@ -246,7 +250,9 @@ impl RawClient {
 /// reconnects), with a wake-up channel that tells the test when a socket event arrived (as the
 /// app's repaint request would) and a monotonic clock.
 pub struct LiveClient {
+    /// The client's state, as the app holds it.
     pub state: ChatState,
+    /// The connection to the server, pumped by [`LiveClient::pump`].
     pub link: Link,
     started: Instant,
     wake_sender: mpsc::Sender<()>,
@@ -254,6 +260,7 @@ pub struct LiveClient {
 }
 
 impl LiveClient {
+    /// A client joining as `name` (with its test token) at `url`; it connects on the first pump.
     pub fn new(url: &str, name: &str) -> Self {
         let (wake_sender, woken) = mpsc::channel();
         let mut state = ChatState::new(format!("{name}-run"), token_of(name));
@@ -267,10 +274,12 @@ impl LiveClient {
         }
     }
 
+    /// Seconds since the client was made: the clock the link's deadlines use.
     pub fn now(&self) -> f64 {
         self.started.elapsed().as_secs_f64()
     }
 
+    /// Handles whatever the link has received and whatever is due now.
     pub fn pump(&mut self) {
         let wake = self.wake_sender.clone();
         let now = self.now();
@@ -316,7 +325,7 @@ impl LiveClient {
 }
 
 /// The stored messages in the lobby of `state`, in timeline order.
-pub fn lobby_messages(state: &ChatState) -> Vec<&chinwag::protocol::ChatMessage> {
+pub fn lobby_messages(state: &ChatState) -> Vec<&chinwag_protocol::ChatMessage> {
     state
         .room("lobby")
         .map(|room| room.timeline())
@@ -338,7 +347,7 @@ pub fn texts(state: &ChatState) -> Vec<String> {
 }
 
 /// The code of `frame` if it is an error frame.
-pub fn error_code(frame: &ServerFrame) -> Option<chinwag::protocol::ErrorCode> {
+pub fn error_code(frame: &ServerFrame) -> Option<chinwag_protocol::ErrorCode> {
     match frame {
         ServerFrame::Error { code, .. } => Some(*code),
         _ => None,
@@ -356,7 +365,7 @@ impl RawClient {
     }
 
     /// The code of the next error frame (other frames are dropped).
-    pub fn recv_error(&mut self) -> chinwag::protocol::ErrorCode {
+    pub fn recv_error(&mut self) -> chinwag_protocol::ErrorCode {
         let frame = self.recv_until(|frame| matches!(frame, ServerFrame::Error { .. }));
         error_code(&frame).unwrap()
     }
