@@ -180,15 +180,11 @@ fn the_disconnect_button_closes_the_connection() {
 
 #[test]
 fn searching_too_fast_says_so_in_the_status_bar() {
-    use chinwag::server::ServeOptions;
     use chinwag::server::limits::{Rate, RateLimits};
     // One request an hour: the second search is refused.
-    let server = TestServer::start_with(ServeOptions {
-        rate_limits: RateLimits {
-            requests: Rate::per_period(1, std::time::Duration::from_secs(3600)),
-            ..RateLimits::unlimited()
-        },
-        ..Default::default()
+    let server = TestServer::start_with_limits(RateLimits {
+        requests: Rate::per_period(1, std::time::Duration::from_secs(3600)),
+        ..RateLimits::unlimited()
     });
     let mut harness = joined_harness(&server.url(), "alice");
     search_with_ctrl_f(&mut harness, "lunch");
@@ -215,15 +211,11 @@ fn searching_too_fast_says_so_in_the_status_bar() {
 
 #[test]
 fn sending_too_fast_says_so_in_the_status_bar_and_on_the_waiting_message() {
-    use chinwag::server::ServeOptions;
     use chinwag::server::limits::{Rate, RateLimits};
     // One message an hour: the second waits.
-    let server = TestServer::start_with(ServeOptions {
-        rate_limits: RateLimits {
-            messages: Rate::per_period(1, std::time::Duration::from_secs(3600)),
-            ..RateLimits::unlimited()
-        },
-        ..Default::default()
+    let server = TestServer::start_with_limits(RateLimits {
+        messages: Rate::per_period(1, std::time::Duration::from_secs(3600)),
+        ..RateLimits::unlimited()
     });
     let mut harness = joined_harness(&server.url(), "alice");
     send_from_composer(&mut harness, "the first goes through");

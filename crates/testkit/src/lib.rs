@@ -5,11 +5,14 @@
 
 use std::time::Duration;
 
+pub mod bulk;
 mod http;
 mod live_client;
 mod raw_client;
 mod server;
 pub mod strategies;
+pub mod tls;
+pub mod writers;
 
 pub use http::{http_exchange, http_get, http_request};
 pub use live_client::{LiveClient, lobby_messages, texts};

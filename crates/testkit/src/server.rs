@@ -23,10 +23,15 @@ impl TestServer {
     }
 
     /// A server without rate limits, for tests that post hundreds of messages or page hundreds
-    /// of times in a row on purpose (tests/server_limits.rs checks the limits).
+    /// of times in a row on purpose (the server's tests/it/limits.rs checks the limits).
     pub fn start_unlimited() -> Self {
+        Self::start_with_limits(RateLimits::unlimited())
+    }
+
+    /// A server with `limits` and the other options at their defaults.
+    pub fn start_with_limits(limits: RateLimits) -> Self {
         Self::start_with(ServeOptions {
-            rate_limits: RateLimits::unlimited(),
+            rate_limits: limits,
             ..Default::default()
         })
     }

@@ -2,3 +2,7 @@
 //! `ChatState`) against a real server on 127.0.0.1:0 (helpers in `chinwag-testkit`).
 
 mod connection;
+mod missed_messages;
+mod network_faults;
+mod rate_limits;
+mod wss;

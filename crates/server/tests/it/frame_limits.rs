@@ -3,26 +3,13 @@
 //! the rest follows (or is paged over HTTP). Every test uses messages as large as JSON makes
 //! them: 8,000 characters, most of them control characters that JSON escapes to six bytes.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-use chinwag_client::state::{Entry, Phase};
 use chinwag_protocol::{
-    ChatMessage, ClientFrame, HISTORY_ON_JOIN, MAX_REPLAY, MAX_SERVER_FRAME_BYTES, MAX_TEXT_BYTES,
+    ChatMessage, ClientFrame, HISTORY_ON_JOIN, MAX_REPLAY, MAX_SERVER_FRAME_BYTES,
     PROTOCOL_VERSION, RoomCursor, RoomState, ServerFrame,
 };
-use chinwag_testkit::{LiveClient, RawClient, TestServer};
+use chinwag_testkit::bulk::{largest_text, post_all, thousand_missed};
+use chinwag_testkit::{RawClient, TestServer};
 use tungstenite::Message;
-
-/// A message text of `chars` characters that JSON makes as large as it can: a tag to find it
-/// by, a hundred two-byte characters, and control characters (six bytes each once escaped).
-fn largest_text(tag: &str, chars: usize) -> String {
-    let mut text = format!("{tag} ");
-    text.extend(std::iter::repeat_n('é', 100));
-    let fill = chars - text.chars().count();
-    text.extend(std::iter::repeat_n('\u{1}', fill));
-    assert!(text.len() <= MAX_TEXT_BYTES);
-    text
-}
 
 /// The next protocol frame, checked to be within the server's limit.
 fn recv_within_limit(client: &mut RawClient) -> ServerFrame {
@@ -66,20 +53,6 @@ fn welcome_of(url: &str, name: &str, since: Vec<RoomCursor>) -> (RawClient, Serv
         "expected a welcome, got {welcome:?}"
     );
     (client, welcome)
-}
-
-/// Posts `texts` to `room`, a hundred at a time, each hundred acknowledged before the next.
-fn post_all(client: &mut RawClient, room: &str, texts: impl IntoIterator<Item = String>) {
-    static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
-    let texts: Vec<String> = texts.into_iter().collect();
-    for chunk in texts.chunks(100) {
-        let mut last = String::new();
-        for text in chunk {
-            last = format!("m{}", NEXT_ID.fetch_add(1, Ordering::Relaxed));
-            client.post(&last, room, text);
-        }
-        client.recv_until(|frame| matches!(frame, ServerFrame::Ack { id, .. } if *id == last));
-    }
 }
 
 /// The sequence numbers of `messages`.
@@ -174,20 +147,6 @@ fn a_search_with_50_matches_of_8_kib_answers_with_the_newest_that_fit() {
     assert!(found.windows(2).all(|pair| pair[1] + 1 == pair[0]));
 }
 
-/// Alice posts one message, which bob sees, then 1,000 of ~300 characters while bob is away.
-/// Returns alice (still connected).
-fn thousand_missed(url: &str, bob_comes_first: impl FnOnce()) -> RawClient {
-    let (mut alice, _) = RawClient::join(url, "alice", "lobby");
-    post_all(&mut alice, "lobby", [String::from("before bob left")]);
-    bob_comes_first();
-    post_all(
-        &mut alice,
-        "lobby",
-        (2..=1001).map(|n| largest_text(&format!("missed{n}"), 300)),
-    );
-    alice
-}
-
 /// A replay: the room state's history and the `history` frames after it, until the room state
 /// and [`MAX_REPLAY`] messages are in; checks that no more follow. Returns the messages, the
 /// room state's `skipped` and how many frames they came in.
@@ -254,34 +213,6 @@ fn a_member_who_missed_1000_messages_gets_each_once_in_order() {
     let (_, (replay, skipped, _)) = replay_after(&url, 0);
     assert_eq!(seqs(&replay), (2..=1001).collect::<Vec<_>>());
     assert_eq!(skipped, 1);
-}
-
-#[test]
-fn the_real_client_recovers_1000_missed_messages_without_gap_or_duplicate() {
-    let server = TestServer::start_unlimited();
-    let url = server.url();
-    let mut bob = LiveClient::new(&url, "bob");
-    let _alice = thousand_missed(&url, || {
-        bob.pump_until("the first message", |state| {
-            chinwag_testkit::lobby_messages(state).len() == 1
-        });
-        bob.link.disconnect(&mut bob.state);
-    });
-    bob.link.reconnect_now(&mut bob.state);
-    bob.pump_until("the whole replay", |state| {
-        state.phase() == &Phase::Joined && chinwag_testkit::lobby_messages(state).len() >= 1001
-    });
-    let timeline = bob.state.room("lobby").expect("in the lobby").timeline();
-    assert!(
-        !timeline
-            .iter()
-            .any(|entry| matches!(entry, Entry::Gap { .. }))
-    );
-    let received: Vec<u64> = chinwag_testkit::lobby_messages(&bob.state)
-        .iter()
-        .map(|message| message.seq)
-        .collect();
-    assert_eq!(received, (1..=1001).collect::<Vec<_>>());
 }
 
 #[test]

@@ -1,0 +1,153 @@
+//! Writers that stream messages through the real client core while something goes wrong
+//! (a killed server, cut connections), and the check that nothing was lost or duplicated.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use chinwag_client::state::Phase;
+
+use crate::LiveClient;
+
+/// How long a whole scenario may take before the test fails.
+pub const SCENARIO_LIMIT: Duration = Duration::from_secs(120);
+
+/// One client's final view: (seq, sender, id) of every stored message, in timeline order.
+pub type View = Vec<(u64, String, String)>;
+
+/// What one writer did.
+pub struct Report {
+    /// The writer's name.
+    pub name: String,
+    /// What it saw in the end.
+    pub view: View,
+    /// How many messages it sent.
+    pub sent: usize,
+    /// How many of them were unacknowledged when its connection dropped, and so sent again.
+    pub resent: usize,
+}
+
+/// Runs a client that sends `count` messages (at most `in_flight` unacknowledged at a time),
+/// then keeps listening until its view holds `expected_total` messages.
+fn run_client(
+    url: String,
+    name: String,
+    count: usize,
+    in_flight: usize,
+    expected_total: usize,
+    acked: Arc<AtomicUsize>,
+) -> Report {
+    let mut client = LiveClient::new(&url, &name);
+    let mut sent = 0;
+    let mut resent = 0;
+    let mut was_joined = false;
+    let mut acked_here = 0;
+    let give_up = Instant::now() + SCENARIO_LIMIT;
+    client.pump();
+    loop {
+        assert!(
+            Instant::now() < give_up,
+            "{name}: scenario took too long; phase {:?}",
+            client.state.phase()
+        );
+        let joined = client.state.phase() == &Phase::Joined;
+        if was_joined && !joined {
+            // Whatever is unacknowledged now must come through after the reconnect.
+            resent += client.state.pending().len();
+        }
+        was_joined = joined;
+        while sent < count && client.state.pending().len() < in_flight {
+            sent += 1;
+            client.state.send(&format!("{name} #{sent}"));
+        }
+        let acked_now = sent - client.state.pending().len();
+        acked.fetch_add(acked_now - acked_here, Ordering::SeqCst);
+        acked_here = acked_now;
+        let messages = crate::texts(&client.state).len();
+        if acked_here == count && messages >= expected_total {
+            break;
+        }
+        client.wait_and_pump(Duration::from_millis(200));
+    }
+    let view = crate::lobby_messages(&client.state)
+        .iter()
+        .map(|m| (m.seq, m.from.clone(), m.id.clone()))
+        .collect();
+    Report {
+        name,
+        view,
+        sent,
+        resent,
+    }
+}
+
+/// Starts `clients` writer threads named `{prefix}{n}` against `url`; returns them and the shared
+/// count of acknowledged messages.
+pub fn spawn_writers(
+    url: &str,
+    prefix: &str,
+    clients: usize,
+    per_client: usize,
+    in_flight: usize,
+) -> (Vec<std::thread::JoinHandle<Report>>, Arc<AtomicUsize>) {
+    let acked = Arc::new(AtomicUsize::new(0));
+    let writers = (0..clients)
+        .map(|n| {
+            let (url, name, acked) = (url.to_owned(), format!("{prefix}{n}"), acked.clone());
+            std::thread::spawn(move || {
+                run_client(
+                    url,
+                    name,
+                    per_client,
+                    in_flight,
+                    clients * per_client,
+                    acked,
+                )
+            })
+        })
+        .collect();
+    (writers, acked)
+}
+
+/// Checks that every client sent and saw everything exactly once and in order, and that all
+/// views agree. Returns the number of messages.
+pub fn assert_no_loss(reports: &[Report], per_client: usize) -> usize {
+    let total = reports.len() * per_client;
+    let reference = &reports[0].view;
+    for report in reports {
+        assert_eq!(report.sent, per_client, "{} sent everything", report.name);
+        let seqs: Vec<u64> = report.view.iter().map(|(seq, ..)| *seq).collect();
+        assert_eq!(
+            seqs,
+            (1..=total as u64).collect::<Vec<_>>(),
+            "{}: every seq once, in order",
+            report.name
+        );
+        assert_eq!(
+            &report.view, reference,
+            "{} sees what everyone sees",
+            report.name
+        );
+    }
+    for report in reports {
+        let mine: Vec<&String> = reference
+            .iter()
+            .filter(|(_, from, _)| *from == report.name)
+            .map(|(_, _, id)| id)
+            .collect();
+        let unique: std::collections::HashSet<_> = mine.iter().collect();
+        assert_eq!(
+            mine.len(),
+            per_client,
+            "{}: each message stored once",
+            report.name
+        );
+        assert_eq!(
+            unique.len(),
+            per_client,
+            "{}: no duplicate ids",
+            report.name
+        );
+    }
+    total
+}
