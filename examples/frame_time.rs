@@ -6,13 +6,12 @@
 //!
 //! `cargo run --release --example frame_time`
 
-mod common;
-
 use std::time::Instant;
 
 use chinwag::client::state::ChatState;
 use chinwag::protocol::{ChatMessage, PROTOCOL_VERSION, RoomKind, RoomState, ServerFrame};
 use chinwag::ui::messages::MessageList;
+use chinwag_testkit::measure;
 
 const FRAMES: usize = 300;
 
@@ -102,18 +101,18 @@ fn measure(messages: usize, scroll: f32) -> (f64, f64, f64) {
     }
     times.sort();
     (
-        common::percentile_ms(&times, 0.5),
-        common::percentile_ms(&times, 0.99),
-        common::percentile_ms(&times, 1.0),
+        measure::percentile_ms(&times, 0.5),
+        measure::percentile_ms(&times, 0.99),
+        measure::percentile_ms(&times, 1.0),
     )
 }
 
 fn main() {
-    let before = common::rss_mib();
+    let before = measure::rss_mib();
     let big = state_with(100_000);
     println!(
         "memory: a ChatState with 100,000 messages adds {:.1} MiB to the process",
-        common::rss_mib() - before
+        measure::rss_mib() - before
     );
     drop(big);
     println!("message list frame time, {FRAMES} frames at 900x640 (layout + tessellation)");

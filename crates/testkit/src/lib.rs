@@ -8,6 +8,7 @@ use std::time::Duration;
 pub mod bulk;
 mod http;
 mod live_client;
+pub mod measure;
 mod raw_client;
 mod server;
 pub mod strategies;

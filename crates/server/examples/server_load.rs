@@ -5,15 +5,14 @@
 //! WINDOW unacknowledged at a time, while reading every broadcast. Prints messages stored per
 //! second, broadcast deliveries per second, ack latency percentiles and the process's memory.
 //!
-//! `cargo run --release --example server_load [CLIENTS] [MESSAGES] [WINDOW]`
-
-mod common;
+//! `cargo run --release -p chinwag-server --example server_load [CLIENTS] [MESSAGES] [WINDOW]`
 
 use std::collections::HashMap;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use chinwag::protocol::{ClientFrame, PROTOCOL_VERSION, ServerFrame};
+use chinwag_protocol::{ClientFrame, PROTOCOL_VERSION, ServerFrame};
+use chinwag_testkit::measure;
 use tungstenite::Message;
 
 fn arg(index: usize, default: usize) -> usize {
@@ -119,10 +118,10 @@ fn main() {
     let messages = arg(2, 2_000);
     let window = arg(3, 32);
     let dir = tempfile::tempdir().expect("temp dir");
-    let server = common::unlimited_server(&dir.path().join("bench.sqlite3"));
+    let server = measure::unlimited_server(&dir.path().join("bench.sqlite3"));
     let url = server.ws_url();
     let total = clients * messages;
-    let rss_before = common::rss_mib();
+    let rss_before = measure::rss_mib();
     let started = Instant::now();
     let everyone_joined = Arc::new(Barrier::new(clients));
     let handles: Vec<_> = (0..clients)
@@ -144,7 +143,7 @@ fn main() {
     }
     let acked = latencies.len();
     let elapsed = started.elapsed().as_secs_f64();
-    let rss_after = common::rss_mib();
+    let rss_after = measure::rss_mib();
     latencies.sort();
     println!(
         "{clients} clients x {messages} messages, window {window}, one room, SQLite synchronous=FULL"
@@ -159,10 +158,10 @@ fn main() {
     );
     println!(
         "ack latency ms:   p50 {:.2}  p90 {:.2}  p99 {:.2}  max {:.2}",
-        common::percentile_ms(&latencies, 0.5),
-        common::percentile_ms(&latencies, 0.9),
-        common::percentile_ms(&latencies, 0.99),
-        common::percentile_ms(&latencies, 1.0)
+        measure::percentile_ms(&latencies, 0.5),
+        measure::percentile_ms(&latencies, 0.9),
+        measure::percentile_ms(&latencies, 0.99),
+        measure::percentile_ms(&latencies, 1.0)
     );
     println!("dropped as too slow to read: {dropped} of {clients} clients");
     println!(

@@ -1,14 +1,13 @@
 //! What the markdown parser costs on the largest messages, ordinary and hostile (the server
 //! parses unread messages to count mentions, on its hub thread, so no input may be slow).
 //!
-//! `cargo run --release --example markdown_cost`
-
-mod common;
+//! `cargo run --release -p chinwag-protocol --example markdown_cost`
 
 use std::time::{Duration, Instant};
 
-use chinwag::protocol::MAX_TEXT_BYTES;
-use chinwag::protocol::markup;
+use chinwag_protocol::MAX_TEXT_BYTES;
+use chinwag_protocol::markup;
+use chinwag_testkit::measure;
 
 /// A text of at most [`MAX_TEXT_BYTES`] made of `unit` repeated.
 fn filled(unit: &str) -> String {
@@ -47,8 +46,8 @@ fn main() {
         times.sort();
         println!(
             "  {name:<22} {:>10.3} {:>10.3}",
-            common::percentile_ms(&times, 0.5),
-            common::percentile_ms(&times, 1.0)
+            measure::percentile_ms(&times, 0.5),
+            measure::percentile_ms(&times, 1.0)
         );
     }
 }

@@ -3,16 +3,15 @@
 //! prints page latencies, how fast history streams in, what a join costs as the room grows, and
 //! how long a search of the whole room takes.
 //!
-//! `cargo run --release --example history_pages -- [MESSAGES]`
-
-mod common;
+//! `cargo run --release -p chinwag-client --example history_pages -- [MESSAGES]`
 
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use chinwag::client::history::PAGE_SIZE;
-use chinwag::protocol::api::{self, http_base};
-use chinwag::protocol::{ClientFrame, HistoryPage, PROTOCOL_VERSION, ServerFrame};
+use chinwag_client::history::PAGE_SIZE;
+use chinwag_protocol::api::{self, http_base};
+use chinwag_protocol::{ClientFrame, HistoryPage, PROTOCOL_VERSION, ServerFrame};
+use chinwag_testkit::measure;
 use tungstenite::stream::MaybeTlsStream;
 use tungstenite::{Message, WebSocket};
 
@@ -99,7 +98,7 @@ fn main() {
         .nth(1)
         .map_or(50_000, |arg| arg.parse().expect("MESSAGES is a number"));
     let dir = tempfile::tempdir().expect("temp dir");
-    let server = common::unlimited_server(&dir.path().join("db"));
+    let server = measure::unlimited_server(&dir.path().join("db"));
     let url = server.ws_url();
     let base = http_base(&url).expect("an HTTP base");
 
@@ -150,9 +149,9 @@ fn main() {
     );
     println!(
         "page latency ms: p50 {:.2}  p99 {:.2}  max {:.2}",
-        common::percentile_ms(&latencies, 0.5),
-        common::percentile_ms(&latencies, 0.99),
-        common::percentile_ms(&latencies, 1.0)
+        measure::percentile_ms(&latencies, 0.5),
+        measure::percentile_ms(&latencies, 0.99),
+        measure::percentile_ms(&latencies, 1.0)
     );
     println!(
         "hello -> welcome ms: empty room {:.2}, after {messages} messages {:.2}",
@@ -165,5 +164,5 @@ fn main() {
             took.as_secs_f64() * 1000.0
         );
     }
-    println!("process RSS MiB: {:.1}", common::rss_mib());
+    println!("process RSS MiB: {:.1}", measure::rss_mib());
 }

@@ -3,11 +3,11 @@
 //! as the hub commits them, closes it (SQLite checkpoints the WAL into the file) and prints the
 //! file size per message next to the text's own bytes.
 //!
-//! `cargo run --example disk_per_message -- [MESSAGES]` (sizes do not depend on the build
-//! profile).
+//! `cargo run -p chinwag-server --example disk_per_message -- [MESSAGES]` (sizes do not depend
+//! on the build profile).
 
-use chinwag::protocol::ChatMessage;
-use chinwag::server::store::{Authored, Store};
+use chinwag_protocol::ChatMessage;
+use chinwag_server::store::{Authored, Store};
 
 /// Text lengths measured, in characters (ASCII, so also bytes).
 const LENGTHS: [usize; 6] = [10, 100, 500, 1000, 2000, 8000];

@@ -10,14 +10,12 @@
 //! Prints how many were admitted, refused (503) or closed, and when, what the probes got and how
 //! fast, and the member's ping round trip (p50/p99) before, during (a) and during (b).
 //!
-//! `--server HOST:PORT` targets a server already running (e.g. `chinwag serve` started under a
+//! `--server HOST:PORT` targets a server already running (e.g. `chinwag-server` started under a
 //! low file descriptor limit) instead of starting one; it must listen on a loopback address
 //! (the sockets come from 127.0.x.y) with the default limits.
 //!
-//! `cargo run --release --example connection_abuse -- [IDLE [SLOW]] [--server HOST:PORT]`
-//! (defaults 3000 and 1000; SLOW 0 skips (b))
-
-mod common;
+//! `cargo run --release -p chinwag-server --example connection_abuse --
+//! [IDLE [SLOW]] [--server HOST:PORT]` (defaults 3000 and 1000; SLOW 0 skips (b))
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -25,8 +23,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use chinwag::protocol::{ClientFrame, PROTOCOL_VERSION, ServerFrame};
-use chinwag::server::RunningServer;
+use chinwag_protocol::{ClientFrame, PROTOCOL_VERSION, ServerFrame};
+use chinwag_server::RunningServer;
+use chinwag_testkit::measure;
 use tungstenite::Message;
 use tungstenite::stream::MaybeTlsStream;
 
@@ -332,15 +331,15 @@ fn main() {
         std::thread::spawn(move || member(addr, stop))
     };
     std::thread::sleep(Duration::from_secs(2));
-    let mut rss = vec![("before", common::rss_mib())];
+    let mut rss = vec![("before", measure::rss_mib())];
 
     PHASE.store(1, Ordering::Relaxed);
     idle_sockets(addr, idle);
-    rss.push(("after (a)", common::rss_mib()));
+    rss.push(("after (a)", measure::rss_mib()));
     if slow > 0 {
         PHASE.store(2, Ordering::Relaxed);
         slowloris(addr, slow);
-        rss.push(("after (b)", common::rss_mib()));
+        rss.push(("after (b)", measure::rss_mib()));
     }
 
     stop.store(true, Ordering::Relaxed);
@@ -352,8 +351,8 @@ fn main() {
         }
         println!(
             "member's ping {phase:>12}: p50 {:.2} ms, p99 {:.2} ms over {} pings",
-            common::percentile_ms(&times, 0.5),
-            common::percentile_ms(&times, 0.99),
+            measure::percentile_ms(&times, 0.5),
+            measure::percentile_ms(&times, 0.99),
             times.len()
         );
     }

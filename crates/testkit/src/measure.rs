@@ -1,18 +1,13 @@
-//! Measuring helpers shared by the example programs.
-
-#![allow(
-    dead_code,
-    reason = "each example program uses a different subset of these helpers"
-)]
+//! Measuring helpers shared by the example programs of every crate.
 
 use std::path::Path;
 use std::time::Duration;
 
-use chinwag::server::limits::RateLimits;
-use chinwag::server::{RunningServer, ServeOptions};
+use chinwag_server::limits::RateLimits;
+use chinwag_server::{RunningServer, ServeOptions};
 
 /// A server on a free loopback port with its history in `db` and its rate limits lifted: the
-/// load examples measure raw throughput (examples/flood.rs measures the limits).
+/// load examples measure raw throughput (the server's examples/flood.rs measures the limits).
 pub fn unlimited_server(db: &Path) -> RunningServer {
     RunningServer::start_with(
         "127.0.0.1:0".parse().expect("address"),

@@ -15,17 +15,17 @@
 //! makes the hub scan the whole history. Pings are answered by the connection's own task; the
 //! member's message acks go through the hub, so they show what the scans cost everyone else.
 //!
-//! `cargo run --release --example flood -- [SECONDS [WINDOW [HISTORY]]] [--unlimited] [--search]`
-
-mod common;
+//! `cargo run --release -p chinwag-server --example flood --
+//! [SECONDS [WINDOW [HISTORY]]] [--unlimited] [--search]``
 
 use std::io::ErrorKind;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use chinwag::protocol::{ClientFrame, ErrorCode, PROTOCOL_VERSION, ServerFrame};
-use chinwag::server::limits::RateLimits;
-use chinwag::server::{RunningServer, ServeOptions};
+use chinwag_protocol::{ClientFrame, ErrorCode, PROTOCOL_VERSION, ServerFrame};
+use chinwag_server::limits::RateLimits;
+use chinwag_server::{RunningServer, ServeOptions};
+use chinwag_testkit::measure;
 use tungstenite::stream::MaybeTlsStream;
 use tungstenite::{Message, WebSocket};
 
@@ -256,9 +256,9 @@ fn report(label: &str, latencies: &Latencies) {
         }
         format!(
             "p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-            common::percentile_ms(sorted, 0.5),
-            common::percentile_ms(sorted, 0.99),
-            common::percentile_ms(sorted, 1.0),
+            measure::percentile_ms(sorted, 0.5),
+            measure::percentile_ms(sorted, 0.99),
+            measure::percentile_ms(sorted, 1.0),
         )
     };
     println!(
@@ -275,7 +275,7 @@ fn report(label: &str, latencies: &Latencies) {
 /// 64 unacknowledged at a time); the server stops when done.
 fn fill_history(db: &std::path::Path, count: u64) {
     let started = Instant::now();
-    let server = common::unlimited_server(db);
+    let server = measure::unlimited_server(db);
     let mut filler = join(&server.ws_url(), "filler");
     let (mut sent, mut acked) = (0, 0);
     while acked < count {
@@ -367,5 +367,5 @@ fn main() {
     println!("the member:");
     report("quiet room", &quiet);
     report("during the flood", &during);
-    println!("process RSS: {:.1} MiB", common::rss_mib());
+    println!("process RSS: {:.1} MiB", measure::rss_mib());
 }
