@@ -10,8 +10,8 @@ mod native {
     use chinwag::host::{self, HostTakeover};
     use chinwag::server;
     use chinwag::server::cli::ServeArgs;
-    use chinwag::ui::preferences::Preferences;
-    use chinwag::ui::{ChatApp, Settings};
+    use chinwag::ui::appearance::Appearance;
+    use chinwag::ui::{ChatApp, JoinDetails};
 
     /// Chinwag: real-time chat. Without a command, opens the chat window.
     #[derive(Parser)]
@@ -73,7 +73,7 @@ mod native {
             "Chinwag",
             options,
             Box::new(move |cc| {
-                let mut settings = Settings::load(cc.storage);
+                let mut settings = JoinDetails::load(cc.storage);
                 if let Some(name) = name {
                     settings.name = name;
                 }
@@ -88,7 +88,7 @@ mod native {
                     }),
                 };
                 let app =
-                    ChatApp::new(settings, false).with_preferences(Preferences::load(cc.storage));
+                    ChatApp::new(settings, false).with_appearance(Appearance::load(cc.storage));
                 Ok(Box::new(match host {
                     Some(host) => app.with_host(Box::new(host)),
                     None => app,
@@ -124,10 +124,11 @@ fn main() {
                 Box::new(|cc| {
                     chinwag::ui::emoji_font::load(&cc.egui_ctx);
                     Ok(Box::new(
-                        chinwag::ui::ChatApp::new(chinwag::ui::Settings::load(cc.storage), false)
-                            .with_preferences(chinwag::ui::preferences::Preferences::load(
-                                cc.storage,
-                            )),
+                        chinwag::ui::ChatApp::new(
+                            chinwag::ui::JoinDetails::load(cc.storage),
+                            false,
+                        )
+                        .with_appearance(chinwag::ui::appearance::Appearance::load(cc.storage)),
                     ))
                 }),
             )

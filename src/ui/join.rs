@@ -1,16 +1,20 @@
 //! The join screen: pick a name and a server, then join.
 
 use crate::client::state::ChatState;
-use crate::ui::saved_settings::Settings;
+use crate::ui::join_details::JoinDetails;
 
 /// What the user did on the join screen.
 pub enum JoinAction {
-    /// Join with the name and URL in the settings.
+    /// Join with the name and URL in the join details.
     Join,
 }
 
 /// Draws the join form. Returns an action when the user presses Join or Enter.
-pub fn show(ui: &mut egui::Ui, settings: &mut Settings, state: &ChatState) -> Option<JoinAction> {
+pub fn show(
+    ui: &mut egui::Ui,
+    settings: &mut JoinDetails,
+    state: &ChatState,
+) -> Option<JoinAction> {
     let mut action = None;
     ui.vertical_centered(|ui| {
         ui.add_space(ui.available_height() * 0.15);
@@ -29,7 +33,7 @@ pub fn show(ui: &mut egui::Ui, settings: &mut Settings, state: &ChatState) -> Op
     action
 }
 
-fn form(ui: &mut egui::Ui, settings: &mut Settings, state: &ChatState) -> Option<JoinAction> {
+fn form(ui: &mut egui::Ui, settings: &mut JoinDetails, state: &ChatState) -> Option<JoinAction> {
     let mut action = None;
     egui::Grid::new("join_form")
         .num_columns(2)

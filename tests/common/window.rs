@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use chinwag::client::identity::Identities;
 use chinwag::client::state::Phase;
-use chinwag::ui::{ChatApp, Settings};
+use chinwag::ui::{ChatApp, JoinDetails};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
@@ -13,7 +13,7 @@ use super::PATIENCE;
 
 /// A window of `size` talking to `url`, with identity tokens kept in memory.
 pub fn harness_sized(url: &str, size: [f32; 2]) -> Harness<'static, ChatApp> {
-    let settings = Settings {
+    let settings = JoinDetails {
         name: String::new(),
         server_url: url.to_owned(),
     };
