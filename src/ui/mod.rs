@@ -3,6 +3,8 @@
 
 pub mod app;
 pub mod appearance;
+#[cfg(test)]
+mod chat_fixtures;
 mod composer;
 #[cfg(target_arch = "wasm32")]
 pub mod emoji_font;

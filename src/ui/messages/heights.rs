@@ -21,18 +21,26 @@ impl RowHeights {
     }
 
     /// Makes room for `row_count` rows at `width`: a new width starts over (text wraps
-    /// differently), rows beyond `row_count` go, and new rows get `estimate(index)`.
-    pub(super) fn fit(&mut self, width: f32, row_count: usize, estimate: impl Fn(usize) -> f32) {
+    /// differently), rows beyond `row_count` go, and new rows get `estimate(index)`. True if
+    /// rows were added.
+    pub(super) fn fit(
+        &mut self,
+        width: f32,
+        row_count: usize,
+        estimate: impl Fn(usize) -> f32,
+    ) -> bool {
         if (width - self.width).abs() > 0.5 {
             self.width = width;
             self.clear();
         }
         self.heights.truncate(row_count);
         self.measured.truncate(row_count);
+        let added = self.heights.len() < row_count;
         while self.heights.len() < row_count {
             self.heights.push(estimate(self.heights.len()));
             self.measured.push(false);
         }
+        added
     }
 
     /// The height of row `index` (0 for a row not fitted yet).

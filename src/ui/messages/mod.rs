@@ -18,6 +18,8 @@ mod pending;
 mod rows;
 mod scroll;
 mod separators;
+#[cfg(test)]
+mod tests;
 
 use crate::client::state::ChatState;
 use crate::ui::grouping;
@@ -133,9 +135,14 @@ impl MessageList {
         if let Some(offset) = scroll_to {
             area = area.vertical_scroll_offset(offset);
         }
+        // An offset set on purpose is not an overscroll: beyond the end of last frame's content
+        // (a page just went in above), rubber-banding would pull the view back and coast on.
+        let rubber_band = ui.spacing().scroll.kinetic.rubber_band;
+        ui.spacing_mut().scroll.kinetic.rubber_band = rubber_band && scroll_to.is_none();
         let output = area.show_viewport(ui, |ui, viewport| {
             self.draw_viewport(ui, viewport, rows, view)
         });
+        ui.spacing_mut().scroll.kinetic.rubber_band = rubber_band;
         self.offset = output.state.clamped_offset().y;
         output.inner
     }
@@ -151,7 +158,7 @@ impl MessageList {
     ) -> Drawn {
         let width = ui.available_width();
         let line_height = line_height_of(ui);
-        self.heights.fit(width, rows.len(), |index| {
+        let added = self.heights.fit(width, rows.len(), |index| {
             estimate_height(&rows.get(index), width, line_height)
         });
         ui.set_min_height(self.heights.total());
@@ -174,8 +181,9 @@ impl MessageList {
             top += drawn;
             index += 1;
         }
-        if remeasured {
-            // Estimates were off: lay out again with the true heights.
+        if remeasured || added {
+            // Estimates were off: lay out again with the true heights. New rows: the scroll
+            // area, stuck to the bottom, reaches them only in the next frame.
             ui.ctx().request_repaint();
         }
         Drawn {
