@@ -138,11 +138,15 @@ impl MessageList {
         // An offset set on purpose is not an overscroll: beyond the end of last frame's content
         // (a page just went in above), rubber-banding would pull the view back and coast on.
         let rubber_band = ui.spacing().scroll.kinetic.rubber_band;
-        ui.spacing_mut().scroll.kinetic.rubber_band = rubber_band && scroll_to.is_none();
+        if scroll_to.is_some() {
+            ui.spacing_mut().scroll.kinetic.rubber_band = false;
+        }
         let output = area.show_viewport(ui, |ui, viewport| {
             self.draw_viewport(ui, viewport, rows, view)
         });
-        ui.spacing_mut().scroll.kinetic.rubber_band = rubber_band;
+        if scroll_to.is_some() {
+            ui.spacing_mut().scroll.kinetic.rubber_band = rubber_band;
+        }
         self.offset = output.state.clamped_offset().y;
         output.inner
     }
