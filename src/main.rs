@@ -73,22 +73,22 @@ mod native {
             "Chinwag",
             options,
             Box::new(move |cc| {
-                let mut settings = JoinDetails::load(cc.storage);
+                let mut details = JoinDetails::load(cc.storage);
                 if let Some(name) = name {
-                    settings.name = name;
+                    details.name = name;
                 }
                 let host = match connect {
                     Some(url) => {
-                        settings.server_url = url;
+                        details.server_url = url;
                         None
                     }
-                    None => host::loopback_addr(&settings.server_url).map(|addr| {
+                    None => host::loopback_addr(&details.server_url).map(|addr| {
                         let hosting = host::host_or_join(addr, &db);
                         HostTakeover::new(addr, db, hosting)
                     }),
                 };
                 let app =
-                    ChatApp::new(settings, false).with_appearance(Appearance::load(cc.storage));
+                    ChatApp::new(details, false).with_appearance(Appearance::load(cc.storage));
                 Ok(Box::new(match host {
                     Some(host) => app.with_host(Box::new(host)),
                     None => app,
