@@ -2,6 +2,11 @@
 //! connected to a real server over a real socket, and the embedded host. The web client in a
 //! real browser is tests/browser.rs, a binary of its own.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "test code: a panic is how a test fails, in #[test] fns (clippy.toml) and their helpers alike"
+)]
+
 mod browser_phone_layout;
 mod hosting;
 mod rich_text_ui;

@@ -32,7 +32,7 @@ fn sample_message_json() -> serde_json::Value {
 }
 
 #[test]
-fn client_frames_match_golden_json() {
+fn client_session_and_room_frames_match_golden_json() {
     assert_golden(
         ClientFrame::Hello {
             version: 2,
@@ -82,6 +82,15 @@ fn client_frames_match_golden_json() {
         json!({"type": "open_dm", "peer": "bob"}),
     );
     assert_golden(ClientFrame::Ping, json!({"type": "ping"}));
+    assert_golden(ClientFrame::ListRooms, json!({"type": "list_rooms"}));
+    assert_golden(
+        ClientFrame::Rename { name: "al".into() },
+        json!({"type": "rename", "name": "al"}),
+    );
+}
+
+#[test]
+fn client_message_frames_match_golden_json() {
     assert_golden(
         ClientFrame::Send {
             id: "c1".into(),
@@ -132,11 +141,6 @@ fn client_frames_match_golden_json() {
         },
         json!({"type": "search", "room": "lobby", "query": "lunch"}),
     );
-    assert_golden(ClientFrame::ListRooms, json!({"type": "list_rooms"}));
-    assert_golden(
-        ClientFrame::Rename { name: "al".into() },
-        json!({"type": "rename", "name": "al"}),
-    );
 }
 
 fn sample_room() -> RoomState {
@@ -161,7 +165,7 @@ fn sample_room_json() -> serde_json::Value {
 }
 
 #[test]
-fn server_frames_match_golden_json() {
+fn server_session_frames_match_golden_json() {
     assert_golden(
         ServerFrame::Welcome {
             version: 2,
@@ -210,6 +214,10 @@ fn server_frames_match_golden_json() {
         json!({"type": "error", "code": "rate_limited", "message": "slow down", "id": "c10",
                "retry_after": 1201}),
     );
+}
+
+#[test]
+fn server_message_frames_match_golden_json() {
     let mut message = sample_message_json();
     message["type"] = json!("message");
     assert_golden(ServerFrame::Message(sample_message()), message);
@@ -252,6 +260,10 @@ fn server_frames_match_golden_json() {
         },
         json!({"type": "deleted", "room": "lobby", "seq": 7}),
     );
+}
+
+#[test]
+fn server_room_and_api_frames_match_golden_json() {
     assert_golden(
         ServerFrame::Joined {
             room: "lobby".into(),

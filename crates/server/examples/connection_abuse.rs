@@ -127,7 +127,7 @@ fn member(addr: SocketAddr, stop: Arc<AtomicBool>) -> Vec<Vec<Duration>> {
         tungstenite::client(format!("ws://{addr}/ws"), MaybeTlsStream::Plain(stream))
             .expect("member's handshake");
     let send = |socket: &mut tungstenite::WebSocket<_>, frame: &ClientFrame| {
-        let text = serde_json::to_string(frame).unwrap();
+        let text = serde_json::to_string(frame).expect("frames serialise");
         socket.send(Message::Text(text)).expect("member sends");
     };
     send(
@@ -209,7 +209,7 @@ fn idle_sockets(addr: SocketAddr, count: usize) {
         let MaybeTlsStream::Plain(stream) = socket.get_mut() else {
             unreachable!()
         };
-        stream.set_nonblocking(true).unwrap();
+        stream.set_nonblocking(true).expect("a non-blocking socket");
     }
     let mut closed_after = Vec::new();
     let mut codes = std::collections::BTreeMap::new();
@@ -259,7 +259,7 @@ fn slowloris(addr: SocketAddr, count: usize) {
         let source = format!("127.0.2.{}", 1 + n % SOURCES);
         match tcp_from(&source, addr) {
             Ok(stream) => {
-                stream.set_nonblocking(true).unwrap();
+                stream.set_nonblocking(true).expect("a non-blocking socket");
                 open.push((stream, Instant::now(), 0usize));
             }
             Err(_) => failed += 1,
@@ -317,7 +317,7 @@ fn main() {
         Some(_) => None,
         None => Some(
             RunningServer::start(
-                "127.0.0.1:0".parse().unwrap(),
+                "127.0.0.1:0".parse().expect("a loopback address"),
                 &dir.path().join("chat.sqlite3"),
             )
             .expect("server starts"),

@@ -42,7 +42,9 @@ fn run_client(
     let (mut socket, _) = tungstenite::connect(&url).expect("connect");
     let send = |socket: &mut tungstenite::WebSocket<_>, frame: &ClientFrame| {
         socket
-            .send(Message::Text(serde_json::to_string(frame).unwrap()))
+            .send(Message::Text(
+                serde_json::to_string(frame).expect("frames serialise"),
+            ))
             .expect("send");
     };
     send(

@@ -151,6 +151,70 @@ fn room_names_are_percent_encoded() {
     }
 }
 
+/// The path of the lobby's history without parameters.
+const LOBBY: &str = "/api/rooms/lobby/messages";
+
+/// Requests the API must refuse, each with the token it is made with (carol's: a member of the
+/// lobby, not of the direct conversation `dm`) and the status and error code it must get.
+fn bad_requests<'a>(carol: &'a str, dm: &str) -> Vec<(String, Option<&'a str>, (u16, ErrorCode))> {
+    vec![
+        (LOBBY.to_owned(), None, (401, ErrorCode::InvalidToken)),
+        (
+            LOBBY.to_owned(),
+            Some("never-issued-token-123"),
+            (401, ErrorCode::InvalidToken),
+        ),
+        (LOBBY.to_owned(), Some(""), (401, ErrorCode::InvalidToken)),
+        (
+            history_path("nowhere", None, 10),
+            Some(carol),
+            (404, ErrorCode::UnknownRoom),
+        ),
+        (
+            format!("{LOBBY}?before=abc"),
+            Some(carol),
+            (400, ErrorCode::Malformed),
+        ),
+        (
+            format!("{LOBBY}?before=-1"),
+            Some(carol),
+            (400, ErrorCode::Malformed),
+        ),
+        (
+            format!("{LOBBY}?limit=0"),
+            Some(carol),
+            (400, ErrorCode::Malformed),
+        ),
+        (
+            format!("{LOBBY}?limit=201"),
+            Some(carol),
+            (400, ErrorCode::Malformed),
+        ),
+        (
+            format!("{LOBBY}?limit=ten"),
+            Some(carol),
+            (400, ErrorCode::Malformed),
+        ),
+        // A room name that is not UTF-8 once decoded still gets an API error body.
+        (
+            "/api/rooms/%FF/messages".to_owned(),
+            Some(carol),
+            (400, ErrorCode::Malformed),
+        ),
+        // Someone else's direct conversation reads as one that does not exist.
+        (
+            history_path(dm, None, 10),
+            Some(carol),
+            (404, ErrorCode::UnknownRoom),
+        ),
+        (
+            history_path(dm, Some(3), 1),
+            Some(carol),
+            (404, ErrorCode::UnknownRoom),
+        ),
+    ]
+}
+
 #[test]
 fn bad_requests_are_refused_with_the_right_status_and_change_nothing() {
     let server = TestServer::start();
@@ -169,64 +233,8 @@ fn bad_requests_are_refused_with_the_right_status_and_change_nothing() {
     let before = page(addr, &history_path("lobby", None, 50), &alice_token);
     let dm_before = page(addr, &history_path(&dm.room, None, 50), &alice_token);
 
-    let lobby = "/api/rooms/lobby/messages";
     let carol = token_of("carol");
-    for (path, token, expected) in [
-        (lobby.to_owned(), None, (401, ErrorCode::InvalidToken)),
-        (
-            lobby.to_owned(),
-            Some("never-issued-token-123"),
-            (401, ErrorCode::InvalidToken),
-        ),
-        (lobby.to_owned(), Some(""), (401, ErrorCode::InvalidToken)),
-        (
-            history_path("nowhere", None, 10),
-            Some(carol.as_str()),
-            (404, ErrorCode::UnknownRoom),
-        ),
-        (
-            format!("{lobby}?before=abc"),
-            Some(&carol),
-            (400, ErrorCode::Malformed),
-        ),
-        (
-            format!("{lobby}?before=-1"),
-            Some(&carol),
-            (400, ErrorCode::Malformed),
-        ),
-        (
-            format!("{lobby}?limit=0"),
-            Some(&carol),
-            (400, ErrorCode::Malformed),
-        ),
-        (
-            format!("{lobby}?limit=201"),
-            Some(&carol),
-            (400, ErrorCode::Malformed),
-        ),
-        (
-            format!("{lobby}?limit=ten"),
-            Some(&carol),
-            (400, ErrorCode::Malformed),
-        ),
-        // A room name that is not UTF-8 once decoded still gets an API error body.
-        (
-            "/api/rooms/%FF/messages".to_owned(),
-            Some(&carol),
-            (400, ErrorCode::Malformed),
-        ),
-        // Someone else's direct conversation reads as one that does not exist.
-        (
-            history_path(&dm.room, None, 10),
-            Some(&carol),
-            (404, ErrorCode::UnknownRoom),
-        ),
-        (
-            history_path(&dm.room, Some(3), 1),
-            Some(&carol),
-            (404, ErrorCode::UnknownRoom),
-        ),
-    ] {
+    for (path, token, expected) in bad_requests(&carol, &dm.room) {
         assert_eq!(
             refusal(addr, &path, token),
             expected,
@@ -237,7 +245,7 @@ fn bad_requests_are_refused_with_the_right_status_and_change_nothing() {
     let (status, body) = http_request(
         addr,
         &format!(
-            "GET {lobby} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Basic {carol}\r\n\
+            "GET {LOBBY} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Basic {carol}\r\n\
              Connection: close\r\n\r\n"
         ),
     );

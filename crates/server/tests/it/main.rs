@@ -1,6 +1,11 @@
 //! The server's integration tests, one binary: a real server on 127.0.0.1:0 and raw WebSocket
 //! and HTTP clients that speak the protocol frame by frame (helpers in `chinwag-testkit`).
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "test code: a panic is how a test fails, in #[test] fns (clippy.toml) and their helpers alike"
+)]
+
 mod abuse;
 mod chat;
 mod connections;

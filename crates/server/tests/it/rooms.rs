@@ -212,6 +212,73 @@ fn topics_are_broadcast_limited_and_kept() {
     assert_eq!(alice.recv_error(), ErrorCode::NotJoined);
 }
 
+/// Checks that carol, who is not a member of the direct conversation `dm`, cannot get in: not by
+/// joining its key, posting, reading, searching, setting a topic, editing, deleting, typing or
+/// leaving, nor by naming it as a reconnect cursor or paging it over HTTP. Returns carol,
+/// reconnected.
+fn assert_kept_out(server: &TestServer, mut carol: RawClient, dm: &str) -> RawClient {
+    carol.send(&join(dm, false));
+    assert_eq!(carol.recv_error(), ErrorCode::InvalidRoom);
+    carol.send(&join(dm, true));
+    assert_eq!(carol.recv_error(), ErrorCode::InvalidRoom);
+    carol.post("c1", dm, "let me in");
+    assert_eq!(carol.recv_error(), ErrorCode::NotJoined);
+    carol.send(&ClientFrame::Search {
+        room: dm.to_owned(),
+        query: "between".into(),
+    });
+    assert_eq!(carol.recv_error(), ErrorCode::NotJoined);
+    carol.send(&ClientFrame::Read {
+        room: dm.to_owned(),
+        seq: 1,
+    });
+    assert_eq!(carol.recv_error(), ErrorCode::NotJoined);
+    carol.send(&set_topic(dm, "mine now"));
+    assert_eq!(carol.recv_error(), ErrorCode::NotJoined);
+    for frame in [
+        ClientFrame::Edit {
+            room: dm.to_owned(),
+            seq: 1,
+            text: "rewritten".into(),
+        },
+        ClientFrame::Delete {
+            room: dm.to_owned(),
+            seq: 1,
+        },
+        ClientFrame::Typing {
+            room: dm.to_owned(),
+        },
+        ClientFrame::Leave {
+            room: dm.to_owned(),
+        },
+    ] {
+        carol.send(&frame);
+        assert_eq!(carol.recv_error(), ErrorCode::NotJoined, "{frame:?}");
+    }
+    // Nor by naming it as a reconnect cursor: a welcome holds only her own rooms.
+    let mut carol_again = RawClient::connect(&server.url());
+    carol_again.send(&ClientFrame::Hello {
+        version: chinwag_protocol::PROTOCOL_VERSION,
+        name: "carol".into(),
+        token: token_of("carol"),
+        since: vec![chinwag_protocol::RoomCursor {
+            room: dm.to_owned(),
+            last_seq: 0,
+        }],
+    });
+    assert_eq!(room_names(carol_again.recv()), ["lobby"]);
+    let (status, body) = http_get(
+        server.addr(),
+        &history_path(dm, None, 50),
+        Some(&token_of("carol")),
+    );
+    // As if there were no such room (history_api.rs: the same answer either way).
+    assert_eq!(status, 404);
+    let error: ApiError = serde_json::from_str(&body).expect("an API error body");
+    assert_eq!(error.code, ErrorCode::UnknownRoom);
+    carol_again
+}
+
 #[test]
 fn direct_messages_reach_only_their_two_members() {
     let server = TestServer::start();
@@ -256,60 +323,9 @@ fn direct_messages_reach_only_their_two_members() {
     }
     assert!(!carol.sync("lobby").iter().any(is_message));
 
-    // Carol cannot get in: not by joining the key, posting, reading, searching or topic.
-    carol.send(&join(&dm, false));
-    assert_eq!(carol.recv_error(), ErrorCode::InvalidRoom);
-    carol.send(&join(&dm, true));
-    assert_eq!(carol.recv_error(), ErrorCode::InvalidRoom);
-    carol.post("c1", &dm, "let me in");
-    assert_eq!(carol.recv_error(), ErrorCode::NotJoined);
-    carol.send(&ClientFrame::Search {
-        room: dm.clone(),
-        query: "between".into(),
-    });
-    assert_eq!(carol.recv_error(), ErrorCode::NotJoined);
-    carol.send(&ClientFrame::Read {
-        room: dm.clone(),
-        seq: 1,
-    });
-    assert_eq!(carol.recv_error(), ErrorCode::NotJoined);
-    carol.send(&set_topic(&dm, "mine now"));
-    assert_eq!(carol.recv_error(), ErrorCode::NotJoined);
-    for frame in [
-        ClientFrame::Edit {
-            room: dm.clone(),
-            seq: 1,
-            text: "rewritten".into(),
-        },
-        ClientFrame::Delete {
-            room: dm.clone(),
-            seq: 1,
-        },
-        ClientFrame::Typing { room: dm.clone() },
-        ClientFrame::Leave { room: dm.clone() },
-    ] {
-        carol.send(&frame);
-        assert_eq!(carol.recv_error(), ErrorCode::NotJoined, "{frame:?}");
-    }
-    // Nor by naming it as a reconnect cursor: a welcome holds only her own rooms.
-    let mut carol_again = RawClient::connect(&server.url());
-    carol_again.send(&ClientFrame::Hello {
-        version: chinwag_protocol::PROTOCOL_VERSION,
-        name: "carol".into(),
-        token: token_of("carol"),
-        since: vec![chinwag_protocol::RoomCursor {
-            room: dm.clone(),
-            last_seq: 0,
-        }],
-    });
-    assert_eq!(room_names(carol_again.recv()), ["lobby"]);
-    let mut carol = carol_again;
-    let addr = server.server.as_ref().unwrap().addr();
-    let (status, body) = http_get(addr, &history_path(&dm, None, 50), Some(&token_of("carol")));
-    // As if there were no such room (tests/history_api.rs: the same answer either way).
-    assert_eq!(status, 404);
-    let error: ApiError = serde_json::from_str(&body).expect("an API error body");
-    assert_eq!(error.code, ErrorCode::UnknownRoom);
+    // Carol cannot get in, and her tries reach nobody.
+    let mut carol = assert_kept_out(&server, carol, &dm);
+    let addr = server.addr();
     let seen = [alice.sync(&dm), bob.sync(&dm)];
     assert!(
         seen.iter().flatten().all(|frame| !is_message(frame)),
