@@ -17,7 +17,7 @@ fn spawn_server(bind: &str, db: &std::path::Path) -> (Child, SocketAddr) {
         .args(["--bind", bind, "--db"])
         .arg(db)
         // Three writers send 150 messages each as fast as acks come: measure recovery, not the
-        // message limit (tests/server_limits.rs covers it).
+        // message limit (limits.rs covers it).
         .args(["--messages-per-second", "0"])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())

@@ -159,7 +159,7 @@ fn a_rename_is_announced_to_every_room_and_presence_follows() {
     };
     assert_eq!(message.from, "alicia");
 
-    // Presence lists the new name (the old one stays kept for her: see server_names.rs).
+    // Presence lists the new name (the old one stays kept for her: see names.rs).
     let (_newcomer, welcome) =
         RawClient::hello_as(&server.url(), "newcomer", "someone-elses-token-0123");
     assert_eq!(
