@@ -1,6 +1,6 @@
 //! Older history for the HTTP API, with the same reading rules as the socket.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::Hub;
 use super::rooms::may_read;
@@ -55,7 +55,7 @@ impl Hub {
             .ok_or_else(|| PageError::new(ErrorCode::InvalidToken, "unknown identity token"))?;
         self.limits
             .api
-            .take(user.id, Instant::now())
+            .take(user.id, self.now.instant)
             .map_err(|wait| PageError {
                 retry_after: Some(wait),
                 ..PageError::new(
