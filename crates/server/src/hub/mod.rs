@@ -22,6 +22,8 @@ mod messages;
 mod paging;
 mod rates;
 mod rooms;
+#[cfg(test)]
+mod tests;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
