@@ -11,7 +11,7 @@ use std::time::Duration;
 use chinwag::client::state::Phase;
 use chinwag::protocol::api::history_path;
 use chinwag::protocol::{
-    ApiError, ClientFrame, ErrorCode, MAX_QUERY_CHARS, MAX_TEXT_BYTES, ServerFrame,
+    ClientFrame, ErrorCode, MAX_QUERY_CHARS, MAX_TEXT_BYTES, Rejection, ServerFrame,
 };
 use chinwag::server::ServeOptions;
 use chinwag::server::limits::{MIN_MESSAGE_WAIT, Rate, RateLimits};
@@ -358,7 +358,7 @@ fn http_requests_past_the_burst_get_429_with_retry_after() {
         (3_500..=3_600).contains(&retry_after),
         "Retry-After: {retry_after}"
     );
-    let error: ApiError = serde_json::from_str(&body).expect("an ApiError body");
+    let error: Rejection = serde_json::from_str(&body).expect("a Rejection body");
     assert_eq!(error.code, ErrorCode::RateLimited);
     assert!(
         error

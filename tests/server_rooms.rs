@@ -5,7 +5,7 @@ mod common;
 
 use chinwag::protocol::api::history_path;
 use chinwag::protocol::{
-    ApiError, ClientFrame, ErrorCode, HistoryPage, MAX_TOPIC_CHARS, RoomKind, RoomState,
+    ClientFrame, ErrorCode, HistoryPage, MAX_TOPIC_CHARS, Rejection, RoomKind, RoomState,
     ServerFrame,
 };
 use common::{RawClient, TestServer, error_code, http_get, room_of, token_of};
@@ -310,7 +310,7 @@ fn direct_messages_reach_only_their_two_members() {
     let (status, body) = http_get(addr, &history_path(&dm, None, 50), Some(&token_of("carol")));
     // As if there were no such room (tests/history_api.rs: the same answer either way).
     assert_eq!(status, 404);
-    let error: ApiError = serde_json::from_str(&body).expect("an API error body");
+    let error: Rejection = serde_json::from_str(&body).expect("an API error body");
     assert_eq!(error.code, ErrorCode::UnknownRoom);
     let seen = [alice.sync(&dm), bob.sync(&dm)];
     assert!(

@@ -5,7 +5,7 @@
 use poll_promise::Promise;
 
 use chinwag_protocol::api::{self, http_base};
-use chinwag_protocol::{ApiError, HistoryPage};
+use chinwag_protocol::{HistoryPage, Rejection};
 
 /// How many older messages one scroll to the top asks for.
 pub const PAGE_SIZE: usize = 100;
@@ -63,7 +63,7 @@ fn read_page(response: ehttp::Response) -> Result<HistoryPage, String> {
     if response.ok {
         serde_json::from_slice(&response.bytes).map_err(|err| format!("unreadable page: {err}"))
     } else {
-        Err(serde_json::from_slice::<ApiError>(&response.bytes)
+        Err(serde_json::from_slice::<Rejection>(&response.bytes)
             .map(|error| error.message)
             .unwrap_or_else(|_| format!("{} {}", response.status, response.status_text)))
     }

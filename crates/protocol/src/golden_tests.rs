@@ -32,7 +32,7 @@ fn sample_message_json() -> serde_json::Value {
 }
 
 #[test]
-fn client_frames_match_golden_json() {
+fn client_frames_for_identity_and_rooms_match_golden_json() {
     assert_golden(
         ClientFrame::Hello {
             version: 2,
@@ -82,6 +82,10 @@ fn client_frames_match_golden_json() {
         json!({"type": "open_dm", "peer": "bob"}),
     );
     assert_golden(ClientFrame::Ping, json!({"type": "ping"}));
+}
+
+#[test]
+fn client_frames_for_messages_and_requests_match_golden_json() {
     assert_golden(
         ClientFrame::Send {
             id: "c1".into(),
@@ -161,7 +165,7 @@ fn sample_room_json() -> serde_json::Value {
 }
 
 #[test]
-fn server_frames_match_golden_json() {
+fn server_frames_for_welcome_and_rooms_match_golden_json() {
     assert_golden(
         ServerFrame::Welcome {
             version: 2,
@@ -197,6 +201,10 @@ fn server_frames_match_golden_json() {
         },
         json!({"type": "parted", "room": "rust"}),
     );
+}
+
+#[test]
+fn server_frames_for_messages_and_errors_match_golden_json() {
     assert_golden(ServerFrame::Pong, json!({"type": "pong"}));
     assert_golden(
         ServerFrame::from(Rejection::new(ErrorCode::TooLarge, "too big").about_message("c9")),
@@ -252,6 +260,10 @@ fn server_frames_match_golden_json() {
         },
         json!({"type": "deleted", "room": "lobby", "seq": 7}),
     );
+}
+
+#[test]
+fn server_frames_for_presence_and_answers_match_golden_json() {
     assert_golden(
         ServerFrame::Joined {
             room: "lobby".into(),
@@ -319,6 +331,31 @@ fn server_frames_match_golden_json() {
             more: true,
         },
         json!({"room": "lobby", "messages": [sample_message_json()], "more": true}),
+    );
+}
+
+/// The body of an HTTP error answer is a [`Rejection`]: `{code, message, retry_after?}`, byte
+/// for byte as it was when it had a type of its own (no `id`: HTTP refusals are about no message).
+#[test]
+fn http_error_bodies_match_golden_json() {
+    let unknown = Rejection::new(ErrorCode::UnknownRoom, "there is no room called x");
+    assert_eq!(
+        serde_json::to_string(&unknown).unwrap(),
+        r#"{"code":"unknown_room","message":"there is no room called x"}"#
+    );
+    assert_golden(
+        unknown,
+        json!({"code": "unknown_room", "message": "there is no room called x"}),
+    );
+    let limited =
+        Rejection::rate_limited("too many requests", std::time::Duration::from_millis(1500));
+    assert_eq!(
+        serde_json::to_string(&limited).unwrap(),
+        r#"{"code":"rate_limited","message":"too many requests","retry_after":1500}"#
+    );
+    assert_golden(
+        limited,
+        json!({"code": "rate_limited", "message": "too many requests", "retry_after": 1500}),
     );
 }
 

@@ -38,7 +38,7 @@ use crate::store::{Store, UserId};
 use chinwag_protocol::{ClientFrame, ErrorCode, Rejection, RoomKind, ServerFrame, close_code};
 
 pub use clock::Now;
-pub use paging::{PageError, PageRequest};
+pub use paging::PageRequest;
 
 /// Identifies one WebSocket connection for the lifetime of the server.
 pub type ConnId = u64;
@@ -134,7 +134,7 @@ pub enum Command {
         /// What is asked, and by whom.
         request: PageRequest,
         /// Where the answer goes.
-        reply: oneshot::Sender<Result<chinwag_protocol::HistoryPage, PageError>>,
+        reply: oneshot::Sender<Result<chinwag_protocol::HistoryPage, Rejection>>,
     },
 }
 
