@@ -15,6 +15,7 @@ pub mod limits;
 pub mod listen;
 pub mod names;
 pub mod origin;
+mod serve_error;
 pub mod socket_task;
 pub mod store;
 pub mod tls;
@@ -34,6 +35,8 @@ use tokio::sync::{mpsc, oneshot, watch};
 use chinwag_protocol::{HARD_FRAME_LIMIT_BYTES, MAX_SERVER_FRAME_BYTES};
 use hub::{Command, Hub};
 use store::Store;
+
+pub use serve_error::ServeError;
 
 /// Commands queued for the hub before socket tasks wait for it.
 const HUB_QUEUE: usize = 4096;
@@ -80,10 +83,11 @@ struct AppState {
     hello_timeout: std::time::Duration,
 }
 
-/// Opens the history database at `path`, with a message that names the file on failure.
-pub fn open_store(path: &Path) -> std::io::Result<Store> {
-    Store::open(path).map_err(|err| {
-        std::io::Error::other(format!("cannot open database {}: {err}", path.display()))
+/// Opens the history database at `path`; the error names the file.
+pub fn open_store(path: &Path) -> Result<Store, ServeError> {
+    Store::open(path).map_err(|source| ServeError::Database {
+        path: path.to_path_buf(),
+        source,
     })
 }
 
@@ -186,14 +190,20 @@ impl RunningServer {
     /// Binds `bind` (port 0 picks a free port) and serves with history in `db`.
     ///
     /// Fails at once, before any thread starts, if the address is taken or the database cannot
-    /// be opened, so the caller can tell "someone else is hosting" from success.
-    pub fn start(bind: SocketAddr, db: &Path) -> std::io::Result<Self> {
+    /// be opened, so the caller can tell "someone else is hosting"
+    /// ([`ServeError::is_address_in_use`]) from success.
+    pub fn start(bind: SocketAddr, db: &Path) -> Result<Self, ServeError> {
         Self::start_with(bind, db, ServeOptions::default())
     }
 
     /// Like [`Self::start`], with `options`.
-    pub fn start_with(bind: SocketAddr, db: &Path, options: ServeOptions) -> std::io::Result<Self> {
-        let listener = std::net::TcpListener::bind(bind)?;
+    pub fn start_with(
+        bind: SocketAddr,
+        db: &Path,
+        options: ServeOptions,
+    ) -> Result<Self, ServeError> {
+        let listener = std::net::TcpListener::bind(bind)
+            .map_err(|source| ServeError::Listen { addr: bind, source })?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let store = open_store(db)?;
