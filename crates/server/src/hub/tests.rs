@@ -5,13 +5,15 @@ use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 use super::identity::GIVEN_UP_NAME_KEPT_MS;
-use super::{Command, ConnId, Hub, Now, Outbox, Outgoing};
+use super::{Command, ConnId, Hub, Now, Outbox, Outgoing, PageRequest};
 use crate::limits::{DEFAULT_MESSAGE_BURST, MIN_MESSAGE_WAIT, RateLimits};
 use crate::store::Store;
-use chinwag_protocol::{ClientFrame, DEFAULT_ROOM, ErrorCode, PROTOCOL_VERSION, ServerFrame};
+use chinwag_protocol::{
+    ClientFrame, DEFAULT_ROOM, ErrorCode, HistoryPage, PROTOCOL_VERSION, Rejection, ServerFrame,
+};
 
 /// A hub over a fresh database, its connections' outboxes and a clock that moves only when told.
 struct TestHub {
@@ -94,6 +96,19 @@ impl TestHub {
         };
         self.send(conn, hello);
         (conn, self.received(conn))
+    }
+
+    /// The newest message of the default room, asked for over the HTTP API with `token`.
+    fn page(&mut self, token: &str) -> Result<HistoryPage, Rejection> {
+        let (reply, answer) = oneshot::channel();
+        let request = PageRequest {
+            token: token.into(),
+            room: DEFAULT_ROOM.into(),
+            before: None,
+            limit: 1,
+        };
+        self.batch([Command::Page { request, reply }]);
+        answer.blocking_recv().unwrap()
     }
 
     /// Everything queued for `conn` since last asked, in order.
@@ -296,4 +311,17 @@ fn a_name_given_up_by_a_rename_is_kept_for_its_owner_30_days_then_free() {
         matches!(frames.as_slice(), [ServerFrame::Welcome { name, .. }] if name == "alice"),
         "after 30 days someone else may take it: {frames:?}"
     );
+}
+
+#[test]
+fn a_history_page_answers_the_messages_or_a_rejection() {
+    let mut hub = TestHub::new();
+    let (alice, _) = hub.hello("alice");
+    hub.send_all(alice, [post("a1", "one"), post("a2", "two")]);
+    let page = hub.page("token-of-alice-for-the-hub-tests").unwrap();
+    let texts: Vec<&str> = page.messages.iter().map(|m| m.text.as_str()).collect();
+    assert_eq!((texts, page.more), (vec!["two"], true));
+
+    let refused = hub.page("token-of-nobody-for-the-hub-tests").unwrap_err();
+    assert_eq!(refused.code, ErrorCode::InvalidToken);
 }
