@@ -5,14 +5,14 @@ use crate::client::identity::Identities;
 use crate::client::link::Link;
 use crate::client::state::{ChatState, Phase};
 use crate::protocol::api::MAX_PAGE;
+use crate::ui::appearance::Appearance;
 use crate::ui::composer;
 use crate::ui::join::{self, JoinAction};
+use crate::ui::join_details::JoinDetails;
 use crate::ui::messages::{ListAction, MessageList};
-use crate::ui::preferences::Preferences;
 use crate::ui::room_header::{HeaderAction, RoomHeader};
-use crate::ui::saved_settings::Settings;
 use crate::ui::search::{SearchAction, SearchPanel};
-use crate::ui::settings::{SettingsAction, SettingsForm};
+use crate::ui::settings_dialog::{SettingsAction, SettingsDialog};
 use crate::ui::sidebar::{Sidebar, SidebarAction};
 use crate::ui::status::{self, StatusAction};
 use crate::ui::title::UnreadTitle;
@@ -29,7 +29,7 @@ pub trait HostFallback {
 
 /// The chat window.
 pub struct ChatApp {
-    settings: Settings,
+    settings: JoinDetails,
     state: ChatState,
     link: Link,
     identities: Identities,
@@ -42,8 +42,8 @@ pub struct ChatApp {
     search: SearchPanel,
     paging: Option<HistoryFetch>,
     paging_error: Option<String>,
-    preferences: Preferences,
-    settings_form: SettingsForm,
+    preferences: Appearance,
+    settings_form: SettingsDialog,
     host: Option<Box<dyn HostFallback>>,
     title: UnreadTitle,
 }
@@ -54,12 +54,12 @@ const NARROW_WIDTH: f32 = 600.0;
 impl ChatApp {
     /// A window with `settings`; joins at once if the settings carry a name and `auto_join`.
     /// Identity tokens are kept where the platform keeps them (see [`Identities::platform`]).
-    pub fn new(settings: Settings, auto_join: bool) -> Self {
+    pub fn new(settings: JoinDetails, auto_join: bool) -> Self {
         Self::with_identities(settings, auto_join, Identities::platform())
     }
 
     /// Like [`Self::new`], with identity tokens kept in `identities`.
-    pub fn with_identities(settings: Settings, auto_join: bool, identities: Identities) -> Self {
+    pub fn with_identities(settings: JoinDetails, auto_join: bool, identities: Identities) -> Self {
         let mut app = Self {
             link: Link::new(settings.server_url.clone()),
             clock: web_time::Instant::now(),
@@ -73,8 +73,8 @@ impl ChatApp {
             search: SearchPanel::default(),
             paging: None,
             paging_error: None,
-            preferences: Preferences::default(),
-            settings_form: SettingsForm::default(),
+            preferences: Appearance::default(),
+            settings_form: SettingsDialog::default(),
             host: None,
             title: UnreadTitle::default(),
         };
@@ -90,9 +90,9 @@ impl ChatApp {
         self
     }
 
-    /// Uses `preferences` (theme, text size) saved by an earlier run.
-    pub fn with_preferences(mut self, preferences: Preferences) -> Self {
-        self.preferences = preferences;
+    /// Uses the `appearance` (theme, text size) saved by an earlier run.
+    pub fn with_appearance(mut self, appearance: Appearance) -> Self {
+        self.preferences = appearance;
         self
     }
 
@@ -101,8 +101,8 @@ impl ChatApp {
         &self.state
     }
 
-    /// The current settings.
-    pub fn settings(&self) -> &Settings {
+    /// The name and server this window joins with (they follow renames and server changes).
+    pub fn join_details(&self) -> &JoinDetails {
         &self.settings
     }
 
@@ -286,7 +286,7 @@ impl ChatApp {
             Some(SidebarAction::Create(room)) => self.state.join_room(&room, true),
             Some(SidebarAction::Browse) => self.state.list_rooms(),
             Some(SidebarAction::Settings) => {
-                self.settings_form = SettingsForm::open(&self.settings.name, self.link.url());
+                self.settings_form = SettingsDialog::open(&self.settings.name, self.link.url());
             }
             None => {}
         }
