@@ -13,7 +13,8 @@ use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use chinwag::client::link::Link;
+use chinwag::client::chat_client::ChatClient;
+use chinwag::client::identity::Identities;
 use chinwag::client::state::{ChatState, Entry};
 
 use chinwag::protocol::{ClientFrame, PROTOCOL_VERSION, RoomState, ServerFrame};
@@ -242,49 +243,56 @@ impl RawClient {
     }
 }
 
-/// A client as the app runs it: a `ChatState` driven by a real `Link` (ewebsock, heartbeats,
-/// reconnects), with a wake-up channel that tells the test when a socket event arrived (as the
-/// app's repaint request would) and a monotonic clock.
+/// A client as the app runs it: a [`ChatClient`] (a real `Link` over ewebsock, heartbeats,
+/// reconnects, identity tokens in memory) with a wake-up channel that tells the test when a
+/// socket event or a page arrived (as the app's repaint request would) and a monotonic clock.
+/// It derefs to the `ChatClient`, for its state and actions.
 pub struct LiveClient {
-    pub state: ChatState,
-    pub link: Link,
+    client: ChatClient,
     started: Instant,
-    wake_sender: mpsc::Sender<()>,
     woken: mpsc::Receiver<()>,
 }
 
 impl LiveClient {
+    /// A client of the server at `url` that joins as `name` on its first pump.
     pub fn new(url: &str, name: &str) -> Self {
         let (wake_sender, woken) = mpsc::channel();
-        let mut state = ChatState::new(format!("{name}-run"), token_of(name));
-        state.join(name);
+        let mut client = ChatClient::new(url, Identities::Memory(Default::default()), move || {
+            let _ = wake_sender.send(());
+        });
+        client.join(name);
         Self {
-            state,
-            link: Link::new(url),
+            client,
             started: Instant::now(),
-            wake_sender,
             woken,
         }
     }
 
+    /// The same client with other heartbeat timings (seconds).
+    pub fn with_heartbeat(self, ping_interval: f64, dead_after: f64) -> Self {
+        Self {
+            client: self.client.with_heartbeat(ping_interval, dead_after),
+            ..self
+        }
+    }
+
+    /// Seconds since the client was made (its clock).
     pub fn now(&self) -> f64 {
         self.started.elapsed().as_secs_f64()
     }
 
+    /// Pumps the client now.
     pub fn pump(&mut self) {
-        let wake = self.wake_sender.clone();
         let now = self.now();
-        self.link.pump(&mut self.state, now, move || {
-            let _ = wake.send(());
-        });
+        self.client.pump(now);
     }
 
-    /// Waits for the next socket event or the link's next deadline (reconnect, heartbeat),
+    /// Waits for the next wake-up or the client's next deadline (reconnect, heartbeat),
     /// whichever comes first, then pumps. False if nothing happened within `patience`.
     pub fn wait_and_pump(&mut self, patience: Duration) -> bool {
         let deadline = self
-            .link
-            .next_deadline(&self.state, self.now())
+            .client
+            .next_deadline(self.now())
             .map_or(patience, |seconds| {
                 Duration::from_secs_f64(seconds).min(patience)
             });
@@ -295,15 +303,15 @@ impl LiveClient {
         woke || deadline < patience
     }
 
-    /// Pumps on every socket event or deadline until `done` holds; panics after [`PATIENCE`].
+    /// Pumps on every wake-up or deadline until `done` holds; panics after [`PATIENCE`].
     pub fn pump_until(&mut self, what: &str, done: impl Fn(&ChatState) -> bool) {
         let give_up = Instant::now() + PATIENCE;
         self.pump();
-        while !done(&self.state) {
+        while !done(self.client.state()) {
             assert!(
                 Instant::now() < give_up,
                 "timed out waiting for {what}; phase {:?}",
-                self.state.phase()
+                self.client.state().phase()
             );
             self.wait_and_pump(PATIENCE);
         }
@@ -311,7 +319,21 @@ impl LiveClient {
 
     /// The texts of the stored messages, in timeline order.
     pub fn texts(&self) -> Vec<String> {
-        texts(&self.state)
+        texts(self.client.state())
+    }
+}
+
+impl std::ops::Deref for LiveClient {
+    type Target = ChatClient;
+
+    fn deref(&self) -> &ChatClient {
+        &self.client
+    }
+}
+
+impl std::ops::DerefMut for LiveClient {
+    fn deref_mut(&mut self) -> &mut ChatClient {
+        &mut self.client
     }
 }
 
