@@ -10,8 +10,6 @@
 //!
 //! The other tests check the static serving itself with plain HTTP and need no tools.
 
-mod common;
-
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
@@ -20,7 +18,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use chinwag::protocol::ServerFrame;
-use common::{PATIENCE, RawClient};
+use chinwag_testkit::{PATIENCE, RawClient};
 use tungstenite::Message;
 
 /// The web client's download budget (README "Size and speed").

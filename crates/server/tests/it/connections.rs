@@ -2,16 +2,14 @@
 //! connections it holds and from whom (503 over a cap), how long a connection may take to say
 //! its headers (slowloris) and its hello, and how it closes (1007, the close handshake).
 
-mod common;
-
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
-use chinwag::protocol::{ClientFrame, ErrorCode, ServerFrame, close_code};
-use chinwag::server::connections::ConnectionLimits;
-use chinwag::server::{RunningServer, ServeOptions};
-use common::{PATIENCE, RawClient, hello};
+use chinwag_protocol::{ClientFrame, ErrorCode, ServerFrame, close_code};
+use chinwag_server::connections::ConnectionLimits;
+use chinwag_server::{RunningServer, ServeOptions};
+use chinwag_testkit::{PATIENCE, RawClient, hello};
 use tungstenite::Message;
 use tungstenite::client::IntoClientRequest as _;
 use tungstenite::http::{HeaderName, HeaderValue};
@@ -140,11 +138,11 @@ fn pages_from_another_origin_and_null_origins_are_refused_with_403() {
         );
     }
     let addr = server.addr();
-    let (status, body) = common::http_request(
+    let (status, body) = chinwag_testkit::http_request(
         addr,
         &format!(
             "GET /api/rooms/lobby/messages HTTP/1.1\r\nHost: {addr}\r\nOrigin: https://evil.example\r\nAuthorization: Bearer {}\r\nConnection: close\r\n\r\n",
-            common::token_of("alice")
+            chinwag_testkit::token_of("alice")
         ),
     );
     assert_eq!(
@@ -224,7 +222,7 @@ fn a_loopback_server_refuses_host_names_that_are_not_loopback() {
     .expect("refused");
     assert_eq!(refusal.status, 403);
     assert!(refusal.body.contains("loopback"), "{}", refusal.body);
-    let (status, _) = common::http_request(
+    let (status, _) = chinwag_testkit::http_request(
         server.addr(),
         &format!("GET /healthz HTTP/1.1\r\nHost: {rebound}\r\nConnection: close\r\n\r\n"),
     );
@@ -234,7 +232,7 @@ fn a_loopback_server_refuses_host_names_that_are_not_loopback() {
         format!("127.0.0.9:{port}"),
         format!("[::1]:{port}"),
     ] {
-        let (status, body) = common::http_request(
+        let (status, body) = chinwag_testkit::http_request(
             server.addr(),
             &format!("GET /healthz HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"),
         );
@@ -341,7 +339,7 @@ fn the_connection_over_the_cap_per_address_gets_503_and_the_others_keep_working(
         "{}",
         refusal.body
     );
-    let (status, _) = common::http_get(server.addr(), "/healthz", None);
+    let (status, _) = chinwag_testkit::http_get(server.addr(), "/healthz", None);
     assert_eq!(status, 503, "plain HTTP counts too");
     // Another address is still let in, and everyone admitted is still served.
     welcome(
@@ -414,11 +412,11 @@ fn a_client_still_writing_after_the_servers_close_reads_the_close_code() {
     client.send(&ClientFrame::Hello {
         version: 999,
         name: "future".into(),
-        token: common::token_of("future"),
+        token: chinwag_testkit::token_of("future"),
         since: vec![],
     });
     // It does not read yet: frames of the largest text size keep coming after the server closed.
-    let text = "w".repeat(chinwag::protocol::MAX_TEXT_BYTES);
+    let text = "w".repeat(chinwag_protocol::MAX_TEXT_BYTES);
     for n in 0..64 {
         client.post(&format!("w{n}"), "lobby", &text);
     }
@@ -458,14 +456,14 @@ fn serve_logs_to_stderr_without_colours_when_it_is_not_a_terminal() {
     use std::io::BufRead as _;
     let dir = tempfile::tempdir().unwrap();
     let mut child = KillOnDrop(
-        std::process::Command::new(env!("CARGO_BIN_EXE_chinwag"))
-            .args(["serve", "--bind", "127.0.0.1:0", "--db"])
+        std::process::Command::new(env!("CARGO_BIN_EXE_chinwag-server"))
+            .args(["--bind", "127.0.0.1:0", "--db"])
             .arg(dir.path().join("chat.sqlite3"))
             .env_remove("RUST_LOG")
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
-            .expect("chinwag serve starts"),
+            .expect("chinwag-server starts"),
     );
     let mut said = String::new();
     std::io::BufReader::new(child.0.stdout.take().unwrap())

@@ -9,7 +9,7 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 
-use super::PATIENCE;
+use chinwag_testkit::PATIENCE;
 
 /// A window of `size` talking to `url`, with identity tokens kept in memory.
 pub fn harness_sized(url: &str, size: [f32; 2]) -> Harness<'static, ChatApp> {

@@ -1,11 +1,9 @@
 //! The real client code (`Link` + ewebsock `Connection` driving a `ChatState`) against the real
 //! server: sending, receiving, queueing while offline, reconnecting and recovering.
 
-mod common;
-
-use chinwag::client::state::Phase;
-use chinwag::protocol::ServerFrame;
-use common::{LiveClient, RawClient, TestServer};
+use chinwag_client::state::Phase;
+use chinwag_protocol::ServerFrame;
+use chinwag_testkit::{LiveClient, RawClient, TestServer};
 
 #[test]
 fn the_real_client_joins_sends_and_receives() {
@@ -35,7 +33,9 @@ fn the_real_client_joins_sends_and_receives() {
     );
 
     bob.post("b1", "lobby", "hello from bob");
-    client.pump_until("bob's message", |state| common::texts(state).len() == 2);
+    client.pump_until("bob's message", |state| {
+        chinwag_testkit::texts(state).len() == 2
+    });
     assert_eq!(client.texts(), ["hello from ewebsock", "hello from bob"]);
 }
 
@@ -71,7 +71,7 @@ fn after_a_server_restart_the_client_reconnects_delivers_its_queue_and_recovers_
     let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");
     bob.post("b1", "lobby", "before");
     client.pump_until("bob's first message", |state| {
-        common::texts(state).len() == 1
+        chinwag_testkit::texts(state).len() == 1
     });
 
     server.restart_on_same_port();
@@ -89,7 +89,9 @@ fn after_a_server_restart_the_client_reconnects_delivers_its_queue_and_recovers_
     client.pump_until("rejoining and delivery", |state| {
         state.phase() == &Phase::Joined && state.pending().is_empty()
     });
-    client.pump_until("everything", |state| common::texts(state).len() == 7);
+    client.pump_until("everything", |state| {
+        chinwag_testkit::texts(state).len() == 7
+    });
     assert_eq!(
         client.texts(),
         [
@@ -102,7 +104,7 @@ fn after_a_server_restart_the_client_reconnects_delivers_its_queue_and_recovers_
             "sent while the server was down"
         ]
     );
-    let seqs: Vec<u64> = common::lobby_messages(client.state())
+    let seqs: Vec<u64> = chinwag_testkit::lobby_messages(client.state())
         .iter()
         .map(|m| m.seq)
         .collect();
@@ -112,11 +114,11 @@ fn after_a_server_restart_the_client_reconnects_delivers_its_queue_and_recovers_
 #[test]
 fn a_connection_refused_over_a_cap_is_shown_in_words() {
     let dir = tempfile::tempdir().unwrap();
-    let server = chinwag::server::RunningServer::start_with(
+    let server = chinwag_server::RunningServer::start_with(
         "127.0.0.1:0".parse().unwrap(),
         &dir.path().join("chat.sqlite3"),
-        chinwag::server::ServeOptions {
-            connections: chinwag::server::connections::ConnectionLimits {
+        chinwag_server::ServeOptions {
+            connections: chinwag_server::connections::ConnectionLimits {
                 max_per_address: 1,
                 ..Default::default()
             },

@@ -3,19 +3,19 @@
 //! alone; the real client rides out a burst far over the message limit without losing,
 //! duplicating or reordering anything.
 
-mod common;
-
 use std::net::{IpAddr, SocketAddr, TcpStream};
 use std::time::Duration;
 
-use chinwag::client::state::Phase;
-use chinwag::protocol::api::history_path;
-use chinwag::protocol::{
+use chinwag_client::state::Phase;
+use chinwag_protocol::api::history_path;
+use chinwag_protocol::{
     ApiError, ClientFrame, ErrorCode, MAX_QUERY_CHARS, MAX_TEXT_BYTES, ServerFrame,
 };
-use chinwag::server::ServeOptions;
-use chinwag::server::limits::{MIN_MESSAGE_WAIT, Rate, RateLimits};
-use common::{LiveClient, PATIENCE, RawClient, TestServer, hello, http_exchange, token_of};
+use chinwag_server::ServeOptions;
+use chinwag_server::limits::{MIN_MESSAGE_WAIT, Rate, RateLimits};
+use chinwag_testkit::{
+    LiveClient, PATIENCE, RawClient, TestServer, hello, http_exchange, token_of,
+};
 use tungstenite::stream::MaybeTlsStream;
 
 /// A limit of `burst` that does not refill during a test (one token an hour).

@@ -2,13 +2,11 @@
 //! into one line above the messages, which opens into the list; wide windows keep the panel.
 //! Runs the real UI through egui_kittest against a real server.
 
-mod common;
-
 use std::time::Instant;
 
 use chinwag::client::state::Phase;
 use chinwag::ui::ChatApp;
-use common::{PATIENCE, RawClient, TestServer};
+use chinwag_testkit::{PATIENCE, RawClient, TestServer};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
@@ -16,7 +14,7 @@ use egui_kittest::kittest::Queryable as _;
 /// A window `width` points wide, joined as alice, with bob online too.
 fn joined_window(server: &TestServer, width: f32) -> (Harness<'static, ChatApp>, RawClient) {
     let (bob, _) = RawClient::join(&server.url(), "bob", "lobby");
-    let mut harness = common::window::harness_sized(&server.url(), [width, 700.0]);
+    let mut harness = crate::window::harness_sized(&server.url(), [width, 700.0]);
     let field = harness.get_by_role_and_label(Role::TextInput, "Your name");
     field.focus();
     field.type_text("alice");

@@ -3,16 +3,14 @@
 //! the rest follows (or is paged over HTTP). Every test uses messages as large as JSON makes
 //! them: 8,000 characters, most of them control characters that JSON escapes to six bytes.
 
-mod common;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use chinwag::client::state::{Entry, Phase};
-use chinwag::protocol::{
+use chinwag_client::state::{Entry, Phase};
+use chinwag_protocol::{
     ChatMessage, ClientFrame, HISTORY_ON_JOIN, MAX_REPLAY, MAX_SERVER_FRAME_BYTES, MAX_TEXT_BYTES,
     PROTOCOL_VERSION, RoomCursor, RoomState, ServerFrame,
 };
-use common::{LiveClient, RawClient, TestServer};
+use chinwag_testkit::{LiveClient, RawClient, TestServer};
 use tungstenite::Message;
 
 /// A message text of `chars` characters that JSON makes as large as it can: a tag to find it
@@ -59,7 +57,7 @@ fn welcome_of(url: &str, name: &str, since: Vec<RoomCursor>) -> (RawClient, Serv
     client.send(&ClientFrame::Hello {
         version: PROTOCOL_VERSION,
         name: name.into(),
-        token: common::token_of(name),
+        token: chinwag_testkit::token_of(name),
         since,
     });
     let welcome = recv_within_limit(&mut client);
@@ -109,12 +107,12 @@ fn a_new_user_is_welcomed_after_40_of_the_largest_messages_in_the_lobby_also_aft
         (1..=40).map(|n| largest_text(&format!("m{n}"), 8000)),
     );
     let (_, welcome) = welcome_of(&server.url(), "bob", vec![]);
-    assert_newest_that_fit(&common::room_of(welcome, "lobby"), 40);
+    assert_newest_that_fit(&chinwag_testkit::room_of(welcome, "lobby"), 40);
 
     drop(alice);
     server.restart();
     let (_, welcome) = welcome_of(&server.url(), "carol", vec![]);
-    assert_newest_that_fit(&common::room_of(welcome, "lobby"), 40);
+    assert_newest_that_fit(&chinwag_testkit::room_of(welcome, "lobby"), 40);
 }
 
 #[test]
@@ -131,7 +129,7 @@ fn a_user_whose_direct_conversation_holds_40_of_the_largest_messages_can_reconne
         (1..=40).map(|n| largest_text(&format!("d{n}"), 8000)),
     );
     let (_, welcome) = welcome_of(&server.url(), "bob", vec![]);
-    assert_newest_that_fit(&common::room_of(welcome, &direct.room), 40);
+    assert_newest_that_fit(&chinwag_testkit::room_of(welcome, &direct.room), 40);
 }
 
 #[test]
@@ -225,7 +223,7 @@ fn replay_after(url: &str, last_seq: u64) -> (RawClient, (Vec<ChatMessage>, u64,
         last_seq,
     };
     let (mut bob, welcome) = welcome_of(url, "bob", vec![cursor]);
-    let replay = replay_from(&mut bob, common::room_of(welcome, "lobby"));
+    let replay = replay_from(&mut bob, chinwag_testkit::room_of(welcome, "lobby"));
     (bob, replay)
 }
 
@@ -265,13 +263,13 @@ fn the_real_client_recovers_1000_missed_messages_without_gap_or_duplicate() {
     let mut bob = LiveClient::new(&url, "bob");
     let _alice = thousand_missed(&url, || {
         bob.pump_until("the first message", |state| {
-            common::lobby_messages(state).len() == 1
+            chinwag_testkit::lobby_messages(state).len() == 1
         });
         bob.disconnect();
     });
     bob.reconnect_now();
     bob.pump_until("the whole replay", |state| {
-        state.phase() == &Phase::Joined && common::lobby_messages(state).len() >= 1001
+        state.phase() == &Phase::Joined && chinwag_testkit::lobby_messages(state).len() >= 1001
     });
     let timeline = bob.state().room("lobby").expect("in the lobby").timeline();
     assert!(
@@ -279,7 +277,7 @@ fn the_real_client_recovers_1000_missed_messages_without_gap_or_duplicate() {
             .iter()
             .any(|entry| matches!(entry, Entry::Gap { .. }))
     );
-    let received: Vec<u64> = common::lobby_messages(bob.state())
+    let received: Vec<u64> = chinwag_testkit::lobby_messages(bob.state())
         .iter()
         .map(|message| message.seq)
         .collect();

@@ -2,10 +2,8 @@
 //! look-alike rooms and rooms posing as direct conversations refused, and a name given up by a
 //! rename kept for its owner, whose old messages stay its own.
 
-mod common;
-
-use chinwag::protocol::{ClientFrame, ErrorCode, ServerFrame};
-use common::{RawClient, TestServer, error_code, hello_with, room_of, token_of};
+use chinwag_protocol::{ClientFrame, ErrorCode, ServerFrame};
+use chinwag_testkit::{RawClient, TestServer, error_code, hello_with, room_of, token_of};
 
 /// Says hello as `name` with `token` on a fresh socket; returns the error code, if refused.
 fn hello_refusal(url: &str, name: &str, token: &str) -> Option<ErrorCode> {

@@ -1,13 +1,11 @@
 //! The server against bad, oversized, hostile and slow peers: errors and close codes, never a
 //! panic, and nothing already stored is lost.
 
-mod common;
-
-use chinwag::protocol::{
+use chinwag_protocol::{
     ClientFrame, ErrorCode, MAX_FRAME_BYTES, MAX_SERVER_FRAME_BYTES, MAX_TEXT_BYTES, ServerFrame,
     close_code,
 };
-use common::{RawClient, TestServer};
+use chinwag_testkit::{RawClient, TestServer};
 use tungstenite::Message;
 
 fn error_code(frame: &ServerFrame) -> Option<ErrorCode> {
@@ -44,7 +42,7 @@ fn malformed_and_unknown_frames_get_error_frames_and_the_socket_stays_open() {
     assert_eq!(error_code(&alice.recv()), Some(ErrorCode::TooLarge));
     alice.post(&"i".repeat(100), "lobby", "long id");
     assert_eq!(error_code(&alice.recv()), Some(ErrorCode::TooLarge));
-    alice.send(&common::hello("again"));
+    alice.send(&chinwag_testkit::hello("again"));
     assert_eq!(error_code(&alice.recv()), Some(ErrorCode::AlreadyJoined));
     // Still usable.
     alice.post("a5", "lobby", "still here");
@@ -90,7 +88,7 @@ fn a_wrong_protocol_version_is_closed_with_1008() {
     client.send(&ClientFrame::Hello {
         version: 999,
         name: "future".into(),
-        token: common::token_of("future"),
+        token: chinwag_testkit::token_of("future"),
         since: vec![],
     });
     assert_eq!(
@@ -153,7 +151,7 @@ fn shutdown_closes_connections_with_1001_and_keeps_history() {
     assert_eq!(alice.recv_close(), Some(close_code::GOING_AWAY));
     stopper.join().unwrap().expect("clean stop");
     server.server = Some(
-        chinwag::server::RunningServer::start("127.0.0.1:0".parse().unwrap(), &server.db).unwrap(),
+        chinwag_server::RunningServer::start("127.0.0.1:0".parse().unwrap(), &server.db).unwrap(),
     );
     assert_still_serving(&server, 1);
 }
@@ -161,14 +159,14 @@ fn shutdown_closes_connections_with_1001_and_keeps_history() {
 #[test]
 fn a_client_that_goes_silent_is_dropped_by_the_idle_timeout() {
     let dir = tempfile::tempdir().unwrap();
-    let heartbeat = chinwag::server::session::Heartbeat {
+    let heartbeat = chinwag_server::session::Heartbeat {
         ping_interval: std::time::Duration::from_millis(100),
         idle_timeout: std::time::Duration::from_millis(500),
     };
-    let server = chinwag::server::RunningServer::start_with(
+    let server = chinwag_server::RunningServer::start_with(
         "127.0.0.1:0".parse().unwrap(),
         &dir.path().join("chat.sqlite3"),
-        chinwag::server::ServeOptions {
+        chinwag_server::ServeOptions {
             heartbeat,
             ..Default::default()
         },
@@ -208,7 +206,7 @@ fn an_error_about_a_frame_stays_within_the_server_frame_limit() {
     assert!(text.len() <= MAX_SERVER_FRAME_BYTES, "{} bytes", text.len());
     let frame: ServerFrame = serde_json::from_str(&text).unwrap();
     assert_eq!(error_code(&frame), Some(ErrorCode::Malformed));
-    client.send(&common::hello("after"));
+    client.send(&chinwag_testkit::hello("after"));
     assert!(matches!(client.recv(), ServerFrame::Welcome { .. }));
 }
 
@@ -232,7 +230,7 @@ fn a_client_that_asks_for_replays_faster_than_it_reads_is_dropped() {
     // frame is small, so the queue's count of items never fills, but every answer is ~10 MB.
     const JOINS: usize = 8;
     let mut greedy = RawClient::connect(&server.url());
-    greedy.send(&common::hello("greedy"));
+    greedy.send(&chinwag_testkit::hello("greedy"));
     let join = serde_json::to_string(&ClientFrame::Join {
         room: "lobby".into(),
         create: false,

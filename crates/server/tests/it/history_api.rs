@@ -1,13 +1,11 @@
 //! The HTTP history API over a real socket: `GET /api/rooms/{room}/messages?before=&limit=`
 //! with a bearer token — paging, percent-encoded room names, and every refusal.
 
-mod common;
-
 use std::net::SocketAddr;
 
-use chinwag::protocol::api::{DEFAULT_PAGE, MAX_PAGE, history_path};
-use chinwag::protocol::{ApiError, ClientFrame, ErrorCode, HistoryPage, ServerFrame};
-use common::{RawClient, TestServer, http_get, http_request, token_of};
+use chinwag_protocol::api::{DEFAULT_PAGE, MAX_PAGE, history_path};
+use chinwag_protocol::{ApiError, ClientFrame, ErrorCode, HistoryPage, ServerFrame};
+use chinwag_testkit::{RawClient, TestServer, http_get, http_request, token_of};
 
 fn addr(server: &TestServer) -> SocketAddr {
     server.server.as_ref().expect("server running").addr()

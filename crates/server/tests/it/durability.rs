@@ -2,8 +2,6 @@
 //! random by a proxy. Every acknowledged message must end up exactly once, in order, in every
 //! client's view.
 
-mod common;
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
@@ -11,8 +9,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use chinwag::client::state::Phase;
-use common::LiveClient;
+use chinwag_client::state::Phase;
+use chinwag_testkit::LiveClient;
 
 /// How long a whole scenario may take before the test fails.
 const SCENARIO_LIMIT: Duration = Duration::from_secs(120);
@@ -64,13 +62,13 @@ fn run_client(
         let acked_now = sent - client.state().pending().len();
         acked.fetch_add(acked_now - acked_here, Ordering::SeqCst);
         acked_here = acked_now;
-        let messages = common::texts(client.state()).len();
+        let messages = chinwag_testkit::texts(client.state()).len();
         if acked_here == count && messages >= expected_total {
             break;
         }
         client.wait_and_pump(Duration::from_millis(200));
     }
-    let view = common::lobby_messages(client.state())
+    let view = chinwag_testkit::lobby_messages(client.state())
         .iter()
         .map(|m| (m.seq, m.from.clone(), m.id.clone()))
         .collect();
@@ -153,10 +151,11 @@ fn assert_no_loss(reports: &[Report], per_client: usize) -> usize {
     total
 }
 
-/// The `chinwag serve` binary, started on `bind`; returns the process and its address.
+/// The `chinwag-server` binary (the same server as `chinwag serve`), started on `bind`; returns
+/// the process and its address.
 fn spawn_server(bind: &str, db: &std::path::Path) -> (Child, SocketAddr) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_chinwag"))
-        .args(["serve", "--bind", bind, "--db"])
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chinwag-server"))
+        .args(["--bind", bind, "--db"])
         .arg(db)
         // Three writers send 150 messages each as fast as acks come: measure recovery, not the
         // message limit (tests/server_limits.rs covers it).
@@ -292,7 +291,7 @@ impl CuttingProxy {
 fn connections_cut_at_random_lose_and_duplicate_nothing() {
     const CLIENTS: usize = 3;
     const PER_CLIENT: usize = 120;
-    let server = common::TestServer::start_unlimited();
+    let server = chinwag_testkit::TestServer::start_unlimited();
     let upstream = server.server.as_ref().unwrap().addr();
     let proxy = CuttingProxy::start(upstream);
     let url = format!("ws://{}/ws", proxy.addr);
@@ -332,7 +331,7 @@ fn connections_cut_at_random_lose_and_duplicate_nothing() {
 
 #[test]
 fn a_half_open_connection_is_detected_by_the_heartbeat_and_replaced() {
-    let server = common::TestServer::start();
+    let server = chinwag_testkit::TestServer::start();
     let proxy = CuttingProxy::start(server.server.as_ref().unwrap().addr());
     let mut client =
         LiveClient::new(&format!("ws://{}/ws", proxy.addr), "alice").with_heartbeat(0.2, 1.0);

@@ -1,13 +1,11 @@
 //! Messages over real sockets: edits and deletions by their author only, typing notices, read
 //! markers with unread and mention counts, and search.
 
-mod common;
-
-use chinwag::protocol::{
+use chinwag_protocol::{
     ChatMessage, ClientFrame, ErrorCode, MAX_QUERY_CHARS, MAX_SEARCH_RESULTS, MAX_UNREAD_COUNT,
     ServerFrame,
 };
-use common::{RawClient, TestServer, error_code, room_of, token_of};
+use chinwag_testkit::{RawClient, TestServer, error_code, room_of, token_of};
 
 fn is_message(frame: &ServerFrame) -> bool {
     matches!(frame, ServerFrame::Message(_))
@@ -123,7 +121,7 @@ fn an_edit_of_ones_own_message_is_broadcast_and_kept() {
     alice.send(&edit(
         "lobby",
         seq,
-        &"x".repeat(chinwag::protocol::MAX_TEXT_BYTES + 1),
+        &"x".repeat(chinwag_protocol::MAX_TEXT_BYTES + 1),
     ));
     assert_eq!(alice.recv_error(), ErrorCode::TooLarge);
     assert_eq!(lobby_history(&server, "carol")[0].text, "the typo, fixed");
@@ -439,7 +437,7 @@ fn a_mention_is_the_whole_name_after_an_at_sign_outside_code() {
     assert_eq!(
         (lobby.unread, lobby.mentions),
         (6, 2),
-        "the same rule as the client's (chinwag::protocol::markup::mentions)"
+        "the same rule as the client's (chinwag_protocol::markup::mentions)"
     );
 }
 
@@ -455,7 +453,10 @@ fn a_message_belongs_to_its_senders_identity_not_to_a_name() {
 
     // The name she gave up stays hers for a while: nobody else can take it.
     let mut impostor = RawClient::connect(&server.url());
-    impostor.send(&common::hello_with("alice", "impostor-token-0123456789"));
+    impostor.send(&chinwag_testkit::hello_with(
+        "alice",
+        "impostor-token-0123456789",
+    ));
     assert_eq!(impostor.recv_error(), ErrorCode::NameTaken);
     drop(impostor);
 

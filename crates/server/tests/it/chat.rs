@@ -1,9 +1,7 @@
 //! The server over real sockets: chat, history, names and presence.
 
-mod common;
-
-use chinwag::protocol::{ClientFrame, ErrorCode, HISTORY_ON_JOIN, ServerFrame};
-use common::{RawClient, TestServer};
+use chinwag_protocol::{ClientFrame, ErrorCode, HISTORY_ON_JOIN, ServerFrame};
+use chinwag_testkit::{RawClient, TestServer};
 
 fn is_message(frame: &ServerFrame) -> bool {
     matches!(frame, ServerFrame::Message(_))
@@ -122,7 +120,10 @@ fn a_taken_name_is_refused_and_another_can_be_picked() {
     let server = TestServer::start();
     let (_alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     let mut second = RawClient::connect(&server.url());
-    second.send(&common::hello_with("alice", "not-alices-token-at-all"));
+    second.send(&chinwag_testkit::hello_with(
+        "alice",
+        "not-alices-token-at-all",
+    ));
     assert!(matches!(
         second.recv(),
         ServerFrame::Error {
@@ -131,7 +132,10 @@ fn a_taken_name_is_refused_and_another_can_be_picked() {
         }
     ));
     // Same socket, another name.
-    second.send(&common::hello_with("alice2", "not-alices-token-at-all"));
+    second.send(&chinwag_testkit::hello_with(
+        "alice2",
+        "not-alices-token-at-all",
+    ));
     assert!(matches!(second.recv(), ServerFrame::Welcome { name, .. } if name == "alice2"));
 }
 
@@ -140,7 +144,7 @@ fn invalid_names_and_rooms_are_refused() {
     let server = TestServer::start();
     let mut client = RawClient::connect(&server.url());
     for name in ["", " padded", "bell\u{7}", &"x".repeat(33)] {
-        client.send(&common::hello(name));
+        client.send(&chinwag_testkit::hello(name));
         let frame = client.recv();
         assert!(
             matches!(
@@ -153,7 +157,7 @@ fn invalid_names_and_rooms_are_refused() {
             "{name:?}: {frame:?}"
         );
     }
-    client.send(&common::hello_with("alice", "short"));
+    client.send(&chinwag_testkit::hello_with("alice", "short"));
     assert!(matches!(
         client.recv(),
         ServerFrame::Error {
@@ -161,8 +165,8 @@ fn invalid_names_and_rooms_are_refused() {
             ..
         }
     ));
-    client.send(&common::hello("alice"));
-    common::room_of(client.recv(), "lobby");
+    client.send(&chinwag_testkit::hello("alice"));
+    chinwag_testkit::room_of(client.recv(), "lobby");
     for room in ["", " padded", &"r".repeat(33), "@1:2"] {
         client.send(&ClientFrame::Join {
             room: room.into(),

@@ -1,14 +1,10 @@
 //! Recovery rules on the server side: idempotent retries, replay of exactly what was missed,
-//! name takeover by the same client, and hosting taken over when the host goes away.
+//! name takeover by the same client.
 
-mod common;
-
-use chinwag::host::{HostTakeover, Hosting};
-use chinwag::protocol::{
+use chinwag_protocol::{
     ClientFrame, ErrorCode, MAX_REPLAY, PROTOCOL_VERSION, RoomCursor, ServerFrame, close_code,
 };
-use chinwag::ui::app::HostFallback;
-use common::{PATIENCE, RawClient, TestServer};
+use chinwag_testkit::{RawClient, TestServer};
 
 /// A hello for `name` with `token` (its test token if none), reconnecting to the lobby after
 /// `last_seq` if given.
@@ -16,7 +12,7 @@ fn hello(name: &str, token: Option<&str>, last_seq: Option<u64>) -> ClientFrame 
     ClientFrame::Hello {
         version: PROTOCOL_VERSION,
         name: name.into(),
-        token: token.map_or_else(|| common::token_of(name), Into::into),
+        token: token.map_or_else(|| chinwag_testkit::token_of(name), Into::into),
         since: last_seq
             .map(|last_seq| RoomCursor {
                 room: "lobby".into(),
@@ -30,7 +26,7 @@ fn hello(name: &str, token: Option<&str>, last_seq: Option<u64>) -> ClientFrame 
 /// The lobby's history (sequence numbers) and skipped count in the answer to `frame`.
 fn welcome_of(client: &mut RawClient, frame: &ClientFrame) -> (Vec<u64>, u64) {
     client.send(frame);
-    let lobby = common::room_of(client.recv(), "lobby");
+    let lobby = chinwag_testkit::room_of(client.recv(), "lobby");
     (lobby.history.iter().map(|m| m.seq).collect(), lobby.skipped)
 }
 
@@ -149,52 +145,6 @@ fn the_same_client_takes_its_name_back_and_nobody_else_can() {
     // The room saw no leave/join flicker: the next thing the watcher sees is alice's message.
     new.post("n1", "lobby", "still me");
     assert!(matches!(watcher.recv(), ServerFrame::Message(m) if m.from == "alice"));
-}
-
-#[test]
-fn when_the_host_goes_away_another_window_takes_over_with_the_same_history() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("shared.sqlite3");
-    let addr = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
-    let first = chinwag::host::host_or_join(addr, &db);
-    assert!(
-        matches!(first, Hosting::Hosting(_)),
-        "nobody answered, so the first window hosts"
-    );
-    let second = chinwag::host::host_or_join(addr, &db);
-    assert!(matches!(second, Hosting::Joined), "the second window joins");
-    let url = format!("ws://{addr}/ws");
-    {
-        let (mut alice, _) = RawClient::join(&url, "alice", "lobby");
-        alice.post("a1", "lobby", "said before the host left");
-        alice.recv_until(|f| matches!(f, ServerFrame::Ack { .. }));
-    }
-    let mut first = HostTakeover::new(addr, db.clone(), first);
-    let mut second = HostTakeover::new(addr, db.clone(), second);
-    assert_eq!(
-        first.update(&url, false).as_deref(),
-        Some(format!("hosting on {addr}").as_str())
-    );
-    drop(first); // The hosting window closes: its server stops and lets go of the database.
-
-    let give_up = std::time::Instant::now() + PATIENCE;
-    while second
-        .update(&url, true)
-        .is_none_or(|note| !note.starts_with("hosting"))
-    {
-        assert!(
-            std::time::Instant::now() < give_up,
-            "nobody took over hosting"
-        );
-        std::thread::yield_now();
-    }
-    let (_bob, welcome) = RawClient::join(&url, "bob", "lobby");
-    let history = welcome.history;
-    assert_eq!(history.len(), 1);
-    assert_eq!(history[0].text, "said before the host left");
 }
 
 #[test]

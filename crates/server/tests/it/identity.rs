@@ -2,12 +2,10 @@
 //! renames (by `rename` or by a hello with another name) and memberships that outlive
 //! connections and restarts.
 
-mod common;
-
-use chinwag::protocol::{
+use chinwag_protocol::{
     ClientFrame, ErrorCode, MAX_TOKEN_BYTES, RoomKind, ServerFrame, close_code,
 };
-use common::{RawClient, TestServer, error_code, room_of, token_of};
+use chinwag_testkit::{RawClient, TestServer, error_code, room_of, token_of};
 
 fn rename(name: &str) -> ClientFrame {
     ClientFrame::Rename { name: name.into() }
@@ -70,7 +68,10 @@ fn a_name_stays_bound_to_its_first_token_and_the_owner_gets_everything_back() {
     let (mut mallory, answer) =
         RawClient::hello_as(&server.url(), "alice", "mallory-token-0123456789");
     assert_eq!(error_code(&answer), Some(ErrorCode::NameTaken));
-    mallory.send(&common::hello_with("mallory", "mallory-token-0123456789"));
+    mallory.send(&chinwag_testkit::hello_with(
+        "mallory",
+        "mallory-token-0123456789",
+    ));
     assert_eq!(welcome_name(&mallory.recv()), "mallory");
 
     // The right token gets the name back, with its rooms and its direct messages.
@@ -101,16 +102,16 @@ fn tokens_must_be_16_to_128_bytes() {
     let mut client = RawClient::connect(&server.url());
     let too_short = "0123456789abcde";
     assert_eq!(too_short.len(), 15);
-    client.send(&common::hello_with("alice", too_short));
+    client.send(&chinwag_testkit::hello_with("alice", too_short));
     assert_eq!(error_code(&client.recv()), Some(ErrorCode::InvalidToken));
-    client.send(&common::hello_with("alice", ""));
+    client.send(&chinwag_testkit::hello_with("alice", ""));
     assert_eq!(error_code(&client.recv()), Some(ErrorCode::InvalidToken));
     let too_long = "x".repeat(MAX_TOKEN_BYTES + 1);
-    client.send(&common::hello_with("alice", &too_long));
+    client.send(&chinwag_testkit::hello_with("alice", &too_long));
     assert_eq!(error_code(&client.recv()), Some(ErrorCode::InvalidToken));
 
     // Refused tokens claimed nothing: a 16-byte token gets the name on the same socket.
-    client.send(&common::hello_with("alice", "0123456789abcdef"));
+    client.send(&chinwag_testkit::hello_with("alice", "0123456789abcdef"));
     assert_eq!(welcome_name(&client.recv()), "alice");
     let (_, answer) = RawClient::hello_as(&server.url(), "alice", too_short);
     assert_eq!(error_code(&answer), Some(ErrorCode::InvalidToken));
@@ -216,10 +217,10 @@ fn a_hello_with_the_same_token_and_another_name_renames() {
     // The token's own name can't be swapped for one bound to another token, nor an invalid one.
     let (mut alice, answer) = RawClient::hello_as(&server.url(), "bob", &token_of("alice"));
     assert_eq!(error_code(&answer), Some(ErrorCode::NameTaken));
-    alice.send(&common::hello_with(" alice", &token_of("alice")));
+    alice.send(&chinwag_testkit::hello_with(" alice", &token_of("alice")));
     assert_eq!(error_code(&alice.recv()), Some(ErrorCode::InvalidName));
     assert!(!bob.sync("lobby").iter().any(is_renamed));
-    alice.send(&common::hello_with("alicia", &token_of("alice")));
+    alice.send(&chinwag_testkit::hello_with("alicia", &token_of("alice")));
     let welcome = alice.recv();
     assert_eq!(welcome_name(&welcome), "alicia");
     assert_eq!(room_of(welcome, "lobby").users, ["alicia", "bob"]);

@@ -1,14 +1,12 @@
 //! The real UI through egui_kittest, connected to a real server over a real socket.
 
-mod common;
-
 use chinwag::client::state::Phase;
 use chinwag::protocol::ServerFrame;
 
-use common::window::{
+use crate::window::{
     harness, join_as, joined_harness, search_with_ctrl_f, send_from_composer, step_until,
 };
-use common::{RawClient, TestServer};
+use chinwag_testkit::{RawClient, TestServer};
 use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable as _;
 

@@ -1,15 +1,13 @@
 //! `serve --tls-cert/--tls-key`: the chat over wss:// with a certificate read from PEM files.
 
-mod common;
-
 use std::net::TcpStream;
 use std::sync::Arc;
 
-use chinwag::client::state::Phase;
-use chinwag::protocol::ServerFrame;
-use chinwag::server::tls::TlsConfig;
-use chinwag::server::{RunningServer, ServeOptions};
-use common::{LiveClient, PATIENCE, RawClient};
+use chinwag_client::state::Phase;
+use chinwag_protocol::ServerFrame;
+use chinwag_server::tls::TlsConfig;
+use chinwag_server::{RunningServer, ServeOptions};
+use chinwag_testkit::{LiveClient, PATIENCE, RawClient};
 use tokio_rustls::rustls::{self, RootCertStore};
 use tungstenite::Connector;
 use tungstenite::stream::MaybeTlsStream;
@@ -78,7 +76,7 @@ fn a_server_with_a_certificate_speaks_wss() {
     let url = format!("wss://localhost:{port}/ws");
     let mut client = connect_tls(&url, server.addr(), trusting(roots)).expect("wss connects");
     assert!(matches!(client.socket.get_ref(), MaybeTlsStream::Rustls(_)));
-    client.send(&common::hello("secure"));
+    client.send(&chinwag_testkit::hello("secure"));
     assert!(matches!(client.recv(), ServerFrame::Welcome { name, .. } if name == "secure"));
 
     // A client that does not trust the certificate is refused by its own TLS, and a plain ws://

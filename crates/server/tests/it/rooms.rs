@@ -1,14 +1,12 @@
 //! Rooms over real sockets: joining and creating, room name rules, presence, leaving, topics
 //! and direct messages with their privacy rules.
 
-mod common;
-
-use chinwag::protocol::api::history_path;
-use chinwag::protocol::{
+use chinwag_protocol::api::history_path;
+use chinwag_protocol::{
     ApiError, ClientFrame, ErrorCode, HistoryPage, MAX_TOPIC_CHARS, RoomKind, RoomState,
     ServerFrame,
 };
-use common::{RawClient, TestServer, error_code, http_get, room_of, token_of};
+use chinwag_testkit::{RawClient, TestServer, error_code, http_get, room_of, token_of};
 
 fn join(room: &str, create: bool) -> ClientFrame {
     ClientFrame::Join {
@@ -296,10 +294,10 @@ fn direct_messages_reach_only_their_two_members() {
     // Nor by naming it as a reconnect cursor: a welcome holds only her own rooms.
     let mut carol_again = RawClient::connect(&server.url());
     carol_again.send(&ClientFrame::Hello {
-        version: chinwag::protocol::PROTOCOL_VERSION,
+        version: chinwag_protocol::PROTOCOL_VERSION,
         name: "carol".into(),
         token: token_of("carol"),
-        since: vec![chinwag::protocol::RoomCursor {
+        since: vec![chinwag_protocol::RoomCursor {
             room: dm.clone(),
             last_seq: 0,
         }],

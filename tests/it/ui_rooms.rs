@@ -1,13 +1,11 @@
 //! The chat people expect, through the real window (egui_kittest) on a real server: rooms and
 //! unread badges, direct messages, typing, mentions, edits, search, scrollback and renames.
 
-mod common;
-
+use crate::window::{joined_harness, search_with_ctrl_f, send_from_composer, step_until};
 use chinwag::client::state::Entry;
 use chinwag::protocol::{ClientFrame, ServerFrame};
 use chinwag::ui::ChatApp;
-use common::window::{joined_harness, search_with_ctrl_f, send_from_composer, step_until};
-use common::{RawClient, TestServer};
+use chinwag_testkit::{RawClient, TestServer};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
@@ -218,7 +216,7 @@ fn scrolling_to_the_top_pages_in_older_history_with_a_spinner() {
     // Wheel up until the page is asked for (the spinner shows), then stop scrolling and let it
     // arrive, as a user who reached the top would.
     let mut saw_spinner = false;
-    let deadline = std::time::Instant::now() + common::PATIENCE;
+    let deadline = std::time::Instant::now() + chinwag_testkit::PATIENCE;
     while messages_in(&harness, "lobby") < 150 {
         assert!(
             std::time::Instant::now() < deadline,

@@ -1,0 +1,17 @@
+//! The server's integration tests, one binary: a real server on 127.0.0.1:0 and raw WebSocket
+//! and HTTP clients that speak the protocol frame by frame (helpers in `chinwag-testkit`).
+
+mod abuse;
+mod chat;
+mod connections;
+mod durability;
+mod frame_limits;
+mod history_api;
+mod identity;
+mod limits;
+mod messages;
+mod name_properties;
+mod names;
+mod recovery;
+mod rooms;
+mod tls;

@@ -1,0 +1,11 @@
+//! The app's integration tests, one binary: the real window through egui_kittest, on its own or
+//! connected to a real server over a real socket, and the embedded host. The web client in a
+//! real browser is tests/browser.rs, a binary of its own.
+
+mod browser_phone_layout;
+mod hosting;
+mod rich_text_ui;
+mod settings_ui;
+mod ui;
+mod ui_rooms;
+mod window;
