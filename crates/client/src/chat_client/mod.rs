@@ -1,5 +1,4 @@
-//! [`ChatClient`]: the whole client without a UI, one object for the app, the tests and the
-//! examples.
+//! [`ChatClient`]: the whole client without a UI, one object for the app and the tests.
 //!
 //! It owns the [`ChatState`] (what the client knows), the [`Link`] (the socket kept up), the
 //! [`Identities`] (one token per server and name) and the paging of older history over HTTP.
