@@ -1,5 +1,4 @@
 use std::sync::mpsc;
-use std::time::Duration;
 
 use chinwag_protocol::{
     ChatMessage, ErrorCode, PROTOCOL_VERSION, Rejection, RoomKind, RoomState, ServerFrame,
@@ -111,15 +110,10 @@ fn changing_server_keeps_the_name_and_nothing_else() {
 
 #[test]
 fn a_refused_page_is_kept_as_the_servers_rejection_until_retried() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let server = chinwag_server::RunningServer::start(
-        "127.0.0.1:0".parse().expect("address"),
-        &dir.path().join("chat.sqlite3"),
-    )
-    .expect("server starts");
+    let server = chinwag_testkit::TestServer::start();
     let (woken, wait) = mpsc::channel();
     let mut client = ChatClient::new(
-        server.ws_url(),
+        server.url(),
         Identities::Memory(Default::default()),
         move || {
             let _ = woken.send(());
@@ -130,7 +124,7 @@ fn a_refused_page_is_kept_as_the_servers_rejection_until_retried() {
     welcomed(&mut client, "alice", 5);
     client.load_older(None);
     assert!(client.loading_older());
-    wait.recv_timeout(Duration::from_secs(10))
+    wait.recv_timeout(chinwag_testkit::PATIENCE)
         .expect("the answer wakes the client");
     client.pump_socket(0.0);
     assert!(client.loading_older(), "pump_socket leaves the page out");
