@@ -10,8 +10,8 @@ mod native {
     use chinwag::host::{self, HostTakeover};
     use chinwag::server;
     use chinwag::server::cli::ServeArgs;
-    use chinwag::ui::preferences::Preferences;
-    use chinwag::ui::{ChatApp, Settings};
+    use chinwag::ui::appearance::Appearance;
+    use chinwag::ui::{ChatApp, JoinDetails};
 
     /// Chinwag: real-time chat. Without a command, opens the chat window.
     #[derive(Parser)]
@@ -73,22 +73,22 @@ mod native {
             "Chinwag",
             options,
             Box::new(move |cc| {
-                let mut settings = Settings::load(cc.storage);
+                let mut details = JoinDetails::load(cc.storage);
                 if let Some(name) = name {
-                    settings.name = name;
+                    details.name = name;
                 }
                 let host = match connect {
                     Some(url) => {
-                        settings.server_url = url;
+                        details.server_url = url;
                         None
                     }
-                    None => host::loopback_addr(&settings.server_url).map(|addr| {
+                    None => host::loopback_addr(&details.server_url).map(|addr| {
                         let hosting = host::host_or_join(addr, &db);
                         HostTakeover::new(addr, db, hosting)
                     }),
                 };
                 let app =
-                    ChatApp::new(settings, false).with_preferences(Preferences::load(cc.storage));
+                    ChatApp::new(details, false).with_appearance(Appearance::load(cc.storage));
                 Ok(Box::new(match host {
                     Some(host) => app.with_host(Box::new(host)),
                     None => app,
@@ -124,10 +124,11 @@ fn main() {
                 Box::new(|cc| {
                     chinwag::ui::emoji_font::load(&cc.egui_ctx);
                     Ok(Box::new(
-                        chinwag::ui::ChatApp::new(chinwag::ui::Settings::load(cc.storage), false)
-                            .with_preferences(chinwag::ui::preferences::Preferences::load(
-                                cc.storage,
-                            )),
+                        chinwag::ui::ChatApp::new(
+                            chinwag::ui::JoinDetails::load(cc.storage),
+                            false,
+                        )
+                        .with_appearance(chinwag::ui::appearance::Appearance::load(cc.storage)),
                     ))
                 }),
             )

@@ -1,6 +1,6 @@
 //! [`ChatApp`]: the eframe app. A [`ChatClient`] does the chatting (state, connection,
-//! identities, history paging); the app keeps what the UI needs besides: settings, preferences,
-//! the composer's text, the widgets' own state, the embedded host and the window title. The chat
+//! identities, history paging); the app keeps what the UI needs besides: the join details, the
+//! appearance, the composer's text, the widgets' own state, the embedded host and the window title. The chat
 //! screen's panels are in [`chat_screen`].
 
 mod chat_screen;
@@ -10,13 +10,13 @@ use std::sync::{Arc, OnceLock};
 use crate::client::chat_client::ChatClient;
 use crate::client::identity::Identities;
 use crate::client::state::{ChatState, Phase};
+use crate::ui::appearance::Appearance;
 use crate::ui::join::{self, JoinAction};
+use crate::ui::join_details::JoinDetails;
 use crate::ui::messages::MessageList;
-use crate::ui::preferences::Preferences;
 use crate::ui::room_header::RoomHeader;
-use crate::ui::saved_settings::Settings;
 use crate::ui::search::SearchPanel;
-use crate::ui::settings::{SettingsAction, SettingsForm};
+use crate::ui::settings_dialog::{SettingsAction, SettingsDialog};
 use crate::ui::sidebar::Sidebar;
 use crate::ui::status::{self, StatusAction};
 use crate::ui::title::UnreadTitle;
@@ -32,7 +32,7 @@ pub trait HostFallback {
 
 /// The chat window.
 pub struct ChatApp {
-    settings: Settings,
+    settings: JoinDetails,
     client: ChatClient,
     /// The context the client's wake-up asks to repaint, known from the first frame on (the
     /// client connects on its first pump, in that frame).
@@ -44,8 +44,8 @@ pub struct ChatApp {
     sidebar: Sidebar,
     header: RoomHeader,
     search: SearchPanel,
-    preferences: Preferences,
-    settings_form: SettingsForm,
+    preferences: Appearance,
+    settings_form: SettingsDialog,
     host: Option<Box<dyn HostFallback>>,
     title: UnreadTitle,
 }
@@ -53,12 +53,12 @@ pub struct ChatApp {
 impl ChatApp {
     /// A window with `settings`; joins at once if the settings carry a name and `auto_join`.
     /// Identity tokens are kept where the platform keeps them (see [`Identities::platform`]).
-    pub fn new(settings: Settings, auto_join: bool) -> Self {
+    pub fn new(settings: JoinDetails, auto_join: bool) -> Self {
         Self::with_identities(settings, auto_join, Identities::platform())
     }
 
     /// Like [`Self::new`], with identity tokens kept in `identities`.
-    pub fn with_identities(settings: Settings, auto_join: bool, identities: Identities) -> Self {
+    pub fn with_identities(settings: JoinDetails, auto_join: bool, identities: Identities) -> Self {
         let repaint = Arc::new(OnceLock::<egui::Context>::new());
         let wake_up = Arc::clone(&repaint);
         let client = ChatClient::new(settings.server_url.clone(), identities, move || {
@@ -76,8 +76,8 @@ impl ChatApp {
             sidebar: Sidebar::default(),
             header: RoomHeader::default(),
             search: SearchPanel::default(),
-            preferences: Preferences::default(),
-            settings_form: SettingsForm::default(),
+            preferences: Appearance::default(),
+            settings_form: SettingsDialog::default(),
             host: None,
             title: UnreadTitle::default(),
         };
@@ -93,9 +93,9 @@ impl ChatApp {
         self
     }
 
-    /// Uses `preferences` (theme, text size) saved by an earlier run.
-    pub fn with_preferences(mut self, preferences: Preferences) -> Self {
-        self.preferences = preferences;
+    /// Uses the `appearance` (theme, text size) saved by an earlier run.
+    pub fn with_appearance(mut self, appearance: Appearance) -> Self {
+        self.preferences = appearance;
         self
     }
 
@@ -104,8 +104,8 @@ impl ChatApp {
         self.client.state()
     }
 
-    /// The current settings.
-    pub fn settings(&self) -> &Settings {
+    /// The name and server this window joins with (they follow renames and server changes).
+    pub fn join_details(&self) -> &JoinDetails {
         &self.settings
     }
 

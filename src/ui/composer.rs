@@ -134,20 +134,4 @@ fn take_plain_enter(input: &mut egui::InputState) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::typing_line;
-
-    #[test]
-    fn the_typing_line_names_up_to_three() {
-        assert_eq!(typing_line(&[]), None);
-        assert_eq!(typing_line(&["alice"]).as_deref(), Some("alice is typing…"));
-        assert_eq!(
-            typing_line(&["alice", "bob"]).as_deref(),
-            Some("alice and bob are typing…")
-        );
-        assert_eq!(
-            typing_line(&["a", "b", "c", "d"]).as_deref(),
-            Some("several people are typing…")
-        );
-    }
-}
+mod tests;

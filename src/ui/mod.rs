@@ -2,24 +2,26 @@
 //! it; all socket work happens in [`crate::client::connection::Connection`].
 
 pub mod app;
+pub mod appearance;
+#[cfg(test)]
+mod chat_fixtures;
 mod composer;
 #[cfg(target_arch = "wasm32")]
 pub mod emoji_font;
 mod grouping;
 mod join;
+pub mod join_details;
 pub mod mention_complete;
 pub mod messages;
-pub mod preferences;
 mod presence;
 pub mod rich_text;
 mod room_header;
-pub mod saved_settings;
 mod search;
-pub mod settings;
+pub mod settings_dialog;
 mod sidebar;
 mod status;
 mod title;
 mod users;
 
 pub use app::ChatApp;
-pub use saved_settings::Settings;
+pub use join_details::JoinDetails;

@@ -191,3 +191,6 @@ fn badge(ui: &mut egui::Ui, text: &str, fill: egui::Color32) -> egui::Response {
         })
         .inner
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,7 +1,7 @@
 //! The settings dialog through egui_kittest, on its own (no server, no chat app).
 
-use chinwag::ui::preferences::{Preferences, ThemeChoice};
-use chinwag::ui::settings::{SettingsAction, SettingsForm};
+use chinwag::ui::appearance::{Appearance, ThemeChoice};
+use chinwag::ui::settings_dialog::{SettingsAction, SettingsDialog};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
@@ -11,20 +11,20 @@ const URL: &str = "ws://127.0.0.1:9001/ws";
 
 /// What the dialog is drawn from, and every action it gave.
 struct Screen {
-    form: SettingsForm,
-    prefs: Preferences,
+    dialog: SettingsDialog,
+    appearance: Appearance,
     actions: Vec<SettingsAction>,
 }
 
 fn harness_sized(size: [f32; 2]) -> Harness<'static, Screen> {
     let screen = Screen {
-        form: SettingsForm::open(NAME, URL),
-        prefs: Preferences::default(),
+        dialog: SettingsDialog::open(NAME, URL),
+        appearance: Appearance::default(),
         actions: Vec::new(),
     };
     let mut harness = Harness::builder().with_size(size).build_ui_state(
         |ui, screen: &mut Screen| {
-            if let Some(action) = screen.form.show(ui.ctx(), &mut screen.prefs) {
+            if let Some(action) = screen.dialog.show(ui.ctx(), &mut screen.appearance) {
                 screen.actions.push(action);
             }
         },
@@ -60,7 +60,7 @@ fn choosing_light_switches_the_theme_at_once() {
     assert_eq!(harness.ctx.theme(), egui::Theme::Dark);
     harness.get_by_label("Light").click();
     harness.run();
-    assert_eq!(harness.state().prefs.theme, ThemeChoice::Light);
+    assert_eq!(harness.state().appearance.theme, ThemeChoice::Light);
     assert_eq!(harness.ctx.theme(), egui::Theme::Light);
     assert!(!harness.ctx.global_style().visuals.dark_mode);
 }
@@ -73,7 +73,7 @@ fn the_text_size_slider_scales_the_body_font_and_reset_restores_it() {
         .get_by_role_and_label(Role::Slider, "Text size")
         .set_value_accesskit(150.0);
     harness.run();
-    assert_eq!(harness.state().prefs.text_scale, 1.5);
+    assert_eq!(harness.state().appearance.text_scale, 1.5);
     assert_eq!(body_size(&harness), original * 1.5);
 
     harness.get_by_label("Reset").click();
@@ -104,7 +104,7 @@ fn a_valid_new_name_is_a_rename() {
         harness.state().actions,
         [SettingsAction::Rename("bob".to_owned())]
     );
-    assert!(harness.state().form.is_open());
+    assert!(harness.state().dialog.is_open());
 }
 
 #[test]
@@ -164,7 +164,7 @@ fn close_closes() {
     harness.get_by_label("Close").click();
     harness.run();
     assert_eq!(harness.state().actions, [SettingsAction::Close]);
-    assert!(!harness.state().form.is_open());
+    assert!(!harness.state().dialog.is_open());
     assert!(harness.query_by_label("Settings").is_none());
 }
 
@@ -180,7 +180,7 @@ fn escape_closes() {
 fn the_whole_form_fits_a_phone() {
     for scale in [1.0, 2.0] {
         let mut harness = harness_sized([390.0, 844.0]);
-        harness.state_mut().prefs.text_scale = scale;
+        harness.state_mut().appearance.text_scale = scale;
         harness.run();
         harness.get_by_label("Settings");
         for label in [

@@ -271,7 +271,7 @@ fn a_rename_from_the_settings_is_announced() {
     step_until(&mut harness, "the new name", |h| {
         h.state().state().name() == "ally"
     });
-    assert_eq!(harness.state().settings().name, "ally");
+    assert_eq!(harness.state().join_details().name, "ally");
 }
 
 #[test]
@@ -411,5 +411,5 @@ fn changing_the_server_starts_over_there_with_its_own_identity() {
         carol.recv_until(|frame| matches!(frame, ServerFrame::Message(_))),
         ServerFrame::Message(message) if message.text == "hello second server"
     ));
-    assert_eq!(harness.state().settings().server_url, second.url());
+    assert_eq!(harness.state().join_details().server_url, second.url());
 }

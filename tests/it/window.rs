@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use chinwag::client::identity::Identities;
 use chinwag::client::state::Phase;
-use chinwag::ui::{ChatApp, Settings};
+use chinwag::ui::{ChatApp, JoinDetails};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
@@ -13,12 +13,12 @@ use chinwag_testkit::PATIENCE;
 
 /// A window of `size` talking to `url`, with identity tokens kept in memory.
 pub fn harness_sized(url: &str, size: [f32; 2]) -> Harness<'static, ChatApp> {
-    let settings = Settings {
+    let details = JoinDetails {
         name: String::new(),
         server_url: url.to_owned(),
     };
     Harness::builder().with_size(size).build_eframe(move |_cc| {
-        ChatApp::with_identities(settings, false, Identities::Memory(Default::default()))
+        ChatApp::with_identities(details, false, Identities::Memory(Default::default()))
     })
 }
 

@@ -8,7 +8,7 @@ use crate::ui::composer;
 use crate::ui::messages::ListAction;
 use crate::ui::room_header::HeaderAction;
 use crate::ui::search::SearchAction;
-use crate::ui::settings::SettingsForm;
+use crate::ui::settings_dialog::SettingsDialog;
 use crate::ui::sidebar::SidebarAction;
 use crate::ui::users;
 
@@ -168,7 +168,7 @@ impl ChatApp {
             Some(SidebarAction::Create(room)) => state.join_room(&room, true),
             Some(SidebarAction::Browse) => state.list_rooms(),
             Some(SidebarAction::Settings) => {
-                self.settings_form = SettingsForm::open(&self.settings.name, self.client.url());
+                self.settings_form = SettingsDialog::open(&self.settings.name, self.client.url());
             }
             None => {}
         }

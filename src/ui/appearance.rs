@@ -1,4 +1,4 @@
-//! [`Preferences`]: how the app looks (theme and text size), remembered between runs.
+//! [`Appearance`]: how the app looks (theme and text size), remembered between runs.
 //!
 //! Text size scales the context's text styles rather than calling
 //! [`egui::Context::set_zoom_factor`]: zoom scales the whole UI (spacing, margins, panel widths)
@@ -10,9 +10,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-/// The smallest text scale [`Preferences::apply`] uses.
+/// The smallest text scale [`Appearance::apply`] uses.
 pub const MIN_TEXT_SCALE: f32 = 0.75;
-/// The largest text scale [`Preferences::apply`] uses.
+/// The largest text scale [`Appearance::apply`] uses.
 pub const MAX_TEXT_SCALE: f32 = 2.0;
 
 /// Which colour scheme the app uses.
@@ -37,10 +37,10 @@ impl From<ThemeChoice> for egui::ThemePreference {
     }
 }
 
-/// How the app looks; persisted under [`Preferences::STORAGE_KEY`].
+/// How the app looks; persisted under [`Appearance::STORAGE_KEY`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
-pub struct Preferences {
+pub struct Appearance {
     /// Dark, light or follow the system.
     pub theme: ThemeChoice,
     /// Text size relative to egui's; clamped to [`MIN_TEXT_SCALE`]..=[`MAX_TEXT_SCALE`] when
@@ -48,7 +48,7 @@ pub struct Preferences {
     pub text_scale: f32,
 }
 
-impl Default for Preferences {
+impl Default for Appearance {
     fn default() -> Self {
         Self {
             theme: ThemeChoice::System,
@@ -64,18 +64,19 @@ struct BaseTextStyles {
     light: BTreeMap<egui::TextStyle, egui::FontId>,
 }
 
-impl Preferences {
-    /// The eframe storage key the preferences are saved under (apart from the app's settings).
+impl Appearance {
+    /// The eframe storage key the appearance is saved under (apart from the join details). It
+    /// keeps the type's former name, so what earlier runs saved still loads.
     pub const STORAGE_KEY: &'static str = "chinwag_preferences";
 
-    /// The preferences saved by an earlier run, or the defaults.
+    /// The appearance saved by an earlier run, or the defaults.
     pub fn load(storage: Option<&dyn eframe::Storage>) -> Self {
         storage
             .and_then(|storage| eframe::get_value(storage, Self::STORAGE_KEY))
             .unwrap_or_default()
     }
 
-    /// Saves the preferences for the next run.
+    /// Saves the appearance for the next run.
     pub fn save(&self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, Self::STORAGE_KEY, self);
     }
@@ -149,7 +150,7 @@ fn scaled(
 mod tests {
     use std::collections::HashMap;
 
-    use super::{Preferences, ThemeChoice};
+    use super::{Appearance, ThemeChoice};
 
     fn body_size(ctx: &egui::Context) -> f32 {
         egui::TextStyle::Body.resolve(&ctx.global_style()).size
@@ -159,9 +160,9 @@ mod tests {
     fn scaling_starts_from_the_original_sizes_every_time() {
         let ctx = egui::Context::default();
         let original = body_size(&ctx);
-        let mut prefs = Preferences {
+        let mut prefs = Appearance {
             text_scale: 2.0,
-            ..Preferences::default()
+            ..Appearance::default()
         };
         prefs.apply(&ctx);
         prefs.apply(&ctx);
@@ -175,15 +176,15 @@ mod tests {
     fn the_scale_is_clamped() {
         let ctx = egui::Context::default();
         let original = body_size(&ctx);
-        Preferences {
+        Appearance {
             text_scale: 9.0,
-            ..Preferences::default()
+            ..Appearance::default()
         }
         .apply(&ctx);
         assert_eq!(body_size(&ctx), original * 2.0);
-        Preferences {
+        Appearance {
             text_scale: f32::NAN,
-            ..Preferences::default()
+            ..Appearance::default()
         }
         .apply(&ctx);
         assert_eq!(body_size(&ctx), original);
@@ -192,13 +193,13 @@ mod tests {
     #[test]
     fn an_unchanged_value_is_not_applied_again() {
         let ctx = egui::Context::default();
-        let prefs = Preferences {
+        let prefs = Appearance {
             theme: ThemeChoice::Light,
             text_scale: 1.0,
         };
         prefs.apply(&ctx);
         assert_eq!(ctx.theme(), egui::Theme::Light);
-        // Someone else switches the theme; the same preferences leave it alone.
+        // Someone else switches the theme; the same appearance leaves it alone.
         ctx.set_theme(egui::Theme::Dark);
         prefs.apply(&ctx);
         assert_eq!(ctx.theme(), egui::Theme::Dark);
@@ -221,14 +222,14 @@ mod tests {
     }
 
     #[test]
-    fn preferences_survive_a_restart() {
+    fn the_appearance_survives_a_restart() {
         let mut storage = MemoryStorage::default();
-        assert_eq!(Preferences::load(Some(&storage)), Preferences::default());
-        let prefs = Preferences {
+        assert_eq!(Appearance::load(Some(&storage)), Appearance::default());
+        let prefs = Appearance {
             theme: ThemeChoice::Dark,
             text_scale: 1.25,
         };
         prefs.save(&mut storage);
-        assert_eq!(Preferences::load(Some(&storage)), prefs);
+        assert_eq!(Appearance::load(Some(&storage)), prefs);
     }
 }

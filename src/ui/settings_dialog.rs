@@ -4,7 +4,7 @@
 //! dimmed backdrop that closes the dialog on a tap (or Escape) is what users expect there.
 
 use crate::protocol::validate_name;
-use crate::ui::preferences::{MAX_TEXT_SCALE, MIN_TEXT_SCALE, Preferences, ThemeChoice};
+use crate::ui::appearance::{Appearance, MAX_TEXT_SCALE, MIN_TEXT_SCALE, ThemeChoice};
 
 /// Widest the dialog's content gets, in points.
 const MAX_WIDTH: f32 = 360.0;
@@ -24,7 +24,7 @@ pub enum SettingsAction {
 
 /// The settings dialog's state: the name and server being edited. [`Default`] is closed.
 #[derive(Clone, Debug, Default)]
-pub struct SettingsForm {
+pub struct SettingsDialog {
     open: bool,
     current_name: String,
     name: String,
@@ -32,7 +32,7 @@ pub struct SettingsForm {
     url: String,
 }
 
-impl SettingsForm {
+impl SettingsDialog {
     /// An open dialog with its fields filled with the current name and server.
     pub fn open(current_name: &str, current_url: &str) -> Self {
         Self {
@@ -49,10 +49,14 @@ impl SettingsForm {
         self.open
     }
 
-    /// Draws the dialog if it is open. Theme and text size edit `prefs` and are applied to `ctx`
-    /// at once; the name and server come back as an action for the caller to carry out. After a
-    /// rename or server change the form takes the new value as current.
-    pub fn show(&mut self, ctx: &egui::Context, prefs: &mut Preferences) -> Option<SettingsAction> {
+    /// Draws the dialog if it is open. Theme and text size edit `appearance` and are applied to
+    /// `ctx` at once; the name and server come back as an action for the caller to carry out.
+    /// After a rename or server change the dialog takes the new value as current.
+    pub fn show(
+        &mut self,
+        ctx: &egui::Context,
+        appearance: &mut Appearance,
+    ) -> Option<SettingsAction> {
         if !self.open {
             return None;
         }
@@ -64,10 +68,10 @@ impl SettingsForm {
             egui::ScrollArea::vertical()
                 .max_height(max_height)
                 .auto_shrink([false, true])
-                .show(ui, |ui| self.contents(ui, prefs))
+                .show(ui, |ui| self.contents(ui, appearance))
                 .inner
         });
-        prefs.apply(ctx);
+        appearance.apply(ctx);
         let closed = modal.should_close();
         let mut action = modal.inner;
         if action.is_none() && closed {
@@ -82,10 +86,14 @@ impl SettingsForm {
         action
     }
 
-    fn contents(&mut self, ui: &mut egui::Ui, prefs: &mut Preferences) -> Option<SettingsAction> {
+    fn contents(
+        &mut self,
+        ui: &mut egui::Ui,
+        appearance: &mut Appearance,
+    ) -> Option<SettingsAction> {
         ui.heading("Settings");
         ui.add_space(8.0);
-        appearance(ui, prefs);
+        appearance_section(ui, appearance);
         ui.separator();
         let mut action = self.name_section(ui);
         ui.separator();
@@ -133,29 +141,29 @@ impl SettingsForm {
     }
 }
 
-/// Theme and text size; both edit `prefs` directly.
-fn appearance(ui: &mut egui::Ui, prefs: &mut Preferences) {
+/// Theme and text size; both edit `appearance` directly.
+fn appearance_section(ui: &mut egui::Ui, appearance: &mut Appearance) {
     ui.label("Theme");
     ui.horizontal_wrapped(|ui| {
-        ui.selectable_value(&mut prefs.theme, ThemeChoice::System, "Follow system");
-        ui.selectable_value(&mut prefs.theme, ThemeChoice::Dark, "Dark");
-        ui.selectable_value(&mut prefs.theme, ThemeChoice::Light, "Light");
+        ui.selectable_value(&mut appearance.theme, ThemeChoice::System, "Follow system");
+        ui.selectable_value(&mut appearance.theme, ThemeChoice::Dark, "Dark");
+        ui.selectable_value(&mut appearance.theme, ThemeChoice::Light, "Light");
     });
     ui.add_space(4.0);
     let label = ui.label("Text size");
     ui.horizontal(|ui| {
-        let mut percent = (prefs.effective_text_scale() * 100.0).round();
+        let mut percent = (appearance.effective_text_scale() * 100.0).round();
         let range = MIN_TEXT_SCALE * 100.0..=MAX_TEXT_SCALE * 100.0;
         let slider = egui::Slider::new(&mut percent, range)
             .step_by(5.0)
             .suffix(" %");
         if ui.add(slider).labelled_by(label.id).changed() {
-            prefs.text_scale = percent / 100.0;
+            appearance.text_scale = percent / 100.0;
         }
-        let default = Preferences::default().text_scale;
+        let default = Appearance::default().text_scale;
         let reset = egui::Button::new("Reset");
         if ui.add_enabled(percent != default * 100.0, reset).clicked() {
-            prefs.text_scale = default;
+            appearance.text_scale = default;
         }
     });
 }

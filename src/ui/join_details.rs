@@ -1,4 +1,4 @@
-//! [`Settings`]: the name and server the app remembers between runs, and the default server.
+//! [`JoinDetails`]: the name and server the app remembers between runs, and the default server.
 
 use serde::{Deserialize, Serialize};
 
@@ -6,14 +6,14 @@ use serde::{Deserialize, Serialize};
 /// the web).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
-pub struct Settings {
+pub struct JoinDetails {
     /// The name the user joins with.
     pub name: String,
     /// The WebSocket URL of the chat server.
     pub server_url: String,
 }
 
-impl Default for Settings {
+impl Default for JoinDetails {
     fn default() -> Self {
         Self {
             name: String::new(),
@@ -22,8 +22,8 @@ impl Default for Settings {
     }
 }
 
-impl Settings {
-    /// The settings saved by an earlier run, or the defaults.
+impl JoinDetails {
+    /// The name and server saved by an earlier run, or the defaults.
     pub fn load(storage: Option<&dyn eframe::Storage>) -> Self {
         storage
             .and_then(|storage| eframe::get_value(storage, eframe::APP_KEY))

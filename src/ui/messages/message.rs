@@ -1,0 +1,161 @@
+//! One stored message: its bubble, header, text, "(edited)", and for our own messages the
+//! right-click menu and the editor in place.
+
+use crate::protocol::ChatMessage;
+use crate::ui::grouping::{self, Lead};
+use crate::ui::rich_text;
+
+use super::edit::{EditOutcome, edit_box};
+use super::rows::View;
+use super::separators::day_separator;
+use super::{ListAction, MessageList};
+
+impl MessageList {
+    /// Draws `message` under its `lead` (day separator, sender header); returns what the user
+    /// asked for in it.
+    pub(super) fn draw_message(
+        &mut self,
+        ui: &mut egui::Ui,
+        view: &View<'_>,
+        message: &ChatMessage,
+        lead: Lead,
+    ) -> Option<ListAction> {
+        if let Some(day) = lead.day {
+            day_separator(ui, &day);
+        }
+        let own = message.from == view.me;
+        let mentioned = !own && crate::protocol::markup::mentions(&message.text, view.me);
+        let mut action = None;
+        let mut frame = bubble(ui, own, mentioned);
+        if self.marked == Some(message.seq) {
+            frame = frame.stroke(egui::Stroke::new(2.0, ui.visuals().selection.stroke.color));
+        }
+        let response = frame
+            .show(ui, |ui| {
+                if lead.header {
+                    header(ui, message, own);
+                }
+                if mentioned {
+                    ui.label(
+                        egui::RichText::new("mentions you")
+                            .small()
+                            .color(ui.visuals().warn_fg_color),
+                    );
+                }
+                action = self.message_body(ui, view, message, own);
+            })
+            .response;
+        let hint = if own && !message.deleted {
+            format!(
+                "{}\nRight-click the text to edit or delete",
+                full_time(message.time)
+            )
+        } else {
+            full_time(message.time)
+        };
+        response.on_hover_text(hint);
+        action
+    }
+
+    /// The text of `message`: "message deleted", the editor if the user is editing it, or the
+    /// text with "(edited)" and, for our own, the right-click menu.
+    fn message_body(
+        &mut self,
+        ui: &mut egui::Ui,
+        view: &View<'_>,
+        message: &ChatMessage,
+        own: bool,
+    ) -> Option<ListAction> {
+        if message.deleted {
+            ui.label(egui::RichText::new("message deleted").italics().weak());
+            return None;
+        }
+        if let Some((seq, text)) = &mut self.editing
+            && *seq == message.seq
+        {
+            return match edit_box(ui, text) {
+                Some(EditOutcome::Save(text)) => {
+                    self.editing = None;
+                    Some(ListAction::Edit(message.seq, text))
+                }
+                Some(EditOutcome::Cancel) => {
+                    self.editing = None;
+                    None
+                }
+                None => None,
+            };
+        }
+        let text = rich_text::show(ui, &message.text, &view.room.users, view.me);
+        if message.edited.is_some() {
+            ui.weak("(edited)");
+        }
+        if own {
+            return self.own_message_menu(&text, message);
+        }
+        None
+    }
+
+    /// The right-click menu of one of our messages: Edit (opens the editor in place) and Delete.
+    fn own_message_menu(
+        &mut self,
+        response: &egui::Response,
+        message: &ChatMessage,
+    ) -> Option<ListAction> {
+        let mut action = None;
+        response.context_menu(|ui| {
+            if ui.button("Edit").clicked() {
+                self.editing = Some((message.seq, message.text.clone()));
+                ui.close();
+            }
+            if ui.button("Delete").clicked() {
+                action = Some(ListAction::Delete(message.seq));
+                ui.close();
+            }
+        });
+        action
+    }
+}
+
+/// The sender's name (ours in the link colour) and the time.
+fn header(ui: &mut egui::Ui, message: &ChatMessage, own: bool) {
+    ui.horizontal(|ui| {
+        let name = egui::RichText::new(&message.from).strong();
+        ui.label(if own {
+            name.color(ui.visuals().hyperlink_color)
+        } else {
+            name
+        });
+        ui.weak(local_time(message.time));
+    });
+}
+
+/// The frame around a message; our own messages get a tinted background, messages that
+/// mention us a highlighted border.
+pub(super) fn bubble(ui: &egui::Ui, own: bool, mentioned: bool) -> egui::Frame {
+    let frame = egui::Frame::new()
+        .inner_margin(egui::Margin::symmetric(8, 4))
+        .corner_radius(6.0);
+    if mentioned {
+        frame
+            .fill(ui.visuals().warn_fg_color.gamma_multiply(0.15))
+            .stroke(egui::Stroke::new(1.0, ui.visuals().warn_fg_color))
+    } else if own {
+        frame.fill(ui.visuals().selection.bg_fill.gamma_multiply(0.35))
+    } else {
+        frame.fill(ui.visuals().faint_bg_color)
+    }
+}
+
+/// "14:05" in the user's time zone.
+pub fn local_time(ms_since_epoch: i64) -> String {
+    grouping::local(ms_since_epoch)
+        .map(|time| time.format("%H:%M").to_string())
+        .unwrap_or_default()
+}
+
+/// "Wednesday 25 November 2026, 14:05:09" in the user's time zone.
+fn full_time(ms_since_epoch: i64) -> String {
+    grouping::local(ms_since_epoch)
+        .map(|time| time.format("%A %-d %B %Y, %H:%M:%S").to_string())
+        .unwrap_or_default()
+}
