@@ -1,7 +1,7 @@
 //! [`ChatApp`]: the eframe app. A [`ChatClient`] does the chatting (state, connection,
 //! identities, history paging); the app keeps what the UI needs besides: the join details, the
-//! appearance, the composer's text, the widgets' own state, the embedded host and the window title. The chat
-//! screen's panels are in `app/chat_screen.rs`.
+//! appearance, the composer's text, the widgets' own state, the embedded host and the window
+//! title. The chat screen's panels are in `app/chat_screen.rs`.
 
 mod chat_screen;
 
