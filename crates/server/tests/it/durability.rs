@@ -47,28 +47,28 @@ fn run_client(
         assert!(
             Instant::now() < give_up,
             "{name}: scenario took too long; phase {:?}",
-            client.state.phase()
+            client.state().phase()
         );
-        let joined = client.state.phase() == &Phase::Joined;
+        let joined = client.state().phase() == &Phase::Joined;
         if was_joined && !joined {
             // Whatever is unacknowledged now must come through after the reconnect.
-            resent += client.state.pending().len();
+            resent += client.state().pending().len();
         }
         was_joined = joined;
-        while sent < count && client.state.pending().len() < in_flight {
+        while sent < count && client.state().pending().len() < in_flight {
             sent += 1;
-            client.state.send(&format!("{name} #{sent}"));
+            client.state_mut().send(&format!("{name} #{sent}"));
         }
-        let acked_now = sent - client.state.pending().len();
+        let acked_now = sent - client.state().pending().len();
         acked.fetch_add(acked_now - acked_here, Ordering::SeqCst);
         acked_here = acked_now;
-        let messages = chinwag_testkit::texts(&client.state).len();
+        let messages = chinwag_testkit::texts(client.state()).len();
         if acked_here == count && messages >= expected_total {
             break;
         }
         client.wait_and_pump(Duration::from_millis(200));
     }
-    let view = chinwag_testkit::lobby_messages(&client.state)
+    let view = chinwag_testkit::lobby_messages(client.state())
         .iter()
         .map(|m| (m.seq, m.from.clone(), m.id.clone()))
         .collect();
@@ -333,23 +333,22 @@ fn connections_cut_at_random_lose_and_duplicate_nothing() {
 fn a_half_open_connection_is_detected_by_the_heartbeat_and_replaced() {
     let server = chinwag_testkit::TestServer::start();
     let proxy = CuttingProxy::start(server.server.as_ref().unwrap().addr());
-    let mut client = LiveClient::new(&format!("ws://{}/ws", proxy.addr), "alice");
-    client.link =
-        chinwag_client::link::Link::new(format!("ws://{}/ws", proxy.addr)).with_heartbeat(0.2, 1.0);
+    let mut client =
+        LiveClient::new(&format!("ws://{}/ws", proxy.addr), "alice").with_heartbeat(0.2, 1.0);
     client.pump_until("the welcome", |state| state.phase() == &Phase::Joined);
 
     // The network goes silent: no close, no reset, nothing gets through either way.
     proxy.swallowing.store(true, Ordering::SeqCst);
-    client.state.send("sent into the void");
+    client.state_mut().send("sent into the void");
     let silent_since = Instant::now();
     client.pump_until("the heartbeat to notice", |state| {
         matches!(state.phase(), Phase::Disconnected { .. })
     });
     let noticed_after = silent_since.elapsed();
     assert!(
-        matches!(client.state.phase(), Phase::Disconnected { reason } if reason.contains("no answer")),
+        matches!(client.state().phase(), Phase::Disconnected { reason } if reason.contains("no answer")),
         "{:?}",
-        client.state.phase()
+        client.state().phase()
     );
 
     // The network heals; the client reconnects (taking its name back from the server's stale
