@@ -52,7 +52,7 @@ pub fn host_or_join(addr: SocketAddr, db: &Path) -> Hosting {
 fn try_host(addr: SocketAddr, db: &Path) -> Hosting {
     match RunningServer::start(addr, db) {
         Ok(server) => Hosting::Hosting(server),
-        Err(err) if err.kind() == std::io::ErrorKind::AddrInUse => Hosting::Joined,
+        Err(err) if err.is_address_in_use() => Hosting::Joined,
         Err(err) => Hosting::Failed(err.to_string()),
     }
 }

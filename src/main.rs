@@ -41,7 +41,7 @@ mod native {
         server::cli::init_logging();
         let cli = Cli::parse();
         let result = match cli.command {
-            Some(Command::Serve(args)) => server::cli::run(args),
+            Some(Command::Serve(args)) => server::cli::run(args).map_err(Into::into),
             None => gui(
                 cli.connect,
                 cli.name,

@@ -7,6 +7,8 @@ use ewebsock::{Options, WsEvent, WsMessage, WsSender};
 
 use chinwag_protocol::{ClientFrame, ServerFrame};
 
+use crate::error::ClientError;
+
 /// Largest frame the client accepts from the server (a welcome carries history).
 const MAX_INCOMING_BYTES: usize = 16 * 1024 * 1024;
 
@@ -35,7 +37,10 @@ impl Connection {
     /// ewebsock's own `connect_with_wakeup` calls the wake-up *before* it queues the event, so a
     /// repaint could run, find nothing and go back to sleep with the event still unseen. Here
     /// the event is queued first and the wake-up comes after.
-    pub fn open(url: &str, wake_up: impl Fn() + Send + Sync + 'static) -> Result<Self, String> {
+    pub fn open(
+        url: &str,
+        wake_up: impl Fn() + Send + Sync + 'static,
+    ) -> Result<Self, ClientError> {
         let options = Options {
             max_incoming_frame_size: MAX_INCOMING_BYTES,
             ..Options::default()
@@ -50,8 +55,12 @@ impl Connection {
                 ControlFlow::Break(())
             }
         });
-        let sender = ewebsock::ws_connect(url.to_owned(), options, on_event)
-            .map_err(|err| format!("cannot connect to {url}: {err}"))?;
+        let sender = ewebsock::ws_connect(url.to_owned(), options, on_event).map_err(|reason| {
+            ClientError::Connect {
+                url: url.to_owned(),
+                reason,
+            }
+        })?;
         Ok(Self {
             sender,
             events,

@@ -1,19 +1,20 @@
 //! Paging through older history over HTTP (`GET /api/rooms/{room}/messages`), with ehttp for
-//! the request (a thread natively, `fetch` in the browser) and a poll-promise the UI polls each
-//! frame, so a slow server never blocks a frame.
+//! the request (a thread natively, `fetch` in the browser) and a poll-promise the client polls
+//! on each pump, so a slow server never blocks a frame.
 
 use poll_promise::Promise;
 
 use chinwag_protocol::api::{self, http_base};
-use chinwag_protocol::{ApiError, HistoryPage};
+use chinwag_protocol::{HistoryPage, Rejection};
+
+use crate::error::ClientError;
 
 /// How many older messages one scroll to the top asks for.
 pub const PAGE_SIZE: usize = 100;
 
 /// One page request in flight.
 pub struct HistoryFetch {
-    room: String,
-    promise: Promise<Result<HistoryPage, String>>,
+    promise: Promise<Result<HistoryPage, ClientError>>,
 }
 
 impl HistoryFetch {
@@ -29,8 +30,7 @@ impl HistoryFetch {
     ) -> Self {
         let Some(base) = http_base(ws_url) else {
             return Self {
-                room: room.to_owned(),
-                promise: Promise::from_ready(Err(format!("{ws_url} is not a WebSocket URL"))),
+                promise: Promise::from_ready(Err(ClientError::NotWebSocketUrl(ws_url.to_owned()))),
             };
         };
         let url = format!("{base}{}", api::history_path(room, before, limit));
@@ -38,33 +38,32 @@ impl HistoryFetch {
             ehttp::Request::get(url).with_header("Authorization", format!("Bearer {token}"));
         let (sender, promise) = Promise::new();
         ehttp::fetch(request, move |result| {
-            sender.send(result.and_then(read_page));
+            sender.send(result.map_err(ClientError::Network).and_then(read_page));
             wake();
         });
-        Self {
-            room: room.to_owned(),
-            promise,
-        }
+        Self { promise }
     }
 
-    /// The room being paged.
-    pub fn room(&self) -> &str {
-        &self.room
-    }
-
-    /// The page (or why there is none), once the answer is in.
-    pub fn ready(&self) -> Option<&Result<HistoryPage, String>> {
-        self.promise.ready()
+    /// The page (or why there is none) once the answer is in; until then the fetch itself,
+    /// to poll again later.
+    pub fn try_take(self) -> Result<Result<HistoryPage, ClientError>, Self> {
+        self.promise.try_take().map_err(|promise| Self { promise })
     }
 }
 
 /// A page from a response, or the server's explanation of why not.
-fn read_page(response: ehttp::Response) -> Result<HistoryPage, String> {
+fn read_page(response: ehttp::Response) -> Result<HistoryPage, ClientError> {
     if response.ok {
-        serde_json::from_slice(&response.bytes).map_err(|err| format!("unreadable page: {err}"))
+        Ok(serde_json::from_slice(&response.bytes)?)
     } else {
-        Err(serde_json::from_slice::<ApiError>(&response.bytes)
-            .map(|error| error.message)
-            .unwrap_or_else(|_| format!("{} {}", response.status, response.status_text)))
+        Err(
+            serde_json::from_slice::<Rejection>(&response.bytes).map_or_else(
+                |_| ClientError::Http {
+                    status: response.status,
+                    status_text: response.status_text.clone(),
+                },
+                ClientError::Refused,
+            ),
+        )
     }
 }

@@ -1,7 +1,11 @@
-//! The chat client without any UI: [`state::ChatState`] (what the client knows),
-//! [`connection::Connection`] (one socket) and [`link::Link`] (keeping a socket up).
+//! The chat client without any UI: [`chat_client::ChatClient`] (all of it in one object, driven
+//! by one `pump`), made of [`state::ChatState`] (what the client knows),
+//! [`connection::Connection`] (one socket), [`link::Link`] (keeping a socket up),
+//! [`history::HistoryFetch`] (older history over HTTP) and [`identity::Identities`] (tokens).
 
+pub mod chat_client;
 pub mod connection;
+pub mod error;
 pub mod history;
 pub mod identity;
 pub mod link;

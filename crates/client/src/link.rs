@@ -87,6 +87,12 @@ impl Link {
         self.url = url.into();
     }
 
+    /// Starts over with the server at `url`: the current connection, a scheduled reconnect and
+    /// the backoff are dropped; the heartbeat timings stay.
+    pub fn start_over(&mut self, url: impl Into<String>) {
+        *self = Self::new(url).with_heartbeat(self.ping_interval, self.dead_after);
+    }
+
     /// Runs the client one step at time `now` (seconds); `wake_up` is called from the socket's
     /// thread on every socket event.
     pub fn pump(
@@ -198,7 +204,7 @@ impl Link {
                 self.connection = Some(connection);
                 self.last_heard = now;
             }
-            Err(reason) => self.lost(state, now, reason),
+            Err(error) => self.lost(state, now, error.to_string()),
         }
     }
 

@@ -3,14 +3,14 @@
 //! `GET /api/rooms/{room}/messages?before=SEQ&limit=N` with `Authorization: Bearer TOKEN`
 //! answers a [`HistoryPage`]: up to `limit` (1 to [`MAX_PAGE`], default [`DEFAULT_PAGE`])
 //! messages with a sequence number below `before` (absent: the newest), oldest first. Errors
-//! answer an [`ApiError`] body: 400 `malformed` (bad `before` or `limit`), 401 `invalid_token`
+//! answer a [`Rejection`](super::Rejection) as the body: 400 `malformed` (bad `before` or `limit`), 401 `invalid_token`
 //! (no or unknown token), 404 `unknown_room` (no such room, or someone else's direct messages:
 //! the same answer, so a stranger cannot tell which conversations exist), 429 `rate_limited`
 //! (too many requests with this token; `Retry-After` says when to come back).
 
 use serde::{Deserialize, Serialize};
 
-use super::{ChatMessage, ErrorCode};
+use super::ChatMessage;
 
 /// The most messages one page holds.
 pub const MAX_PAGE: usize = 200;
@@ -26,19 +26,6 @@ pub struct HistoryPage {
     pub messages: Vec<ChatMessage>,
     /// Whether older messages remain before the first one here.
     pub more: bool,
-}
-
-/// The body of an HTTP error answer.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ApiError {
-    /// Machine-readable reason.
-    pub code: ErrorCode,
-    /// Human-readable explanation.
-    pub message: String,
-    /// For `rate_limited` (429): milliseconds to wait before trying again (also in the
-    /// `Retry-After` header, in whole seconds).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub retry_after: Option<u64>,
 }
 
 /// The path and query of a history page request for `room` (percent-encoded).

@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Machine-readable error codes carried by [`super::ServerFrame::Error`] and [`super::ApiError`].
+/// Machine-readable error codes carried by a [`Rejection`]: in error frames
+/// ([`super::ServerFrame::Error`]) and HTTP error bodies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
@@ -81,16 +82,21 @@ impl ErrorCode {
     }
 }
 
-/// A frame the server refuses, and why: what an error frame will say.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// What the server refuses, and why: the one refusal both sides speak. A frame refused becomes
+/// an error frame (`From<Rejection> for ServerFrame`); an HTTP request refused answers it as
+/// its JSON body, `{"code", "message", "retry_after"?}` (see [`super::api`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rejection {
     /// Machine-readable reason.
     pub code: ErrorCode,
     /// Human-readable explanation.
     pub message: String,
     /// The client message id of the `send` refused, when the refusal is about one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// For `rate_limited`: how long to wait before trying again, in milliseconds.
+    /// For `rate_limited`: how long to wait before trying again, in milliseconds (HTTP: also
+    /// in the `Retry-After` header, in whole seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u64>,
 }
 

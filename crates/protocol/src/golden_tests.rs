@@ -32,7 +32,7 @@ fn sample_message_json() -> serde_json::Value {
 }
 
 #[test]
-fn client_session_and_room_frames_match_golden_json() {
+fn client_frames_for_identity_and_rooms_match_golden_json() {
     assert_golden(
         ClientFrame::Hello {
             version: 2,
@@ -82,15 +82,10 @@ fn client_session_and_room_frames_match_golden_json() {
         json!({"type": "open_dm", "peer": "bob"}),
     );
     assert_golden(ClientFrame::Ping, json!({"type": "ping"}));
-    assert_golden(ClientFrame::ListRooms, json!({"type": "list_rooms"}));
-    assert_golden(
-        ClientFrame::Rename { name: "al".into() },
-        json!({"type": "rename", "name": "al"}),
-    );
 }
 
 #[test]
-fn client_message_frames_match_golden_json() {
+fn client_frames_for_messages_and_requests_match_golden_json() {
     assert_golden(
         ClientFrame::Send {
             id: "c1".into(),
@@ -141,6 +136,11 @@ fn client_message_frames_match_golden_json() {
         },
         json!({"type": "search", "room": "lobby", "query": "lunch"}),
     );
+    assert_golden(ClientFrame::ListRooms, json!({"type": "list_rooms"}));
+    assert_golden(
+        ClientFrame::Rename { name: "al".into() },
+        json!({"type": "rename", "name": "al"}),
+    );
 }
 
 fn sample_room() -> RoomState {
@@ -165,7 +165,7 @@ fn sample_room_json() -> serde_json::Value {
 }
 
 #[test]
-fn server_session_frames_match_golden_json() {
+fn server_frames_for_welcome_and_rooms_match_golden_json() {
     assert_golden(
         ServerFrame::Welcome {
             version: 2,
@@ -201,6 +201,10 @@ fn server_session_frames_match_golden_json() {
         },
         json!({"type": "parted", "room": "rust"}),
     );
+}
+
+#[test]
+fn server_frames_for_messages_and_errors_match_golden_json() {
     assert_golden(ServerFrame::Pong, json!({"type": "pong"}));
     assert_golden(
         ServerFrame::from(Rejection::new(ErrorCode::TooLarge, "too big").about_message("c9")),
@@ -214,10 +218,6 @@ fn server_session_frames_match_golden_json() {
         json!({"type": "error", "code": "rate_limited", "message": "slow down", "id": "c10",
                "retry_after": 1201}),
     );
-}
-
-#[test]
-fn server_message_frames_match_golden_json() {
     let mut message = sample_message_json();
     message["type"] = json!("message");
     assert_golden(ServerFrame::Message(sample_message()), message);
@@ -263,7 +263,7 @@ fn server_message_frames_match_golden_json() {
 }
 
 #[test]
-fn server_room_and_api_frames_match_golden_json() {
+fn server_frames_for_presence_and_answers_match_golden_json() {
     assert_golden(
         ServerFrame::Joined {
             room: "lobby".into(),
@@ -331,6 +331,31 @@ fn server_room_and_api_frames_match_golden_json() {
             more: true,
         },
         json!({"room": "lobby", "messages": [sample_message_json()], "more": true}),
+    );
+}
+
+/// The body of an HTTP error answer is a [`Rejection`]: `{code, message, retry_after?}`, byte
+/// for byte as it was when it had a type of its own (no `id`: HTTP refusals are about no message).
+#[test]
+fn http_error_bodies_match_golden_json() {
+    let unknown = Rejection::new(ErrorCode::UnknownRoom, "there is no room called x");
+    assert_eq!(
+        serde_json::to_string(&unknown).unwrap(),
+        r#"{"code":"unknown_room","message":"there is no room called x"}"#
+    );
+    assert_golden(
+        unknown,
+        json!({"code": "unknown_room", "message": "there is no room called x"}),
+    );
+    let limited =
+        Rejection::rate_limited("too many requests", std::time::Duration::from_millis(1500));
+    assert_eq!(
+        serde_json::to_string(&limited).unwrap(),
+        r#"{"code":"rate_limited","message":"too many requests","retry_after":1500}"#
+    );
+    assert_golden(
+        limited,
+        json!({"code": "rate_limited", "message": "too many requests", "retry_after": 1500}),
     );
 }
 

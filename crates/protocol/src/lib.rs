@@ -45,7 +45,7 @@ mod golden_tests;
 pub mod markup;
 mod names;
 
-pub use api::{ApiError, HistoryPage};
+pub use api::HistoryPage;
 pub use errors::{ErrorCode, Rejection, retry_after_ms, wait_in_words};
 pub use frames::{
     ChatMessage, ClientFrame, RoomCursor, RoomKind, RoomListing, RoomState, ServerFrame,

@@ -11,9 +11,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::hub::{Command, PageError, PageRequest};
+use crate::hub::{Command, PageRequest};
 use chinwag_protocol::api::{DEFAULT_PAGE, MAX_PAGE};
-use chinwag_protocol::{ApiError, ErrorCode, retry_after_ms};
+use chinwag_protocol::{ErrorCode, Rejection};
 
 /// Answers one page request.
 pub async fn history_page(
@@ -22,8 +22,8 @@ pub async fn history_page(
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
     headers: HeaderMap,
 ) -> Response {
-    // A path or query axum cannot decode (say, a room that is not UTF-8) still gets an
-    // `ApiError` body, not axum's plain-text rejection.
+    // A path or query axum cannot decode (say, a room that is not UTF-8) still gets a
+    // `Rejection` body, not axum's plain-text rejection.
     let request = match (room, query) {
         (Ok(Path(room)), Ok(Query(query))) => Ok((room, query)),
         (Err(rejection), _) => Err(malformed(rejection.body_text())),
@@ -35,26 +35,22 @@ pub async fn history_page(
     };
     match answer {
         Ok(page) => Json(page).into_response(),
-        Err(PageError {
-            code,
-            message,
-            retry_after,
-        }) => {
-            let body = Json(ApiError {
-                code,
-                message,
-                retry_after: retry_after.map(retry_after_ms),
-            });
-            match retry_after {
-                // Retry-After counts whole seconds: rounded up, so a client is never early.
-                Some(wait) => {
-                    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-                    let header = [(header::RETRY_AFTER, seconds.to_string())];
-                    (status_of(code), header, body).into_response()
-                }
-                None => (status_of(code), body).into_response(),
-            }
+        Err(rejection) => refused(rejection),
+    }
+}
+
+/// The answer to a refused request: its status, the rejection as the body and, for
+/// `rate_limited`, a `Retry-After` header.
+fn refused(rejection: Rejection) -> Response {
+    let status = status_of(rejection.code);
+    match rejection.retry_after {
+        // Retry-After counts whole seconds: rounded up, so a client is never early (the
+        // milliseconds were rounded up from the wait already, so this is the wait rounded up).
+        Some(wait_ms) => {
+            let header = [(header::RETRY_AFTER, wait_ms.div_ceil(1000).to_string())];
+            (status, header, Json(rejection)).into_response()
         }
+        None => (status, Json(rejection)).into_response(),
     }
 }
 
@@ -63,7 +59,7 @@ async fn page(
     room: String,
     query: &HashMap<String, String>,
     headers: &HeaderMap,
-) -> Result<chinwag_protocol::HistoryPage, PageError> {
+) -> Result<chinwag_protocol::HistoryPage, Rejection> {
     let before =
         match query.get("before") {
             None => None,
@@ -83,10 +79,11 @@ async fn page(
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.strip_prefix("Bearer "))
-        .ok_or_else(|| PageError {
-            code: ErrorCode::InvalidToken,
-            message: "send your identity token as Authorization: Bearer".into(),
-            retry_after: None,
+        .ok_or_else(|| {
+            Rejection::new(
+                ErrorCode::InvalidToken,
+                "send your identity token as Authorization: Bearer",
+            )
         })?
         .to_owned();
     let (reply, answer) = oneshot::channel();
@@ -96,23 +93,15 @@ async fn page(
         before,
         limit,
     };
-    let unavailable = || PageError {
-        code: ErrorCode::Internal,
-        message: "the server is shutting down".into(),
-        retry_after: None,
-    };
+    let unavailable = || Rejection::new(ErrorCode::Internal, "the server is shutting down");
     hub.send(Command::Page { request, reply })
         .await
         .map_err(|_| unavailable())?;
     answer.await.map_err(|_| unavailable())?
 }
 
-fn malformed(message: String) -> PageError {
-    PageError {
-        code: ErrorCode::Malformed,
-        message,
-        retry_after: None,
-    }
+fn malformed(message: String) -> Rejection {
+    Rejection::new(ErrorCode::Malformed, message)
 }
 
 /// The HTTP status for an API error.

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use clap::Args;
 
+use crate::ServeError;
 use crate::connections::ConnectionLimits;
 use crate::limits::{self, Rate, RateLimits};
 use crate::origin::WebOrigin;
@@ -94,28 +95,54 @@ struct LimitFlags {
 }
 
 impl LimitFlags {
-    fn rate_limits(&self) -> Result<RateLimits, String> {
+    fn rate_limits(&self) -> Result<RateLimits, NotARate> {
         Ok(RateLimits {
-            messages: per_second(self.message_burst, self.messages_per_second)
-                .map_err(|problem| format!("--messages-per-second: {problem}"))?,
-            requests: per_second(self.request_burst, self.requests_per_second)
-                .map_err(|problem| format!("--requests-per-second: {problem}"))?,
+            messages: per_second(
+                "--messages-per-second",
+                self.message_burst,
+                self.messages_per_second,
+            )?,
+            requests: per_second(
+                "--requests-per-second",
+                self.request_burst,
+                self.requests_per_second,
+            )?,
             rooms: RateLimits::rooms_per_day(self.rooms_per_day),
             identities: RateLimits::identities_per_hour(self.identities_per_hour),
-            api: per_second(self.api_burst, self.api_per_second)
-                .map_err(|problem| format!("--api-per-second: {problem}"))?,
+            api: per_second("--api-per-second", self.api_burst, self.api_per_second)?,
         })
     }
 }
 
-/// `burst` at once and `rate` a second; no limit if either is 0.
-fn per_second(burst: u32, rate: f64) -> Result<Option<Rate>, String> {
+/// A rate flag whose value is not a rate (negative, not a number, or over 10^9 a second).
+#[derive(Clone, Debug, PartialEq)]
+pub struct NotARate {
+    /// The flag, as typed: `--messages-per-second`.
+    pub flag: &'static str,
+    /// The value it was given.
+    pub rate: f64,
+}
+
+impl std::fmt::Display for NotARate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Self { flag, rate } = self;
+        write!(
+            f,
+            "{flag}: {rate} is not a rate (0 for none, or up to 10^9 a second)"
+        )
+    }
+}
+
+impl std::error::Error for NotARate {}
+
+/// `burst` at once and `rate` a second (the value of `flag`); no limit if either is 0.
+fn per_second(flag: &'static str, burst: u32, rate: f64) -> Result<Option<Rate>, NotARate> {
     if burst == 0 || rate == 0.0 {
         return Ok(None);
     }
     Rate::per_second(burst, rate)
         .map(Some)
-        .ok_or_else(|| format!("{rate} is not a rate (0 for none, or up to 10^9 a second)"))
+        .ok_or(NotARate { flag, rate })
 }
 
 /// The defaults of the connection limits, shown by `serve --help`.
@@ -126,10 +153,10 @@ const LIMITS: ConnectionLimits = ConnectionLimits::DEFAULT;
 /// # Errors
 /// A flag that does not hold (a web directory without `index.html`, unreadable TLS files, a bad
 /// rate), a database that cannot be opened, or an address that cannot be bound.
-pub fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
+pub fn run(args: ServeArgs) -> Result<(), ServeError> {
     let web = args.web.as_deref().map(crate::web::check_dir).transpose()?;
     let tls = match (&args.tls_cert, &args.tls_key) {
-        (Some(cert), Some(key)) => Some(TlsConfig::load(cert, key)?),
+        (Some(cert), Some(key)) => Some(TlsConfig::load(cert, key).map_err(ServeError::Tls)?),
         _ => None,
     };
     let db = args.db.unwrap_or_else(crate::default_db_path);
@@ -150,9 +177,9 @@ pub fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     let bind = args.bind;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(bind).await.map_err(|err| {
-            std::io::Error::new(err.kind(), format!("cannot listen on {bind}: {err}"))
-        })?;
+        let listener = tokio::net::TcpListener::bind(bind)
+            .await
+            .map_err(|source| ServeError::Listen { addr: bind, source })?;
         let addr = listener.local_addr()?;
         let (http, ws) = if options.tls.is_some() {
             ("https", "wss")
@@ -172,7 +199,7 @@ pub fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         crate::serve(listener, store, options, async {
             let _ = tokio::signal::ctrl_c().await;
         })
-        .await
-    })?;
-    Ok(())
+        .await?;
+        Ok(())
+    })
 }

@@ -15,7 +15,8 @@ pub mod limits;
 pub mod listen;
 pub mod names;
 pub mod origin;
-pub mod session;
+mod serve_error;
+pub mod socket_task;
 pub mod store;
 pub mod tls;
 pub mod web;
@@ -35,7 +36,9 @@ use chinwag_protocol::{HARD_FRAME_LIMIT_BYTES, MAX_SERVER_FRAME_BYTES};
 use hub::{Command, Hub};
 use store::Store;
 
-/// Commands queued for the hub before sessions wait for it.
+pub use serve_error::ServeError;
+
+/// Commands queued for the hub before socket tasks wait for it.
 const HUB_QUEUE: usize = 4096;
 /// Per-connection socket read buffer (tungstenite's default is 128 KiB).
 const READ_BUFFER_BYTES: usize = 8 * 1024;
@@ -60,7 +63,7 @@ pub struct ServeOptions {
     /// A built web client (see [`web`]) to serve at `/`.
     pub web: Option<PathBuf>,
     /// Pings and the idle timeout for dead connections.
-    pub heartbeat: session::Heartbeat,
+    pub heartbeat: socket_task::Heartbeat,
     /// How much one identity, address or token may do how fast.
     pub rate_limits: limits::RateLimits,
     /// Connection caps, the header read timeout and the hello deadline.
@@ -76,14 +79,15 @@ pub struct ServeOptions {
 struct AppState {
     hub: mpsc::Sender<Command>,
     shutdown: watch::Receiver<bool>,
-    heartbeat: session::Heartbeat,
+    heartbeat: socket_task::Heartbeat,
     hello_timeout: std::time::Duration,
 }
 
-/// Opens the history database at `path`, with a message that names the file on failure.
-pub fn open_store(path: &Path) -> std::io::Result<Store> {
-    Store::open(path).map_err(|err| {
-        std::io::Error::other(format!("cannot open database {}: {err}", path.display()))
+/// Opens the history database at `path`; the error names the file.
+pub fn open_store(path: &Path) -> Result<Store, ServeError> {
+    Store::open(path).map_err(|source| ServeError::Database {
+        path: path.to_path_buf(),
+        source,
     })
 }
 
@@ -100,11 +104,11 @@ pub async fn serve(
     let limits = options.rate_limits;
     let hub_thread =
         tokio::task::spawn_blocking(move || Hub::new(store, &limits).run(hub_receiver));
-    let (stop_sessions, sessions_stopped) = watch::channel(false);
+    let (stop_socket_tasks, socket_tasks_stopped) = watch::channel(false);
     let api_hub = hub_sender.clone();
     let state = AppState {
         hub: hub_sender,
-        shutdown: sessions_stopped,
+        shutdown: socket_tasks_stopped,
         heartbeat: options.heartbeat,
         hello_timeout: options.connections.hello_timeout,
     };
@@ -143,10 +147,10 @@ pub async fn serve(
     listen::accept_until(listening, async move {
         shutdown.await;
         tracing::info!("shutting down");
-        let _ = stop_sessions.send(true);
+        let _ = stop_socket_tasks.send(true);
     })
     .await;
-    // The hub stops once every session and HTTP connection has let go of it (each ends on the
+    // The hub stops once every socket task and HTTP connection has let go of it (each ends on the
     // shutdown signal); it drains its queue and flushes the database first.
     hub_thread.await.map_err(std::io::Error::other)
 }
@@ -163,7 +167,7 @@ async fn websocket(
         .max_message_size(HARD_FRAME_LIMIT_BYTES)
         .max_frame_size(HARD_FRAME_LIMIT_BYTES)
         .on_upgrade(move |socket| {
-            session::run(
+            socket_task::run(
                 socket,
                 peer,
                 state.hub,
@@ -186,14 +190,20 @@ impl RunningServer {
     /// Binds `bind` (port 0 picks a free port) and serves with history in `db`.
     ///
     /// Fails at once, before any thread starts, if the address is taken or the database cannot
-    /// be opened, so the caller can tell "someone else is hosting" from success.
-    pub fn start(bind: SocketAddr, db: &Path) -> std::io::Result<Self> {
+    /// be opened, so the caller can tell "someone else is hosting"
+    /// ([`ServeError::is_address_in_use`]) from success.
+    pub fn start(bind: SocketAddr, db: &Path) -> Result<Self, ServeError> {
         Self::start_with(bind, db, ServeOptions::default())
     }
 
     /// Like [`Self::start`], with `options`.
-    pub fn start_with(bind: SocketAddr, db: &Path, options: ServeOptions) -> std::io::Result<Self> {
-        let listener = std::net::TcpListener::bind(bind)?;
+    pub fn start_with(
+        bind: SocketAddr,
+        db: &Path,
+        options: ServeOptions,
+    ) -> Result<Self, ServeError> {
+        let listener = std::net::TcpListener::bind(bind)
+            .map_err(|source| ServeError::Listen { addr: bind, source })?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let store = open_store(db)?;

@@ -59,7 +59,7 @@ pub struct Listening {
 
 /// Accepts and serves connections until `shutdown` completes; then stops accepting and asks
 /// every HTTP connection to finish (a request in flight is answered, within [`SHUTDOWN_GRACE`]).
-/// WebSocket sessions end through their own shutdown signal.
+/// WebSocket connections end through their socket tasks' own shutdown signal.
 pub async fn accept_until(listening: Listening, shutdown: impl Future<Output = ()>) {
     let Listening {
         listener,

@@ -41,13 +41,28 @@ pub struct WebOrigin {
 }
 
 impl std::str::FromStr for WebOrigin {
-    type Err = String;
+    type Err = NotAnOrigin;
 
-    fn from_str(text: &str) -> Result<Self, String> {
-        Self::parse(text)
-            .ok_or_else(|| format!("{text:?} is not an origin like https://chat.example.com"))
+    fn from_str(text: &str) -> Result<Self, NotAnOrigin> {
+        Self::parse(text).ok_or_else(|| NotAnOrigin(text.to_owned()))
     }
 }
+
+/// Text that is not a web origin (as `--allow-origin` takes it); holds the text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotAnOrigin(pub String);
+
+impl std::fmt::Display for NotAnOrigin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:?} is not an origin like https://chat.example.com",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for NotAnOrigin {}
 
 impl WebOrigin {
     /// Parses `scheme://host[:port]` (a trailing `/` is tolerated); `None` if it is not one.

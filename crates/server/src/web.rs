@@ -14,18 +14,14 @@ use axum::http::{HeaderValue, header};
 use axum::response::Response;
 use tower_http::services::ServeDir;
 
+use crate::ServeError;
+
 /// Checks that `dir` holds a built web client; the error says how to build one.
-pub fn check_dir(dir: &Path) -> std::io::Result<PathBuf> {
+pub fn check_dir(dir: &Path) -> Result<PathBuf, ServeError> {
     if dir.join("index.html").is_file() {
         Ok(dir.to_path_buf())
     } else {
-        Err(std::io::Error::new(
-            std::io::ErrorKind::NotFound,
-            format!(
-                "{} has no index.html: build the web client first (`trunk build --release` writes dist/)",
-                dir.display()
-            ),
-        ))
+        Err(ServeError::NoWebClient(dir.to_path_buf()))
     }
 }
 

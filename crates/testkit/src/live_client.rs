@@ -1,62 +1,67 @@
-//! The real client core (a `ChatState` driven by a real `Link`) as the app runs it.
+//! The real client core (a `ChatClient`) as the app runs it.
 
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use chinwag_client::link::Link;
+use chinwag_client::chat_client::ChatClient;
+use chinwag_client::identity::Identities;
 use chinwag_client::state::{ChatState, Entry};
 use chinwag_protocol::ChatMessage;
 
-use crate::{PATIENCE, token_of};
+use crate::PATIENCE;
 
-/// A client as the app runs it: a `ChatState` driven by a real `Link` (ewebsock, heartbeats,
-/// reconnects), with a wake-up channel that tells the test when a socket event arrived (as the
-/// app's repaint request would) and a monotonic clock.
+/// A client as the app runs it: a [`ChatClient`] (a real `Link` over ewebsock, heartbeats,
+/// reconnects, history paging; identity tokens in memory, so not [`crate::token_of`]'s) with a
+/// wake-up channel that tells the test when a socket event or a page arrived (as the app's
+/// repaint request would) and a monotonic clock. It derefs to the `ChatClient`, for its state
+/// and actions.
 pub struct LiveClient {
-    /// The client's state, as the app holds it.
-    pub state: ChatState,
-    /// The connection to the server, pumped by [`LiveClient::pump`].
-    pub link: Link,
+    client: ChatClient,
     started: Instant,
-    wake_sender: mpsc::Sender<()>,
     woken: mpsc::Receiver<()>,
 }
 
 impl LiveClient {
-    /// A client joining as `name` (with its test token) at `url`; it connects on the first pump.
+    /// A client joining as `name` at `url`; it connects on the first pump.
     pub fn new(url: &str, name: &str) -> Self {
         let (wake_sender, woken) = mpsc::channel();
-        let mut state = ChatState::new(format!("{name}-run"), token_of(name));
-        state.join(name);
+        let mut client = ChatClient::new(url, Identities::Memory(Default::default()), move || {
+            let _ = wake_sender.send(());
+        });
+        client.join(name);
         Self {
-            state,
-            link: Link::new(url),
+            client,
             started: Instant::now(),
-            wake_sender,
             woken,
         }
     }
 
-    /// Seconds since the client was made: the clock the link's deadlines use.
+    /// The same client with other heartbeat timings (seconds), e.g. to notice a silent
+    /// connection quickly.
+    pub fn with_heartbeat(self, ping_interval: f64, dead_after: f64) -> Self {
+        Self {
+            client: self.client.with_heartbeat(ping_interval, dead_after),
+            ..self
+        }
+    }
+
+    /// Seconds since the client was made: the clock the client's deadlines use.
     pub fn now(&self) -> f64 {
         self.started.elapsed().as_secs_f64()
     }
 
-    /// Handles whatever the link has received and whatever is due now.
+    /// Handles whatever the client has received and whatever is due now.
     pub fn pump(&mut self) {
-        let wake = self.wake_sender.clone();
         let now = self.now();
-        self.link.pump(&mut self.state, now, move || {
-            let _ = wake.send(());
-        });
+        self.client.pump(now);
     }
 
-    /// Waits for the next socket event or the link's next deadline (reconnect, heartbeat),
+    /// Waits for the next wake-up or the client's next deadline (reconnect, heartbeat),
     /// whichever comes first, then pumps. False if nothing happened within `patience`.
     pub fn wait_and_pump(&mut self, patience: Duration) -> bool {
         let deadline = self
-            .link
-            .next_deadline(&self.state, self.now())
+            .client
+            .next_deadline(self.now())
             .map_or(patience, |seconds| {
                 Duration::from_secs_f64(seconds).min(patience)
             });
@@ -67,15 +72,15 @@ impl LiveClient {
         woke || deadline < patience
     }
 
-    /// Pumps on every socket event or deadline until `done` holds; panics after [`PATIENCE`].
+    /// Pumps on every wake-up or deadline until `done` holds; panics after [`PATIENCE`].
     pub fn pump_until(&mut self, what: &str, done: impl Fn(&ChatState) -> bool) {
         let give_up = Instant::now() + PATIENCE;
         self.pump();
-        while !done(&self.state) {
+        while !done(self.client.state()) {
             assert!(
                 Instant::now() < give_up,
                 "timed out waiting for {what}; phase {:?}",
-                self.state.phase()
+                self.client.state().phase()
             );
             self.wait_and_pump(PATIENCE);
         }
@@ -83,7 +88,21 @@ impl LiveClient {
 
     /// The texts of the stored messages, in timeline order.
     pub fn texts(&self) -> Vec<String> {
-        texts(&self.state)
+        texts(self.client.state())
+    }
+}
+
+impl std::ops::Deref for LiveClient {
+    type Target = ChatClient;
+
+    fn deref(&self) -> &ChatClient {
+        &self.client
+    }
+}
+
+impl std::ops::DerefMut for LiveClient {
+    fn deref_mut(&mut self) -> &mut ChatClient {
+        &mut self.client
     }
 }
 

@@ -48,28 +48,28 @@ fn run_client(
         assert!(
             Instant::now() < give_up,
             "{name}: scenario took too long; phase {:?}",
-            client.state.phase()
+            client.state().phase()
         );
-        let joined = client.state.phase() == &Phase::Joined;
+        let joined = client.state().phase() == &Phase::Joined;
         if was_joined && !joined {
             // Whatever is unacknowledged now must come through after the reconnect.
-            resent += client.state.pending().len();
+            resent += client.state().pending().len();
         }
         was_joined = joined;
-        while sent < count && client.state.pending().len() < in_flight {
+        while sent < count && client.state().pending().len() < in_flight {
             sent += 1;
-            client.state.send(&format!("{name} #{sent}"));
+            client.state_mut().send(&format!("{name} #{sent}"));
         }
-        let acked_now = sent - client.state.pending().len();
+        let acked_now = sent - client.state().pending().len();
         acked.fetch_add(acked_now - acked_here, Ordering::SeqCst);
         acked_here = acked_now;
-        let messages = crate::texts(&client.state).len();
+        let messages = crate::texts(client.state()).len();
         if acked_here == count && messages >= expected_total {
             break;
         }
         client.wait_and_pump(Duration::from_millis(200));
     }
-    let view = crate::lobby_messages(&client.state)
+    let view = crate::lobby_messages(client.state())
         .iter()
         .map(|m| (m.seq, m.from.clone(), m.id.clone()))
         .collect();

@@ -1,10 +1,9 @@
-//! Applying the server's frames to [`ChatState`].
+//! Applying the server's frames to [`ChatState`]: [`ChatState::apply`] dispatches each frame to
+//! the method that handles its kind.
 
-use super::{
-    ChatState, Opening, Phase, RoomView, RoomsToCome, SearchResults, ServerError, TYPING_SHOWS_FOR,
-};
+use super::{ChatState, Opening, Phase, RoomView, RoomsToCome, SearchResults, TYPING_SHOWS_FOR};
 use chinwag_protocol::markup::mentions;
-use chinwag_protocol::{ChatMessage, DEFAULT_ROOM, ErrorCode, ServerFrame};
+use chinwag_protocol::{ChatMessage, DEFAULT_ROOM, ErrorCode, Rejection, RoomState, ServerFrame};
 
 impl ChatState {
     /// Applies one frame from the server.
@@ -15,70 +14,10 @@ impl ChatState {
                 rooms,
                 more_rooms,
                 ..
-            } => {
-                self.phase = Phase::Joined;
-                self.name = name;
-                self.last_error = None;
-                let names = rooms.iter().map(|state| state.room.clone()).collect();
-                for state in rooms {
-                    self.room_state(state);
-                }
-                self.rooms_to_come = Some(RoomsToCome {
-                    names,
-                    left: more_rooms,
-                });
-                self.settle_rooms();
-                // Everything not yet acknowledged goes again (the server drops repeats by id),
-                // unless the server has us wait: then it goes when the wait is over.
-                if self.sending_paused_until.is_none() {
-                    self.resend_pending();
-                }
-            }
-            ServerFrame::Room(state) => {
-                if let Some(to_come) = &mut self.rooms_to_come {
-                    // One of the welcome's rooms, not the answer to a join: no switching to it.
-                    to_come.names.insert(state.room.clone());
-                    to_come.left = to_come.left.saturating_sub(1);
-                    self.room_state(state);
-                    self.settle_rooms();
-                    return;
-                }
-                let room = state.room.clone();
-                let wanted = match &self.opening {
-                    Some(Opening::Room(name)) => *name == room,
-                    // Names are unique regardless of ASCII case: "Bob" opens bob's.
-                    Some(Opening::DirectWith(peer)) => state
-                        .peer
-                        .as_ref()
-                        .is_some_and(|name| name.eq_ignore_ascii_case(peer)),
-                    None => false,
-                };
-                self.room_state(state);
-                if wanted {
-                    self.opening = None;
-                    self.switch_to(&room);
-                }
-            }
-            ServerFrame::History { room, messages } => {
-                if let Some(view) = self.rooms.get_mut(&room) {
-                    for message in messages {
-                        view.add_message(message);
-                    }
-                }
-                if self.current.as_deref() == Some(room.as_str()) {
-                    self.mark_read();
-                }
-            }
-            ServerFrame::Parted { room } => {
-                self.rooms.remove(&room);
-                self.pending.retain(|m| m.room != room);
-                if self.current.as_deref() == Some(room.as_str()) {
-                    self.current = None;
-                    if let Some(next) = self.rooms.keys().next().cloned() {
-                        self.switch_to(&next);
-                    }
-                }
-            }
+            } => self.welcome(name, rooms, more_rooms),
+            ServerFrame::Room(state) => self.room_frame(state),
+            ServerFrame::History { room, messages } => self.history(&room, messages),
+            ServerFrame::Parted { room } => self.parted(&room),
             ServerFrame::Pong => {}
             ServerFrame::Message(message) => self.add_message(message),
             ServerFrame::Ack {
@@ -86,22 +25,7 @@ impl ChatState {
                 room,
                 seq,
                 time,
-            } => {
-                if let Some(index) = self.pending.iter().position(|m| m.id == id) {
-                    let pending = self.pending.remove(index);
-                    let message = ChatMessage {
-                        room,
-                        seq,
-                        id,
-                        from: self.name.clone(),
-                        time,
-                        text: pending.text,
-                        edited: None,
-                        deleted: false,
-                    };
-                    self.add_message(message);
-                }
-            }
+            } => self.ack(id, room, seq, time),
             ServerFrame::Edited {
                 room,
                 seq,
@@ -130,14 +54,7 @@ impl ChatState {
                     view.set_topic(by, topic);
                 }
             }
-            ServerFrame::Renamed { room, from, to } => {
-                if from == self.name {
-                    self.name = to.clone();
-                }
-                if let Some(view) = self.rooms.get_mut(&room) {
-                    view.renamed(from, to);
-                }
-            }
+            ServerFrame::Renamed { room, from, to } => self.renamed(&room, from, to),
             ServerFrame::RoomList { rooms } => self.directory = Some(rooms),
             ServerFrame::SearchResults {
                 room,
@@ -154,36 +71,148 @@ impl ChatState {
                 }
             }
             ServerFrame::Error {
-                code: ErrorCode::RateLimited,
-                id: Some(_),
+                code,
+                message,
+                id,
                 retry_after,
-                ..
-            } => self.pause_sending(retry_after.unwrap_or_default()),
-            ServerFrame::Error {
-                code, message, id, ..
-            } => {
-                if let Some(refused) =
-                    id.and_then(|id| self.pending.iter_mut().find(|m| m.id == id))
-                {
-                    refused.refused = Some(message);
-                    return;
-                }
-                // The server stopped waiting while the user picks another name: why the name
-                // was refused is what the join screen keeps showing.
-                if code == ErrorCode::HelloTimeout && self.phase == Phase::NameRefused {
-                    return;
-                }
-                // A hello refused (a name not ours, or too many new names from this address):
-                // the user picks again or waits, with the reason on the join screen.
-                if (code.refuses_name() || code == ErrorCode::RateLimited)
-                    && self.phase != Phase::Joined
-                {
-                    self.phase = Phase::NameRefused;
-                }
-                self.opening = None;
-                self.last_error = Some(ServerError { code, message });
+            } => self.error(Rejection {
+                code,
+                message,
+                id,
+                retry_after,
+            }),
+        }
+    }
+
+    /// Welcomed as `name` with the state of our `rooms` (`more_rooms` follow as room frames).
+    fn welcome(&mut self, name: String, rooms: Vec<RoomState>, more_rooms: u64) {
+        self.phase = Phase::Joined;
+        self.name = name;
+        self.last_error = None;
+        let names = rooms.iter().map(|state| state.room.clone()).collect();
+        for state in rooms {
+            self.room_state(state);
+        }
+        self.rooms_to_come = Some(RoomsToCome {
+            names,
+            left: more_rooms,
+        });
+        self.settle_rooms();
+        // Everything not yet acknowledged goes again (the server drops repeats by id),
+        // unless the server has us wait: then it goes when the wait is over.
+        if self.sending_paused_until.is_none() {
+            self.resend_pending();
+        }
+    }
+
+    /// A room's state: one of the welcome's rooms, or the answer to a join or direct message.
+    fn room_frame(&mut self, state: RoomState) {
+        if let Some(to_come) = &mut self.rooms_to_come {
+            // One of the welcome's rooms, not the answer to a join: no switching to it.
+            to_come.names.insert(state.room.clone());
+            to_come.left = to_come.left.saturating_sub(1);
+            self.room_state(state);
+            self.settle_rooms();
+            return;
+        }
+        let room = state.room.clone();
+        let wanted = match &self.opening {
+            Some(Opening::Room(name)) => *name == room,
+            // Names are unique regardless of ASCII case: "Bob" opens bob's.
+            Some(Opening::DirectWith(peer)) => state
+                .peer
+                .as_ref()
+                .is_some_and(|name| name.eq_ignore_ascii_case(peer)),
+            None => false,
+        };
+        self.room_state(state);
+        if wanted {
+            self.opening = None;
+            self.switch_to(&room);
+        }
+    }
+
+    /// Part of a replay of what we missed in `room`.
+    fn history(&mut self, room: &str, messages: Vec<ChatMessage>) {
+        if let Some(view) = self.rooms.get_mut(room) {
+            for message in messages {
+                view.add_message(message);
             }
         }
+        if self.current.as_deref() == Some(room) {
+            self.mark_read();
+        }
+    }
+
+    /// We left `room` (here or on another device): forget it, show another one.
+    fn parted(&mut self, room: &str) {
+        self.rooms.remove(room);
+        self.pending.retain(|m| m.room != room);
+        if self.current.as_deref() == Some(room) {
+            self.current = None;
+            if let Some(next) = self.rooms.keys().next().cloned() {
+                self.switch_to(&next);
+            }
+        }
+    }
+
+    /// The server stored our message `id` as `seq`: it turns from pending into stored.
+    fn ack(&mut self, id: String, room: String, seq: u64, time: i64) {
+        if let Some(index) = self.pending.iter().position(|m| m.id == id) {
+            let pending = self.pending.remove(index);
+            let message = ChatMessage {
+                room,
+                seq,
+                id,
+                from: self.name.clone(),
+                time,
+                text: pending.text,
+                edited: None,
+                deleted: false,
+            };
+            self.add_message(message);
+        }
+    }
+
+    /// `from` is called `to` now (in `room`; if it is us, everywhere).
+    fn renamed(&mut self, room: &str, from: String, to: String) {
+        if from == self.name {
+            self.name = to.clone();
+        }
+        if let Some(view) = self.rooms.get_mut(room) {
+            view.renamed(from, to);
+        }
+    }
+
+    /// The server refused something: a message of ours (marked refused, or sending paused when
+    /// it came too fast), our hello (the name screen shows why), or a request (shown as the
+    /// last error).
+    fn error(&mut self, rejection: Rejection) {
+        if rejection.code == ErrorCode::RateLimited && rejection.id.is_some() {
+            self.pause_sending(rejection.retry_after.unwrap_or_default());
+            return;
+        }
+        if let Some(refused) = rejection
+            .id
+            .as_ref()
+            .and_then(|id| self.pending.iter_mut().find(|m| m.id == *id))
+        {
+            refused.refused = Some(rejection.message);
+            return;
+        }
+        let code = rejection.code;
+        // The server stopped waiting while the user picks another name: why the name
+        // was refused is what the join screen keeps showing.
+        if code == ErrorCode::HelloTimeout && self.phase == Phase::NameRefused {
+            return;
+        }
+        // A hello refused (a name not ours, or too many new names from this address):
+        // the user picks again or waits, with the reason on the join screen.
+        if (code.refuses_name() || code == ErrorCode::RateLimited) && self.phase != Phase::Joined {
+            self.phase = Phase::NameRefused;
+        }
+        self.opening = None;
+        self.last_error = Some(rejection);
     }
 
     /// Once every room of the welcome is in: forgets the rooms left meanwhile (on another

@@ -13,7 +13,7 @@ mod tests;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use chinwag_protocol::{
-    ChatMessage, ClientFrame, ErrorCode, PROTOCOL_VERSION, RoomCursor, RoomListing,
+    ChatMessage, ClientFrame, ErrorCode, PROTOCOL_VERSION, Rejection, RoomCursor, RoomListing,
 };
 
 pub use room::{Entry, RoomView, TYPING_SHOWS_FOR};
@@ -56,15 +56,6 @@ pub struct PendingMessage {
     pub refused: Option<String>,
 }
 
-/// An error the server reported, for the user to see.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ServerError {
-    /// The machine-readable code.
-    pub code: ErrorCode,
-    /// The server's explanation.
-    pub message: String,
-}
-
 /// The answer to the last search.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SearchResults {
@@ -104,7 +95,7 @@ pub struct ChatState {
     /// Set by a welcome until all of its rooms are in.
     rooms_to_come: Option<RoomsToCome>,
     pending: Vec<PendingMessage>,
-    last_error: Option<ServerError>,
+    last_error: Option<Rejection>,
     search: Option<SearchResults>,
     directory: Option<Vec<RoomListing>>,
     outgoing: VecDeque<ClientFrame>,
@@ -200,8 +191,9 @@ impl ChatState {
         self.rooms.values().map(|room| room.unread).sum()
     }
 
-    /// The last error the server reported, cleared by the next successful hello.
-    pub fn last_error(&self) -> Option<&ServerError> {
+    /// The last refusal the server reported (or the client's own "not connected" for an action
+    /// made while offline), cleared by the next successful hello.
+    pub fn last_error(&self) -> Option<&Rejection> {
         self.last_error.as_ref()
     }
 
@@ -569,10 +561,10 @@ impl ChatState {
         if self.phase == Phase::Joined {
             self.outgoing.push_back(frame);
         } else {
-            self.last_error = Some(ServerError {
-                code: ErrorCode::NotJoined,
-                message: "not connected; try again once reconnected".into(),
-            });
+            self.last_error = Some(Rejection::new(
+                ErrorCode::NotJoined,
+                "not connected; try again once reconnected",
+            ));
         }
     }
 

@@ -16,8 +16,12 @@ fn the_real_client_joins_sends_and_receives() {
         state.current().is_some_and(|room| room.users.len() == 2)
     });
 
-    assert!(client.state.send("hello from ewebsock"));
-    assert_eq!(client.state.pending().len(), 1, "shown as pending at once");
+    assert!(client.state_mut().send("hello from ewebsock"));
+    assert_eq!(
+        client.state().pending().len(),
+        1,
+        "shown as pending at once"
+    );
     client.pump_until("the ack", |state| state.pending().is_empty());
     let ServerFrame::Message(at_bob) = bob.recv_until(|f| matches!(f, ServerFrame::Message(_)))
     else {
@@ -43,16 +47,16 @@ fn a_failed_connect_is_reported_retried_and_nothing_typed_is_lost() {
         .local_addr()
         .unwrap();
     let mut client = LiveClient::new(&format!("ws://{free}/ws"), "alice");
-    assert!(client.state.send("typed while offline"));
+    assert!(client.state_mut().send("typed while offline"));
     client.pump_until("the connect failure", |state| {
         matches!(state.phase(), Phase::Disconnected { .. })
     });
     assert!(
-        client.link.reconnect_in(client.now()).is_some(),
+        client.reconnect_in(client.now()).is_some(),
         "a reconnect is scheduled"
     );
-    assert_eq!(client.state.pending().len(), 1);
-    assert_eq!(client.state.pending()[0].text, "typed while offline");
+    assert_eq!(client.state().pending().len(), 1);
+    assert_eq!(client.state().pending()[0].text, "typed while offline");
     // The backoff runs out and it tries again by itself.
     client.pump_until("the second attempt", |state| {
         state.phase() == &Phase::Connecting
@@ -74,7 +78,7 @@ fn after_a_server_restart_the_client_reconnects_delivers_its_queue_and_recovers_
     client.pump_until("the disconnect", |state| {
         matches!(state.phase(), Phase::Disconnected { .. })
     });
-    assert!(client.state.send("sent while the server was down"));
+    assert!(client.state_mut().send("sent while the server was down"));
     // Bob posts while alice is away; she must get exactly these on reconnect.
     let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");
     for n in 1..=5 {
@@ -100,7 +104,7 @@ fn after_a_server_restart_the_client_reconnects_delivers_its_queue_and_recovers_
             "sent while the server was down"
         ]
     );
-    let seqs: Vec<u64> = chinwag_testkit::lobby_messages(&client.state)
+    let seqs: Vec<u64> = chinwag_testkit::lobby_messages(client.state())
         .iter()
         .map(|m| m.seq)
         .collect();
@@ -127,7 +131,7 @@ fn a_connection_refused_over_a_cap_is_shown_in_words() {
     client.pump_until("the refusal", |state| {
         matches!(state.phase(), Phase::Disconnected { .. })
     });
-    let Phase::Disconnected { reason } = client.state.phase() else {
+    let Phase::Disconnected { reason } = client.state().phase() else {
         unreachable!()
     };
     assert!(

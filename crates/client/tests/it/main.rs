@@ -1,5 +1,6 @@
-//! The client core's integration tests, one binary: the real client (`Link` + ewebsock driving a
-//! `ChatState`) against a real server on 127.0.0.1:0 (helpers in `chinwag-testkit`).
+//! The client core's integration tests, one binary: the real client (`ChatClient`: `Link` +
+//! ewebsock driving a `ChatState`, history paging) against a real server on 127.0.0.1:0 (helpers
+//! in `chinwag-testkit`).
 
 #![allow(
     clippy::unwrap_used,
@@ -9,5 +10,6 @@
 mod connection;
 mod missed_messages;
 mod network_faults;
+mod paging;
 mod rate_limits;
 mod wss;

@@ -14,19 +14,19 @@ fn the_real_client_recovers_1000_missed_messages_without_gap_or_duplicate() {
         bob.pump_until("the first message", |state| {
             chinwag_testkit::lobby_messages(state).len() == 1
         });
-        bob.link.disconnect(&mut bob.state);
+        bob.disconnect();
     });
-    bob.link.reconnect_now(&mut bob.state);
+    bob.reconnect_now();
     bob.pump_until("the whole replay", |state| {
         state.phase() == &Phase::Joined && chinwag_testkit::lobby_messages(state).len() >= 1001
     });
-    let timeline = bob.state.room("lobby").expect("in the lobby").timeline();
+    let timeline = bob.state().room("lobby").expect("in the lobby").timeline();
     assert!(
         !timeline
             .iter()
             .any(|entry| matches!(entry, Entry::Gap { .. }))
     );
-    let received: Vec<u64> = chinwag_testkit::lobby_messages(&bob.state)
+    let received: Vec<u64> = chinwag_testkit::lobby_messages(bob.state())
         .iter()
         .map(|message| message.seq)
         .collect();

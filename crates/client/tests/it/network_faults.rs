@@ -121,23 +121,22 @@ fn connections_cut_at_random_lose_and_duplicate_nothing() {
 fn a_half_open_connection_is_detected_by_the_heartbeat_and_replaced() {
     let server = chinwag_testkit::TestServer::start();
     let proxy = CuttingProxy::start(server.server.as_ref().unwrap().addr());
-    let mut client = LiveClient::new(&format!("ws://{}/ws", proxy.addr), "alice");
-    client.link =
-        chinwag_client::link::Link::new(format!("ws://{}/ws", proxy.addr)).with_heartbeat(0.2, 1.0);
+    let mut client =
+        LiveClient::new(&format!("ws://{}/ws", proxy.addr), "alice").with_heartbeat(0.2, 1.0);
     client.pump_until("the welcome", |state| state.phase() == &Phase::Joined);
 
     // The network goes silent: no close, no reset, nothing gets through either way.
     proxy.swallowing.store(true, Ordering::SeqCst);
-    client.state.send("sent into the void");
+    client.state_mut().send("sent into the void");
     let silent_since = Instant::now();
     client.pump_until("the heartbeat to notice", |state| {
         matches!(state.phase(), Phase::Disconnected { .. })
     });
     let noticed_after = silent_since.elapsed();
     assert!(
-        matches!(client.state.phase(), Phase::Disconnected { reason } if reason.contains("no answer")),
+        matches!(client.state().phase(), Phase::Disconnected { reason } if reason.contains("no answer")),
         "{:?}",
-        client.state.phase()
+        client.state().phase()
     );
 
     // The network heals; the client reconnects (taking its name back from the server's stale

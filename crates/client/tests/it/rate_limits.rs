@@ -29,22 +29,22 @@ fn the_real_client_rides_out_a_burst_far_over_the_limit_losing_and_repeating_not
     alice.pump_until("the welcome", |state| state.phase() == &Phase::Joined);
     let text = |n: usize| format!("{n:03} {}", "y".repeat(MAX_TEXT_BYTES - 4));
     for n in 1..=MESSAGES {
-        assert!(alice.state.send(&text(n)));
+        assert!(alice.state_mut().send(&text(n)));
     }
     // Pump until every message is acknowledged; the client must have been told to wait, and
     // must never have shown a message as refused.
     let mut waited = false;
     let give_up = std::time::Instant::now() + PATIENCE * 3;
     alice.pump();
-    while !alice.state.pending().is_empty() {
+    while !alice.state().pending().is_empty() {
         assert!(
             std::time::Instant::now() < give_up,
             "{} still pending",
-            alice.state.pending().len()
+            alice.state().pending().len()
         );
-        waited |= alice.state.sending_paused_for().is_some();
+        waited |= alice.state().sending_paused_for().is_some();
         assert!(
-            alice.state.pending().iter().all(|m| m.refused.is_none()),
+            alice.state().pending().iter().all(|m| m.refused.is_none()),
             "a message shows as refused"
         );
         alice.wait_and_pump(PATIENCE);

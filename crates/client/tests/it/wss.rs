@@ -15,7 +15,7 @@ fn the_native_client_connects_to_wss_urls_and_checks_the_certificate() {
     client.pump_until("the certificate check", |state| {
         matches!(state.phase(), Phase::Disconnected { .. })
     });
-    let Phase::Disconnected { reason } = client.state.phase() else {
+    let Phase::Disconnected { reason } = client.state().phase() else {
         unreachable!()
     };
     assert!(reason.contains("certificate"), "{reason}");

@@ -2,9 +2,8 @@
 
 use std::net::IpAddr;
 use std::sync::atomic::Ordering;
-use std::time::Instant;
 
-use super::{ConnId, Hub, Refusal, Session, fitting, now_ms, refuse};
+use super::{ConnId, Hub, Refusal, Session, fitting, refuse};
 use crate::limits::address_key;
 use crate::names::{self, Name};
 use crate::store::identities::{same_hash, token_hash};
@@ -41,7 +40,7 @@ impl Hub {
         token: String,
         since: Vec<RoomCursor>,
     ) -> Result<(), Refusal> {
-        let Some(connection) = self.connections.get(&conn) else {
+        let Some(peer) = self.peers.get(&conn) else {
             return Ok(());
         };
         if version != PROTOCOL_VERSION {
@@ -57,7 +56,7 @@ impl Hub {
             self.close(conn, close_code::POLICY, "unsupported protocol version");
             return Ok(());
         }
-        if connection.session.is_some() {
+        if peer.session.is_some() {
             return Err(refuse(
                 ErrorCode::AlreadyJoined,
                 "you have already said hello",
@@ -65,7 +64,7 @@ impl Hub {
         }
         let name = names::user_name(&name).map_err(invalid_name)?;
         chinwag_protocol::validate_token(&token)?;
-        let address = connection.address;
+        let address = peer.address;
         let user = self.claim(&name, &token_hash(&token), address)?;
         let rejoining = match self.online.get(&user.id) {
             Some(&old) => {
@@ -74,13 +73,13 @@ impl Hub {
             }
             None => false,
         };
-        if let Some(connection) = self.connections.get_mut(&conn) {
-            connection.session = Some(Session {
+        if let Some(peer) = self.peers.get_mut(&conn) {
+            peer.session = Some(Session {
                 user: user.id,
                 name: user.name.clone(),
                 rooms: Default::default(),
             });
-            connection.outbox.welcomed.store(true, Ordering::Relaxed);
+            peer.outbox.welcomed.store(true, Ordering::Relaxed);
         }
         self.online.insert(user.id, conn);
         let mut rooms = Vec::new();
@@ -117,7 +116,7 @@ impl Hub {
             Some(mut user) => {
                 self.may_rename_by_hello(user.id)?;
                 self.store
-                    .rename_user(user.id, name, now_ms() + GIVEN_UP_NAME_KEPT_MS)?;
+                    .rename_user(user.id, name, self.now.unix_ms + GIVEN_UP_NAME_KEPT_MS)?;
                 let old = std::mem::replace(&mut user.name, name.text.clone());
                 self.announce_rename(user.id, &old, &name.text, None)?;
                 Ok(user)
@@ -125,7 +124,7 @@ impl Hub {
             None => {
                 self.limits
                     .identities
-                    .take(address_key(address), Instant::now())
+                    .take(address_key(address), self.now.instant)
                     .map_err(|wait| {
                         Refusal::Rejected(Rejection::rate_limited(
                             format!(
@@ -147,7 +146,7 @@ impl Hub {
     fn may_rename_by_hello(&mut self, user: UserId) -> Result<(), Refusal> {
         self.limits
             .requests
-            .take(user, Instant::now())
+            .take(user, self.now.instant)
             .map_err(|wait| {
                 Refusal::Rejected(Rejection::rate_limited(
                     format!(
@@ -176,7 +175,7 @@ impl Hub {
             };
             return Err(refuse(ErrorCode::NameTaken, message));
         }
-        if let Some(keeper) = self.store.kept_for(&name.key, now_ms())?
+        if let Some(keeper) = self.store.kept_for(&name.key, self.now.unix_ms)?
             && me.is_none_or(|me| me.id != keeper)
         {
             return Err(refuse(
@@ -201,7 +200,7 @@ impl Hub {
         let me = self.store.user_by_id(who.user)?;
         self.ensure_free(&name, me.as_ref())?;
         self.store
-            .rename_user(who.user, &name, now_ms() + GIVEN_UP_NAME_KEPT_MS)?;
+            .rename_user(who.user, &name, self.now.unix_ms + GIVEN_UP_NAME_KEPT_MS)?;
         if let Some(session) = self.session_mut(conn) {
             session.name = name.text.clone();
         }

@@ -1,9 +1,9 @@
 //! Messages: posting with group commit and dedup, edits and deletions by their author, read
 //! markers, typing notices and search.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use super::{ConnId, Hub, Refusal, fitting, now_ms, refuse};
+use super::{ConnId, Hub, Refusal, fitting, refuse};
 use crate::store::{Authored, ReadMark, UserId};
 use chinwag_protocol::{self as protocol, ChatMessage, ErrorCode, MAX_SEARCH_RESULTS, ServerFrame};
 
@@ -44,7 +44,7 @@ impl Hub {
             seq: *last_seq,
             id,
             from: who.name,
-            time: now_ms(),
+            time: self.now.unix_ms,
             text,
             edited: None,
             deleted: false,
@@ -88,7 +88,7 @@ impl Hub {
     /// Stores what the batch queued in one transaction (new messages, and read markers: the
     /// ones sent, and every poster's, who has read up to their own message), then acks and
     /// broadcasts the messages.
-    pub(super) fn flush(&mut self) {
+    pub fn flush(&mut self) {
         if self.pending.is_empty() && self.read_marks.is_empty() {
             return;
         }
@@ -145,7 +145,7 @@ impl Hub {
     ) -> Result<(), Refusal> {
         protocol::validate_text(&text)?;
         self.own_message(conn, &room, seq)?;
-        let edited = now_ms();
+        let edited = self.now.unix_ms;
         self.store.edit(&room, seq, &text, edited)?;
         self.broadcast(
             &room,
@@ -210,18 +210,18 @@ impl Hub {
     /// Forwards a typing notice to the room's other members, at most once a second.
     pub(super) fn typing(&mut self, conn: ConnId, room: String) -> Result<(), Refusal> {
         let who = self.member_of(conn, &room)?;
-        let now = Instant::now();
-        let Some(connection) = self.connections.get_mut(&conn) else {
+        let now = self.now.instant;
+        let Some(peer) = self.peers.get_mut(&conn) else {
             return Ok(());
         };
-        if connection
+        if peer
             .typing_sent
             .get(&room)
             .is_some_and(|last| now.duration_since(*last) < TYPING_INTERVAL)
         {
             return Ok(());
         }
-        connection.typing_sent.insert(room.clone(), now);
+        peer.typing_sent.insert(room.clone(), now);
         let notice = ServerFrame::Typing {
             room: room.clone(),
             name: who.name,

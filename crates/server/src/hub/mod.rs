@@ -1,23 +1,29 @@
 //! The hub: identities, rooms, presence, sequence numbers, persistence and fan-out.
 //!
-//! The hub runs on one dedicated thread that owns all chat state and the [`Store`]. Sessions
-//! (and HTTP handlers) send it [`Command`]s; it drains whatever has queued up, stores every new
-//! message of that batch in one transaction (group commit), and only then acknowledges and
-//! broadcasts them. Frames to a session go through that session's bounded [`Outbox`]; a session
-//! whose outbox is full is kicked, so one slow reader never holds up a room.
+//! The hub runs on one dedicated thread that owns all chat state and the [`Store`]. Socket
+//! tasks (and HTTP handlers) send it [`Command`]s; it drains whatever has queued up, stores every
+//! new message of that batch in one transaction (group commit), and only then acknowledges and
+//! broadcasts them. Frames to a connection go through its bounded [`Outbox`]; a connection whose
+//! outbox is full is kicked, so one slow reader never holds up a room.
+//!
+//! The hub does no I/O but the store's: it reads no clock (each command comes with its [`Now`])
+//! and writes to no socket (outboxes are channels), so a test drives it directly (see `tests`).
 //!
 //! One concern a file: [`identity`] (hello, names, tokens), [`rooms`] (join, leave, direct
 //! messages, topics, presence), [`messages`] (post, edit, delete, read markers, typing, search),
 //! [`paging`] (older history for the HTTP API), [`rates`] (which frames count against which
-//! rate limit), [`fitting`] (frames within
-//! [`chinwag_protocol::MAX_SERVER_FRAME_BYTES`]).
+//! rate limit), [`fitting`] (frames within [`chinwag_protocol::MAX_SERVER_FRAME_BYTES`]),
+//! [`clock`] (the time a command is handled at).
 
+mod clock;
 mod fitting;
 mod identity;
 mod messages;
 mod paging;
 mod rates;
 mod rooms;
+#[cfg(test)]
+mod tests;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
@@ -31,7 +37,8 @@ use crate::limits::{Limiters, RateLimits};
 use crate::store::{Store, UserId};
 use chinwag_protocol::{ClientFrame, ErrorCode, Rejection, RoomKind, ServerFrame, close_code};
 
-pub use paging::{PageError, PageRequest};
+pub use clock::Now;
+pub use paging::PageRequest;
 
 /// Identifies one WebSocket connection for the lifetime of the server.
 pub type ConnId = u64;
@@ -40,12 +47,12 @@ pub type ConnId = u64;
 const MAX_BATCH: usize = 256;
 
 /// The most bytes of frames a connection may have waiting in its queue (besides the one its
-/// session is writing). Each item is small next to it, but a client may ask for large answers
+/// socket task is writing). Each item is small next to it, but a client may ask for large answers
 /// (a room with its replay) faster than it reads them: past this it is dropped as too slow, so
 /// one connection never holds more than this (and one item) in the server's memory.
 pub const MAX_QUEUED_BYTES: usize = 16 * 1024 * 1024;
 
-/// What the hub asks a session to write to its socket.
+/// What the hub asks a connection's socket task to write to its socket.
 #[derive(Debug)]
 pub enum Outgoing {
     /// A serialised server frame, shared between all the recipients of a broadcast.
@@ -68,19 +75,34 @@ impl Outgoing {
     }
 }
 
-/// The sending half of a session's outgoing queue, as held by the hub.
+/// The sending half of a connection's outgoing queue, as held by the hub.
 #[derive(Clone, Debug)]
 pub struct Outbox {
     /// Bounded queue of frames to write.
     pub queue: mpsc::Sender<Outgoing>,
-    /// Signalled when the hub drops this session for not keeping up.
+    /// Signalled when the hub drops this connection for not keeping up.
     pub kicked: Arc<Notify>,
-    /// Set by the hub once a hello succeeded (the session closes a connection that stays
+    /// Set by the hub once a hello succeeded (the socket task closes a connection that stays
     /// without one past its deadline).
     pub welcomed: Arc<AtomicBool>,
     /// The bytes of the items in `queue` (see [`Outgoing::bytes`]): the hub adds an item's as it
-    /// queues it, the session takes them off as it takes the item out.
+    /// queues it, the socket task takes them off as it takes the item out.
     pub queued_bytes: Arc<AtomicUsize>,
+}
+
+impl Outbox {
+    /// An empty outbox that holds at most `capacity` items, and the receiving end of its queue
+    /// (for the connection's socket task, or a test).
+    pub fn channel(capacity: usize) -> (Self, mpsc::Receiver<Outgoing>) {
+        let (queue, receiver) = mpsc::channel(capacity);
+        let outbox = Self {
+            queue,
+            kicked: Arc::new(Notify::new()),
+            welcomed: Arc::new(AtomicBool::new(false)),
+            queued_bytes: Arc::new(AtomicUsize::new(0)),
+        };
+        (outbox, receiver)
+    }
 }
 
 /// A request to the hub.
@@ -112,12 +134,13 @@ pub enum Command {
         /// What is asked, and by whom.
         request: PageRequest,
         /// Where the answer goes.
-        reply: oneshot::Sender<Result<chinwag_protocol::HistoryPage, PageError>>,
+        reply: oneshot::Sender<Result<chinwag_protocol::HistoryPage, Rejection>>,
     },
 }
 
-/// Someone connected, and who they are once they said hello.
-struct Connection {
+/// A connection as the hub knows it: where its frames go, its address, and who it is once it
+/// said hello.
+struct Peer {
     outbox: Outbox,
     address: IpAddr,
     session: Option<Session>,
@@ -182,7 +205,7 @@ struct Room {
 /// All chat state. Lives on the hub thread.
 pub struct Hub {
     store: Store,
-    connections: HashMap<ConnId, Connection>,
+    peers: HashMap<ConnId, Peer>,
     /// The connection of each identity online (one at a time: a newer one replaces it).
     online: HashMap<UserId, ConnId>,
     rooms: HashMap<String, Room>,
@@ -190,6 +213,8 @@ pub struct Hub {
     /// Read markers not yet written, by room and identity.
     read_marks: HashMap<(String, UserId), u64>,
     limits: Limiters<UserId>,
+    /// The time of the command being handled (see [`Hub::handle`]).
+    now: Now,
 }
 
 impl Hub {
@@ -197,12 +222,13 @@ impl Hub {
     pub fn new(store: Store, limits: &RateLimits) -> Self {
         Self {
             store,
-            connections: HashMap::new(),
+            peers: HashMap::new(),
             online: HashMap::new(),
             rooms: HashMap::new(),
             pending: Vec::new(),
             read_marks: HashMap::new(),
             limits: Limiters::new(limits),
+            now: Now::read(),
         }
     }
 
@@ -211,23 +237,27 @@ impl Hub {
         let mut batch = Vec::with_capacity(MAX_BATCH);
         while commands.blocking_recv_many(&mut batch, MAX_BATCH) > 0 {
             for command in batch.drain(..) {
-                self.handle(command);
+                self.handle(command, Now::read());
             }
             self.flush();
         }
         tracing::info!("hub stopped");
     }
 
-    fn handle(&mut self, command: Command) {
+    /// Applies one command at `now`. What it sends goes to the outboxes at once, but the
+    /// acks and broadcasts of new messages wait for [`Hub::flush`], which [`Hub::run`] calls
+    /// after each batch.
+    pub fn handle(&mut self, command: Command, now: Now) {
+        self.now = now;
         match command {
             Command::Connect {
                 conn,
                 outbox,
                 address,
             } => {
-                self.connections.insert(
+                self.peers.insert(
                     conn,
-                    Connection {
+                    Peer {
                         outbox,
                         address,
                         session: None,
@@ -286,7 +316,7 @@ impl Hub {
             ClientFrame::Search { room, query } => self.search(conn, room, query),
             ClientFrame::Rename { name } => self.rename(conn, name),
             ClientFrame::ListRooms => self.list_rooms(conn),
-            // Sessions answer pings themselves; nothing reaches the hub.
+            // Socket tasks answer pings themselves; nothing reaches the hub.
             ClientFrame::Ping => Ok(()),
         };
         if let Err(refusal) = result {
@@ -307,9 +337,9 @@ impl Hub {
 
     /// Who `conn` is if it said hello and is in `room`.
     fn member_of(&self, conn: ConnId, room: &str) -> Result<Who, Refusal> {
-        self.connections
+        self.peers
             .get(&conn)
-            .and_then(|connection| connection.session.as_ref())
+            .and_then(|peer| peer.session.as_ref())
             .filter(|session| session.rooms.contains(room))
             .map(Session::who)
             .ok_or_else(|| refuse(ErrorCode::NotJoined, format!("you are not in {room}")))
@@ -317,18 +347,18 @@ impl Hub {
 
     /// Who `conn` is if it said hello.
     fn who(&self, conn: ConnId) -> Result<Who, Refusal> {
-        self.connections
+        self.peers
             .get(&conn)
-            .and_then(|connection| connection.session.as_ref())
+            .and_then(|peer| peer.session.as_ref())
             .map(Session::who)
             .ok_or_else(|| refuse(ErrorCode::NotJoined, "say hello first"))
     }
 
     /// The session of `conn`, to change.
     fn session_mut(&mut self, conn: ConnId) -> Option<&mut Session> {
-        self.connections
+        self.peers
             .get_mut(&conn)
-            .and_then(|connection| connection.session.as_mut())
+            .and_then(|peer| peer.session.as_mut())
     }
 
     /// Sends `frame` to one connection; kicks it if its queue is full.
@@ -372,18 +402,18 @@ impl Hub {
     /// Queues `outgoing` for `conn`; false if its queue is full: by count, or by bytes past
     /// [`MAX_QUEUED_BYTES`] (an empty queue takes any one item).
     fn deliver(&self, conn: ConnId, outgoing: Outgoing) -> bool {
-        let Some(connection) = self.connections.get(&conn) else {
+        let Some(peer) = self.peers.get(&conn) else {
             return true;
         };
         let bytes = outgoing.bytes();
-        let queued = &connection.outbox.queued_bytes;
+        let queued = &peer.outbox.queued_bytes;
         let before = queued.load(Ordering::Relaxed);
         if before > 0 && before.saturating_add(bytes) > MAX_QUEUED_BYTES {
             return false;
         }
         queued.fetch_add(bytes, Ordering::Relaxed);
         !matches!(
-            connection.outbox.queue.try_send(outgoing),
+            peer.outbox.queue.try_send(outgoing),
             Err(mpsc::error::TrySendError::Full(_))
         )
     }
@@ -408,9 +438,9 @@ impl Hub {
 
     /// Drops a connection that cannot keep up with its queue.
     fn kick(&mut self, conn: ConnId) {
-        if let Some(connection) = self.connections.get(&conn) {
+        if let Some(peer) = self.peers.get(&conn) {
             tracing::warn!(conn, "outgoing queue full; disconnecting a slow client");
-            connection.outbox.kicked.notify_one();
+            peer.outbox.kicked.notify_one();
         }
         self.remove(conn);
     }
@@ -433,7 +463,7 @@ impl Hub {
 
     /// Forgets a connection without telling anyone; returns its session if it had one.
     fn forget(&mut self, conn: ConnId) -> Option<Session> {
-        let session = self.connections.remove(&conn)?.session?;
+        let session = self.peers.remove(&conn)?.session?;
         for room in &session.rooms {
             if let Some(state) = self.rooms.get_mut(room) {
                 state.online.remove(&session.name);
@@ -452,11 +482,4 @@ pub fn encode(frame: &ServerFrame) -> Utf8Bytes {
     serde_json::to_string(frame)
         .unwrap_or_else(|err| unreachable!("server frame failed to serialise: {err}"))
         .into()
-}
-
-/// Milliseconds since the Unix epoch.
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_millis() as i64)
 }

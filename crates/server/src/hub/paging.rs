@@ -1,11 +1,9 @@
 //! Older history for the HTTP API, with the same reading rules as the socket.
 
-use std::time::{Duration, Instant};
-
 use super::Hub;
 use super::rooms::may_read;
 use crate::store::identities::token_hash;
-use chinwag_protocol::{ErrorCode, HistoryPage, wait_in_words};
+use chinwag_protocol::{ErrorCode, HistoryPage, Rejection, wait_in_words};
 
 /// A request for a page of a room's history, as the HTTP handler parsed it.
 #[derive(Debug)]
@@ -20,47 +18,25 @@ pub struct PageRequest {
     pub limit: usize,
 }
 
-/// Why a page was refused.
-#[derive(Debug, PartialEq, Eq)]
-pub struct PageError {
-    /// Machine-readable reason (mapped to an HTTP status by the handler).
-    pub code: ErrorCode,
-    /// Human-readable explanation.
-    pub message: String,
-    /// For `rate_limited`: how long to wait before asking again.
-    pub retry_after: Option<Duration>,
-}
-
-impl PageError {
-    fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-            retry_after: None,
-        }
-    }
-}
-
 impl Hub {
     /// A page of history for an identity that may read the room.
-    pub(super) fn page(&mut self, request: PageRequest) -> Result<HistoryPage, PageError> {
+    pub(super) fn page(&mut self, request: PageRequest) -> Result<HistoryPage, Rejection> {
         let internal = |err: rusqlite::Error| {
             tracing::error!(%err, "reading a history page failed");
-            PageError::new(ErrorCode::Internal, "the server could not read the history")
+            Rejection::new(ErrorCode::Internal, "the server could not read the history")
         };
         let user = self
             .store
             .user_by_token_hash(&token_hash(&request.token))
             .map_err(internal)?
-            .ok_or_else(|| PageError::new(ErrorCode::InvalidToken, "unknown identity token"))?;
+            .ok_or_else(|| Rejection::new(ErrorCode::InvalidToken, "unknown identity token"))?;
         self.limits
             .api
-            .take(user.id, Instant::now())
-            .map_err(|wait| PageError {
-                retry_after: Some(wait),
-                ..PageError::new(
-                    ErrorCode::RateLimited,
+            .take(user.id, self.now.instant)
+            .map_err(|wait| {
+                Rejection::rate_limited(
                     format!("too many requests; try again in {}", wait_in_words(wait)),
+                    wait,
                 )
             })?;
         // Someone else's direct conversation gets the same answer as a room that does not
@@ -71,7 +47,7 @@ impl Hub {
             .map_err(internal)?
             .filter(|room| may_read(&room.name, room.kind, user.id))
             .ok_or_else(|| {
-                PageError::new(
+                Rejection::new(
                     ErrorCode::UnknownRoom,
                     format!("there is no room called {}", request.room),
                 )

@@ -1,7 +1,5 @@
 //! Which frames count against which per-identity rate limit, checked before a frame is applied.
 
-use std::time::Instant;
-
 use super::{ConnId, Hub, Refusal};
 use chinwag_protocol::{ClientFrame, Rejection, wait_in_words};
 
@@ -43,7 +41,7 @@ impl Hub {
         let Ok(who) = self.who(conn) else {
             return Ok(());
         };
-        let now = Instant::now();
+        let now = self.now.instant;
         let (taken, why) = match counted {
             Counted::Message(_) => (
                 self.limits.messages.take(who.user, now),

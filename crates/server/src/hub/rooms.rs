@@ -1,7 +1,6 @@
 //! Rooms: joining, leaving, direct messages, topics, and the room state a member receives.
 
 use std::collections::BTreeMap;
-use std::time::Instant;
 
 use super::fitting::{self, FittedRoom, Keep};
 use super::{ConnId, Hub, Refusal, Room, refuse};
@@ -127,7 +126,7 @@ impl Hub {
     fn may_create_room(&mut self, user: UserId) -> Result<(), Refusal> {
         self.limits
             .rooms
-            .take(user, Instant::now())
+            .take(user, self.now.instant)
             .map_err(|wait| {
                 Refusal::Rejected(Rejection::rate_limited(
                     format!(
@@ -194,9 +193,9 @@ impl Hub {
     }
 
     fn is_subscribed(&self, conn: ConnId, room: &str) -> bool {
-        self.connections
+        self.peers
             .get(&conn)
-            .and_then(|connection| connection.session.as_ref())
+            .and_then(|peer| peer.session.as_ref())
             .is_some_and(|session| session.rooms.contains(room))
     }
 

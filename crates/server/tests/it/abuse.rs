@@ -159,7 +159,7 @@ fn shutdown_closes_connections_with_1001_and_keeps_history() {
 #[test]
 fn a_client_that_goes_silent_is_dropped_by_the_idle_timeout() {
     let dir = tempfile::tempdir().unwrap();
-    let heartbeat = chinwag_server::session::Heartbeat {
+    let heartbeat = chinwag_server::socket_task::Heartbeat {
         ping_interval: std::time::Duration::from_millis(100),
         idle_timeout: std::time::Duration::from_millis(500),
     };

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 
 use chinwag_protocol::api::{DEFAULT_PAGE, MAX_PAGE, history_path};
-use chinwag_protocol::{ApiError, ClientFrame, ErrorCode, HistoryPage, ServerFrame};
+use chinwag_protocol::{ClientFrame, ErrorCode, HistoryPage, Rejection, ServerFrame};
 use chinwag_testkit::{RawClient, TestServer, http_get, http_request, token_of};
 
 fn addr(server: &TestServer) -> SocketAddr {
@@ -31,7 +31,7 @@ fn page(addr: SocketAddr, path: &str, token: &str) -> HistoryPage {
 /// A refusal: its status and error code.
 fn refusal(addr: SocketAddr, path: &str, token: Option<&str>) -> (u16, ErrorCode) {
     let (status, body) = http_get(addr, path, token);
-    let error: ApiError =
+    let error: Rejection =
         serde_json::from_str(&body).unwrap_or_else(|err| panic!("GET {path}: {err}: {body}"));
     assert!(!error.message.is_empty());
     (status, error.code)

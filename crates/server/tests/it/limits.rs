@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chinwag_protocol::api::history_path;
 use chinwag_protocol::{
-    ApiError, ClientFrame, ErrorCode, MAX_QUERY_CHARS, MAX_TEXT_BYTES, ServerFrame,
+    ClientFrame, ErrorCode, MAX_QUERY_CHARS, MAX_TEXT_BYTES, Rejection, ServerFrame,
 };
 use chinwag_server::limits::{MIN_MESSAGE_WAIT, Rate, RateLimits};
 use chinwag_testkit::{PATIENCE, RawClient, TestServer, hello, http_exchange, token_of};
@@ -345,7 +345,7 @@ fn http_requests_past_the_burst_get_429_with_retry_after() {
         (3_500..=3_600).contains(&retry_after),
         "Retry-After: {retry_after}"
     );
-    let error: ApiError = serde_json::from_str(&body).expect("an ApiError body");
+    let error: Rejection = serde_json::from_str(&body).expect("a Rejection body");
     assert_eq!(error.code, ErrorCode::RateLimited);
     assert!(
         error

@@ -3,7 +3,7 @@
 
 use chinwag_protocol::api::history_path;
 use chinwag_protocol::{
-    ApiError, ClientFrame, ErrorCode, HistoryPage, MAX_TOPIC_CHARS, RoomKind, RoomState,
+    ClientFrame, ErrorCode, HistoryPage, MAX_TOPIC_CHARS, Rejection, RoomKind, RoomState,
     ServerFrame,
 };
 use chinwag_testkit::{RawClient, TestServer, error_code, http_get, room_of, token_of};
@@ -274,7 +274,7 @@ fn assert_kept_out(server: &TestServer, mut carol: RawClient, dm: &str) -> RawCl
     );
     // As if there were no such room (history_api.rs: the same answer either way).
     assert_eq!(status, 404);
-    let error: ApiError = serde_json::from_str(&body).expect("an API error body");
+    let error: Rejection = serde_json::from_str(&body).expect("an API error body");
     assert_eq!(error.code, ErrorCode::UnknownRoom);
     carol_again
 }

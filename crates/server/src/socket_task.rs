@@ -1,0 +1,331 @@
+//! The socket task: one task per WebSocket connection, which reads and checks the peer's
+//! frames, forwards them to the hub, and writes what the hub queues for it.
+//!
+//! Everything a peer sends is treated as hostile: bad JSON, unknown types, binary frames and
+//! oversized frames get an error frame or a close code, never a panic. The outgoing queue is
+//! bounded; the hub kicks a connection whose queue fills, and a write that stalls is abandoned.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use tokio::sync::{Notify, mpsc, watch};
+use tokio::time::{Instant, MissedTickBehavior, interval, timeout};
+
+use crate::hub::{Command, ConnId, Outbox, Outgoing, encode};
+use chinwag_protocol::{self as protocol, ClientFrame, ErrorCode, ServerFrame, close_code};
+
+/// Frames queued for one connection before the hub considers it too slow.
+pub const OUTBOX_CAPACITY: usize = 1024;
+/// How long one socket write may stall before the connection is dropped.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long the server waits for the peer's close frame after sending its own, reading (and
+/// dropping) whatever the peer still sends, before it closes the TCP connection.
+const CLOSE_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(1);
+/// How the server tells live connections from dead ones.
+#[derive(Clone, Copy, Debug)]
+pub struct Heartbeat {
+    /// How often the server pings a connection (browsers answer WebSocket pings by themselves).
+    pub ping_interval: Duration,
+    /// A connection that sends nothing (no frame, no pong, no heartbeat) for this long is dead.
+    pub idle_timeout: Duration,
+}
+
+impl Default for Heartbeat {
+    fn default() -> Self {
+        Self {
+            ping_interval: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+static NEXT_CONN_ID: AtomicU64 = AtomicU64::new(1);
+
+/// Why a connection ended, for the log.
+#[derive(Debug)]
+#[expect(
+    dead_code,
+    reason = "the fields are read through Debug, in the disconnect log"
+)]
+enum End {
+    PeerClosed,
+    Closed(u16, &'static str),
+    WriteFailed(WriteFailure),
+    HubGone,
+}
+
+/// Why a write to the socket failed.
+#[derive(Debug)]
+#[expect(
+    dead_code,
+    reason = "the fields are read through Debug, in the disconnect log"
+)]
+enum WriteFailure {
+    /// The peer took nothing for [`WRITE_TIMEOUT`].
+    Stalled,
+    /// The socket refused the write (the peer is gone, or the frame was too large).
+    Socket(axum::Error),
+}
+
+/// Runs one connection to completion; one not welcomed (a successful hello) within
+/// `hello_timeout` is closed with 1008.
+pub async fn run(
+    socket: WebSocket,
+    peer: std::net::SocketAddr,
+    hub: mpsc::Sender<Command>,
+    shutdown: watch::Receiver<bool>,
+    heartbeat: Heartbeat,
+    hello_timeout: Duration,
+) {
+    let conn: ConnId = NEXT_CONN_ID.fetch_add(1, Ordering::Relaxed);
+    let (outbox, outgoing) = Outbox::channel(OUTBOX_CAPACITY);
+    let mut task = SocketTask {
+        socket,
+        conn,
+        hub,
+        outgoing,
+        kicked: outbox.kicked.clone(),
+        welcomed: outbox.welcomed.clone(),
+        queued_bytes: outbox.queued_bytes.clone(),
+        last_heard: Instant::now(),
+    };
+    let connect = Command::Connect {
+        conn,
+        outbox,
+        address: peer.ip(),
+    };
+    if task.hub.send(connect).await.is_err() {
+        return;
+    }
+    tracing::info!(conn, %peer, "connected");
+    let end = task.serve(shutdown, heartbeat, hello_timeout).await;
+    match &end {
+        End::WriteFailed(failure) => {
+            tracing::error!(conn, ?failure, "disconnected: a write failed")
+        }
+        _ => tracing::info!(conn, ?end, "disconnected"),
+    }
+    // The hub may already be gone during shutdown; then there is nobody left to tell.
+    let _ = task.hub.send(Command::Disconnect { conn }).await;
+}
+
+/// One connection's socket and its ends of the hub's channels.
+struct SocketTask {
+    socket: WebSocket,
+    conn: ConnId,
+    hub: mpsc::Sender<Command>,
+    /// What the hub queued for the socket (see [`Outbox`]).
+    outgoing: mpsc::Receiver<Outgoing>,
+    kicked: Arc<Notify>,
+    welcomed: Arc<AtomicBool>,
+    queued_bytes: Arc<AtomicUsize>,
+    /// When the peer last sent anything (a frame, a pong, a heartbeat).
+    last_heard: Instant,
+}
+
+impl SocketTask {
+    /// Reads, forwards and writes until the connection ends, and says why it did.
+    async fn serve(
+        &mut self,
+        mut shutdown: watch::Receiver<bool>,
+        heartbeat: Heartbeat,
+        hello_timeout: Duration,
+    ) -> End {
+        let mut ping = interval(heartbeat.ping_interval);
+        ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let hello_deadline = tokio::time::sleep(hello_timeout);
+        tokio::pin!(hello_deadline);
+        let mut hello_pending = true;
+        loop {
+            let ended = tokio::select! {
+                biased;
+                _ = shutdown.changed() => {
+                    Some(close(&mut self.socket, close_code::GOING_AWAY, "server shutting down").await)
+                }
+                () = &mut hello_deadline, if hello_pending => {
+                    hello_pending = false;
+                    self.check_welcomed(hello_timeout).await
+                }
+                () = self.kicked.notified() => {
+                    send_error(&mut self.socket, ErrorCode::TooSlow, "you fell too far behind; reconnect").await;
+                    Some(close(&mut self.socket, close_code::POLICY, "too slow").await)
+                }
+                Some(item) = self.outgoing.recv() => {
+                    let item = counted_out(&self.queued_bytes, item);
+                    self.write_outgoing(item).await
+                }
+                incoming = self.socket.recv() => {
+                    self.last_heard = Instant::now();
+                    self.read(incoming).await
+                }
+                _ = ping.tick() => self.ping(heartbeat.idle_timeout).await,
+            };
+            if let Some(end) = ended {
+                return end;
+            }
+        }
+    }
+
+    /// At the hello deadline: closes a connection that has not been welcomed.
+    async fn check_welcomed(&mut self, hello_timeout: Duration) -> Option<End> {
+        if self.welcomed.load(Ordering::Relaxed) {
+            return None;
+        }
+        let seconds = hello_timeout.as_secs_f64();
+        let message = format!("no successful hello within {seconds} s");
+        send_error(&mut self.socket, ErrorCode::HelloTimeout, &message).await;
+        Some(close(&mut self.socket, close_code::POLICY, "no hello in time").await)
+    }
+
+    /// Writes what the hub queued.
+    async fn write_outgoing(&mut self, item: Outgoing) -> Option<End> {
+        let written = match item {
+            Outgoing::Frame(text) => write(&mut self.socket, Message::Text(text)).await,
+            Outgoing::Frames(texts) => write_each(&mut self.socket, texts).await,
+            Outgoing::Close(code, reason) => {
+                return Some(close(&mut self.socket, code, reason).await);
+            }
+        };
+        written.err().map(End::WriteFailed)
+    }
+
+    /// Handles what the socket read: forwards a frame to the hub, answers a ping, refuses
+    /// what breaks the rules.
+    async fn read(&mut self, incoming: Option<Result<Message, axum::Error>>) -> Option<End> {
+        let socket = &mut self.socket;
+        match incoming {
+            None | Some(Ok(Message::Close(_))) => Some(End::PeerClosed),
+            Some(Err(err)) => Some(read_failed(socket, self.conn, &err).await),
+            Some(Ok(Message::Text(text))) if text.len() > protocol::MAX_FRAME_BYTES => {
+                Some(refuse_oversized(socket, self.conn).await)
+            }
+            Some(Ok(Message::Text(text))) => match protocol::parse_client_frame(&text) {
+                Ok(ClientFrame::Ping) => {
+                    let pong = Message::Text(encode(&ServerFrame::Pong));
+                    write(socket, pong).await.err().map(End::WriteFailed)
+                }
+                Ok(frame) => {
+                    let command = Command::Frame {
+                        conn: self.conn,
+                        frame,
+                    };
+                    self.hub.send(command).await.err().map(|_| End::HubGone)
+                }
+                Err(error) => {
+                    let answer = Message::Text(encode(&error.into()));
+                    write(socket, answer).await.err().map(End::WriteFailed)
+                }
+            },
+            Some(Ok(Message::Binary(_))) => {
+                let message = "binary frames are not supported; send JSON text";
+                send_error(socket, ErrorCode::UnsupportedData, message).await;
+                let reason = "binary frames are not supported";
+                Some(close(socket, close_code::UNSUPPORTED_DATA, reason).await)
+            }
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => None,
+        }
+    }
+
+    /// At a heartbeat tick: closes a connection silent past `idle_timeout`, or pings it.
+    async fn ping(&mut self, idle_timeout: Duration) -> Option<End> {
+        if self.last_heard.elapsed() > idle_timeout {
+            let reason = "no traffic; connection presumed dead";
+            return Some(close(&mut self.socket, close_code::POLICY, reason).await);
+        }
+        let ping = Message::Ping(Default::default());
+        write(&mut self.socket, ping)
+            .await
+            .err()
+            .map(End::WriteFailed)
+    }
+}
+
+/// `item`, just taken out of the queue, no longer counted in its bytes.
+fn counted_out(queued_bytes: &AtomicUsize, item: Outgoing) -> Outgoing {
+    queued_bytes.fetch_sub(item.bytes(), Ordering::Relaxed);
+    item
+}
+
+/// A frame over [`protocol::MAX_FRAME_BYTES`]: an error frame, then close code 1009.
+async fn refuse_oversized(socket: &mut WebSocket, conn: ConnId) -> End {
+    tracing::warn!(conn, "frame over the size limit");
+    send_error(
+        socket,
+        ErrorCode::TooLarge,
+        &format!("frames are limited to {} bytes", protocol::MAX_FRAME_BYTES),
+    )
+    .await;
+    close(socket, close_code::TOO_BIG, "frame too large").await
+}
+
+/// A read error. One over [`protocol::HARD_FRAME_LIMIT_BYTES`] still gets close code 1009 and a
+/// text frame that is not UTF-8 gets 1007 (if the socket can take them); anything else just ends
+/// the connection.
+async fn read_failed(socket: &mut WebSocket, conn: ConnId, err: &axum::Error) -> End {
+    let cause = std::error::Error::source(err).map_or_else(|| err.to_string(), ToString::to_string);
+    if cause.contains("Space limit exceeded") || cause.contains("too long") {
+        return refuse_oversized(socket, conn).await;
+    }
+    if cause.starts_with("UTF-8 encoding error") {
+        tracing::debug!(conn, "text frame not UTF-8");
+        return close(
+            socket,
+            close_code::INVALID_DATA,
+            "text frames must be UTF-8",
+        )
+        .await;
+    }
+    tracing::debug!(conn, %err, "read failed");
+    End::PeerClosed
+}
+
+async fn send_error(socket: &mut WebSocket, code: ErrorCode, message: &str) {
+    let _ = write(
+        socket,
+        Message::Text(encode(&ServerFrame::error(code, message))),
+    )
+    .await;
+}
+
+/// Sends a close frame and finishes the close handshake: waits (at most
+/// [`CLOSE_HANDSHAKE_TIMEOUT`]) for the peer's close, dropping whatever it still sends, so a
+/// peer that was writing reads the close code instead of a connection reset.
+async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) -> End {
+    let frame = CloseFrame {
+        code,
+        reason: reason.into(),
+    };
+    if write(socket, Message::Close(Some(frame))).await.is_ok() {
+        let _ = timeout(CLOSE_HANDSHAKE_TIMEOUT, async {
+            while let Some(Ok(message)) = socket.recv().await {
+                if matches!(message, Message::Close(_)) {
+                    break;
+                }
+            }
+        })
+        .await;
+    }
+    End::Closed(code, reason)
+}
+
+/// Writes one message, giving up on a peer that does not take it within [`WRITE_TIMEOUT`].
+async fn write(socket: &mut WebSocket, message: Message) -> Result<(), WriteFailure> {
+    match timeout(WRITE_TIMEOUT, socket.send(message)).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(err)) => Err(WriteFailure::Socket(err)),
+        Err(_) => Err(WriteFailure::Stalled),
+    }
+}
+
+/// Writes text frames in order.
+async fn write_each(
+    socket: &mut WebSocket,
+    texts: Vec<axum::extract::ws::Utf8Bytes>,
+) -> Result<(), WriteFailure> {
+    for text in texts {
+        write(socket, Message::Text(text)).await?;
+    }
+    Ok(())
+}
