@@ -67,12 +67,15 @@ mod native {
                 .with_title("Chinwag")
                 .with_inner_size([900.0, 640.0])
                 .with_min_inner_size([360.0, 320.0]),
+            // The app installs the system font fallback itself (ui::fonts), in tests too.
+            system_font_fallback: false,
             ..Default::default()
         };
         eframe::run_native(
             "Chinwag",
             options,
             Box::new(move |cc| {
+                chinwag::ui::fonts::install(&cc.egui_ctx);
                 let mut details = JoinDetails::load(cc.storage);
                 if let Some(name) = name {
                     details.name = name;
@@ -122,7 +125,7 @@ fn main() {
                 canvas,
                 eframe::WebOptions::default(),
                 Box::new(|cc| {
-                    chinwag::ui::emoji_font::load(&cc.egui_ctx);
+                    chinwag::ui::fonts::install(&cc.egui_ctx);
                     Ok(Box::new(
                         chinwag::ui::ChatApp::new(
                             chinwag::ui::JoinDetails::load(cc.storage),

@@ -538,6 +538,43 @@ fn recv_before_deadline(
     }
 }
 
+/// CJK text and a colour emoji from the native client are drawn in the page, not boxes: the
+/// script measures the pixels each message changed (tests/browser/glyphs.mjs). Then every
+/// script of the conversation goes in, for the screenshot.
+fn glyphs_are_drawn(script: &mut Script, bob: &mut RawClient) {
+    script.expect("step glyphs-ready");
+    // Unassigned code points: no font has them, so they show the missing-glyph box.
+    bob.post("bob-tofu", "lobby", "\u{378}\u{378}\u{378}");
+    script.say("tofu");
+    script.expect("step tofu-drawn");
+    bob.post("bob-cjk", "lobby", "日本語");
+    script.say("cjk");
+    script.expect("step cjk-drawn");
+    bob.post("bob-emoji", "lobby", "🦀");
+    script.say("emoji");
+    let figures = script.expect("step glyph-figures");
+    let ink = |key| figure(&figures, key);
+    assert!(
+        ink("tofuInk") > 30.0 && ink("cjkInk") > 30.0,
+        "both messages drew something: {figures}"
+    );
+    assert!(
+        ink("cjkUnlikeTofu") > 0.3,
+        "日本語 looks unlike three missing-glyph boxes: {figures}"
+    );
+    assert!(
+        ink("emojiColourful") > 40.0,
+        "🦀 is drawn in colour: {figures}"
+    );
+    bob.post(
+        "bob-scripts",
+        "lobby",
+        "hello 日本語 中文 한국어 Ελληνικά русский 🦀 😀 ❤",
+    );
+    bob.post("bob-rtl", "lobby", "مرحبا שלום café");
+    script.say("scripts");
+}
+
 /// A number from the script's JSON figures.
 fn figure(json: &str, key: &str) -> f64 {
     let value: serde_json::Value = serde_json::from_str(json).expect("JSON figures");
@@ -590,6 +627,7 @@ fn the_web_client_chats_with_a_native_client() {
     script.say("replied");
     assert_eq!(script.expect("step unread"), "(1) Chinwag");
     assert_eq!(script.expect("step read"), "Chinwag");
+    glyphs_are_drawn(&mut script, &mut bob);
     // More history than a join brings, so the reloaded page has older messages to page in.
     let total = chinwag::protocol::HISTORY_ON_JOIN as u64 + 20;
     for n in 1..=total {

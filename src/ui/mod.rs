@@ -3,11 +3,11 @@
 
 pub mod app;
 pub mod appearance;
+mod bidi;
 #[cfg(test)]
 mod chat_fixtures;
 mod composer;
-#[cfg(target_arch = "wasm32")]
-pub mod emoji_font;
+pub mod fonts;
 mod grouping;
 mod join;
 pub mod join_details;

@@ -2,6 +2,9 @@
 //! [`egui::Label`] (so its accessible label is the plain text and it stays selectable), each
 //! code block a framed monospace label. Links open on click, with a pointing-hand cursor.
 //!
+//! Right-to-left text (Arabic, Hebrew) is put in visual order first ([`bidi`], [`rtl`]): a
+//! line whose first strong letter is right to left reads from the right and aligns right.
+//!
 //! egui's default fonts have no bold face, so bold uses the strong text colour (as
 //! [`egui::RichText::strong`] does). Long words and URLs need no special setting: with a finite
 //! `wrap.max_width`, epaint breaks a word that cannot fit at punctuation or any character.
@@ -13,6 +16,9 @@ use egui::text::{LayoutJob, TextFormat};
 use egui::{CursorIcon, Galley, OpenUrl, Response, Sense, Stroke, TextStyle, Ui, Vec2};
 
 use crate::protocol::markup::{self, Block, Span};
+use crate::ui::bidi;
+
+mod rtl;
 
 /// Draws `text` as rich text. `known_names` are the user names `@name` can mention; mentions of
 /// `me` are highlighted more strongly. Returns the union of the blocks' responses.
@@ -47,16 +53,29 @@ impl ComputerMut<(&str, &[String]), Arc<Vec<Block>>> for Parser {
     }
 }
 
-/// A link's characters in a paragraph's galley.
-struct LinkRange {
-    /// The character range of the link text.
-    chars: std::ops::Range<usize>,
-    /// Where it goes.
+/// Where a link goes.
+struct Link {
     url: String,
+    /// Its text is not its address: hovering shows the address.
+    tooltip: bool,
 }
 
-/// One paragraph as one galley; handles hovering and clicking its links.
+impl Link {
+    /// The link of `span`, if it is one.
+    fn of(span: &Span) -> Option<Self> {
+        span.link.as_ref().map(|url| Self {
+            url: url.clone(),
+            tooltip: span.text != *url,
+        })
+    }
+}
+
+/// One paragraph as one galley; handles hovering and clicking its links. A paragraph with
+/// right-to-left text is laid out line by line in visual order ([`rtl`]).
 fn paragraph(ui: &mut Ui, spans: &[Span], me: &str) -> Response {
+    if spans.iter().any(|span| bidi::has_rtl(&span.text)) {
+        return rtl::paragraph(ui, spans, me);
+    }
     let mut job = LayoutJob::default();
     job.wrap.max_width = ui.available_width();
     let mut links = Vec::new();
@@ -65,47 +84,57 @@ fn paragraph(ui: &mut Ui, spans: &[Span], me: &str) -> Response {
         job.append(&span.text, 0.0, format(ui, span, me));
         let start = char_count;
         char_count += span.text.chars().count();
-        if let Some(url) = &span.link {
-            links.push(LinkRange {
-                chars: start..char_count,
-                url: url.clone(),
-            });
+        if let Some(link) = Link::of(span) {
+            links.push((start..char_count, link));
         }
     }
     let galley = ui.fonts_mut(|fonts| fonts.layout_job(job));
-    let mut label = egui::Label::new(Arc::clone(&galley));
-    if !links.is_empty() {
-        // Clickable, but not a Tab stop for every message with a link.
-        label = label.sense(Sense::click() - Sense::FOCUSABLE);
-    }
-    let mut response = ui.add(label);
-    if links.is_empty() {
-        return response;
-    }
+    let response = ui.add(label(Arc::clone(&galley), !links.is_empty()));
     let origin = response.rect.min;
-    let link_at = |pos: egui::Pos2| {
-        let index = char_at(&galley, pos - origin)?;
-        links.iter().find(|link| link.chars.contains(&index))
+    let only = match links.as_slice() {
+        [(_, only)] => Some(only),
+        _ => None,
     };
-    if let Some(link) = response.hover_pos().and_then(link_at) {
+    link_interaction(ui, response, only, |pos| {
+        let index = char_at(&galley, pos - origin)?;
+        links
+            .iter()
+            .find(|(chars, _)| chars.contains(&index))
+            .map(|(_, link)| link)
+    })
+}
+
+/// A label for a paragraph's galley: clickable if it has links, but not a Tab stop for every
+/// message with a link.
+fn label(galley: Arc<Galley>, has_links: bool) -> egui::Label {
+    let label = egui::Label::new(galley);
+    if has_links {
+        label.sense(Sense::click() - Sense::FOCUSABLE)
+    } else {
+        label
+    }
+}
+
+/// Hovering a link (`link_at` the pointer) shows a pointing hand (and the address if the text
+/// is not it); clicking opens it. A click without a pointer (a screen reader's click action)
+/// opens the `only` link of the paragraph.
+fn link_interaction<'l>(
+    ui: &Ui,
+    mut response: Response,
+    only: Option<&'l Link>,
+    link_at: impl Fn(egui::Pos2) -> Option<&'l Link>,
+) -> Response {
+    if let Some(link) = response.hover_pos().and_then(&link_at) {
         ui.set_cursor_icon(CursorIcon::PointingHand);
-        let shown: String = galley
-            .text()
-            .chars()
-            .skip(link.chars.start)
-            .take(link.chars.len())
-            .collect();
-        if shown != link.url {
+        if link.tooltip {
             let url = link.url.clone();
             response = response.on_hover_text_at_pointer(url);
         }
     }
     if response.clicked() {
-        // A click without a pointer (a screen reader's click action) opens a lone link.
-        let clicked_link = match (response.interact_pointer_pos(), links.as_slice()) {
-            (Some(pos), _) => link_at(pos),
-            (None, [only]) => Some(only),
-            (None, _) => None,
+        let clicked_link = match response.interact_pointer_pos() {
+            Some(pos) => link_at(pos),
+            None => only,
         };
         if let Some(link) = clicked_link {
             ui.open_url(OpenUrl::new_tab(&link.url));

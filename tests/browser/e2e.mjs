@@ -12,6 +12,14 @@
 //   test   -> `replied`              the native client posted a reply
 //   script -> `step unread {title}`  the tab title counts the reply as unread
 //   script -> `step read {title}`    focusing the page again clears the count
+//   script -> `step glyphs-ready`    the page as it is, before the glyph messages
+//   test   -> `tofu`                 the native client posted three unassigned code points
+//   script -> `step tofu-drawn`      … and the page shows them (boxes: no font has them)
+//   test   -> `cjk`                  the native client posted 日本語
+//   script -> `step cjk-drawn`
+//   test   -> `emoji`                the native client posted 🦀
+//   script -> `step glyph-figures {json}` figures: the pixels each drew, how unlike the boxes, colour
+//   test   -> `scripts`              the native client posted every script, for the screenshot
 //   test   -> `filled`               the native client posted enough for a second page
 //   script -> `step reloaded`        the page reloaded (a new app)
 //   test   -> `left`                 the native client saw the old page leave
@@ -38,6 +46,8 @@ import { createInterface } from "node:readline";
 import { gzipSync } from "node:zlib";
 
 import { chromium } from "playwright-core";
+
+import { installPixelHelpers, snapWhenStill, waitForChange } from "./glyphs.mjs";
 
 const url = required("CHINWAG_URL");
 const name = required("CHINWAG_NAME");
@@ -154,8 +164,10 @@ async function run() {
         }).observe(document, { childList: true, subtree: true });
     });
 
-    // The app fetches its emoji font once it runs (kept out of the .wasm).
-    const emojiFont = page.waitForResponse((answer) => answer.url().endsWith("/NotoEmoji-Regular.ttf"));
+    // The app fetches its Arabic font once it runs (kept out of the .wasm).
+    const arabicFont = page.waitForResponse((answer) =>
+        answer.url().endsWith("/NotoSansArabic-Regular.ttf"),
+    );
     const response = await page.goto(url, { waitUntil: "load" });
     if (!response || !response.ok()) {
         fail(`loading ${url} gave ${response ? response.status() : "no response"}`);
@@ -176,9 +188,9 @@ async function run() {
         startedMs: window.chinwagStarted,
         firstFrameMs: window.chinwagFirstFrame,
     }));
-    const font = await emojiFont;
+    const font = await arabicFont;
     if (font.status() !== 200 || (await font.body()).length < 100_000) {
-        fail(`the emoji font answered ${font.status()}`);
+        fail(`the Arabic font answered ${font.status()}`);
     }
     step(`loaded ${JSON.stringify(timing)}`);
     if ((await page.title()) !== "Chinwag") {
@@ -229,6 +241,7 @@ async function run() {
     await page.mouse.click(10, 10);
     await page.waitForFunction(() => document.title === "Chinwag");
     step(`read ${await page.title()}`);
+    await glyphsDrawn();
     if (screenshot) {
         await page.screenshot({ path: screenshot });
         // The same conversation on a phone-sized screen, for a look.
@@ -282,6 +295,39 @@ async function run() {
 
     const sizes = dist ? wasmSizes(dist) : {};
     console.log(`done ${JSON.stringify({ ...timing, ...sizes })}`);
+}
+
+/**
+ * CJK text and a colour emoji are drawn, not boxes: three messages from the native client, each
+ * found as the pixels it changed. Unassigned code points show the box a missing glyph gets;
+ * 日本語 (as many characters) must look unlike it, and 🦀 must bring colour.
+ */
+async function glyphsDrawn() {
+    await installPixelHelpers(page);
+    await snapWhenStill(page, "before", timeout);
+    step("glyphs-ready");
+    await expect("tofu");
+    await waitForChange(page, "before", "tofu", timeout);
+    step("tofu-drawn");
+    await expect("cjk");
+    await waitForChange(page, "tofu", "cjk", timeout);
+    step("cjk-drawn");
+    await expect("emoji");
+    await waitForChange(page, "cjk", "emoji", timeout);
+    const figures = await page.evaluate(() => {
+        const pixels = window.chinwagPixels;
+        return {
+            tofuInk: pixels.ink("before", "tofu"),
+            cjkInk: pixels.ink("tofu", "cjk"),
+            cjkUnlikeTofu: pixels.unlike(["before", "tofu"], ["tofu", "cjk"]),
+            emojiInk: pixels.ink("cjk", "emoji"),
+            emojiColourful: pixels.colourful("cjk", "emoji"),
+        };
+    });
+    step(`glyph-figures ${JSON.stringify(figures)}`);
+    await expect("scripts");
+    await waitForChange(page, "emoji", "scripts", timeout);
+    check();
 }
 
 /**

@@ -10,6 +10,7 @@
 mod browser_phone_layout;
 mod hosting;
 mod rich_text_ui;
+mod scripts_ui;
 mod settings_ui;
 mod ui;
 mod ui_rooms;

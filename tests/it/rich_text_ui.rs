@@ -15,13 +15,16 @@ struct Drawn {
 /// A harness drawing `text` as rich text, known names `ann` and `Bob Smith`, as `ann`.
 fn harness(text: &'static str, width: f32) -> Harness<'static, Drawn> {
     let names = vec!["ann".to_owned(), "Bob Smith".to_owned()];
-    let mut harness = Harness::builder().with_size([width, 600.0]).build_ui_state(
-        move |ui, drawn: &mut Drawn| {
-            drawn.available_width = ui.available_width();
-            drawn.rect = Some(rich_text::show(ui, text, &names, "ann").rect);
-        },
-        Drawn::default(),
-    );
+    let mut harness = Harness::builder()
+        .with_size([width, 600.0])
+        .with_context_setup(chinwag::ui::fonts::install)
+        .build_ui_state(
+            move |ui, drawn: &mut Drawn| {
+                drawn.available_width = ui.available_width();
+                drawn.rect = Some(rich_text::show(ui, text, &names, "ann").rect);
+            },
+            Drawn::default(),
+        );
     harness.run();
     harness
 }
@@ -117,6 +120,32 @@ fn a_screen_reader_click_opens_a_lone_link() {
 }
 
 #[test]
+fn a_link_in_a_right_to_left_line_opens_where_it_is_drawn() {
+    // The line starts in Hebrew, so it reads from the right: "שלום" on the right, the address
+    // (left to right, after it) on the left.
+    let mut harness = harness("שלום https://example.com/he", 500.0);
+    let rect = harness.get_by_label("שלום https://example.com/he").rect();
+    let on_hebrew = Pos2::new(rect.right() - 4.0, rect.center().y);
+    let on_link = Pos2::new(rect.left() + 4.0, rect.center().y);
+    assert_eq!(click_at(&mut harness, on_hebrew), []);
+    assert_eq!(
+        click_at(&mut harness, on_link),
+        [OpenUrl::new_tab("https://example.com/he")]
+    );
+}
+
+#[test]
+fn a_long_right_to_left_line_wraps_within_the_width() {
+    static TEXT: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| "שלום עולם ".repeat(40).trim_end().to_owned());
+    let harness = harness(&TEXT, 300.0);
+    let rect = harness.get_by_label(&TEXT).rect();
+    let drawn = harness.state();
+    assert!(rect.width() <= drawn.available_width, "{rect:?}");
+    assert!(rect.height() > 60.0, "it wrapped: {rect:?}");
+}
+
+#[test]
 fn a_javascript_link_is_plain_text() {
     let mut harness = harness("[x](javascript:alert(1))", 500.0);
     let rect = harness.get_by_label("[x](javascript:alert(1))").rect();
@@ -147,9 +176,9 @@ fn long_words_and_urls_wrap_within_the_width() {
 }
 
 #[test]
-fn emoji_are_drawn_from_the_bundled_fonts() {
-    // egui_kittest fails a frame that needs a glyph no font has; these come from egui's
-    // bundled emoji fonts.
+fn emoji_are_drawn_from_the_system_fonts() {
+    // egui_kittest fails a frame that needs a glyph no font has; these come from the system's
+    // emoji font (Noto Color Emoji: `fonts-noto-color-emoji`, installed by .ci/run).
     let harness = harness("party 🎉 time 😀 👍 ❤ ✨", 400.0);
     harness.get_by_label("party 🎉 time 😀 👍 ❤ ✨");
 }

@@ -17,7 +17,8 @@ pub fn harness_sized(url: &str, size: [f32; 2]) -> Harness<'static, ChatApp> {
         name: String::new(),
         server_url: url.to_owned(),
     };
-    Harness::builder().with_size(size).build_eframe(move |_cc| {
+    Harness::builder().with_size(size).build_eframe(move |cc| {
+        chinwag::ui::fonts::install(&cc.egui_ctx);
         ChatApp::with_identities(details, false, Identities::Memory(Default::default()))
     })
 }
