@@ -9,7 +9,6 @@
 use std::time::Instant;
 
 use chinwag::ui::{ChatApp, JoinDetails, rich_text};
-use eframe::App as _;
 
 /// A message in every script the app is expected to show.
 const EVERY_SCRIPT: &str = "hello 日本語 中文 한국어 Ελληνικά русский 🦀 😀 ❤\n\

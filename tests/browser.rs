@@ -573,6 +573,7 @@ fn glyphs_are_drawn(script: &mut Script, bob: &mut RawClient) {
     );
     bob.post("bob-rtl", "lobby", "مرحبا שלום café");
     script.say("scripts");
+    script.expect("step pictured");
 }
 
 /// A number from the script's JSON figures.

@@ -20,6 +20,7 @@
 //   test   -> `emoji`                the native client posted 🦀
 //   script -> `step glyph-figures {json}` figures: the pixels each drew, how unlike the boxes, colour
 //   test   -> `scripts`              the native client posted every script, for the screenshot
+//   script -> `step pictured`        the screenshots are taken (with CHINWAG_SCREENSHOT)
 //   test   -> `filled`               the native client posted enough for a second page
 //   script -> `step reloaded`        the page reloaded (a new app)
 //   test   -> `left`                 the native client saw the old page leave
@@ -250,6 +251,7 @@ async function run() {
         await page.screenshot({ path: screenshot.replace(/\.png$/, "-phone.png") });
     }
     check();
+    step("pictured");
     await expect("filled");
 
     // The name persisted in the browser's storage: after a reload the join screen has it, so

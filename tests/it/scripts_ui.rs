@@ -133,7 +133,10 @@ fn system_fonts_fill_in_cjk_arabic_hebrew_and_colour_emoji() {
             "{wanted} among {discovered:?}"
         );
     }
-    assert_eq!(discovered.len(), 3, "one more font for Arabic and Hebrew: {discovered:?}");
+    assert_eq!(
+        discovered.len(),
+        3,
+        "one more font for Arabic and Hebrew: {discovered:?}"
+    );
     assert!(crab_is_colour, "🦀 is drawn in colour");
 }
-
