@@ -3,8 +3,8 @@
 //! `the_web_client_chats_with_a_native_client` builds the web client with Trunk (release, as
 //! deployed), serves it with `chinwag serve --web` on 127.0.0.1:0, and drives headless Chromium
 //! through `tests/browser/e2e.mjs` (playwright-core): the page loads, joins, sends a message that a
-//! native client receives, and shows the native client's reply as an unread count in the tab
-//! title. It needs Trunk, wasm-bindgen-cli, wasm-opt, Chromium and `npm ci` in tests/browser (see
+//! native client receives, shows the native client's reply as an unread count in the tab
+//! title, and draws the native client's CJK text and colour emoji (not missing-glyph boxes). It needs Trunk, wasm-bindgen-cli, wasm-opt, Chromium and `npm ci` in tests/browser (see
 //! README "The web client"); when one is missing it fails under `CI=true` and otherwise says how
 //! to install it and passes, so `cargo test` works on a fresh machine.
 //!
