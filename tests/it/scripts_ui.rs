@@ -108,7 +108,8 @@ fn system_fonts_fill_in_cjk_arabic_hebrew_and_colour_emoji() {
     let mut crab_is_colour = false;
     let mut discovered = Vec::new();
     let mut output = ctx.run_ui(egui::RawInput::default(), |ui| {
-        for text in ["日本語", "中文", "한국어", "مرحبا", "שלום"] {
+        // U+08A0 (Arabic Extended-A) is in Noto's Arabic fonts, not in DejaVu Sans.
+        for text in ["日本語", "中文", "한국어", "مرحبا", "שלום", "\u{8A0}"] {
             lay_out(ui.ctx(), text);
         }
         let crab = lay_out(ui.ctx(), "🦀");
@@ -125,9 +126,9 @@ fn system_fonts_fill_in_cjk_arabic_hebrew_and_colour_emoji() {
     output.textures_delta.clear();
     // Every character found a glyph (else the policy panicked). The CJK and emoji fonts are
     // Noto's; Arabic and Hebrew get what fontconfig prefers for them (Debian: DejaVu Sans, which
-    // has both, ahead of Noto Sans Arabic and Hebrew).
+    // has both), and a Noto Arabic font what DejaVu Sans lacks.
     eprintln!("system fonts found: {discovered:?}");
-    for wanted in ["Noto Sans CJK", "Noto Color Emoji"] {
+    for wanted in ["Noto Sans CJK", "Noto Color Emoji", "Arabic"] {
         assert!(
             discovered.iter().any(|name| name.contains(wanted)),
             "{wanted} among {discovered:?}"
@@ -135,8 +136,8 @@ fn system_fonts_fill_in_cjk_arabic_hebrew_and_colour_emoji() {
     }
     assert_eq!(
         discovered.len(),
-        3,
-        "one more font for Arabic and Hebrew: {discovered:?}"
+        4,
+        "CJK, emoji, one for Arabic and Hebrew, one for the rarer Arabic letter: {discovered:?}"
     );
     assert!(crab_is_colour, "🦀 is drawn in colour");
 }
