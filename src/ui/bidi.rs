@@ -105,6 +105,22 @@ impl<'a> Line<'a> {
     }
 }
 
+/// The characters of `text`, each with the marks after it (combining marks, joiners), as byte
+/// ranges in logical order.
+pub fn characters(text: &str) -> Vec<Range<usize>> {
+    let mut characters: Vec<Range<usize>> = Vec::new();
+    for (start, c) in text.char_indices() {
+        let end = start + c.len_utf8();
+        match characters.last_mut() {
+            Some(last) if matches!(bidi_class(c), BidiClass::NSM | BidiClass::BN) => {
+                last.end = end;
+            }
+            _ => characters.push(start..end),
+        }
+    }
+    characters
+}
+
 /// The text of `piece` in `line` as shown: in right-to-left text a bracket faces the other way
 /// (UAX #9 rule L4: `(` shows as `)`).
 pub fn shown<'t>(text: &'t str, rtl: bool) -> Cow<'t, str> {
@@ -193,6 +209,16 @@ mod tests {
         // Hebrew with niqqud (combining points) after a space: the points stay in the word.
         let line = "אב שָׁלוֹם";
         assert_eq!(visual(line), ["שָׁלוֹם", " ", "אב"]);
+    }
+
+    #[test]
+    fn characters_keep_their_marks() {
+        let text = "שָׁלוֹם";
+        let characters: Vec<&str> = characters(text)
+            .into_iter()
+            .map(|range| &text[range])
+            .collect();
+        assert_eq!(characters, ["שָׁ", "ל", "וֹ", "ם"]);
     }
 
     #[test]

@@ -105,6 +105,69 @@ struct LinkBox<'l> {
     link: &'l Link,
 }
 
+/// A line's layout job being built from its pieces in visual order, with its links' boxes.
+struct VisualJob<'l> {
+    job: LayoutJob,
+    boxes: Vec<LinkBox<'l>>,
+    /// Where the next text goes on the current row (kept only if the line has links).
+    x: f32,
+    has_links: bool,
+}
+
+impl<'l> VisualJob<'l> {
+    fn new(width: f32, rtl: bool, has_links: bool) -> Self {
+        let mut job = LayoutJob::default();
+        job.wrap.max_width = width;
+        if rtl {
+            job.halign = Align::RIGHT;
+        }
+        Self {
+            job,
+            boxes: Vec::new(),
+            x: 0.0,
+            has_links,
+        }
+    }
+
+    /// Appends a piece (`bytes` of the paragraph) on row `row`. In a right-to-left piece the
+    /// spans go right to left too, and text that no font of egui's has is cut into characters
+    /// laid out in reverse: egui draws it a character at a time (with the browser's fonts on the
+    /// web), in logical order, where harfrust would have ordered a font's glyphs.
+    fn piece(&mut self, ui: &Ui, styled: &'l Styled, bytes: Range<usize>, rtl: bool, row: usize) {
+        let mut overlaps: Vec<(&Part, Range<usize>)> = styled.parts_of(bytes).collect();
+        if rtl {
+            overlaps.reverse();
+        }
+        for (part, overlap) in overlaps {
+            let text = &styled.text[overlap.clone()];
+            if rtl && !ui.fonts_mut(|fonts| fonts.has_glyphs(&part.format.font_id, text)) {
+                for character in bidi::characters(text).into_iter().rev() {
+                    self.append(ui, &text[character], part, rtl, row);
+                }
+            } else {
+                self.append(ui, text, part, rtl, row);
+            }
+        }
+    }
+
+    /// Appends `text` of `part` as a section of its own.
+    fn append(&mut self, ui: &Ui, text: &str, part: &'l Part, rtl: bool, row: usize) {
+        let shown = bidi::shown(text, rtl);
+        self.job.append(&shown, 0.0, part.format.clone());
+        if self.has_links {
+            let end = self.x + text_width(ui, &shown, &part.format);
+            if let Some(link) = &part.link {
+                self.boxes.push(LinkBox {
+                    row,
+                    x: self.x..end,
+                    link,
+                });
+            }
+            self.x = end;
+        }
+    }
+}
+
 /// One line of the paragraph as a label: its rows in visual order, aligned by its direction.
 fn line_label(ui: &mut Ui, styled: &Styled, line: Range<usize>) -> Response {
     let text = &styled.text[line.clone()];
@@ -115,18 +178,13 @@ fn line_label(ui: &mut Ui, styled: &Styled, line: Range<usize>) -> Response {
         .parts_of(line.clone())
         .any(|(part, _)| part.link.is_some());
 
-    let mut job = LayoutJob::default();
-    job.wrap.max_width = width;
-    if rtl {
-        job.halign = Align::RIGHT;
-    }
-    let mut boxes = Vec::new();
+    let mut job = VisualJob::new(width, rtl, has_links);
     for (row_index, row) in rows(ui, styled, line.clone(), width)
         .into_iter()
         .enumerate()
     {
         if row_index > 0 {
-            job.append("\n", 0.0, styled.row_break_format());
+            job.job.append("\n", 0.0, styled.row_break_format());
         }
         let in_line = row.start - line.start..row.end - line.start;
         let pieces = match &bidi {
@@ -136,26 +194,13 @@ fn line_label(ui: &mut Ui, styled: &Styled, line: Range<usize>) -> Response {
                 rtl: false,
             }],
         };
-        let mut x = 0.0;
+        job.x = 0.0;
         for piece in pieces {
             let bytes = line.start + piece.range.start..line.start + piece.range.end;
-            for (part, overlap) in styled.parts_of(bytes) {
-                let shown = bidi::shown(&styled.text[overlap], piece.rtl);
-                job.append(&shown, 0.0, part.format.clone());
-                if has_links {
-                    let end = x + text_width(ui, &shown, &part.format);
-                    if let Some(link) = &part.link {
-                        boxes.push(LinkBox {
-                            row: row_index,
-                            x: x..end,
-                            link,
-                        });
-                    }
-                    x = end;
-                }
-            }
+            job.piece(ui, styled, bytes, piece.rtl, row_index);
         }
     }
+    let VisualJob { job, boxes, .. } = job;
     let galley = ui.fonts_mut(|fonts| fonts.layout_job(job));
     // Not selectable: egui 0.37 gives a right-to-left run more glyphs than characters
     // (zero-width extras), so its character positions cannot be trusted for a selection.
