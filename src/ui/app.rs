@@ -4,6 +4,7 @@
 //! title. The chat screen's panels are in `app/chat_screen.rs`.
 
 mod chat_screen;
+mod keyboard;
 
 use std::sync::{Arc, OnceLock};
 
@@ -14,6 +15,7 @@ use crate::ui::appearance::Appearance;
 use crate::ui::join::{self, JoinAction};
 use crate::ui::join_details::JoinDetails;
 use crate::ui::messages::MessageList;
+use crate::ui::quick_switcher::QuickSwitcher;
 use crate::ui::room_header::RoomHeader;
 use crate::ui::search::SearchPanel;
 use crate::ui::settings_dialog::{SettingsAction, SettingsDialog};
@@ -44,6 +46,7 @@ pub struct ChatApp {
     sidebar: Sidebar,
     header: RoomHeader,
     search: SearchPanel,
+    switcher: QuickSwitcher,
     preferences: Appearance,
     settings_form: SettingsDialog,
     host: Option<Box<dyn HostFallback>>,
@@ -76,6 +79,7 @@ impl ChatApp {
             sidebar: Sidebar::default(),
             header: RoomHeader::default(),
             search: SearchPanel::default(),
+            switcher: QuickSwitcher::default(),
             preferences: Appearance::default(),
             settings_form: SettingsDialog::default(),
             host: None,
@@ -206,6 +210,7 @@ impl eframe::App for ChatApp {
         if self.client.state().needs_name() {
             self.join_screen(ui);
         } else {
+            self.keyboard(&ctx);
             self.chat_screen(ui);
             self.settings_dialog(&ctx);
         }

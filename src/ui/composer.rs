@@ -26,7 +26,7 @@ pub fn show(
 ) -> ComposerEvent {
     let mut send = false;
     let mut typing = false;
-    let id = ui.make_persistent_id("composer");
+    let id = id();
     mention_suggestions(ui, id, text, names, me);
     ui.horizontal(|ui| {
         let send_width = 64.0;
@@ -63,6 +63,16 @@ pub fn show(
         }
     });
     ComposerEvent { send, typing }
+}
+
+/// The composer's text field (there is one composer).
+pub fn id() -> egui::Id {
+    egui::Id::unique("chinwag_composer")
+}
+
+/// Puts the keyboard focus in the composer.
+pub fn focus(ctx: &egui::Context) {
+    ctx.memory_mut(|memory| memory.request_focus(id()));
 }
 
 /// "alice is typing…", "alice and bob are typing…", "several people are typing…".
@@ -126,7 +136,7 @@ fn mention_suggestions(
 /// Removes a press of Enter with no modifier from this frame's input; true if there was one.
 ///
 /// `consume_key` would also match Shift+Enter (it ignores extra Shift), which must stay a new line.
-fn take_plain_enter(input: &mut egui::InputState) -> bool {
+pub(crate) fn take_plain_enter(input: &mut egui::InputState) -> bool {
     let plain_enter = |event: &egui::Event| matches!(event, egui::Event::Key { key: egui::Key::Enter, pressed: true, modifiers, .. } if modifiers.is_none());
     let found = input.events.iter().any(plain_enter);
     input.events.retain(|event| !plain_enter(event));

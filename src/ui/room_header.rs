@@ -2,13 +2,14 @@
 
 use crate::client::state::RoomView;
 use crate::protocol::RoomKind;
+use crate::ui::shortcuts;
 
 /// What the user asked for in the header.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum HeaderAction {
     /// Set the topic to this.
     SetTopic(String),
-    /// Open the search (also Ctrl+F).
+    /// Open the search (also [`shortcuts::SEARCH`], Ctrl+F).
     Search,
     /// Leave the room.
     Leave,
@@ -22,12 +23,14 @@ pub struct RoomHeader {
 }
 
 impl RoomHeader {
+    /// Closes the topic editor without saving (Escape); false if it was not open.
+    pub fn cancel_topic_edit(&mut self) -> bool {
+        self.editing_topic.take().is_some()
+    }
+
     /// Draws the header of `room`; returns what the user asked for.
     pub fn show(&mut self, ui: &mut egui::Ui, room: &RoomView) -> Option<HeaderAction> {
         let mut action = None;
-        if ui.input_mut(|input| input.consume_key(egui::Modifiers::COMMAND, egui::Key::F)) {
-            action = Some(HeaderAction::Search);
-        }
         ui.horizontal_wrapped(|ui| {
             let prefix = if room.kind == RoomKind::Direct {
                 "@"
@@ -46,7 +49,8 @@ impl RoomHeader {
                     self.focus_topic = true;
                 }
             }
-            if ui.small_button("Search").on_hover_text("Ctrl+F").clicked() {
+            let search_keys = ui.ctx().format_shortcut(&shortcuts::SEARCH.keys);
+            if ui.small_button("Search").on_hover_text(search_keys).clicked() {
                 action = Some(HeaderAction::Search);
             }
             if room.kind == RoomKind::Public && ui.small_button("Leave").clicked() {

@@ -1,10 +1,11 @@
-//! The settings dialog: theme, text size, display name and server.
+//! The settings dialog: theme, text size, display name, server and the keyboard shortcuts.
 //!
 //! A modal rather than a window: on a phone there is no room to drag a window aside, and a
 //! dimmed backdrop that closes the dialog on a tap (or Escape) is what users expect there.
 
 use crate::protocol::validate_name;
 use crate::ui::appearance::{Appearance, MAX_TEXT_SCALE, MIN_TEXT_SCALE, ThemeChoice};
+use crate::ui::shortcuts;
 
 /// Widest the dialog's content gets, in points.
 const MAX_WIDTH: f32 = 360.0;
@@ -98,6 +99,8 @@ impl SettingsDialog {
         let mut action = self.name_section(ui);
         ui.separator();
         action = self.server_section(ui).or(action);
+        ui.separator();
+        shortcuts::settings_section(ui);
         ui.separator();
         if ui.button("Close").clicked() {
             action = Some(SettingsAction::Close);

@@ -9,6 +9,7 @@
 
 mod browser_phone_layout;
 mod hosting;
+mod keyboard;
 mod rich_text_ui;
 mod settings_ui;
 mod ui;

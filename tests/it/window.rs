@@ -63,6 +63,26 @@ pub fn send_from_composer(harness: &mut Harness<'_, ChatApp>, text: &str) {
     harness.run_steps(1);
 }
 
+/// The key of the room on screen ("" if none).
+pub fn current_room(harness: &Harness<'_, ChatApp>) -> String {
+    harness
+        .state()
+        .state()
+        .current()
+        .map(|room| room.room.clone())
+        .unwrap_or_default()
+}
+
+/// Creates (or joins) `room` through the sidebar and waits until it is on screen.
+pub fn create_room(harness: &mut Harness<'_, ChatApp>, room: &str) {
+    let field = harness.get_by_role_and_label(Role::TextInput, "Join or create a room");
+    field.focus();
+    field.type_text(room);
+    harness.run_steps(1);
+    harness.get_by_label("Create").click();
+    step_until(harness, "the new room", |h| current_room(h) == room);
+}
+
 /// Opens the search panel with Ctrl+F, types `query` and presses Enter.
 pub fn search_with_ctrl_f(harness: &mut Harness<'_, ChatApp>, query: &str) {
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
