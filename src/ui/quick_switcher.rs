@@ -160,8 +160,7 @@ impl QuickSwitcher {
                 )
                 .labelled_by(label.id);
             // Also after a click on the dialog's background took the focus away.
-            if std::mem::take(&mut self.focus) || ui.memory(|memory| memory.focused().is_none())
-            {
+            if std::mem::take(&mut self.focus) || ui.memory(|memory| memory.focused().is_none()) {
                 field.request_focus();
             }
             if field.changed() {

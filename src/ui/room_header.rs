@@ -50,7 +50,11 @@ impl RoomHeader {
                 }
             }
             let search_keys = ui.ctx().format_shortcut(&shortcuts::SEARCH.keys);
-            if ui.small_button("Search").on_hover_text(search_keys).clicked() {
+            if ui
+                .small_button("Search")
+                .on_hover_text(search_keys)
+                .clicked()
+            {
                 action = Some(HeaderAction::Search);
             }
             if room.kind == RoomKind::Public && ui.small_button("Leave").clicked() {

@@ -156,16 +156,19 @@ pub fn take(ctx: &egui::Context, situation: &Situation) -> Vec<Command> {
     })
 }
 
-/// The "Keyboard shortcuts" section of the settings: every shortcut of [`SHORTCUTS`] with the
-/// platform's names for its keys.
+/// The "Keyboard shortcuts" section of the settings, folded until opened: every shortcut of
+/// [`SHORTCUTS`] with the platform's names for its keys.
 pub fn settings_section(ui: &mut egui::Ui) {
-    ui.label(egui::RichText::new("Keyboard shortcuts").strong());
-    for shortcut in &SHORTCUTS {
-        ui.horizontal_wrapped(|ui| {
-            ui.strong(ui.ctx().format_shortcut(&shortcut.keys));
-            ui.label(shortcut.description);
+    egui::CollapsingHeader::new("Keyboard shortcuts")
+        .id_salt("keyboard_shortcuts")
+        .show(ui, |ui| {
+            for shortcut in &SHORTCUTS {
+                ui.horizontal_wrapped(|ui| {
+                    ui.strong(ui.ctx().format_shortcut(&shortcut.keys));
+                    ui.label(shortcut.description);
+                });
+            }
         });
-    }
     #[cfg(target_arch = "wasm32")]
     screen_reader_switch(ui);
 }

@@ -119,7 +119,10 @@ impl Sidebar {
         self.browse_open = !shown.fully_closed();
         if shown.header_response.clicked() {
             // Opening (or closing) the list asks again, so it is never stale for long.
-            return shown.body_returned.flatten().or(Some(SidebarAction::Browse));
+            return shown
+                .body_returned
+                .flatten()
+                .or(Some(SidebarAction::Browse));
         }
         shown.body_returned.flatten()
     }

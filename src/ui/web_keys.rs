@@ -16,13 +16,12 @@ pub fn claim_shortcuts() {
         let Some(window) = web_sys::window() else {
             return;
         };
-        let listener = Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(
-            |event: web_sys::KeyboardEvent| {
+        let listener =
+            Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(|event: web_sys::KeyboardEvent| {
                 if is_command_shortcut(&event) {
                     event.prevent_default();
                 }
-            },
-        );
+            });
         let added = window.add_event_listener_with_callback_and_bool(
             "keydown",
             listener.as_ref().unchecked_ref(),

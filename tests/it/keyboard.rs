@@ -90,7 +90,7 @@ fn ctrl_k_and_part_of_a_persons_name_and_enter_open_the_direct_conversation() {
     press(&mut harness, Modifiers::COMMAND, Key::K);
     harness
         .get_by_role_and_label(Role::TextInput, "Go to")
-        .type_text("obb");
+        .type_text("BOBB");
     harness.run_steps(2);
     harness.get_by_label("Message bobby");
     harness.check_accessibility();
@@ -133,12 +133,19 @@ fn alt_down_and_alt_up_walk_the_rooms_in_sidebar_order_and_wrap_around() {
         press(&mut harness, Modifiers::ALT, Key::ArrowDown);
         visited.push(current_room(&harness));
     }
-    assert_eq!(visited, ["rust", "zig", dm.as_str(), "lobby"], "past the end: the top");
+    assert_eq!(
+        visited,
+        ["rust", "zig", dm.as_str(), "lobby"],
+        "past the end: the top"
+    );
     press(&mut harness, Modifiers::ALT, Key::ArrowUp);
     assert_eq!(current_room(&harness), dm, "above the top: the end");
     press(&mut harness, Modifiers::ALT, Key::ArrowUp);
     assert_eq!(current_room(&harness), "zig");
-    assert!(composer_has_focus(&harness), "the keys never left the composer");
+    assert!(
+        composer_has_focus(&harness),
+        "the keys never left the composer"
+    );
 }
 
 /// Waits until alice has `count` unread messages in `room`.
@@ -170,65 +177,92 @@ fn alt_shift_down_and_up_go_only_to_rooms_with_unread_messages() {
 
     bob.post("z1", "zig", "over in zig");
     wait_unread(&mut harness, "zig", 1);
-    press(&mut harness, Modifiers::ALT | Modifiers::SHIFT, Key::ArrowDown);
+    press(
+        &mut harness,
+        Modifiers::ALT | Modifiers::SHIFT,
+        Key::ArrowDown,
+    );
     assert_eq!(current_room(&harness), "zig", "rust and web skipped");
 
     bob.post("r1", "rust", "over in rust");
     wait_unread(&mut harness, "rust", 1);
-    press(&mut harness, Modifiers::ALT | Modifiers::SHIFT, Key::ArrowDown);
-    assert_eq!(current_room(&harness), "rust", "around the end, lobby skipped");
+    press(
+        &mut harness,
+        Modifiers::ALT | Modifiers::SHIFT,
+        Key::ArrowDown,
+    );
+    assert_eq!(
+        current_room(&harness),
+        "rust",
+        "around the end, lobby skipped"
+    );
 
-    press(&mut harness, Modifiers::ALT | Modifiers::SHIFT, Key::ArrowUp);
+    press(
+        &mut harness,
+        Modifiers::ALT | Modifiers::SHIFT,
+        Key::ArrowUp,
+    );
     assert_eq!(current_room(&harness), "rust", "nothing unread: it stays");
+}
+
+/// A panel Escape closes: how it opens, and the field or text that shows while it is open.
+struct Panel {
+    name: &'static str,
+    open: fn(&mut Harness<'_, ChatApp>),
+    role: Role,
+    shows: &'static str,
 }
 
 #[test]
 fn escape_closes_the_open_panel_and_the_composer_has_the_focus_again() {
     let server = TestServer::start();
     let mut harness = joined_harness(&server.url(), "alice");
-    // Each panel: how it opens, and the field or text that shows while it is open.
-    let panels: [(&str, fn(&mut Harness<'_, ChatApp>), Role, &str); 5] = [
-        (
-            "search",
-            |h| press(h, Modifiers::COMMAND, Key::F),
-            Role::TextInput,
-            "Search",
-        ),
-        (
-            "quick switcher",
-            |h| press(h, Modifiers::COMMAND, Key::K),
-            Role::TextInput,
-            "Go to",
-        ),
-        (
-            "settings",
-            |h| h.get_by_label("Settings").click(),
-            Role::TextInput,
-            "Display name",
-        ),
-        (
-            "topic editor",
-            |h| h.get_by_label("Edit topic").click(),
-            Role::TextInput,
-            "Topic",
-        ),
-        (
-            "browse list",
-            |h| h.get_by_label("Browse rooms").click(),
-            Role::Label,
-            "You are in every room there is.",
-        ),
+    let panels = [
+        Panel {
+            name: "search",
+            open: |h| press(h, Modifiers::COMMAND, Key::F),
+            role: Role::TextInput,
+            shows: "Search",
+        },
+        Panel {
+            name: "quick switcher",
+            open: |h| press(h, Modifiers::COMMAND, Key::K),
+            role: Role::TextInput,
+            shows: "Go to",
+        },
+        Panel {
+            name: "settings",
+            open: |h| h.get_by_label("Settings").click(),
+            role: Role::TextInput,
+            shows: "Display name",
+        },
+        Panel {
+            name: "topic editor",
+            open: |h| h.get_by_label("Edit topic").click(),
+            role: Role::TextInput,
+            shows: "Topic",
+        },
+        Panel {
+            name: "browse list",
+            open: |h| h.get_by_label("Browse rooms").click(),
+            role: Role::Label,
+            shows: "You are in every room there is.",
+        },
     ];
-    for (panel, open, role, shows) in panels {
-        open(&mut harness);
-        step_until(&mut harness, &format!("the {panel} open"), |h| {
-            h.query_by_role_and_label(role, shows).is_some()
+    for panel in panels {
+        (panel.open)(&mut harness);
+        step_until(&mut harness, &format!("the {} open", panel.name), |h| {
+            h.query_by_role_and_label(panel.role, panel.shows).is_some()
         });
         press(&mut harness, Modifiers::NONE, Key::Escape);
-        step_until(&mut harness, &format!("the {panel} closed"), |h| {
-            h.query_by_role_and_label(role, shows).is_none()
+        step_until(&mut harness, &format!("the {} closed", panel.name), |h| {
+            h.query_by_role_and_label(panel.role, panel.shows).is_none()
         });
-        assert!(composer_has_focus(&harness), "after closing the {panel}");
+        assert!(
+            composer_has_focus(&harness),
+            "after closing the {}",
+            panel.name
+        );
     }
 }
 
@@ -294,10 +328,16 @@ fn up_in_a_composer_with_text_stays_there_and_escape_cancels_an_edit() {
     press(&mut harness, Modifiers::NONE, Key::ArrowUp);
     harness.get_by_role_and_label(Role::MultilineTextInput, "Edit message");
     press(&mut harness, Modifiers::NONE, Key::Escape);
-    assert!(harness.query_by_label("Edit message").is_none(), "cancelled");
+    assert!(
+        harness.query_by_label("Edit message").is_none(),
+        "cancelled"
+    );
     assert!(composer_has_focus(&harness));
     let mine = own_messages(&harness);
-    assert!(mine[0].text == "mine" && mine[0].edited.is_none(), "unchanged");
+    assert!(
+        mine[0].text == "mine" && mine[0].edited.is_none(),
+        "unchanged"
+    );
 }
 
 #[test]
@@ -306,7 +346,12 @@ fn the_settings_list_every_shortcut_with_the_platforms_key_names() {
     let mut harness = joined_harness(&server.url(), "alice");
     harness.get_by_label("Settings").click();
     harness.run_steps(2);
-    harness.get_by_label("Keyboard shortcuts");
+    assert!(
+        harness.query_by_label("Escape").is_none(),
+        "folded at first"
+    );
+    harness.get_by_label("Keyboard shortcuts").click();
+    harness.run_steps(3);
     for shortcut in &SHORTCUTS {
         let keys = harness.ctx.format_shortcut(&shortcut.keys);
         harness.get_by_label(&keys);

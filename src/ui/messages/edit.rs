@@ -55,6 +55,9 @@ pub(super) fn edit_box(ui: &mut egui::Ui, text: &mut String, focus: bool) -> Opt
     let field = ui
         .add(
             egui::TextEdit::multiline(text)
+                // One editor at a time; an id of its own keeps its focus while the list scrolls
+                // (the rows' own ids follow their place in the view).
+                .id(egui::Id::unique("chinwag_message_editor"))
                 .desired_rows(2)
                 .desired_width(f32::INFINITY)
                 .return_key(egui::KeyboardShortcut::new(

@@ -298,7 +298,10 @@ fn our_last_message_opens_focused_and_enter_saves_while_shift_enter_starts_a_lin
         .get_by_role_and_label(Role::MultilineTextInput, "Edit message")
         .type_text("more");
     harness.run();
-    assert!(harness.state().actions.is_empty(), "Shift+Enter did not save");
+    assert!(
+        harness.state().actions.is_empty(),
+        "Shift+Enter did not save"
+    );
     harness.key_press(egui::Key::Enter);
     harness.run();
     assert_eq!(

@@ -145,7 +145,10 @@ fn a_click_on_a_line_goes_there_and_nothing_found_says_so() {
     harness.get_by_label("Nothing matches.");
     harness.key_press(egui::Key::Enter);
     harness.run();
-    assert!(harness.state().chosen.is_empty(), "Enter with nothing found");
+    assert!(
+        harness.state().chosen.is_empty(),
+        "Enter with nothing found"
+    );
     assert!(harness.state().switcher.is_open());
 
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);

@@ -16,7 +16,10 @@ fn no_shortcut_is_hidden_by_an_earlier_one_on_the_same_key() {
         for earlier in &SHORTCUTS[..index] {
             assert!(
                 earlier.keys.logical_key != later.keys.logical_key
-                    || !later.keys.modifiers.matches_logically(earlier.keys.modifiers),
+                    || !later
+                        .keys
+                        .modifiers
+                        .matches_logically(earlier.keys.modifiers),
                 "{later:?} would be taken as {earlier:?}"
             );
         }
@@ -161,7 +164,10 @@ fn rooms_follow_the_sidebar_and_wrap_around_at_the_ends() {
     assert_eq!(next_from(&state, Some("lobby"), Step::Next, false), "rust");
     assert_eq!(next_from(&state, Some("zig"), Step::Next, false), "@bob");
     assert_eq!(next_from(&state, Some("@bob"), Step::Next, false), "lobby");
-    assert_eq!(next_from(&state, Some("lobby"), Step::Previous, false), "@bob");
+    assert_eq!(
+        next_from(&state, Some("lobby"), Step::Previous, false),
+        "@bob"
+    );
     assert_eq!(next_from(&state, None, Step::Next, false), "lobby");
     assert_eq!(next_from(&state, None, Step::Previous, false), "@bob");
 }
@@ -172,7 +178,10 @@ fn unread_rooms_are_found_past_the_others_and_none_is_none() {
     assert_eq!(next_from(&state, Some("lobby"), Step::Next, true), "zig");
     assert_eq!(next_from(&state, Some("zig"), Step::Next, true), "@bob");
     assert_eq!(next_from(&state, Some("@bob"), Step::Next, true), "zig");
-    assert_eq!(next_from(&state, Some("lobby"), Step::Previous, true), "@bob");
+    assert_eq!(
+        next_from(&state, Some("lobby"), Step::Previous, true),
+        "@bob"
+    );
 
     let all_read = alice_with_unread(&[]);
     assert_eq!(next_from(&all_read, Some("lobby"), Step::Next, true), "");
