@@ -192,7 +192,8 @@ impl ChatApp {
         match self.settings_form.show(ctx, &mut self.preferences) {
             Some(SettingsAction::Rename(name)) => self.client.state_mut().rename(&name),
             Some(SettingsAction::ChangeServer(url)) => self.change_server(url),
-            Some(SettingsAction::Close) | None => {}
+            Some(SettingsAction::Close) => crate::ui::composer::focus(ctx),
+            None => {}
         }
     }
 }

@@ -13,7 +13,8 @@ pub struct ComposerEvent {
 }
 
 /// Draws the composer over `text` for the room called `room`, offering to complete an
-/// `@mention` of one of `names` (Tab takes the first suggestion).
+/// `@mention` of one of `names` (Tab takes the first suggestion). It keeps the keyboard focus
+/// unless `dialog_open` (a dialog over the chat has it then).
 ///
 /// The text is only cleared by the caller after it was queued, so nothing typed is lost when
 /// the connection is down.
@@ -23,6 +24,7 @@ pub fn show(
     room: &str,
     names: &[String],
     me: &str,
+    dialog_open: bool,
 ) -> ComposerEvent {
     let mut send = false;
     let mut typing = false;
@@ -46,7 +48,10 @@ pub fn show(
             .response;
         ui.ctx()
             .accesskit_node_builder(editor.id, |node| node.set_label("Message"));
-        if ui.memory(|memory| memory.focused().is_none()) {
+        if dialog_open {
+            // The keyboard is the dialog's (Tab walks its controls): nothing typed lands here.
+            editor.surrender_focus();
+        } else if ui.memory(|memory| memory.focused().is_none()) {
             // Ready to type as soon as the chat shows, and again after clicking elsewhere.
             editor.request_focus();
         }

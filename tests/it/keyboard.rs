@@ -359,3 +359,27 @@ fn the_settings_list_every_shortcut_with_the_platforms_key_names() {
     }
     harness.check_accessibility();
 }
+
+#[test]
+fn tab_walks_the_settings_dialog_not_the_composer_behind_it() {
+    let server = TestServer::start();
+    let mut harness = joined_harness(&server.url(), "alice");
+    assert!(composer_has_focus(&harness));
+    harness.get_by_label("Settings").click();
+    harness.run_steps(2);
+    assert!(
+        !composer_has_focus(&harness),
+        "typing cannot land behind the dialog"
+    );
+    press(&mut harness, Modifiers::NONE, Key::Tab);
+    assert!(
+        harness.get_by_label("Follow system").is_focused(),
+        "Tab starts at the dialog's first control"
+    );
+    press(&mut harness, Modifiers::NONE, Key::Escape);
+    step_until(
+        &mut harness,
+        "the composer focused again",
+        composer_has_focus,
+    );
+}

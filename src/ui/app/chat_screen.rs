@@ -63,6 +63,7 @@ impl ChatApp {
 
     /// Who is typing and the composer of the current room, at the bottom.
     fn composer_panel(&mut self, ui: &mut egui::Ui) {
+        let dialog_open = self.dialog_open();
         let state = self.client.state();
         let Some(room) = state.current() else {
             return;
@@ -89,7 +90,14 @@ impl ChatApp {
                             .small(),
                     ),
                 );
-                let event = composer::show(ui, &mut self.composer, &room_title, &names, &me);
+                let event = composer::show(
+                    ui,
+                    &mut self.composer,
+                    &room_title,
+                    &names,
+                    &me,
+                    dialog_open,
+                );
                 if event.typing {
                     self.client.state_mut().typing();
                 }

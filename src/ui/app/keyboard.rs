@@ -15,7 +15,7 @@ impl ChatApp {
         #[cfg(target_arch = "wasm32")]
         crate::ui::web_keys::claim_shortcuts();
         let situation = Situation {
-            dialog_open: self.switcher.is_open() || self.settings_form.is_open(),
+            dialog_open: self.dialog_open(),
             popup_open: egui::Popup::is_any_open(ctx),
             in_empty_composer: self.composer.is_empty()
                 && ctx.memory(|memory| memory.has_focus(composer::id())),
@@ -31,6 +31,11 @@ impl ChatApp {
             Destination::Person(name) => self.client.state_mut().open_direct(&name),
         }
         composer::focus(ctx);
+    }
+
+    /// Whether a dialog (the quick switcher, the settings) is over the chat.
+    pub(super) fn dialog_open(&self) -> bool {
+        self.switcher.is_open() || self.settings_form.is_open()
     }
 
     fn run_command(&mut self, ctx: &egui::Context, command: Command) {
