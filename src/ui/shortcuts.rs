@@ -143,16 +143,16 @@ pub const SHORTCUTS: [Shortcut; 8] = [
     },
 ];
 
-/// Takes this frame's presses of the shortcuts that may act in `situation` out of the input (so
-/// no widget sees them); returns their commands in table order.
-pub fn take(ctx: &egui::Context, situation: &Situation) -> Vec<Command> {
+/// Takes the presses of the first shortcut (in table order) pressed this frame that may act in
+/// `situation` out of the input, so no widget sees them; returns its command. Call it again,
+/// with the situation the command left, until it returns `None`.
+pub fn take_next(ctx: &egui::Context, situation: &Situation) -> Option<Command> {
     ctx.input_mut(|input| {
         SHORTCUTS
             .iter()
             .filter(|shortcut| shortcut.scope.allows(situation))
-            .filter(|shortcut| input.consume_shortcut(&shortcut.keys))
+            .find(|shortcut| input.consume_shortcut(&shortcut.keys))
             .map(|shortcut| shortcut.command)
-            .collect()
     })
 }
 

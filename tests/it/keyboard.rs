@@ -267,6 +267,37 @@ fn escape_closes_the_open_panel_and_the_composer_has_the_focus_again() {
 }
 
 #[test]
+fn escape_then_ctrl_f_in_one_frame_close_the_switcher_then_open_the_search() {
+    let server = TestServer::start();
+    let mut harness = joined_harness(&server.url(), "alice");
+    press(&mut harness, Modifiers::COMMAND, Key::K);
+    // Both presses in one frame (the harness's own key presses take a frame each), as a
+    // browser delivers keys typed within one animation frame.
+    let key = |key, modifiers| egui::Event::Key {
+        key,
+        physical_key: None,
+        pressed: true,
+        repeat: false,
+        modifiers,
+    };
+    harness.input_mut().events.extend([
+        key(Key::Escape, Modifiers::NONE),
+        key(Key::F, Modifiers::COMMAND),
+    ]);
+    harness.run_steps(2);
+    assert!(
+        harness
+            .query_by_role_and_label(Role::TextInput, "Go to")
+            .is_none()
+    );
+    assert!(
+        harness
+            .get_by_role_and_label(Role::TextInput, "Search")
+            .is_focused()
+    );
+}
+
+#[test]
 fn up_in_the_empty_composer_edits_our_last_message_and_enter_saves_it() {
     let server = TestServer::start();
     let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");

@@ -14,13 +14,9 @@ impl ChatApp {
     pub(super) fn keyboard(&mut self, ctx: &egui::Context) {
         #[cfg(target_arch = "wasm32")]
         crate::ui::web_keys::claim_shortcuts();
-        let situation = Situation {
-            dialog_open: self.dialog_open(),
-            popup_open: egui::Popup::is_any_open(ctx),
-            in_empty_composer: self.composer.is_empty()
-                && ctx.memory(|memory| memory.has_focus(composer::id())),
-        };
-        for command in shortcuts::take(ctx, &situation) {
+        // One at a time: each shortcut sees what the one before it left (Escape then Ctrl+F in
+        // one frame closes the quick switcher, then opens the search).
+        while let Some(command) = shortcuts::take_next(ctx, &self.situation(ctx)) {
             self.run_command(ctx, command);
         }
         let Some(destination) = self.switcher.show(ctx, self.client.state()) else {
@@ -31,6 +27,16 @@ impl ChatApp {
             Destination::Person(name) => self.client.state_mut().open_direct(&name),
         }
         composer::focus(ctx);
+    }
+
+    /// Where the keyboard is, for the shortcuts.
+    fn situation(&self, ctx: &egui::Context) -> Situation {
+        Situation {
+            dialog_open: self.dialog_open(),
+            popup_open: egui::Popup::is_any_open(ctx),
+            in_empty_composer: self.composer.is_empty()
+                && ctx.memory(|memory| memory.has_focus(composer::id())),
+        }
     }
 
     /// Whether a dialog (the quick switcher, the settings) is over the chat.

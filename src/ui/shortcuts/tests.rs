@@ -4,7 +4,7 @@
 use egui::{Key, Modifiers};
 use egui_kittest::Harness;
 
-use super::{Command, SHORTCUTS, Situation, Step, neighbour, take};
+use super::{Command, SHORTCUTS, Situation, Step, neighbour, take_next};
 use crate::client::state::ChatState;
 use crate::protocol::RoomState;
 use crate::ui::chat_fixtures::{direct_room, public_room, welcomed};
@@ -26,7 +26,7 @@ fn no_shortcut_is_hidden_by_an_earlier_one_on_the_same_key() {
     }
 }
 
-/// What `take` is asked in, and every command it gave.
+/// What `take_next` is asked in, and every command it gave.
 struct Keys {
     situation: Situation,
     commands: Vec<Command>,
@@ -35,8 +35,9 @@ struct Keys {
 fn keys_in(situation: Situation) -> Harness<'static, Keys> {
     Harness::new_ui_state(
         |ui, keys: &mut Keys| {
-            let taken = take(ui.ctx(), &keys.situation);
-            keys.commands.extend(taken);
+            while let Some(command) = take_next(ui.ctx(), &keys.situation) {
+                keys.commands.push(command);
+            }
         },
         Keys {
             situation,
