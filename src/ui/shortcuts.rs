@@ -159,7 +159,7 @@ pub fn take_next(ctx: &egui::Context, situation: &Situation) -> Option<Command> 
 /// The "Keyboard shortcuts" section of the settings, folded until opened: every shortcut of
 /// [`SHORTCUTS`] with the platform's names for its keys.
 pub fn settings_section(ui: &mut egui::Ui) {
-    egui::CollapsingHeader::new("Keyboard shortcuts")
+    let section = egui::CollapsingHeader::new("Keyboard shortcuts")
         .id_salt("keyboard_shortcuts")
         .show(ui, |ui| {
             for shortcut in &SHORTCUTS {
@@ -169,6 +169,10 @@ pub fn settings_section(ui: &mut egui::Ui) {
                 });
             }
         });
+    if section.header_response.clicked() {
+        // Opened (or closed): scroll the dialog so the list shows under its heading.
+        section.header_response.scroll_to_me(Some(egui::Align::Min));
+    }
     #[cfg(target_arch = "wasm32")]
     screen_reader_switch(ui);
 }
