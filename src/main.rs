@@ -131,7 +131,9 @@ fn main() {
                             false,
                         )
                         .with_appearance(chinwag::ui::appearance::Appearance::load(cc.storage))
-                        .with_notifications(chinwag::ui::notifications::Notifications::platform(cc)),
+                        .with_notifications(
+                            chinwag::ui::notifications::Notifications::platform(cc),
+                        ),
                     ))
                 }),
             )

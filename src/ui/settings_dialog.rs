@@ -5,7 +5,7 @@
 
 use crate::protocol::validate_name;
 use crate::ui::appearance::{Appearance, MAX_TEXT_SCALE, MIN_TEXT_SCALE, ThemeChoice};
-use crate::ui::notifications::{self, Notifications};
+use crate::ui::notifications::{Notifications, settings_section};
 
 /// Widest the dialog's content gets, in points.
 const MAX_WIDTH: f32 = 360.0;
@@ -99,7 +99,7 @@ impl SettingsDialog {
         ui.add_space(8.0);
         appearance_section(ui, appearance);
         ui.separator();
-        notifications::settings_section(ui, notifications);
+        settings_section(ui, notifications);
         ui.separator();
         let mut action = self.name_section(ui);
         ui.separator();

@@ -19,7 +19,9 @@ use crate::window::{joined_harness_built, step_until};
 use chinwag_testkit::{LiveClient, PATIENCE, TestServer};
 
 /// Alice's window, joined, notifying through a recorder; and bob, joined.
-fn alice_and_bob(server: &TestServer) -> (Harness<'static, ChatApp>, RecordingNotifier, LiveClient) {
+fn alice_and_bob(
+    server: &TestServer,
+) -> (Harness<'static, ChatApp>, RecordingNotifier, LiveClient) {
     let recorder = RecordingNotifier::allowed();
     let notifier = recorder.clone();
     let alice = joined_harness_built(&server.url(), "alice", move |app| {
@@ -144,19 +146,17 @@ fn a_direct_message_notifies_and_a_click_opens_the_conversation() {
     step_until_shown(&mut alice, &recorder, 1);
     let shown = recorder.shown().remove(0);
     assert_eq!((shown.title.as_str(), shown.body.as_str()), ("bob", "psst"));
-    let current = |h: &Harness<'_, ChatApp>| {
-        h.state()
-            .state()
-            .current()
-            .map(|room| room.room.clone())
-    };
+    let current =
+        |h: &Harness<'_, ChatApp>| h.state().state().current().map(|room| room.room.clone());
     assert_eq!(current(&alice).as_deref(), Some("lobby"));
 
     recorder.click(&shown.room);
     alice.step();
-    assert!(commands(&alice)
-        .iter()
-        .any(|command| matches!(command, ViewportCommand::Focus)));
+    assert!(
+        commands(&alice)
+            .iter()
+            .any(|command| matches!(command, ViewportCommand::Focus))
+    );
     alice.run_steps(1);
     assert_eq!(current(&alice), Some(shown.room));
     assert!(alice.query_by_label("@bob").is_some());

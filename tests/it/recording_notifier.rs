@@ -44,7 +44,11 @@ impl RecordingNotifier {
 
     /// The user clicks the notification of `room`.
     pub fn click(&self, room: &str) {
-        self.record.lock().unwrap().clicks.push_back(room.to_owned());
+        self.record
+            .lock()
+            .unwrap()
+            .clicks
+            .push_back(room.to_owned());
     }
 
     /// How often the app asked for permission.

@@ -225,12 +225,12 @@ fn level(harness: &Harness<'_, Screen>) -> NotifyLevel {
 fn the_notification_level_is_chosen_in_settings() {
     let mut harness = harness();
     assert_eq!(level(&harness), NotifyLevel::MentionsAndDirect);
-    assert!(
+    assert_eq!(
         harness
             .get_by_label("Mentions and direct messages")
             .accesskit_node()
-            .is_selected()
-            .unwrap_or(false)
+            .toggled(),
+        Some(egui::accesskit::Toggled::True)
     );
     harness.get_by_label("All messages").click();
     harness.run();

@@ -195,7 +195,10 @@ mod tests {
             })
         );
         let direct = prefs.notification_for(&arrival(true, false, false));
-        assert_eq!(direct.map(|n| (n.room, n.title)), Some(("dm:alice:bob".into(), "bob".into())));
+        assert_eq!(
+            direct.map(|n| (n.room, n.title)),
+            Some(("dm:alice:bob".into(), "bob".into()))
+        );
     }
 
     #[test]

@@ -30,7 +30,9 @@ pub fn settings_section(ui: &mut egui::Ui, notifications: &mut Notifications) {
             }
         }
         Permission::Blocked => {
-            ui.weak("The browser blocks notifications from this page: allow them in its site settings.");
+            ui.weak(
+                "The browser blocks notifications from this page: allow them in its site settings.",
+            );
         }
         Permission::Unsupported => {
             ui.weak("Notifications cannot be shown here.");

@@ -10,8 +10,7 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use eframe::wasm_bindgen::{JsCast as _, JsValue, closure::Closure};
-use eframe::web_sys;
+use eframe::wasm_bindgen::{JsCast, JsValue, closure::Closure};
 
 use super::{Notifier, Permission};
 use crate::client::notify::Notification;
@@ -50,8 +49,7 @@ impl Notifier for WebNotifier {
         options.set_body(&notification.body);
         // One notification per room: a newer one replaces the one before.
         options.set_tag(&notification.room);
-        let shown = match web_sys::Notification::new_with_options(&notification.title, &options)
-        {
+        let shown = match web_sys::Notification::new_with_options(&notification.title, &options) {
             Ok(shown) => shown,
             Err(err) => {
                 log::warn!("could not show a notification: {err:?}");
@@ -110,17 +108,20 @@ impl Notifier for WebNotifier {
         let (method, args) = if unread == 0 {
             ("clearAppBadge", js_sys::Array::new())
         } else {
-            ("setAppBadge", js_sys::Array::of1(&JsValue::from_f64(unread as f64)))
+            (
+                "setAppBadge",
+                js_sys::Array::of1(&JsValue::from_f64(unread as f64)),
+            )
         };
         // Feature-detected: most browsers have no badge (Chromium has it for installed apps).
         let Ok(function) = js_sys::Reflect::get(&navigator, &JsValue::from_str(method))
-            .and_then(|value| value.dyn_into::<js_sys::Function>().map_err(JsValue::from))
+            .and_then(JsCast::dyn_into::<js_sys::Function>)
         else {
             return;
         };
         if let Ok(promise) = function
             .apply(&navigator, &args)
-            .and_then(|value| value.dyn_into::<js_sys::Promise>().map_err(JsValue::from))
+            .and_then(JsCast::dyn_into::<js_sys::Promise>)
         {
             // A refusal (e.g. not installed) is no error worth a console line.
             wasm_bindgen_futures::spawn_local(async move {

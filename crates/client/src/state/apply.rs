@@ -2,8 +2,7 @@
 //! the method that handles its kind.
 
 use super::{
-    ChatState, MAX_ARRIVALS, Opening, Phase, RoomView, RoomsToCome, SearchResults,
-    TYPING_SHOWS_FOR,
+    ChatState, MAX_ARRIVALS, Opening, Phase, RoomView, RoomsToCome, SearchResults, TYPING_SHOWS_FOR,
 };
 use crate::notify::Arrival;
 use chinwag_protocol::markup::mentions;

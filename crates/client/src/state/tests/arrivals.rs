@@ -50,7 +50,12 @@ fn our_own_messages_do_not_arrive() {
         panic!("a send frame");
     };
     state.apply(ack(&id, 1));
-    state.apply(ServerFrame::Message(message(1, "alice", &id, "hello @alice")));
+    state.apply(ServerFrame::Message(message(
+        1,
+        "alice",
+        &id,
+        "hello @alice",
+    )));
     // Sent from another device of ours: still ours.
     state.apply(ServerFrame::Message(message(2, "alice", "other", "@alice")));
     assert!(arrived(&mut state).is_empty());
@@ -116,7 +121,12 @@ fn arrivals_nobody_takes_are_bounded() {
     let mut state = joined_state();
     let count = MAX_ARRIVALS as u64 + 5;
     for seq in 1..=count {
-        state.apply(ServerFrame::Message(message(seq, "bob", "b", &seq.to_string())));
+        state.apply(ServerFrame::Message(message(
+            seq,
+            "bob",
+            "b",
+            &seq.to_string(),
+        )));
     }
     let texts: Vec<String> = state.take_arrivals().map(|a| a.text).collect();
     assert_eq!(texts.len(), MAX_ARRIVALS);
