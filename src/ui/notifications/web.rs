@@ -47,8 +47,9 @@ impl Notifier for WebNotifier {
         }
         let options = web_sys::NotificationOptions::new();
         options.set_body(&notification.body);
-        // One notification per room: a newer one replaces the one before.
+        // One notification per room: a newer one replaces the one before, and alerts again.
         options.set_tag(&notification.room);
+        options.set_renotify(true);
         let shown = match web_sys::Notification::new_with_options(&notification.title, &options) {
             Ok(shown) => shown,
             Err(err) => {
