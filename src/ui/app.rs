@@ -15,6 +15,7 @@ use crate::ui::appearance::Appearance;
 use crate::ui::join::{self, JoinAction};
 use crate::ui::join_details::JoinDetails;
 use crate::ui::messages::MessageList;
+use crate::ui::notifications::{self, Notifications};
 use crate::ui::quick_switcher::QuickSwitcher;
 use crate::ui::room_header::RoomHeader;
 use crate::ui::search::SearchPanel;
@@ -51,6 +52,7 @@ pub struct ChatApp {
     settings_form: SettingsDialog,
     host: Option<Box<dyn HostFallback>>,
     title: UnreadTitle,
+    notifications: Notifications,
 }
 
 impl ChatApp {
@@ -84,6 +86,7 @@ impl ChatApp {
             settings_form: SettingsDialog::default(),
             host: None,
             title: UnreadTitle::default(),
+            notifications: Notifications::default(),
         };
         if auto_join {
             app.client.join(&app.settings.name);
@@ -100,6 +103,12 @@ impl ChatApp {
     /// Uses the `appearance` (theme, text size) saved by an earlier run.
     pub fn with_appearance(mut self, appearance: Appearance) -> Self {
         self.preferences = appearance;
+        self
+    }
+
+    /// Notifies of new messages with `notifications` (by default nothing is shown).
+    pub fn with_notifications(mut self, notifications: Notifications) -> Self {
+        self.notifications = notifications;
         self
     }
 
@@ -189,7 +198,10 @@ impl ChatApp {
     }
 
     fn settings_dialog(&mut self, ctx: &egui::Context) {
-        match self.settings_form.show(ctx, &mut self.preferences) {
+        match self
+            .settings_form
+            .show(ctx, &mut self.preferences, &mut self.notifications)
+        {
             Some(SettingsAction::Rename(name)) => self.client.state_mut().rename(&name),
             Some(SettingsAction::ChangeServer(url)) => self.change_server(url),
             Some(SettingsAction::Close) => crate::ui::composer::focus(ctx),
@@ -205,7 +217,7 @@ impl eframe::App for ChatApp {
         self.preferences.apply(&ctx);
         self.client
             .state_mut()
-            .set_viewing(ctx.input(|input| input.focused));
+            .set_viewing(notifications::window_focused(&ctx));
         self.pump_before_drawing(&ctx);
         self.status_bar(ui);
         if self.client.state().needs_name() {
@@ -221,10 +233,12 @@ impl eframe::App for ChatApp {
             self.client.load_back_to(target);
         }
         self.title.update(&ctx, self.client.state());
+        self.notifications.update(&ctx, self.client.state_mut());
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, eframe::APP_KEY, &self.settings);
         self.preferences.save(storage);
+        self.notifications.save(storage);
     }
 }

@@ -13,6 +13,7 @@ mod join;
 pub mod join_details;
 pub mod mention_complete;
 pub mod messages;
+pub mod notifications;
 mod presence;
 mod quick_switcher;
 pub mod rich_text;

@@ -1,4 +1,5 @@
-//! The bar above the messages: the room's name and topic, editing the topic, search and leave.
+//! The bar above the messages: the room's name and topic, editing the topic, search, muting
+//! its notifications and leave.
 
 use crate::client::state::RoomView;
 use crate::protocol::RoomKind;
@@ -11,6 +12,8 @@ pub enum HeaderAction {
     SetTopic(String),
     /// Open the search (also [`shortcuts::SEARCH`], Ctrl+F).
     Search,
+    /// Mute the room's notifications (true) or unmute them (false).
+    Mute(bool),
     /// Leave the room.
     Leave,
 }
@@ -28,8 +31,14 @@ impl RoomHeader {
         self.editing_topic.take().is_some()
     }
 
-    /// Draws the header of `room`; returns what the user asked for.
-    pub fn show(&mut self, ui: &mut egui::Ui, room: &RoomView) -> Option<HeaderAction> {
+    /// Draws the header of `room`, whose notifications are `muted` or not; returns what the
+    /// user asked for.
+    pub fn show(
+        &mut self,
+        ui: &mut egui::Ui,
+        room: &RoomView,
+        muted: bool,
+    ) -> Option<HeaderAction> {
         let mut action = None;
         ui.horizontal_wrapped(|ui| {
             let prefix = if room.kind == RoomKind::Direct {
@@ -56,6 +65,14 @@ impl RoomHeader {
                 .clicked()
             {
                 action = Some(HeaderAction::Search);
+            }
+            let (mute, hint) = if muted {
+                ("Unmute", "This room shows no desktop notifications")
+            } else {
+                ("Mute", "Show no desktop notifications for this room")
+            };
+            if ui.small_button(mute).on_hover_text(hint).clicked() {
+                action = Some(HeaderAction::Mute(!muted));
             }
             if room.kind == RoomKind::Public && ui.small_button("Leave").clicked() {
                 action = Some(HeaderAction::Leave);

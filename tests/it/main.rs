@@ -10,6 +10,8 @@
 mod browser_phone_layout;
 mod hosting;
 mod keyboard;
+mod notifications;
+mod recording_notifier;
 mod rich_text_ui;
 mod settings_ui;
 mod ui;

@@ -13,12 +13,25 @@ use chinwag_testkit::PATIENCE;
 
 /// A window of `size` talking to `url`, with identity tokens kept in memory.
 pub fn harness_sized(url: &str, size: [f32; 2]) -> Harness<'static, ChatApp> {
+    harness_built(url, size, |app| app)
+}
+
+/// Like [`harness_sized`], with the app finished by `build` (e.g. given a notifier).
+pub fn harness_built(
+    url: &str,
+    size: [f32; 2],
+    build: impl FnOnce(ChatApp) -> ChatApp,
+) -> Harness<'static, ChatApp> {
     let details = JoinDetails {
         name: String::new(),
         server_url: url.to_owned(),
     };
     Harness::builder().with_size(size).build_eframe(move |_cc| {
-        ChatApp::with_identities(details, false, Identities::Memory(Default::default()))
+        build(ChatApp::with_identities(
+            details,
+            false,
+            Identities::Memory(Default::default()),
+        ))
     })
 }
 
@@ -96,7 +109,16 @@ pub fn search_with_ctrl_f(harness: &mut Harness<'_, ChatApp>, query: &str) {
 
 /// A window joined as `name`.
 pub fn joined_harness(url: &str, name: &str) -> Harness<'static, ChatApp> {
-    let mut harness = harness(url);
+    joined_harness_built(url, name, |app| app)
+}
+
+/// A desktop-sized window finished by `build` (see [`harness_built`]), joined as `name`.
+pub fn joined_harness_built(
+    url: &str,
+    name: &str,
+    build: impl FnOnce(ChatApp) -> ChatApp,
+) -> Harness<'static, ChatApp> {
+    let mut harness = harness_built(url, [800.0, 600.0], build);
     join_as(&mut harness, name);
     step_until(&mut harness, "the welcome", |h| {
         h.state().state().phase() == &Phase::Joined

@@ -131,7 +131,9 @@ impl ChatApp {
     fn room_panel(&mut self, ui: &mut egui::Ui) -> Option<ListAction> {
         let loading = self.client.loading_older();
         if let Some(room) = self.client.state().current()
-            && let Some(asked) = self.header.show(ui, room)
+            && let Some(asked) =
+                self.header
+                    .show(ui, room, self.notifications.prefs().is_muted(&room.room))
         {
             self.on_header(asked);
         }
@@ -187,6 +189,11 @@ impl ChatApp {
         match action {
             HeaderAction::SetTopic(topic) => state.set_topic(&topic),
             HeaderAction::Search => self.search.open(),
+            HeaderAction::Mute(muted) => {
+                if let Some(room) = state.current() {
+                    self.notifications.prefs_mut().set_muted(&room.room, muted);
+                }
+            }
             HeaderAction::Leave => {
                 if let Some(room) = state.current().map(|room| room.room.clone()) {
                     state.leave_room(&room);
