@@ -11,6 +11,7 @@ mod native {
     use chinwag::server;
     use chinwag::server::cli::ServeArgs;
     use chinwag::ui::appearance::Appearance;
+    use chinwag::ui::notifications::Notifications;
     use chinwag::ui::{ChatApp, JoinDetails};
 
     /// Chinwag: real-time chat. Without a command, opens the chat window.
@@ -90,8 +91,9 @@ mod native {
                         HostTakeover::new(addr, db, hosting)
                     }),
                 };
-                let app =
-                    ChatApp::new(details, false).with_appearance(Appearance::load(cc.storage));
+                let app = ChatApp::new(details, false)
+                    .with_appearance(Appearance::load(cc.storage))
+                    .with_notifications(Notifications::platform(cc));
                 Ok(Box::new(match host {
                     Some(host) => app.with_host(Box::new(host)),
                     None => app,
@@ -131,7 +133,10 @@ fn main() {
                             chinwag::ui::JoinDetails::load(cc.storage),
                             false,
                         )
-                        .with_appearance(chinwag::ui::appearance::Appearance::load(cc.storage)),
+                        .with_appearance(chinwag::ui::appearance::Appearance::load(cc.storage))
+                        .with_notifications(
+                            chinwag::ui::notifications::Notifications::platform(cc),
+                        ),
                     ))
                 }),
             )

@@ -3,8 +3,10 @@
 //! `the_web_client_chats_with_a_native_client` builds the web client with Trunk (release, as
 //! deployed), serves it with `chinwag serve --web` on 127.0.0.1:0, and drives headless Chromium
 //! through `tests/browser/e2e.mjs` (playwright-core): the page loads, joins, sends a message that a
-//! native client receives, shows the native client's reply as an unread count in the tab
-//! title, and draws the native client's CJK text and colour emoji (not missing-glyph boxes). It needs Trunk, wasm-bindgen-cli, wasm-opt, Chromium and `npm ci` in tests/browser (see
+//! native client receives, and shows the native client's reply (it mentions the browser user) as
+//! an unread count in the tab title and as a desktop notification, whose click brings the page
+//! back; the native client's CJK text and colour emoji are drawn (not missing-glyph boxes). It
+//! needs Trunk, wasm-bindgen-cli, wasm-opt, Chromium and `npm ci` in tests/browser (see
 //! README "The web client"); when one is missing it fails under `CI=true` and otherwise says how
 //! to install it and passes, so `cargo test` works on a fresh machine.
 //!
@@ -622,11 +624,25 @@ fn the_web_client_chats_with_a_native_client() {
     assert_eq!(message.text, "hello from the browser, 日本語 ü, pasted");
     script.say("received");
 
-    // With the page in the background, the native client's reply shows as unread in the title.
+    // With the page in the background, the native client's reply shows as unread in the title,
+    // and as a desktop notification, since it mentions the browser user.
     script.expect("step blurred");
-    bob.post("bob-1", "lobby", "hi webby, bob here");
+    bob.post("bob-1", "lobby", "hi @webby, bob here\nand a second line");
     script.say("replied");
     assert_eq!(script.expect("step unread"), "(1) Chinwag");
+    let notified: serde_json::Value =
+        serde_json::from_str(&script.expect("step notified")).expect("JSON");
+    assert_eq!(
+        notified["notifications"],
+        serde_json::json!([{"title": "bob in #lobby", "body": "hi @webby, bob here"}]),
+        "{notified}"
+    );
+    assert_eq!(notified["permissionRequests"], 0, "{notified}");
+    // Where the browser has an app badge, it showed the unread count.
+    if let Some(badges) = notified["badges"].as_array() {
+        assert_eq!(badges.last(), Some(&serde_json::json!(1)), "{notified}");
+    }
+    // Clicking the notification focused the page and the room: the reply is read.
     assert_eq!(script.expect("step read"), "Chinwag");
     glyphs_are_drawn(&mut script, &mut bob);
     // More history than a join brings, so the reloaded page has older messages to page in.

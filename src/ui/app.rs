@@ -4,6 +4,7 @@
 //! title. The chat screen's panels are in `app/chat_screen.rs`.
 
 mod chat_screen;
+mod keyboard;
 
 use std::sync::{Arc, OnceLock};
 
@@ -14,6 +15,8 @@ use crate::ui::appearance::Appearance;
 use crate::ui::join::{self, JoinAction};
 use crate::ui::join_details::JoinDetails;
 use crate::ui::messages::MessageList;
+use crate::ui::notifications::{self, Notifications};
+use crate::ui::quick_switcher::QuickSwitcher;
 use crate::ui::room_header::RoomHeader;
 use crate::ui::search::SearchPanel;
 use crate::ui::settings_dialog::{SettingsAction, SettingsDialog};
@@ -44,10 +47,12 @@ pub struct ChatApp {
     sidebar: Sidebar,
     header: RoomHeader,
     search: SearchPanel,
+    switcher: QuickSwitcher,
     preferences: Appearance,
     settings_form: SettingsDialog,
     host: Option<Box<dyn HostFallback>>,
     title: UnreadTitle,
+    notifications: Notifications,
 }
 
 impl ChatApp {
@@ -76,10 +81,12 @@ impl ChatApp {
             sidebar: Sidebar::default(),
             header: RoomHeader::default(),
             search: SearchPanel::default(),
+            switcher: QuickSwitcher::default(),
             preferences: Appearance::default(),
             settings_form: SettingsDialog::default(),
             host: None,
             title: UnreadTitle::default(),
+            notifications: Notifications::default(),
         };
         if auto_join {
             app.client.join(&app.settings.name);
@@ -96,6 +103,12 @@ impl ChatApp {
     /// Uses the `appearance` (theme, text size) saved by an earlier run.
     pub fn with_appearance(mut self, appearance: Appearance) -> Self {
         self.preferences = appearance;
+        self
+    }
+
+    /// Notifies of new messages with `notifications` (by default nothing is shown).
+    pub fn with_notifications(mut self, notifications: Notifications) -> Self {
+        self.notifications = notifications;
         self
     }
 
@@ -185,10 +198,14 @@ impl ChatApp {
     }
 
     fn settings_dialog(&mut self, ctx: &egui::Context) {
-        match self.settings_form.show(ctx, &mut self.preferences) {
+        match self
+            .settings_form
+            .show(ctx, &mut self.preferences, &mut self.notifications)
+        {
             Some(SettingsAction::Rename(name)) => self.client.state_mut().rename(&name),
             Some(SettingsAction::ChangeServer(url)) => self.change_server(url),
-            Some(SettingsAction::Close) | None => {}
+            Some(SettingsAction::Close) => crate::ui::composer::focus(ctx),
+            None => {}
         }
     }
 }
@@ -200,12 +217,13 @@ impl eframe::App for ChatApp {
         self.preferences.apply(&ctx);
         self.client
             .state_mut()
-            .set_viewing(ctx.input(|input| input.focused));
+            .set_viewing(notifications::window_focused(&ctx));
         self.pump_before_drawing(&ctx);
         self.status_bar(ui);
         if self.client.state().needs_name() {
             self.join_screen(ui);
         } else {
+            self.keyboard(&ctx);
             self.chat_screen(ui);
             self.settings_dialog(&ctx);
         }
@@ -215,10 +233,12 @@ impl eframe::App for ChatApp {
             self.client.load_back_to(target);
         }
         self.title.update(&ctx, self.client.state());
+        self.notifications.update(&ctx, self.client.state_mut());
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, eframe::APP_KEY, &self.settings);
         self.preferences.save(storage);
+        self.notifications.save(storage);
     }
 }

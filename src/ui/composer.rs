@@ -13,7 +13,8 @@ pub struct ComposerEvent {
 }
 
 /// Draws the composer over `text` for the room called `room`, offering to complete an
-/// `@mention` of one of `names` (Tab takes the first suggestion).
+/// `@mention` of one of `names` (Tab takes the first suggestion). It keeps the keyboard focus
+/// unless `dialog_open` (a dialog over the chat has it then).
 ///
 /// The text is only cleared by the caller after it was queued, so nothing typed is lost when
 /// the connection is down.
@@ -23,10 +24,11 @@ pub fn show(
     room: &str,
     names: &[String],
     me: &str,
+    dialog_open: bool,
 ) -> ComposerEvent {
     let mut send = false;
     let mut typing = false;
-    let id = ui.make_persistent_id("composer");
+    let id = id();
     mention_suggestions(ui, id, text, names, me);
     ui.horizontal(|ui| {
         let send_width = 64.0;
@@ -46,7 +48,10 @@ pub fn show(
             .response;
         ui.ctx()
             .accesskit_node_builder(editor.id, |node| node.set_label("Message"));
-        if ui.memory(|memory| memory.focused().is_none()) {
+        if dialog_open {
+            // The keyboard is the dialog's (Tab walks its controls): nothing typed lands here.
+            editor.surrender_focus();
+        } else if ui.memory(|memory| memory.focused().is_none()) {
             // Ready to type as soon as the chat shows, and again after clicking elsewhere.
             editor.request_focus();
         }
@@ -63,6 +68,16 @@ pub fn show(
         }
     });
     ComposerEvent { send, typing }
+}
+
+/// The composer's text field (there is one composer).
+pub fn id() -> egui::Id {
+    egui::Id::unique("chinwag_composer")
+}
+
+/// Puts the keyboard focus in the composer.
+pub fn focus(ctx: &egui::Context) {
+    ctx.memory_mut(|memory| memory.request_focus(id()));
 }
 
 /// "alice is typing…", "alice and bob are typing…", "several people are typing…".
@@ -126,7 +141,7 @@ fn mention_suggestions(
 /// Removes a press of Enter with no modifier from this frame's input; true if there was one.
 ///
 /// `consume_key` would also match Shift+Enter (it ignores extra Shift), which must stay a new line.
-fn take_plain_enter(input: &mut egui::InputState) -> bool {
+pub(crate) fn take_plain_enter(input: &mut egui::InputState) -> bool {
     let plain_enter = |event: &egui::Event| matches!(event, egui::Event::Key { key: egui::Key::Enter, pressed: true, modifiers, .. } if modifiers.is_none());
     let found = input.events.iter().any(plain_enter);
     input.events.retain(|event| !plain_enter(event));

@@ -13,15 +13,20 @@ mod join;
 pub mod join_details;
 pub mod mention_complete;
 pub mod messages;
+pub mod notifications;
 mod presence;
+mod quick_switcher;
 pub mod rich_text;
 mod room_header;
 mod search;
 pub mod settings_dialog;
+pub mod shortcuts;
 mod sidebar;
 mod status;
 mod title;
 mod users;
+#[cfg(target_arch = "wasm32")]
+mod web_keys;
 
 pub use app::ChatApp;
 pub use join_details::JoinDetails;

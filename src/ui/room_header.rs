@@ -1,15 +1,19 @@
-//! The bar above the messages: the room's name and topic, editing the topic, search and leave.
+//! The bar above the messages: the room's name and topic, editing the topic, search, muting
+//! its notifications and leave.
 
 use crate::client::state::RoomView;
 use crate::protocol::RoomKind;
+use crate::ui::shortcuts;
 
 /// What the user asked for in the header.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum HeaderAction {
     /// Set the topic to this.
     SetTopic(String),
-    /// Open the search (also Ctrl+F).
+    /// Open the search (also [`shortcuts::SEARCH`], Ctrl+F).
     Search,
+    /// Mute the room's notifications (true) or unmute them (false).
+    Mute(bool),
     /// Leave the room.
     Leave,
 }
@@ -22,12 +26,20 @@ pub struct RoomHeader {
 }
 
 impl RoomHeader {
-    /// Draws the header of `room`; returns what the user asked for.
-    pub fn show(&mut self, ui: &mut egui::Ui, room: &RoomView) -> Option<HeaderAction> {
+    /// Closes the topic editor without saving (Escape); false if it was not open.
+    pub fn cancel_topic_edit(&mut self) -> bool {
+        self.editing_topic.take().is_some()
+    }
+
+    /// Draws the header of `room`, whose notifications are `muted` or not; returns what the
+    /// user asked for.
+    pub fn show(
+        &mut self,
+        ui: &mut egui::Ui,
+        room: &RoomView,
+        muted: bool,
+    ) -> Option<HeaderAction> {
         let mut action = None;
-        if ui.input_mut(|input| input.consume_key(egui::Modifiers::COMMAND, egui::Key::F)) {
-            action = Some(HeaderAction::Search);
-        }
         ui.horizontal_wrapped(|ui| {
             let prefix = if room.kind == RoomKind::Direct {
                 "@"
@@ -46,8 +58,21 @@ impl RoomHeader {
                     self.focus_topic = true;
                 }
             }
-            if ui.small_button("Search").on_hover_text("Ctrl+F").clicked() {
+            let search_keys = ui.ctx().format_shortcut(&shortcuts::SEARCH.keys);
+            if ui
+                .small_button("Search")
+                .on_hover_text(search_keys)
+                .clicked()
+            {
                 action = Some(HeaderAction::Search);
+            }
+            let (mute, hint) = if muted {
+                ("Unmute", "This room shows no desktop notifications")
+            } else {
+                ("Mute", "Show no desktop notifications for this room")
+            };
+            if ui.small_button(mute).on_hover_text(hint).clicked() {
+                action = Some(HeaderAction::Mute(!muted));
             }
             if room.kind == RoomKind::Public && ui.small_button("Leave").clicked() {
                 action = Some(HeaderAction::Leave);

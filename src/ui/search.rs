@@ -1,4 +1,5 @@
-//! Search within the current room: a query field and the server's matches, newest first.
+//! Search within the current room: a query field and the server's matches, newest first. It
+//! opens with Search or Ctrl+F and closes with Close or Escape (the app's shortcuts).
 
 use crate::client::state::ChatState;
 
@@ -28,6 +29,11 @@ impl SearchPanel {
         self.focus = true;
     }
 
+    /// Closes the panel (Escape); false if it was not open.
+    pub fn close(&mut self) -> bool {
+        std::mem::take(&mut self.open)
+    }
+
     /// Whether the panel shows.
     pub fn is_open(&self) -> bool {
         self.open
@@ -54,9 +60,7 @@ impl SearchPanel {
             {
                 action = Some(SearchAction::Query(self.query.trim().to_owned()));
             }
-            if ui.button("Close").clicked()
-                || ui.input(|input| input.key_pressed(egui::Key::Escape))
-            {
+            if ui.button("Close").clicked() {
                 self.open = false;
                 action = Some(SearchAction::Close);
             }

@@ -1,10 +1,13 @@
-//! The settings dialog: theme, text size, display name and server.
+//! The settings dialog: theme, text size, notifications, display name, server and the
+//! keyboard shortcuts.
 //!
 //! A modal rather than a window: on a phone there is no room to drag a window aside, and a
 //! dimmed backdrop that closes the dialog on a tap (or Escape) is what users expect there.
 
 use crate::protocol::validate_name;
 use crate::ui::appearance::{Appearance, MAX_TEXT_SCALE, MIN_TEXT_SCALE, ThemeChoice};
+use crate::ui::notifications::{Notifications, settings_section};
+use crate::ui::shortcuts;
 
 /// Widest the dialog's content gets, in points.
 const MAX_WIDTH: f32 = 360.0;
@@ -50,12 +53,14 @@ impl SettingsDialog {
     }
 
     /// Draws the dialog if it is open. Theme and text size edit `appearance` and are applied to
-    /// `ctx` at once; the name and server come back as an action for the caller to carry out.
+    /// `ctx` at once; the notification level edits `notifications`; the name and server come
+    /// back as an action for the caller to carry out.
     /// After a rename or server change the dialog takes the new value as current.
     pub fn show(
         &mut self,
         ctx: &egui::Context,
         appearance: &mut Appearance,
+        notifications: &mut Notifications,
     ) -> Option<SettingsAction> {
         if !self.open {
             return None;
@@ -68,7 +73,7 @@ impl SettingsDialog {
             egui::ScrollArea::vertical()
                 .max_height(max_height)
                 .auto_shrink([false, true])
-                .show(ui, |ui| self.contents(ui, appearance))
+                .show(ui, |ui| self.contents(ui, appearance, notifications))
                 .inner
         });
         appearance.apply(ctx);
@@ -90,14 +95,19 @@ impl SettingsDialog {
         &mut self,
         ui: &mut egui::Ui,
         appearance: &mut Appearance,
+        notifications: &mut Notifications,
     ) -> Option<SettingsAction> {
         ui.heading("Settings");
         ui.add_space(8.0);
         appearance_section(ui, appearance);
         ui.separator();
+        settings_section(ui, notifications);
+        ui.separator();
         let mut action = self.name_section(ui);
         ui.separator();
         action = self.server_section(ui).or(action);
+        ui.separator();
+        shortcuts::settings_section(ui);
         ui.separator();
         if ui.button("Close").clicked() {
             action = Some(SettingsAction::Close);

@@ -19,10 +19,12 @@ pub enum SidebarAction {
     Settings,
 }
 
-/// The sidebar's own state: the room name being typed.
+/// The sidebar's own state: the room name being typed, and whether "Browse rooms" is open.
 #[derive(Default)]
 pub struct Sidebar {
     room_name: String,
+    browse_open: bool,
+    close_browse: bool,
 }
 
 impl Sidebar {
@@ -32,7 +34,7 @@ impl Sidebar {
         let current = state.current().map(|room| room.room.as_str());
         egui::ScrollArea::vertical().show(ui, |ui| {
             ui.strong("Rooms");
-            for room in state.rooms().filter(|room| room.kind == RoomKind::Public) {
+            for room in of_kind(state, RoomKind::Public) {
                 if room_row(ui, room, current) {
                     action = Some(SidebarAction::Switch(room.room.clone()));
                 }
@@ -40,7 +42,7 @@ impl Sidebar {
             ui.add_space(8.0);
             ui.strong("Direct messages");
             let mut any = false;
-            for room in state.rooms().filter(|room| room.kind == RoomKind::Direct) {
+            for room in of_kind(state, RoomKind::Direct) {
                 any = true;
                 if room_row(ui, room, current) {
                     action = Some(SidebarAction::Switch(room.room.clone()));
@@ -54,7 +56,7 @@ impl Sidebar {
             if let Some(asked) = self.join_form(ui) {
                 action = Some(asked);
             }
-            if let Some(asked) = directory(ui, state) {
+            if let Some(asked) = self.directory(ui, state) {
                 action = Some(asked);
             }
             ui.separator();
@@ -100,43 +102,71 @@ impl Sidebar {
         }
         action
     }
+
+    /// Folds "Browse rooms" up in the next frame (Escape); false if it was not open.
+    pub fn close_browse(&mut self) -> bool {
+        self.close_browse = self.browse_open;
+        self.browse_open
+    }
+
+    /// "Browse rooms": the public rooms the server has, each a click away from joining.
+    fn directory(&mut self, ui: &mut egui::Ui, state: &ChatState) -> Option<SidebarAction> {
+        let mut header = egui::CollapsingHeader::new("Browse rooms").id_salt("browse_rooms");
+        if std::mem::take(&mut self.close_browse) {
+            header = header.open(Some(false));
+        }
+        let shown = header.show(ui, |ui| directory_list(ui, state));
+        self.browse_open = !shown.fully_closed();
+        if shown.header_response.clicked() {
+            // Opening (or closing) the list asks again, so it is never stale for long.
+            return shown
+                .body_returned
+                .flatten()
+                .or(Some(SidebarAction::Browse));
+        }
+        shown.body_returned.flatten()
+    }
 }
 
-/// "Browse rooms": the public rooms the server has, each a click away from joining.
-fn directory(ui: &mut egui::Ui, state: &ChatState) -> Option<SidebarAction> {
+/// The rooms in the order the sidebar lists them: public rooms, then direct conversations.
+pub fn in_order(state: &ChatState) -> Vec<&RoomView> {
+    of_kind(state, RoomKind::Public)
+        .chain(of_kind(state, RoomKind::Direct))
+        .collect()
+}
+
+/// The rooms of one kind, in the sidebar's order.
+fn of_kind(state: &ChatState, kind: RoomKind) -> impl Iterator<Item = &RoomView> {
+    state.rooms().filter(move |room| room.kind == kind)
+}
+
+/// The public rooms the server has that the user is not in, each a click away from joining.
+fn directory_list(ui: &mut egui::Ui, state: &ChatState) -> Option<SidebarAction> {
+    let Some(rooms) = state.directory() else {
+        ui.spinner();
+        return None;
+    };
     let mut action = None;
-    let header = egui::CollapsingHeader::new("Browse rooms")
-        .id_salt("browse_rooms")
-        .show(ui, |ui| {
-            let Some(rooms) = state.directory() else {
-                ui.spinner();
-                return;
-            };
-            for listing in rooms {
-                if state.room(&listing.room).is_some() {
-                    continue;
-                }
-                let button = ui
-                    .add(egui::Button::new(format!("# {}", listing.room)).frame(false))
-                    .on_hover_text(if listing.topic.is_empty() {
-                        format!("{} members", listing.members)
-                    } else {
-                        format!("{}\n{} members", listing.topic, listing.members)
-                    });
-                if button.clicked() {
-                    action = Some(SidebarAction::Join(listing.room.clone()));
-                }
-            }
-            if rooms
-                .iter()
-                .all(|listing| state.room(&listing.room).is_some())
-            {
-                ui.weak("You are in every room there is.");
-            }
-        });
-    if header.header_response.clicked() {
-        // Opening (or closing) the list asks again, so it is never stale for long.
-        action = action.or(Some(SidebarAction::Browse));
+    for listing in rooms {
+        if state.room(&listing.room).is_some() {
+            continue;
+        }
+        let button = ui
+            .add(egui::Button::new(format!("# {}", listing.room)).frame(false))
+            .on_hover_text(if listing.topic.is_empty() {
+                format!("{} members", listing.members)
+            } else {
+                format!("{}\n{} members", listing.topic, listing.members)
+            });
+        if button.clicked() {
+            action = Some(SidebarAction::Join(listing.room.clone()));
+        }
+    }
+    if rooms
+        .iter()
+        .all(|listing| state.room(&listing.room).is_some())
+    {
+        ui.weak("You are in every room there is.");
     }
     action
 }

@@ -11,7 +11,8 @@
 //   script -> `step blurred`         the page no longer has focus
 //   test   -> `replied`              the native client posted a reply
 //   script -> `step unread {title}`  the tab title counts the reply as unread
-//   script -> `step read {title}`    focusing the page again clears the count
+//   script -> `step notified {json}` the reply (it mentions the user) made a desktop notification
+//   script -> `step read {title}`    clicking the notification focuses the page: the count clears
 //   script -> `step glyphs-ready`    the page as it is, before the glyph messages
 //   test   -> `tofu`                 the native client posted three unassigned code points
 //   script -> `step tofu-drawn`      … and the page shows them (boxes: no font has them)
@@ -136,7 +137,9 @@ async function run() {
     // A fresh profile (Playwright makes one per context): no stored settings, no cache.
     const context = await browser.newContext({ viewport: { width: 900, height: 640 } });
     context.setDefaultTimeout(timeout);
-    await context.grantPermissions(["clipboard-read", "clipboard-write"]);
+    // Notifications are allowed as if the user had said yes before: the app must then notify of a
+    // mention while the page is in the background, and never ask for the permission itself.
+    await context.grantPermissions(["clipboard-read", "clipboard-write", "notifications"]);
     page = await context.newPage();
     page.on("pageerror", (error) => problems.push(`uncaught: ${error.message}`));
     page.on("crash", () => problems.push("the page crashed"));
@@ -163,6 +166,36 @@ async function run() {
                 );
             }
         }).observe(document, { childList: true, subtree: true });
+    });
+
+    // Records every Notification the page constructs, every permission request and every app
+    // badge it sets (where the browser has a badge), and still does what they do.
+    await page.addInitScript(() => {
+        const Real = window.Notification;
+        window.chinwagNotifications = [];
+        window.chinwagPermissionRequests = 0;
+        class Recorded extends Real {
+            constructor(title, options) {
+                super(title, options);
+                window.chinwagNotifications.push({ title, body: options?.body, notification: this });
+            }
+            static get permission() {
+                return Real.permission;
+            }
+            static requestPermission(...args) {
+                window.chinwagPermissionRequests += 1;
+                return Real.requestPermission(...args);
+            }
+        }
+        window.Notification = Recorded;
+        window.chinwagBadges = navigator.setAppBadge ? [] : null;
+        if (navigator.setAppBadge) {
+            const setAppBadge = navigator.setAppBadge.bind(navigator);
+            navigator.setAppBadge = (count) => {
+                window.chinwagBadges.push(count);
+                return setAppBadge(count);
+            };
+        }
     });
 
     // The app fetches its Arabic font once it runs (kept out of the .wasm).
@@ -238,8 +271,19 @@ async function run() {
     check();
     step(`unread ${await page.title()}`);
 
-    // Back to the page: the message is read.
-    await page.mouse.click(10, 10);
+    // The reply mentions the user: a desktop notification, the permission never asked for.
+    await page.waitForFunction(() => window.chinwagNotifications.length > 0);
+    const notified = await page.evaluate(() => ({
+        notifications: window.chinwagNotifications.map(({ title, body }) => ({ title, body })),
+        permissionRequests: window.chinwagPermissionRequests,
+        badges: window.chinwagBadges,
+    }));
+    step(`notified ${JSON.stringify(notified)}`);
+
+    // A click on the notification brings the page back: the message is read.
+    await page.evaluate(() =>
+        window.chinwagNotifications[0].notification.dispatchEvent(new Event("click")),
+    );
     await page.waitForFunction(() => document.title === "Chinwag");
     step(`read ${await page.title()}`);
     await glyphsDrawn();

@@ -9,6 +9,9 @@
 
 mod browser_phone_layout;
 mod hosting;
+mod keyboard;
+mod notifications;
+mod recording_notifier;
 mod rich_text_ui;
 mod scripts_ui;
 mod settings_ui;

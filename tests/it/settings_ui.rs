@@ -1,10 +1,14 @@
 //! The settings dialog through egui_kittest, on its own (no server, no chat app).
 
+use chinwag::client::notify::{NotifyLevel, NotifyPrefs};
 use chinwag::ui::appearance::{Appearance, ThemeChoice};
+use chinwag::ui::notifications::{Notifications, Permission};
 use chinwag::ui::settings_dialog::{SettingsAction, SettingsDialog};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
+
+use crate::recording_notifier::RecordingNotifier;
 
 const NAME: &str = "alice";
 const URL: &str = "ws://127.0.0.1:9001/ws";
@@ -13,18 +17,25 @@ const URL: &str = "ws://127.0.0.1:9001/ws";
 struct Screen {
     dialog: SettingsDialog,
     appearance: Appearance,
+    notifications: Notifications,
     actions: Vec<SettingsAction>,
 }
 
-fn harness_sized(size: [f32; 2]) -> Harness<'static, Screen> {
+/// The dialog on a screen of `size`, notifying through `notifier`.
+fn harness_with(size: [f32; 2], notifier: RecordingNotifier) -> Harness<'static, Screen> {
     let screen = Screen {
         dialog: SettingsDialog::open(NAME, URL),
         appearance: Appearance::default(),
+        notifications: Notifications::new(NotifyPrefs::default(), Box::new(notifier)),
         actions: Vec::new(),
     };
     let mut harness = Harness::builder().with_size(size).build_ui_state(
         |ui, screen: &mut Screen| {
-            if let Some(action) = screen.dialog.show(ui.ctx(), &mut screen.appearance) {
+            let shown =
+                screen
+                    .dialog
+                    .show(ui.ctx(), &mut screen.appearance, &mut screen.notifications);
+            if let Some(action) = shown {
                 screen.actions.push(action);
             }
         },
@@ -32,6 +43,10 @@ fn harness_sized(size: [f32; 2]) -> Harness<'static, Screen> {
     );
     harness.run();
     harness
+}
+
+fn harness_sized(size: [f32; 2]) -> Harness<'static, Screen> {
+    harness_with(size, RecordingNotifier::allowed())
 }
 
 fn harness() -> Harness<'static, Screen> {
@@ -187,6 +202,8 @@ fn the_whole_form_fits_a_phone() {
             "Follow system",
             "Light",
             "Reset",
+            "All messages",
+            "None",
             "Change name",
             "Connect",
             "Close",
@@ -198,4 +215,50 @@ fn the_whole_form_fits_a_phone() {
             );
         }
     }
+}
+
+fn level(harness: &Harness<'_, Screen>) -> NotifyLevel {
+    harness.state().notifications.prefs().level
+}
+
+#[test]
+fn the_notification_level_is_chosen_in_settings() {
+    let mut harness = harness();
+    assert_eq!(level(&harness), NotifyLevel::MentionsAndDirect);
+    assert_eq!(
+        harness
+            .get_by_label("Mentions and direct messages")
+            .accesskit_node()
+            .toggled(),
+        Some(egui::accesskit::Toggled::True)
+    );
+    harness.get_by_label("All messages").click();
+    harness.run();
+    assert_eq!(level(&harness), NotifyLevel::All);
+    harness.get_by_label("None").click();
+    harness.run();
+    assert_eq!(level(&harness), NotifyLevel::Nothing);
+}
+
+#[test]
+fn a_browser_not_asked_yet_is_asked_on_a_click_and_never_before() {
+    let notifier = RecordingNotifier::with_permission(Permission::NotAsked);
+    let mut harness = harness_with([800.0, 600.0], notifier.clone());
+    harness.run_steps(5);
+    assert_eq!(notifier.permission_requests(), 0);
+    harness.get_by_label("Allow notifications").click();
+    harness.run();
+    assert_eq!(notifier.permission_requests(), 1);
+}
+
+#[test]
+fn blocked_notifications_say_where_to_allow_them() {
+    let harness = harness_with(
+        [800.0, 600.0],
+        RecordingNotifier::with_permission(Permission::Blocked),
+    );
+    harness.get_by_label(
+        "The browser blocks notifications from this page: allow them in its site settings.",
+    );
+    assert!(harness.query_by_label("Allow notifications").is_none());
 }

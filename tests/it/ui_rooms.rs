@@ -1,7 +1,9 @@
 //! The chat people expect, through the real window (egui_kittest) on a real server: rooms and
 //! unread badges, direct messages, typing, mentions, edits, search, scrollback and renames.
 
-use crate::window::{joined_harness, search_with_ctrl_f, send_from_composer, step_until};
+use crate::window::{
+    create_room, current_room, joined_harness, search_with_ctrl_f, send_from_composer, step_until,
+};
 use chinwag::client::state::Entry;
 use chinwag::protocol::{ClientFrame, ServerFrame};
 use chinwag::ui::ChatApp;
@@ -9,15 +11,6 @@ use chinwag_testkit::{RawClient, TestServer};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
-
-fn current_room(harness: &Harness<'_, ChatApp>) -> String {
-    harness
-        .state()
-        .state()
-        .current()
-        .map(|room| room.room.clone())
-        .unwrap_or_default()
-}
 
 fn messages_in(harness: &Harness<'_, ChatApp>, room: &str) -> usize {
     harness.state().state().room(room).map_or(0, |room| {
@@ -35,16 +28,6 @@ fn retype(harness: &mut Harness<'_, ChatApp>, role: Role, label: &str, text: &st
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
     harness.get_by_role_and_label(role, label).type_text(text);
     harness.run_steps(1);
-}
-
-/// Creates (or joins) `room` through the sidebar.
-fn create_room(harness: &mut Harness<'_, ChatApp>, room: &str) {
-    let field = harness.get_by_role_and_label(Role::TextInput, "Join or create a room");
-    field.focus();
-    field.type_text(room);
-    harness.run_steps(1);
-    harness.get_by_label("Create").click();
-    step_until(harness, "the new room", |h| current_room(h) == room);
 }
 
 #[test]

@@ -13,13 +13,26 @@ use chinwag_testkit::PATIENCE;
 
 /// A window of `size` talking to `url`, with identity tokens kept in memory.
 pub fn harness_sized(url: &str, size: [f32; 2]) -> Harness<'static, ChatApp> {
+    harness_built(url, size, |app| app)
+}
+
+/// Like [`harness_sized`], with the app finished by `build` (e.g. given a notifier).
+pub fn harness_built(
+    url: &str,
+    size: [f32; 2],
+    build: impl FnOnce(ChatApp) -> ChatApp,
+) -> Harness<'static, ChatApp> {
     let details = JoinDetails {
         name: String::new(),
         server_url: url.to_owned(),
     };
     Harness::builder().with_size(size).build_eframe(move |cc| {
         chinwag::ui::fonts::install(&cc.egui_ctx);
-        ChatApp::with_identities(details, false, Identities::Memory(Default::default()))
+        build(ChatApp::with_identities(
+            details,
+            false,
+            Identities::Memory(Default::default()),
+        ))
     })
 }
 
@@ -64,6 +77,26 @@ pub fn send_from_composer(harness: &mut Harness<'_, ChatApp>, text: &str) {
     harness.run_steps(1);
 }
 
+/// The key of the room on screen ("" if none).
+pub fn current_room(harness: &Harness<'_, ChatApp>) -> String {
+    harness
+        .state()
+        .state()
+        .current()
+        .map(|room| room.room.clone())
+        .unwrap_or_default()
+}
+
+/// Creates (or joins) `room` through the sidebar and waits until it is on screen.
+pub fn create_room(harness: &mut Harness<'_, ChatApp>, room: &str) {
+    let field = harness.get_by_role_and_label(Role::TextInput, "Join or create a room");
+    field.focus();
+    field.type_text(room);
+    harness.run_steps(1);
+    harness.get_by_label("Create").click();
+    step_until(harness, "the new room", |h| current_room(h) == room);
+}
+
 /// Opens the search panel with Ctrl+F, types `query` and presses Enter.
 pub fn search_with_ctrl_f(harness: &mut Harness<'_, ChatApp>, query: &str) {
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
@@ -77,7 +110,16 @@ pub fn search_with_ctrl_f(harness: &mut Harness<'_, ChatApp>, query: &str) {
 
 /// A window joined as `name`.
 pub fn joined_harness(url: &str, name: &str) -> Harness<'static, ChatApp> {
-    let mut harness = harness(url);
+    joined_harness_built(url, name, |app| app)
+}
+
+/// A desktop-sized window finished by `build` (see [`harness_built`]), joined as `name`.
+pub fn joined_harness_built(
+    url: &str,
+    name: &str,
+    build: impl FnOnce(ChatApp) -> ChatApp,
+) -> Harness<'static, ChatApp> {
+    let mut harness = harness_built(url, [800.0, 600.0], build);
     join_as(&mut harness, name);
     step_until(&mut harness, "the welcome", |h| {
         h.state().state().phase() == &Phase::Joined

@@ -63,6 +63,7 @@ impl ChatApp {
 
     /// Who is typing and the composer of the current room, at the bottom.
     fn composer_panel(&mut self, ui: &mut egui::Ui) {
+        let dialog_open = self.dialog_open();
         let state = self.client.state();
         let Some(room) = state.current() else {
             return;
@@ -89,7 +90,14 @@ impl ChatApp {
                             .small(),
                     ),
                 );
-                let event = composer::show(ui, &mut self.composer, &room_title, &names, &me);
+                let event = composer::show(
+                    ui,
+                    &mut self.composer,
+                    &room_title,
+                    &names,
+                    &me,
+                    dialog_open,
+                );
                 if event.typing {
                     self.client.state_mut().typing();
                 }
@@ -123,7 +131,9 @@ impl ChatApp {
     fn room_panel(&mut self, ui: &mut egui::Ui) -> Option<ListAction> {
         let loading = self.client.loading_older();
         if let Some(room) = self.client.state().current()
-            && let Some(asked) = self.header.show(ui, room)
+            && let Some(asked) =
+                self.header
+                    .show(ui, room, self.notifications.prefs().is_muted(&room.room))
         {
             self.on_header(asked);
         }
@@ -179,6 +189,11 @@ impl ChatApp {
         match action {
             HeaderAction::SetTopic(topic) => state.set_topic(&topic),
             HeaderAction::Search => self.search.open(),
+            HeaderAction::Mute(muted) => {
+                if let Some(room) = state.current() {
+                    self.notifications.prefs_mut().set_muted(&room.room, muted);
+                }
+            }
             HeaderAction::Leave => {
                 if let Some(room) = state.current().map(|room| room.room.clone()) {
                     state.leave_room(&room);

@@ -25,7 +25,14 @@ fn harness() -> Harness<'static, Screen> {
     };
     let mut harness = Harness::new_ui_state(
         |ui, screen: &mut Screen| {
-            let event = show(ui, &mut screen.text, "#lobby", &screen.names, "alice");
+            let event = show(
+                ui,
+                &mut screen.text,
+                "#lobby",
+                &screen.names,
+                "alice",
+                false,
+            );
             if event != ComposerEvent::default() {
                 screen.events.push(event);
             }

@@ -73,7 +73,8 @@ impl MessageList {
         if let Some((seq, text)) = &mut self.editing
             && *seq == message.seq
         {
-            return match edit_box(ui, text) {
+            let focus = std::mem::take(&mut self.focus_editor);
+            return match edit_box(ui, text, focus) {
                 Some(EditOutcome::Save(text)) => {
                     self.editing = None;
                     Some(ListAction::Edit(message.seq, text))
@@ -104,7 +105,7 @@ impl MessageList {
         let mut action = None;
         response.context_menu(|ui| {
             if ui.button("Edit").clicked() {
-                self.editing = Some((message.seq, message.text.clone()));
+                self.start_editing(message);
                 ui.close();
             }
             if ui.button("Delete").clicked() {

@@ -49,6 +49,8 @@ pub struct MessageList {
     /// The message last jumped to, outlined until the user sends or jumps elsewhere.
     marked: Option<u64>,
     editing: Option<(u64, String)>,
+    /// The editor takes the keyboard focus when it is next drawn.
+    focus_editor: bool,
 }
 
 /// What the user asked for in the message list.

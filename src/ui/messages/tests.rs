@@ -278,6 +278,40 @@ fn our_message_can_be_edited_in_place_and_deleted() {
 }
 
 #[test]
+fn our_last_message_opens_focused_and_enter_saves_while_shift_enter_starts_a_line() {
+    let history = vec![
+        message("lobby", 1, "alice", "one"),
+        message("lobby", 2, "bob", "two"),
+    ];
+    let mut harness = harness(welcomed(
+        "alice",
+        vec![public_room("lobby", &["alice", "bob"], history)],
+    ));
+    let screen = harness.state_mut();
+    screen.list.edit_last_own(&screen.state);
+    harness.run();
+    let editor = harness.get_by_role_and_label(Role::MultilineTextInput, "Edit message");
+    assert_eq!(editor.value().as_deref(), Some("one"), "ours, not bob's");
+    assert!(editor.is_focused(), "ready to type");
+    harness.key_press_modifiers(egui::Modifiers::SHIFT, egui::Key::Enter);
+    harness
+        .get_by_role_and_label(Role::MultilineTextInput, "Edit message")
+        .type_text("more");
+    harness.run();
+    assert!(
+        harness.state().actions.is_empty(),
+        "Shift+Enter did not save"
+    );
+    harness.key_press(egui::Key::Enter);
+    harness.run();
+    assert_eq!(
+        harness.state().actions,
+        [ListAction::Edit(1, "one\nmore".to_owned())]
+    );
+    assert!(harness.query_by_label("Edit message").is_none());
+}
+
+#[test]
 fn a_refused_message_offers_retry_and_taking_it_back() {
     let mut state = lobby(1, 3);
     assert!(state.send("too much"));

@@ -1,9 +1,14 @@
 //! Applying the server's frames to [`ChatState`]: [`ChatState::apply`] dispatches each frame to
 //! the method that handles its kind.
 
-use super::{ChatState, Opening, Phase, RoomView, RoomsToCome, SearchResults, TYPING_SHOWS_FOR};
+use super::{
+    ChatState, MAX_ARRIVALS, Opening, Phase, RoomView, RoomsToCome, SearchResults, TYPING_SHOWS_FOR,
+};
+use crate::notify::Arrival;
 use chinwag_protocol::markup::mentions;
-use chinwag_protocol::{ChatMessage, DEFAULT_ROOM, ErrorCode, Rejection, RoomState, ServerFrame};
+use chinwag_protocol::{
+    ChatMessage, DEFAULT_ROOM, ErrorCode, Rejection, RoomKind, RoomState, ServerFrame,
+};
 
 impl ChatState {
     /// Applies one frame from the server.
@@ -254,7 +259,8 @@ impl ChatState {
         }
     }
 
-    /// Adds a stored message to its room, counting it unread unless the user is looking.
+    /// Adds a live message to its room, counting it unread unless the user is looking, and
+    /// reports it as an arrival when someone else wrote it.
     fn add_message(&mut self, message: ChatMessage) {
         let from_me = message.from == self.name;
         let mentioned = !from_me && mentions(&message.text, &self.name);
@@ -262,9 +268,28 @@ impl ChatState {
         let Some(view) = self.rooms.get_mut(&room) else {
             return;
         };
-        if !view.add_message(message) || from_me {
+        let arrival = (!from_me).then(|| Arrival {
+            room: room.clone(),
+            room_title: match view.kind {
+                RoomKind::Public => format!("#{}", view.title()),
+                RoomKind::Direct => view.title().to_owned(),
+            },
+            direct: view.kind == RoomKind::Direct,
+            sender: message.from.clone(),
+            text: message.text.clone(),
+            mentioned,
+            focused: self.viewing,
+        });
+        if !view.add_message(message) {
             return;
         }
+        let Some(arrival) = arrival else {
+            return;
+        };
+        if self.arrivals.len() == MAX_ARRIVALS {
+            self.arrivals.pop_front();
+        }
+        self.arrivals.push_back(arrival);
         let looking = self.viewing && self.current.as_deref() == Some(room.as_str());
         if looking {
             self.mark_read();

@@ -16,10 +16,16 @@ use chinwag_protocol::{
     ChatMessage, ClientFrame, ErrorCode, PROTOCOL_VERSION, Rejection, RoomCursor, RoomListing,
 };
 
+use crate::notify::Arrival;
+
 pub use room::{Entry, RoomView, TYPING_SHOWS_FOR};
 
 /// How often the client tells a room the user is typing, at most, in seconds.
 pub const TYPING_NOTICE_EVERY: f64 = 3.0;
+
+/// The most [`Arrival`]s kept for [`ChatState::take_arrivals`]; the oldest go first (an owner
+/// that never takes them, like a test client, keeps only the last few).
+pub const MAX_ARRIVALS: usize = 64;
 
 /// Where the client is in its conversation with the server.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -106,6 +112,8 @@ pub struct ChatState {
     typing_sent: BTreeMap<String, f64>,
     /// The server said we send too fast: nothing is sent before this time (client clock).
     sending_paused_until: Option<f64>,
+    /// Messages from others that arrived live, not yet taken (see [`Self::take_arrivals`]).
+    arrivals: VecDeque<Arrival>,
 }
 
 impl ChatState {
@@ -133,6 +141,7 @@ impl ChatState {
             viewing: true,
             typing_sent: BTreeMap::new(),
             sending_paused_until: None,
+            arrivals: VecDeque::new(),
         }
     }
 
@@ -550,6 +559,14 @@ impl ChatState {
             .iter()
             .position(|m| m.id == id && m.refused.is_some())?;
         Some(self.pending.remove(index).text)
+    }
+
+    /// Takes the messages from others that arrived live since the last call, oldest first: what
+    /// may call for a desktop notification (see [`crate::notify`]). History replayed on a
+    /// reconnect, older pages and our own messages are not among them. At most
+    /// [`MAX_ARRIVALS`] are kept.
+    pub fn take_arrivals(&mut self) -> impl Iterator<Item = Arrival> + '_ {
+        self.arrivals.drain(..)
     }
 
     /// Takes the frames waiting to be sent, in order.

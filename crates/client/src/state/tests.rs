@@ -3,6 +3,8 @@
 use super::*;
 use chinwag_protocol::{Rejection, RoomKind, RoomState, ServerFrame};
 
+mod arrivals;
+
 const TOKEN: &str = "secret-token-0001";
 
 fn lobby(state: &ChatState) -> &RoomView {
