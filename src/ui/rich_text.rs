@@ -43,6 +43,17 @@ pub fn show(ui: &mut Ui, text: &str, known_names: &[String], me: &str) -> Respon
     inner.inner.unwrap_or(inner.response)
 }
 
+/// Draws `text` as it is, without markup, as a label per line that senses `sense` and is named
+/// by its line: right-to-left text reads in its own order and aligns right, as in a message
+/// ([`rtl`]); other text is a plain [`egui::Label`].
+pub fn plain(ui: &mut Ui, text: &str, sense: Sense) -> Response {
+    if bidi::has_rtl(text) {
+        rtl::plain(ui, text, sense)
+    } else {
+        ui.add(egui::Label::new(text).sense(sense))
+    }
+}
+
 /// Parses message text for egui's frame cache, so a message is parsed once, not every frame.
 #[derive(Default)]
 struct Parser;

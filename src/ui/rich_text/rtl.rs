@@ -18,7 +18,21 @@ use crate::ui::bidi;
 
 /// Draws the paragraph `spans` one line (between `'\n'`s) at a time.
 pub(super) fn paragraph(ui: &mut Ui, spans: &[Span], me: &str) -> Response {
-    let styled = Styled::new(ui, spans, me);
+    lines(ui, &Styled::new(ui, spans, me), None)
+}
+
+/// Draws `text` as it is (no markup), one line at a time, each line's label sensing `sense`.
+pub(super) fn plain(ui: &mut Ui, text: &str, sense: Sense) -> Response {
+    let spans = [Span {
+        text: text.to_owned(),
+        ..Span::default()
+    }];
+    lines(ui, &Styled::new(ui, &spans, ""), Some(sense))
+}
+
+/// Draws `styled` one line (between `'\n'`s) at a time; each line's label senses `sense`, if
+/// given, else what its links need.
+fn lines(ui: &mut Ui, styled: &Styled, sense: Option<Sense>) -> Response {
     let mut start = 0;
     let lines: Vec<Range<usize>> = styled
         .text
@@ -31,7 +45,7 @@ pub(super) fn paragraph(ui: &mut Ui, spans: &[Span], me: &str) -> Response {
         .collect();
     lines
         .into_iter()
-        .map(|line| line_label(ui, &styled, line))
+        .map(|line| line_label(ui, styled, line, sense))
         .reduce(|all, response| all | response)
         .unwrap_or_else(|| ui.allocate_response(Vec2::ZERO, Sense::hover()))
 }
@@ -169,7 +183,8 @@ impl<'l> VisualJob<'l> {
 }
 
 /// One line of the paragraph as a label: its rows in visual order, aligned by its direction.
-fn line_label(ui: &mut Ui, styled: &Styled, line: Range<usize>) -> Response {
+/// The label senses `sense` if given, else what its links need.
+fn line_label(ui: &mut Ui, styled: &Styled, line: Range<usize>, sense: Option<Sense>) -> Response {
     let text = &styled.text[line.clone()];
     let bidi = bidi::Line::new(text);
     let rtl = bidi.as_ref().is_some_and(bidi::Line::is_rtl);
@@ -204,7 +219,11 @@ fn line_label(ui: &mut Ui, styled: &Styled, line: Range<usize>) -> Response {
     let galley = ui.fonts_mut(|fonts| fonts.layout_job(job));
     // Not selectable: egui 0.37 gives a right-to-left run more glyphs than characters
     // (zero-width extras), so its character positions cannot be trusted for a selection.
-    let add = |ui: &mut Ui| ui.add(label(Arc::clone(&galley), has_links).selectable(false));
+    let mut widget = label(Arc::clone(&galley), has_links).selectable(false);
+    if let Some(sense) = sense {
+        widget = widget.sense(sense);
+    }
+    let add = |ui: &mut Ui| ui.add(widget);
     let response = if rtl {
         ui.with_layout(Layout::top_down(Align::Max), add).inner
     } else {
