@@ -148,8 +148,6 @@ fn scaled(
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-
     use super::{Appearance, ThemeChoice};
 
     fn body_size(ctx: &egui::Context) -> f32 {
@@ -203,33 +201,5 @@ mod tests {
         ctx.set_theme(egui::Theme::Dark);
         prefs.apply(&ctx);
         assert_eq!(ctx.theme(), egui::Theme::Dark);
-    }
-
-    #[derive(Default)]
-    struct MemoryStorage(HashMap<String, String>);
-
-    impl eframe::Storage for MemoryStorage {
-        fn get_string(&self, key: &str) -> Option<String> {
-            self.0.get(key).cloned()
-        }
-        fn set_string(&mut self, key: &str, value: String) {
-            self.0.insert(key.to_owned(), value);
-        }
-        fn remove_string(&mut self, key: &str) {
-            self.0.remove(key);
-        }
-        fn flush(&mut self) {}
-    }
-
-    #[test]
-    fn the_appearance_survives_a_restart() {
-        let mut storage = MemoryStorage::default();
-        assert_eq!(Appearance::load(Some(&storage)), Appearance::default());
-        let prefs = Appearance {
-            theme: ThemeChoice::Dark,
-            text_scale: 1.25,
-        };
-        prefs.save(&mut storage);
-        assert_eq!(Appearance::load(Some(&storage)), prefs);
     }
 }

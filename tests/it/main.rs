@@ -10,6 +10,7 @@
 mod browser_phone_layout;
 mod hosting;
 mod keyboard;
+mod memory_storage;
 mod notifications;
 mod recording_notifier;
 mod rich_text_ui;

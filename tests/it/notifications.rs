@@ -2,7 +2,6 @@
 //! [`RecordingNotifier`]) and bob, a real client core, on a real server. The window's focus is
 //! egui's input `focused` flag, as eframe sets it from the platform.
 
-use std::collections::HashMap;
 use std::time::Instant;
 
 use chinwag::client::notify::{Notification, NotifyLevel, NotifyPrefs};
@@ -10,6 +9,8 @@ use chinwag::client::state::{ChatState, Entry, Phase};
 use chinwag::protocol::RoomKind;
 use chinwag::ui::ChatApp;
 use chinwag::ui::notifications::Notifications;
+
+use crate::memory_storage::MemoryStorage;
 use egui::{UserAttentionType, ViewportCommand};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
@@ -245,23 +246,6 @@ fn history_replayed_on_reconnecting_does_not_notify() {
     alice.run_steps(3);
     let bodies: Vec<String> = recorder.shown().into_iter().map(|n| n.body).collect();
     assert_eq!(bodies, ["welcome back @alice"]);
-}
-
-/// Storage in memory, as eframe's would be on disk or in the browser.
-#[derive(Default)]
-struct MemoryStorage(HashMap<String, String>);
-
-impl eframe::Storage for MemoryStorage {
-    fn get_string(&self, key: &str) -> Option<String> {
-        self.0.get(key).cloned()
-    }
-    fn set_string(&mut self, key: &str, value: String) {
-        self.0.insert(key.to_owned(), value);
-    }
-    fn remove_string(&mut self, key: &str) {
-        self.0.remove(key);
-    }
-    fn flush(&mut self) {}
 }
 
 #[test]
