@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use futures_util::SinkExt;
 use tokio::sync::{Notify, mpsc, watch};
 use tokio::time::{Instant, MissedTickBehavior, interval, timeout};
 
@@ -20,6 +21,10 @@ use chinwag_protocol::{self as protocol, ClientFrame, ErrorCode, ServerFrame, cl
 pub const OUTBOX_CAPACITY: usize = 1024;
 /// How long one socket write may stall before the connection is dropped.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// At most this many queued items are written before one flush (then the task looks at its
+/// socket and signals again).
+const MAX_WRITE_BATCH: usize = 64;
 /// How long the server waits for the peer's close frame after sending its own, reading (and
 /// dropping) whatever the peer still sends, before it closes the TCP connection.
 const CLOSE_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(1);
@@ -179,16 +184,33 @@ impl SocketTask {
         Some(close(&mut self.socket, close_code::POLICY, "no hello in time").await)
     }
 
-    /// Writes what the hub queued.
-    async fn write_outgoing(&mut self, item: Outgoing) -> Option<End> {
-        let written = match item {
-            Outgoing::Frame(text) => write(&mut self.socket, Message::Text(text)).await,
-            Outgoing::Frames(texts) => write_each(&mut self.socket, texts).await,
-            Outgoing::Close(code, reason) => {
-                return Some(close(&mut self.socket, code, reason).await);
+    /// Writes what the hub queued: `first` and whatever else is already waiting behind it (at
+    /// most [`MAX_WRITE_BATCH`] items), then flushes once, so a burst of frames costs one
+    /// socket write instead of one each.
+    async fn write_outgoing(&mut self, first: Outgoing) -> Option<End> {
+        let mut next = Some(first);
+        let mut written = 0;
+        while let Some(item) = next.take() {
+            let fed = match item {
+                Outgoing::Frame(text) => feed(&mut self.socket, Message::Text(text)).await,
+                Outgoing::Frames(texts) => feed_each(&mut self.socket, texts).await,
+                Outgoing::Close(code, reason) => {
+                    return Some(close(&mut self.socket, code, reason).await);
+                }
+            };
+            if let Err(failure) = fed {
+                return Some(End::WriteFailed(failure));
             }
-        };
-        written.err().map(End::WriteFailed)
+            written += 1;
+            if written < MAX_WRITE_BATCH {
+                next = self
+                    .outgoing
+                    .try_recv()
+                    .ok()
+                    .map(|item| counted_out(&self.queued_bytes, item));
+            }
+        }
+        flush(&mut self.socket).await.err().map(End::WriteFailed)
     }
 
     /// Handles what the socket read: forwards a frame to the hub, answers a ping, refuses
@@ -310,22 +332,40 @@ async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) -> End {
     End::Closed(code, reason)
 }
 
-/// Writes one message, giving up on a peer that does not take it within [`WRITE_TIMEOUT`].
+/// Writes one message and flushes it.
 async fn write(socket: &mut WebSocket, message: Message) -> Result<(), WriteFailure> {
-    match timeout(WRITE_TIMEOUT, socket.send(message)).await {
+    within_write_timeout(socket.send(message)).await
+}
+
+/// Runs a write, giving up on a peer that does not take it within [`WRITE_TIMEOUT`].
+async fn within_write_timeout(
+    write: impl Future<Output = Result<(), axum::Error>>,
+) -> Result<(), WriteFailure> {
+    match timeout(WRITE_TIMEOUT, write).await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(err)) => Err(WriteFailure::Socket(err)),
         Err(_) => Err(WriteFailure::Stalled),
     }
 }
 
-/// Writes text frames in order.
-async fn write_each(
+/// Queues one message in the socket's write buffer (written out when the buffer fills or on
+/// [`flush`]), giving up on a peer that does not take it within [`WRITE_TIMEOUT`].
+async fn feed(socket: &mut WebSocket, message: Message) -> Result<(), WriteFailure> {
+    within_write_timeout(socket.feed(message)).await
+}
+
+/// Writes out whatever [`feed`] queued.
+async fn flush(socket: &mut WebSocket) -> Result<(), WriteFailure> {
+    within_write_timeout(SinkExt::<Message>::flush(socket)).await
+}
+
+/// Queues text frames in order.
+async fn feed_each(
     socket: &mut WebSocket,
     texts: Vec<axum::extract::ws::Utf8Bytes>,
 ) -> Result<(), WriteFailure> {
     for text in texts {
-        write(socket, Message::Text(text)).await?;
+        feed(socket, Message::Text(text)).await?;
     }
     Ok(())
 }
