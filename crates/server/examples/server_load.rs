@@ -4,6 +4,9 @@
 //! CLIENTS raw WebSocket clients to one room, and has each send MESSAGES messages with up to
 //! WINDOW unacknowledged at a time, while reading every broadcast. Prints messages stored per
 //! second, broadcast deliveries per second, ack latency percentiles and the process's memory.
+//! A client that hears nothing for [`QUIET_LIMIT`] stops waiting (when the server drops a slow
+//! reader, the messages it had yet to send never come), so every run ends; the rates count up to
+//! the last ack or broadcast any client read.
 //!
 //! `cargo run --release -p chinwag-server --example server_load [CLIENTS] [MESSAGES] [WINDOW]`
 
@@ -14,6 +17,9 @@ use std::time::{Duration, Instant};
 use chinwag_protocol::{ClientFrame, PROTOCOL_VERSION, ServerFrame};
 use chinwag_testkit::measure;
 use tungstenite::Message;
+
+/// How long a client waits for its next frame before it gives up on the rest.
+const QUIET_LIMIT: Duration = Duration::from_secs(5);
 
 fn arg(index: usize, default: usize) -> usize {
     std::env::args()
@@ -26,8 +32,20 @@ fn arg(index: usize, default: usize) -> usize {
 struct ClientRun {
     latencies: Vec<Duration>,
     broadcasts: usize,
+    /// When it read its last ack or broadcast (pings and presence do not count).
+    last_frame: Instant,
+    ending: Ending,
+}
+
+/// How a client's run ended.
+#[derive(PartialEq, Eq)]
+enum Ending {
+    /// Every ack and every broadcast arrived.
+    Complete,
     /// The server dropped it for reading too slowly (the real client would reconnect and recover).
-    dropped: bool,
+    Dropped,
+    /// Nothing arrived for [`QUIET_LIMIT`]: broadcasts from a dropped sender never came.
+    GaveUp,
 }
 
 /// Sends this client's messages and reads every broadcast, timing each ack.
@@ -40,6 +58,11 @@ fn run_client(
     everyone_joined: Arc<Barrier>,
 ) -> ClientRun {
     let (mut socket, _) = tungstenite::connect(&url).expect("connect");
+    if let tungstenite::stream::MaybeTlsStream::Plain(stream) = socket.get_ref() {
+        stream
+            .set_read_timeout(Some(QUIET_LIMIT))
+            .expect("read timeout");
+    }
     let send = |socket: &mut tungstenite::WebSocket<_>, frame: &ClientFrame| {
         socket
             .send(Message::Text(
@@ -69,6 +92,7 @@ fn run_client(
     let mut sent = 0;
     let mut broadcasts = 0;
     let mut joined = false;
+    let mut last_frame = Instant::now();
     while latencies.len() < messages || broadcasts < total {
         while joined && sent < messages && sent_at.len() < window {
             let id = format!("{name}-{sent}");
@@ -83,12 +107,29 @@ fn run_client(
             );
             sent += 1;
         }
-        let Ok(message) = socket.read() else {
-            return ClientRun {
-                latencies,
-                broadcasts,
-                dropped: true,
-            };
+        let message = match socket.read() {
+            Ok(message) => message,
+            Err(tungstenite::Error::Io(err))
+                if matches!(
+                    err.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                return ClientRun {
+                    latencies,
+                    broadcasts,
+                    last_frame,
+                    ending: Ending::GaveUp,
+                };
+            }
+            Err(_) => {
+                return ClientRun {
+                    latencies,
+                    broadcasts,
+                    last_frame,
+                    ending: Ending::Dropped,
+                };
+            }
         };
         let Message::Text(text) = message else {
             continue;
@@ -100,18 +141,23 @@ fn run_client(
                 joined = true;
             }
             ServerFrame::Ack { id, .. } => {
+                last_frame = Instant::now();
                 if let Some(at) = sent_at.remove(&id) {
                     latencies.push(at.elapsed());
                 }
             }
-            ServerFrame::Message(_) => broadcasts += 1,
+            ServerFrame::Message(_) => {
+                last_frame = Instant::now();
+                broadcasts += 1;
+            }
             _ => {}
         }
     }
     ClientRun {
         latencies,
         broadcasts,
-        dropped: false,
+        last_frame,
+        ending: Ending::Complete,
     }
 }
 
@@ -137,14 +183,18 @@ fn main() {
     let mut latencies = Vec::with_capacity(total);
     let mut deliveries = 0;
     let mut dropped = 0;
+    let mut gave_up = 0;
+    let mut last_frame = started;
     for handle in handles {
         let run = handle.join().expect("client thread");
         latencies.extend(run.latencies);
         deliveries += run.broadcasts;
-        dropped += usize::from(run.dropped);
+        dropped += usize::from(run.ending == Ending::Dropped);
+        gave_up += usize::from(run.ending == Ending::GaveUp);
+        last_frame = last_frame.max(run.last_frame);
     }
     let acked = latencies.len();
-    let elapsed = started.elapsed().as_secs_f64();
+    let elapsed = last_frame.duration_since(started).as_secs_f64();
     let rss_after = measure::rss_mib();
     latencies.sort();
     println!(
@@ -166,6 +216,12 @@ fn main() {
         measure::percentile_ms(&latencies, 1.0)
     );
     println!("dropped as too slow to read: {dropped} of {clients} clients");
+    if gave_up > 0 {
+        println!(
+            "gave up waiting ({} s without a frame): {gave_up} of {clients} clients",
+            QUIET_LIMIT.as_secs()
+        );
+    }
     println!(
         "process RSS MiB:  {rss_before:.1} before, {rss_after:.1} after (server + clients in one process)"
     );
