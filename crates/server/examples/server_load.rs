@@ -48,33 +48,20 @@ enum Ending {
     GaveUp,
 }
 
-/// Sends this client's messages and reads every broadcast, timing each ack.
-fn run_client(
-    url: String,
-    name: String,
-    messages: usize,
-    window: usize,
-    total: usize,
-    everyone_joined: Arc<Barrier>,
-) -> ClientRun {
-    let (mut socket, _) = tungstenite::connect(&url).expect("connect");
+/// A socket that has said hello as `name` and asked to join the bench room; reads give up after
+/// [`QUIET_LIMIT`].
+fn connect_and_join(url: &str, name: &str) -> Socket {
+    let (mut socket, _) = tungstenite::connect(url).expect("connect");
     if let tungstenite::stream::MaybeTlsStream::Plain(stream) = socket.get_ref() {
         stream
             .set_read_timeout(Some(QUIET_LIMIT))
             .expect("read timeout");
     }
-    let send = |socket: &mut tungstenite::WebSocket<_>, frame: &ClientFrame| {
-        socket
-            .send(Message::Text(
-                serde_json::to_string(frame).expect("frames serialise"),
-            ))
-            .expect("send");
-    };
     send(
         &mut socket,
         &ClientFrame::Hello {
             version: PROTOCOL_VERSION,
-            name: name.clone(),
+            name: name.to_owned(),
             token: format!("bench-identity-token-{name}"),
             since: vec![],
         },
@@ -87,6 +74,31 @@ fn run_client(
             last_seq: None,
         },
     );
+    socket
+}
+
+/// A client's socket.
+type Socket = tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<std::net::TcpStream>>;
+
+/// Sends `frame` as JSON text.
+fn send(socket: &mut Socket, frame: &ClientFrame) {
+    socket
+        .send(Message::Text(
+            serde_json::to_string(frame).expect("frames serialise"),
+        ))
+        .expect("send");
+}
+
+/// Sends this client's messages and reads every broadcast, timing each ack.
+fn run_client(
+    url: String,
+    name: String,
+    messages: usize,
+    window: usize,
+    total: usize,
+    everyone_joined: Arc<Barrier>,
+) -> ClientRun {
+    let mut socket = connect_and_join(&url, &name);
     let mut sent_at: HashMap<String, Instant> = HashMap::new();
     let mut latencies = Vec::with_capacity(messages);
     let mut sent = 0;
