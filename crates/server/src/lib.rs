@@ -23,7 +23,7 @@ pub mod web;
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use axum::Router;
 use axum::extract::ws::WebSocketUpgrade;
@@ -34,7 +34,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 use chinwag_protocol::{HARD_FRAME_LIMIT_BYTES, MAX_SERVER_FRAME_BYTES};
 use hub::{Command, Hub};
-use store::Store;
+use store::{Location, Store};
 
 pub use serve_error::ServeError;
 
@@ -83,12 +83,11 @@ struct AppState {
     hello_timeout: std::time::Duration,
 }
 
-/// Opens the history database at `path`; the error names the file.
-pub fn open_store(path: &Path) -> Result<Store, ServeError> {
-    Store::open(path).map_err(|source| ServeError::Database {
-        path: path.to_path_buf(),
-        source,
-    })
+/// Opens the history database at `location` (a SQLite file or a PostgreSQL URL); the error
+/// names it.
+pub fn open_store(location: impl Into<Location>) -> Result<Store, ServeError> {
+    let location = location.into();
+    Store::open(&location).map_err(|source| ServeError::Database { location, source })
 }
 
 /// Serves chat on `listener` with history in `store` (and whatever `options` add) until
@@ -187,19 +186,20 @@ pub struct RunningServer {
 }
 
 impl RunningServer {
-    /// Binds `bind` (port 0 picks a free port) and serves with history in `db`.
+    /// Binds `bind` (port 0 picks a free port) and serves with history in `db` (a SQLite file,
+    /// or any [`Location`]).
     ///
     /// Fails at once, before any thread starts, if the address is taken or the database cannot
     /// be opened, so the caller can tell "someone else is hosting"
     /// ([`ServeError::is_address_in_use`]) from success.
-    pub fn start(bind: SocketAddr, db: &Path) -> Result<Self, ServeError> {
+    pub fn start(bind: SocketAddr, db: impl Into<Location>) -> Result<Self, ServeError> {
         Self::start_with(bind, db, ServeOptions::default())
     }
 
     /// Like [`Self::start`], with `options`.
     pub fn start_with(
         bind: SocketAddr,
-        db: &Path,
+        db: impl Into<Location>,
         options: ServeOptions,
     ) -> Result<Self, ServeError> {
         let listener = std::net::TcpListener::bind(bind)

@@ -34,7 +34,7 @@ use axum::extract::ws::Utf8Bytes;
 use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::limits::{Limiters, RateLimits};
-use crate::store::{Store, UserId};
+use crate::store::{Store, StoreError, UserId};
 use chinwag_protocol::{ClientFrame, ErrorCode, Rejection, RoomKind, ServerFrame, close_code};
 
 pub use clock::Now;
@@ -175,11 +175,11 @@ struct Who {
 /// database failed (the connection is told and closed).
 enum Refusal {
     Rejected(Rejection),
-    Database(rusqlite::Error),
+    Database(StoreError),
 }
 
-impl From<rusqlite::Error> for Refusal {
-    fn from(err: rusqlite::Error) -> Self {
+impl From<StoreError> for Refusal {
+    fn from(err: StoreError) -> Self {
         Self::Database(err)
     }
 }

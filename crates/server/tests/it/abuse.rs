@@ -165,7 +165,7 @@ fn a_client_that_goes_silent_is_dropped_by_the_idle_timeout() {
     };
     let server = chinwag_server::RunningServer::start_with(
         "127.0.0.1:0".parse().unwrap(),
-        &dir.path().join("chat.sqlite3"),
+        dir.path().join("chat.sqlite3"),
         chinwag_server::ServeOptions {
             heartbeat,
             ..Default::default()
