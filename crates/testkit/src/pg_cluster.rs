@@ -72,7 +72,8 @@ impl PgCluster {
     /// # Errors
     /// PostgreSQL's programs are missing, or the cluster does not start (with its log).
     pub fn start() -> Result<Self, String> {
-        let bin = binaries().ok_or("no initdb in $CHINWAG_PG_BIN, /usr/lib/postgresql/15/bin or PATH")?;
+        let bin =
+            binaries().ok_or("no initdb in $CHINWAG_PG_BIN, /usr/lib/postgresql/15/bin or PATH")?;
         let dir = tempfile::Builder::new()
             .prefix("chinwag-pg-")
             .tempdir()
@@ -166,7 +167,11 @@ fn binaries() -> Option<PathBuf> {
         .map(PathBuf::from)
         .into_iter()
         .chain([PathBuf::from(DEBIAN_BIN)])
-        .chain(std::env::var_os("PATH").iter().flat_map(std::env::split_paths))
+        .chain(
+            std::env::var_os("PATH")
+                .iter()
+                .flat_map(std::env::split_paths),
+        )
         .find(|dir| has_initdb(dir))
 }
 
