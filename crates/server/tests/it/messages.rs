@@ -406,6 +406,66 @@ fn search_answers_at_most_the_newest_fifty_matches(store: StoreKind) {
     assert_eq!(seqs, expected);
 }
 
+/// Posts `texts` as alice, one after the other, and waits for every ack.
+fn post_all_texts(alice: &mut RawClient, texts: &[String]) {
+    for (i, text) in texts.iter().enumerate() {
+        alice.post(&format!("t{i}"), "lobby", text);
+    }
+    for _ in texts {
+        alice.recv_until(|frame| matches!(frame, ServerFrame::Ack { .. }));
+    }
+}
+
+fn search_finds_every_script_case_insensitively_up_to_the_limit(store: StoreKind) {
+    let server = TestServer::start_on_store(store, unlimited());
+    let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
+    let each = MAX_SEARCH_RESULTS + 5;
+    // Chinese (no spaces between words), Arabic (right to left), accented Latin, interleaved
+    // with texts that match none of the queries.
+    let scripts = ["今天天气很好", "مرحبا بالعالم", "Crème Brûlée"];
+    let texts: Vec<String> = (1..=each)
+        .flat_map(|i| {
+            scripts
+                .iter()
+                .map(move |script| format!("{script} {i}"))
+                .chain([format!("filler {i}")])
+        })
+        .collect();
+    post_all_texts(&mut alice, &texts);
+    let newest = |script: &str| -> Vec<String> {
+        (each - MAX_SEARCH_RESULTS + 1..=each)
+            .rev()
+            .map(|i| format!("{script} {i}"))
+            .collect()
+    };
+    for (query, script) in [
+        ("天气很好", scripts[0]),
+        ("天气", scripts[0]),
+        ("بالعالم", scripts[1]),
+        ("مرحبا", scripts[1]),
+        ("crème brûlée", scripts[2]),
+        ("CRÈME BRÛLÉE", scripts[2]),
+        ("Brûl", scripts[2]),
+        ("rû", scripts[2]),
+    ] {
+        assert_eq!(search_texts(&mut alice, query), newest(script), "{query}");
+    }
+    assert!(search_texts(&mut alice, "天气不好").is_empty());
+}
+
+fn search_follows_edits_and_deletions(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
+    let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
+    post(&mut alice, "a", "lobby", "the first draft");
+    post(&mut alice, "b", "lobby", "gone soon, draft");
+    alice.send(&edit("lobby", 1, "the final text"));
+    alice.recv_until(|frame| matches!(frame, ServerFrame::Edited { .. }));
+    alice.send(&delete("lobby", 2));
+    alice.recv_until(|frame| matches!(frame, ServerFrame::Deleted { .. }));
+    assert!(search_texts(&mut alice, "draft").is_empty());
+    assert_eq!(search_texts(&mut alice, "final"), ["the final text"]);
+}
+
 fn a_mention_is_the_whole_name_after_an_at_sign_outside_code(store: StoreKind) {
     let server = TestServer::start_on_store(store, ServeOptions::default());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
@@ -516,6 +576,8 @@ fn numbers_beyond_any_message_are_unknown_not_a_server_failure(store: StoreKind)
 }
 
 chinwag_testkit::on_both_stores!(
+    search_finds_every_script_case_insensitively_up_to_the_limit,
+    search_follows_edits_and_deletions,
     an_edit_of_ones_own_message_is_broadcast_and_kept,
     only_the_sender_may_edit_or_delete_a_message,
     a_deletion_is_broadcast_blanks_the_text_and_ends_edits,

@@ -248,6 +248,8 @@ fn a_version_2_database_gets_look_alike_keys_and_a_rowid_message_table() {
     assert!(store.membership(moved, 2).unwrap().is_some());
     assert_eq!(texts(&store.recent(moved, 10).unwrap()), ["a trap"]);
     assert_eq!(texts(&store.recent("rust", 10).unwrap()), ["kept"]);
+    // Messages from before the search index are found through it.
+    assert_eq!(texts(&store.search("rust", "kep", 10).unwrap()), ["kept"]);
     let without_rowid: i64 = store
         .connection
         .query_row(
