@@ -21,10 +21,9 @@ const DEBIAN_BIN: &str = "/usr/lib/postgresql/15/bin";
 /// What stops the cluster and removes its directory: a shell that starts the server, says
 /// `started`, then waits for its standard input to close (when the [`PgCluster`] is dropped, or
 /// the test binary ends however it ends) and stops and removes it all. Arguments: the binaries,
-/// the directory, the port.
+/// the directory, the server's options.
 const GUARDIAN: &str = r#"trap '' INT TERM HUP
-"$0/pg_ctl" -D "$1/data" -l "$1/log" -w -s start \
-    -o "-p $2 -k $1 -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" || exit 1
+"$0/pg_ctl" -D "$1/data" -l "$1/log" -w -s -o "$2" start || exit 1
 echo started
 cat >/dev/null
 "$0/pg_ctl" -D "$1/data" -m immediate -w -s stop
@@ -33,6 +32,9 @@ rm -rf "$1""#;
 /// A running PostgreSQL cluster of its own.
 pub struct PgCluster {
     port: u16,
+    bin: PathBuf,
+    dir: PathBuf,
+    as_root: bool,
     admin: Mutex<postgres::Client>,
     databases: AtomicUsize,
     /// The guardian's input: closing it stops the cluster.
@@ -103,7 +105,7 @@ impl PgCluster {
             .args(["-c", GUARDIAN])
             .arg(&bin)
             .arg(&dir)
-            .arg(port.to_string())
+            .arg(server_options(&dir, port))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -125,6 +127,9 @@ impl PgCluster {
         .map_err(|err| format!("connecting to the test cluster: {err}"))?;
         Ok(Self {
             port,
+            bin,
+            dir,
+            as_root,
             admin: Mutex::new(admin),
             databases: AtomicUsize::new(0),
             stop,
@@ -146,10 +151,46 @@ impl PgCluster {
         format!("postgres://postgres@127.0.0.1:{}/{name}", self.port)
     }
 
-    /// The port the cluster listens on (127.0.0.1).
-    pub fn port(&self) -> u16 {
-        self.port
+    /// Stops the server (a fast shutdown: connections are cut), as an outage would; the
+    /// cluster stays, for [`PgCluster::start_server`].
+    ///
+    /// # Panics
+    /// If `pg_ctl` fails.
+    pub fn stop_server(&self) {
+        self.pg_ctl(&["-m", "fast", "stop"]);
     }
+
+    /// Starts the server again after [`PgCluster::stop_server`], on the same port.
+    ///
+    /// # Panics
+    /// If `pg_ctl` fails.
+    pub fn start_server(&self) {
+        let options = server_options(&self.dir, self.port);
+        let log = self.dir.join("log");
+        let log = log.to_string_lossy();
+        self.pg_ctl(&["-l", &log, "-o", &options, "start"]);
+    }
+
+    fn pg_ctl(&self, args: &[&str]) {
+        let status = run_as_postgres(self.as_root, &self.bin.join("pg_ctl"))
+            .arg("-D")
+            .arg(self.dir.join("data"))
+            .args(["-w", "-s"])
+            .args(args)
+            .stdin(Stdio::null())
+            .status()
+            .expect("pg_ctl runs");
+        assert!(status.success(), "pg_ctl {args:?} failed");
+    }
+}
+
+/// The server's options: `port` on 127.0.0.1, its socket in `dir`, no fsync (a throw-away
+/// cluster: a crash of the machine loses it anyway), connections for many servers at once.
+fn server_options(dir: &Path, port: u16) -> String {
+    format!(
+        "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300",
+        dir.display()
+    )
 }
 
 impl Drop for PgCluster {

@@ -85,6 +85,12 @@ impl TestServer {
     pub fn start_on_store(store: StoreKind, options: ServeOptions) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = store.fresh(dir.path());
+        Self::start_at(db, dir, options)
+    }
+
+    /// A server on the database `db` (a SQLite file in `dir`, or a PostgreSQL database of a
+    /// cluster of the test's own) with `options`.
+    pub fn start_at(db: Location, dir: tempfile::TempDir, options: ServeOptions) -> Self {
         let server =
             RunningServer::start_with(any_port(), &db, options.clone()).expect("server starts");
         Self {

@@ -107,7 +107,10 @@ impl Hub {
             .map(|((room, user), seq)| ReadMark { room, user, seq })
             .collect();
         let authored: Vec<Authored> = posts.iter().map(|post| post.authored.clone()).collect();
-        if let Err(err) = self.store.write_batch(&authored, &read_marks) {
+        let stored = self.metrics.time_batch(authored.len(), || {
+            self.store.write_batch(&authored, &read_marks)
+        });
+        if let Err(err) = stored {
             tracing::error!(%err, count = authored.len(), "storing a batch failed");
             for post in &posts {
                 // Nothing of the batch is stored: hand the numbers back and let senders retry.

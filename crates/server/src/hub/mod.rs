@@ -34,6 +34,7 @@ use axum::extract::ws::Utf8Bytes;
 use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::limits::{Limiters, RateLimits};
+use crate::metrics::Metrics;
 use crate::store::{Store, StoreError, UserId};
 use chinwag_protocol::{ClientFrame, ErrorCode, Rejection, RoomKind, ServerFrame, close_code};
 
@@ -136,6 +137,11 @@ pub enum Command {
         /// Where the answer goes.
         reply: oneshot::Sender<Result<chinwag_protocol::HistoryPage, Rejection>>,
     },
+    /// `/healthz`: does the store answer? (`Err` says why not.)
+    Health {
+        /// Where the answer goes.
+        reply: oneshot::Sender<Result<(), String>>,
+    },
 }
 
 /// A connection as the hub knows it: where its frames go, its address, and who it is once it
@@ -215,6 +221,8 @@ pub struct Hub {
     limits: Limiters<UserId>,
     /// The time of the command being handled (see [`Hub::handle`]).
     now: Now,
+    /// What `/metrics` reports.
+    metrics: Arc<Metrics>,
 }
 
 impl Hub {
@@ -229,7 +237,15 @@ impl Hub {
             read_marks: HashMap::new(),
             limits: Limiters::new(limits),
             now: Now::read(),
+            metrics: Arc::default(),
         }
+    }
+
+    /// The hub, counting into `metrics` (see [`crate::metrics`]).
+    #[must_use]
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     /// Runs the hub until every command sender is dropped, then returns (store flushed).
@@ -274,6 +290,9 @@ impl Hub {
                 // Messages of this batch belong in the page.
                 self.flush();
                 let _ = reply.send(self.page(request));
+            }
+            Command::Health { reply } => {
+                let _ = reply.send(self.store.check().map_err(|err| err.to_string()));
             }
         }
     }
@@ -412,6 +431,7 @@ impl Hub {
             return false;
         }
         queued.fetch_add(bytes, Ordering::Relaxed);
+        self.metrics.frame_queued();
         !matches!(
             peer.outbox.queue.try_send(outgoing),
             Err(mpsc::error::TrySendError::Full(_))
@@ -440,6 +460,7 @@ impl Hub {
     fn kick(&mut self, conn: ConnId) {
         if let Some(peer) = self.peers.get(&conn) {
             tracing::warn!(conn, "outgoing queue full; disconnecting a slow client");
+            self.metrics.slow_client_dropped();
             peer.outbox.kicked.notify_one();
         }
         self.remove(conn);

@@ -17,6 +17,7 @@ mod limits;
 mod messages;
 mod name_properties;
 mod names;
+mod operations;
 mod recovery;
 mod rooms;
 mod tls;
