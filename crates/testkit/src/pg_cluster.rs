@@ -4,7 +4,8 @@
 //!
 //! `initdb` refuses to run as root: as root, the directory belongs to the `postgres` user and
 //! every PostgreSQL program runs as it (`runuser -u postgres --`). The binaries come from
-//! `$CHINWAG_PG_BIN`, else `/usr/lib/postgresql/15/bin` (Debian's `postgresql-15`), else `PATH`.
+//! `$CHINWAG_PG_BIN`, else `/usr/lib/postgresql/15/bin` (Debian's `postgresql-15`), else the
+//! newest other `/usr/lib/postgresql/*/bin`, else `PATH`.
 //!
 //! Where PostgreSQL is missing, [`PgCluster::shared`] says how to install it and returns `None`
 //! (the test then skips), except under `CI=true`, where a missing PostgreSQL fails the test.
@@ -15,8 +16,8 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
-/// Where Debian's PostgreSQL 15 keeps its programs.
-const DEBIAN_BIN: &str = "/usr/lib/postgresql/15/bin";
+/// Where Debian keeps each PostgreSQL version's programs (`15/bin`, …).
+const DEBIAN_VERSIONS: &str = "/usr/lib/postgresql";
 
 /// What stops the cluster and removes its directory: a shell that starts the server, says
 /// `started`, then waits for its standard input to close (when the [`PgCluster`] is dropped, or
@@ -204,10 +205,23 @@ impl Drop for PgCluster {
 /// The directory holding `initdb` and `pg_ctl`.
 fn binaries() -> Option<PathBuf> {
     let has_initdb = |dir: &Path| dir.join("initdb").is_file();
+    let debian = Path::new(DEBIAN_VERSIONS);
+    let mut versions: Vec<u32> = std::fs::read_dir(debian)
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse().ok())
+        .filter(|&version| version != 15)
+        .collect();
+    versions.sort_unstable_by(|a, b| b.cmp(a));
     std::env::var_os("CHINWAG_PG_BIN")
         .map(PathBuf::from)
         .into_iter()
-        .chain([PathBuf::from(DEBIAN_BIN)])
+        .chain([debian.join("15/bin")])
+        .chain(
+            versions
+                .iter()
+                .map(|version| debian.join(format!("{version}/bin"))),
+        )
         .chain(
             std::env::var_os("PATH")
                 .iter()
