@@ -20,4 +20,5 @@ mod names;
 mod operations;
 mod recovery;
 mod rooms;
+mod store;
 mod tls;

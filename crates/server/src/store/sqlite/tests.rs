@@ -1,25 +1,9 @@
-//! The SQLite store's own tests: batches, names, and databases of older versions upgraded.
+//! The SQLite store's own tests: its file lock, and databases of older versions upgraded (the
+//! tests of what both stores do are in tests/it/store.rs).
 
 use super::SqliteStore as Store;
-use crate::store::identities::KEPT_NAMES;
-use crate::store::{Authored, Backend, IdentityStore, MessageStore, ReadMark, RoomStore, StoredAt};
+use crate::store::{IdentityStore, MessageStore, RoomStore};
 use chinwag_protocol::ChatMessage;
-
-fn message(seq: u64, id: &str) -> Authored {
-    Authored {
-        sender_id: 1,
-        message: ChatMessage {
-            room: "lobby".into(),
-            seq,
-            id: id.into(),
-            from: "alice".into(),
-            time: 1000 + seq as i64,
-            text: format!("message {seq}"),
-            edited: None,
-            deleted: false,
-        },
-    }
-}
 
 fn texts(messages: &[ChatMessage]) -> Vec<&str> {
     messages.iter().map(|m| m.text.as_str()).collect()
@@ -34,71 +18,10 @@ fn open(dir: &tempfile::TempDir) -> Store {
 }
 
 #[test]
-fn stores_and_reads_back_in_order() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = open(&dir);
-    assert_eq!(store.last_seq("lobby").unwrap(), 0);
-    store
-        .write_batch(&[message(1, "a"), message(2, "b"), message(3, "c")], &[])
-        .unwrap();
-    assert_eq!(store.last_seq("lobby").unwrap(), 3);
-    assert_eq!(store.last_seq("elsewhere").unwrap(), 0);
-    assert_eq!(
-        texts(&store.recent("lobby", 2).unwrap()),
-        ["message 2", "message 3"]
-    );
-    assert_eq!(
-        store.find("lobby", 1, "b").unwrap(),
-        Some(StoredAt { seq: 2, time: 1002 })
-    );
-    assert_eq!(store.find("lobby", 2, "b").unwrap(), None);
-    assert_eq!(
-        texts(&store.after("lobby", 1, 10).unwrap()),
-        ["message 2", "message 3"]
-    );
-    assert_eq!(texts(&store.before("lobby", 3, 1).unwrap()), ["message 2"]);
-    assert!(store.after("lobby", 3, 10).unwrap().is_empty());
-}
-
-#[test]
 fn a_second_writer_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let _first = open(&dir);
     assert!(Store::open(&dir.path().join("db.sqlite3")).is_err());
-}
-
-#[test]
-fn a_failed_batch_stores_nothing_not_even_its_read_marks() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = open(&dir);
-    let alice = store.create_user(&name("alice"), "hash-a").unwrap();
-    store.add_member("lobby", alice.id).unwrap();
-    store.write_batch(&[message(1, "a")], &[]).unwrap();
-    let mark = ReadMark {
-        room: "lobby".into(),
-        user: alice.id,
-        seq: 1,
-    };
-    // Seq 1 again violates the primary key: the whole batch must roll back.
-    assert!(
-        store
-            .write_batch(
-                &[message(2, "b"), message(1, "x")],
-                std::slice::from_ref(&mark)
-            )
-            .is_err()
-    );
-    assert_eq!(store.last_seq("lobby").unwrap(), 1);
-    let read = |store: &Store| {
-        store
-            .membership("lobby", alice.id)
-            .unwrap()
-            .unwrap()
-            .last_read
-    };
-    assert_eq!(read(&store), 0);
-    store.write_batch(&[], &[mark]).unwrap();
-    assert_eq!(read(&store), 1);
 }
 
 #[test]
@@ -128,72 +51,6 @@ fn a_database_of_the_single_room_era_is_upgraded_in_place() {
     // Opening again changes nothing.
     let store = Store::open(&path).unwrap();
     assert_eq!(store.last_seq("rust").unwrap(), 1);
-}
-
-#[test]
-fn a_name_given_up_is_kept_for_its_identity_until_its_time() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir);
-    let alice = store.create_user(&name("alice"), "hash-a").unwrap();
-    let key = name("alice").key;
-    assert_eq!(store.kept_for(&key, 0).unwrap(), None);
-    store.rename_user(alice.id, &name("alicia"), 5_000).unwrap();
-    assert_eq!(store.kept_for(&key, 4_999).unwrap(), Some(alice.id));
-    assert_eq!(
-        store.kept_for(&key, 5_000).unwrap(),
-        None,
-        "until is exclusive"
-    );
-    assert_eq!(
-        store.user_named(&name("ALICIA")).unwrap().unwrap().id,
-        alice.id
-    );
-    assert_eq!(store.user_named(&name("alice")).unwrap(), None);
-    // Taking it back ends the keeping; changing only the case keeps nothing.
-    store.rename_user(alice.id, &name("Alice"), 6_000).unwrap();
-    assert_eq!(store.kept_for(&key, 0).unwrap(), None);
-    assert_eq!(
-        store.kept_for(&name("alicia").key, 0).unwrap(),
-        Some(alice.id)
-    );
-    store.rename_user(alice.id, &name("alice"), 7_000).unwrap();
-    assert_eq!(store.kept_for(&key, 0).unwrap(), None);
-}
-
-#[test]
-fn an_identity_keeps_only_its_most_recent_given_up_names() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir);
-    let user = store.create_user(&name("name 0"), "hash").unwrap();
-    let renames = KEPT_NAMES + 3;
-    for n in 1..=renames {
-        store
-            .rename_user(user.id, &name(&format!("name {n}")), 1_000 + n as i64)
-            .unwrap();
-    }
-    let kept: Vec<usize> = (0..renames)
-        .filter(|n| {
-            let key = name(&format!("name {n}")).key;
-            store.kept_for(&key, 0).unwrap().is_some()
-        })
-        .collect();
-    assert_eq!(kept, ((renames - KEPT_NAMES)..renames).collect::<Vec<_>>());
-}
-
-#[test]
-fn messages_carry_their_authors_current_name() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = open(&dir);
-    let alice = store.create_user(&name("alice"), "hash-a").unwrap();
-    let mut first = message(1, "a");
-    first.sender_id = alice.id;
-    store.write_batch(&[first], &[]).unwrap();
-    store.rename_user(alice.id, &name("alicia"), 0).unwrap();
-    assert_eq!(store.recent("lobby", 1).unwrap()[0].from, "alicia");
-    assert_eq!(
-        store.message("lobby", 1).unwrap().unwrap().message.from,
-        "alicia"
-    );
 }
 
 #[test]
