@@ -11,9 +11,9 @@ use chinwag_protocol::{ChatMessage, MAX_MENTION_COUNT, MAX_UNREAD_COUNT};
 /// attributed to its author's identity: `from` is the author's current name, so a name given up
 /// by a rename never carries the old messages along to whoever takes it later. (Messages older
 /// than identities keep the name they were sent under.)
-const COLUMNS: &str = "room, seq, client_id,
-    COALESCE((SELECT users.name FROM users WHERE users.id = messages.sender_id), sender),
-    time, text, edited, deleted";
+const COLUMNS: &str = "messages.room, messages.seq, messages.client_id,
+    COALESCE((SELECT users.name FROM users WHERE users.id = messages.sender_id), messages.sender),
+    messages.time, messages.text, messages.edited, messages.deleted";
 
 /// Inserts `messages` within `transaction` (see [`crate::store::Backend::write_batch`]).
 pub(super) fn insert_messages(
@@ -156,14 +156,16 @@ impl MessageStore for SqliteStore {
             );
         }
         // The trigram tokenizer matches a quoted phrase as a substring, with Unicode case
-        // folding (see schema.rs, version 4).
+        // folding (see schema.rs, version 4). The index hands its matches out newest row first
+        // (a room's rows are inserted in seq order, and version 3 copied them so), so the
+        // newest `limit` of a common word come without reading all of its matches.
         let phrase = format!("\"{}\"", query.replace('"', "\"\""));
         self.query(
             &format!(
-                "SELECT {COLUMNS} FROM messages
-                 WHERE rowid IN (SELECT rowid FROM messages_text WHERE messages_text MATCH ?2)
-                 AND room = ?1 AND deleted = 0
-                 ORDER BY seq DESC LIMIT ?3"
+                "SELECT {COLUMNS} FROM messages_text
+                 JOIN messages ON messages.rowid = messages_text.rowid
+                 WHERE messages_text MATCH ?2 AND messages.room = ?1 AND messages.deleted = 0
+                 ORDER BY messages_text.rowid DESC LIMIT ?3"
             ),
             params![room, phrase, limit],
         )
