@@ -18,6 +18,7 @@
 mod clock;
 mod fitting;
 mod identity;
+mod idle;
 mod messages;
 mod paging;
 mod rates;
@@ -221,6 +222,8 @@ pub struct Hub {
     limits: Limiters<UserId>,
     /// The time of the command being handled (see [`Hub::handle`]).
     now: Now,
+    /// Whether the store may have work for idle time (see `idle.rs`).
+    idle_work: bool,
     /// What `/metrics` reports.
     metrics: Arc<Metrics>,
 }
@@ -237,6 +240,7 @@ impl Hub {
             read_marks: HashMap::new(),
             limits: Limiters::new(limits),
             now: Now::read(),
+            idle_work: true,
             metrics: Arc::default(),
         }
     }
@@ -251,7 +255,7 @@ impl Hub {
     /// Runs the hub until every command sender is dropped, then returns (store flushed).
     pub fn run(mut self, mut commands: mpsc::Receiver<Command>) {
         let mut batch = Vec::with_capacity(MAX_BATCH);
-        while commands.blocking_recv_many(&mut batch, MAX_BATCH) > 0 {
+        while self.next_batch(&mut commands, &mut batch) > 0 {
             for command in batch.drain(..) {
                 self.handle(command, Now::read());
             }

@@ -84,21 +84,24 @@ const V3: &str = "ALTER TABLE users ADD COLUMN skeleton TEXT;
 /// Version 4: an FTS5 index of message texts for search, with the trigram tokenizer: any three
 /// characters of any script (Chinese and Japanese have no spaces between words) find the
 /// messages holding them, with Unicode case folding. It indexes the `messages` table itself
-/// (external content, kept up to date by triggers), so a text is not stored twice.
+/// (external content), so a text is not stored twice. Messages enter it in the hub's idle time,
+/// oldest first, up to `messages_text_upto.upto` (a rowid; see `search.rs`): indexing costs
+/// several times a message's insert, and must not slow down storing and acknowledging. Edits
+/// and deletions of indexed messages update it at once.
 const V4: &str = "CREATE VIRTUAL TABLE messages_text USING fts5(
         text, content = 'messages', content_rowid = 'rowid', tokenize = 'trigram'
     );
-    CREATE TRIGGER messages_text_insert AFTER INSERT ON messages BEGIN
-        INSERT INTO messages_text (rowid, text) VALUES (new.rowid, new.text);
-    END;
-    CREATE TRIGGER messages_text_delete AFTER DELETE ON messages BEGIN
-        INSERT INTO messages_text (messages_text, rowid, text) VALUES ('delete', old.rowid, old.text);
-    END;
-    CREATE TRIGGER messages_text_update AFTER UPDATE OF text ON messages BEGIN
+    CREATE TABLE messages_text_upto (upto INTEGER NOT NULL);
+    INSERT INTO messages_text_upto (upto) VALUES (0);
+    CREATE TRIGGER messages_text_update AFTER UPDATE OF text ON messages
+    WHEN old.rowid <= (SELECT upto FROM messages_text_upto) BEGIN
         INSERT INTO messages_text (messages_text, rowid, text) VALUES ('delete', old.rowid, old.text);
         INSERT INTO messages_text (rowid, text) VALUES (new.rowid, new.text);
     END;
-    INSERT INTO messages_text (messages_text) VALUES ('rebuild');";
+    CREATE TRIGGER messages_text_delete AFTER DELETE ON messages
+    WHEN old.rowid <= (SELECT upto FROM messages_text_upto) BEGIN
+        INSERT INTO messages_text (messages_text, rowid, text) VALUES ('delete', old.rowid, old.text);
+    END;";
 
 /// Brings the database up to [`VERSION`] in one transaction, and takes the write lock at once
 /// (so a second server on the same file fails now, not at its first write).
