@@ -9,7 +9,8 @@
 //! (`contains_folded`, a function registered on the connection), so which way a message is
 //! found never changes whether it is found.
 //!
-//! Within a room, rowid order is seq order (messages are inserted in seq order and never
+//! The tail is read by rowid (`+room` keeps SQLite from walking the whole room by its index
+//! instead). Within a room, rowid order is seq order (messages are inserted in seq order and never
 //! deleted; version 3 copied them in that order), so "newest first" reads rowids downwards.
 
 use rusqlite::functions::FunctionFlags;
@@ -37,9 +38,24 @@ pub(super) fn register(connection: &Connection) -> rusqlite::Result<()> {
         |context| {
             let text = context.get_raw(0).as_str().unwrap_or_default();
             let query = context.get_raw(1).as_str().unwrap_or_default();
-            Ok(fold(text).contains(query))
+            Ok(contains_folded(text, query))
         },
     )
+}
+
+/// Whether `text`, case-folded, contains `folded_query`; without folding a copy of an ASCII
+/// text (most are), which a scan would do for every message.
+fn contains_folded(text: &str, folded_query: &str) -> bool {
+    if text.is_ascii() && folded_query.is_ascii() {
+        let query = folded_query.as_bytes();
+        query.is_empty()
+            || text
+                .as_bytes()
+                .windows(query.len())
+                .any(|window| window.eq_ignore_ascii_case(query))
+    } else {
+        fold(text).contains(folded_query)
+    }
 }
 
 /// Unicode case folding (lower case), as the trigram tokenizer folds.
@@ -69,7 +85,7 @@ pub(super) fn search(
         &format!(
             "SELECT {COLUMNS} FROM messages
              WHERE rowid > (SELECT upto FROM messages_text_upto)
-             AND room = ?1 AND deleted = 0 AND contains_folded(text, ?2)
+             AND +room = ?1 AND deleted = 0 AND contains_folded(text, ?2)
              ORDER BY rowid DESC LIMIT ?3"
         ),
         params![room, folded, limit],
