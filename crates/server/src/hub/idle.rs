@@ -29,7 +29,9 @@ impl Hub {
             if let Ok(received) = waited {
                 return received;
             }
-            while self.idle_work && commands.is_empty() {
+            // A server shutting down (every sender gone) stops at once; the rest waits for the
+            // next start.
+            while self.idle_work && commands.is_empty() && !commands.is_closed() {
                 self.idle_work = self.store.catch_up().unwrap_or_else(|err| {
                     tracing::warn!(%err, "the store's deferred work failed; trying again later");
                     false
