@@ -5,7 +5,7 @@
 use chinwag_protocol::{ChatMessage, MAX_SEARCH_RESULTS};
 use chinwag_server::names::{Name, user_name};
 use chinwag_server::store::identities::KEPT_NAMES;
-use chinwag_server::store::{Authored, ReadMark, Store, StoredAt};
+use chinwag_server::store::{Authored, Location, ReadMark, Store, StoredAt};
 use chinwag_testkit::StoreKind;
 
 fn message(seq: u64, id: &str) -> Authored {
@@ -231,3 +231,36 @@ chinwag_testkit::on_both_stores!(
     an_identity_keeps_only_its_most_recent_given_up_names,
     messages_carry_their_authors_current_name,
 );
+
+/// Servers starting together on one PostgreSQL database upgrade its schema once between them
+/// (the upgrade takes an advisory lock), and every one of them opens it.
+#[test]
+fn postgres_stores_opened_at_once_upgrade_the_schema_once() {
+    let Some(cluster) = chinwag_testkit::PgCluster::shared() else {
+        return;
+    };
+    let url = cluster.fresh_database();
+    let opened: Vec<Store> = std::thread::scope(|scope| {
+        let openers: Vec<_> = (0..4)
+            .map(|_| scope.spawn(|| Store::open(Location::Postgres(url.clone()))))
+            .collect();
+        openers
+            .into_iter()
+            .map(|opener| opener.join().unwrap().unwrap())
+            .collect()
+    });
+    let mut admin = ::postgres::Client::connect(&url, ::postgres::NoTls).unwrap();
+    let versions: Vec<i32> = admin
+        .query("SELECT version FROM schema_version", &[])
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(versions, [2]);
+    let lobbies: i64 = admin
+        .query_one("SELECT COUNT(*) FROM rooms WHERE name = 'lobby'", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(lobbies, 1);
+    assert_eq!(opened.len(), 4);
+}
