@@ -20,6 +20,8 @@ const LOGIN_DEADLINE: Duration = Duration::from_secs(30);
 pub struct StepTally {
     /// Messages it sent.
     pub sent: u64,
+    /// Messages of its that the server refused (`rate_limited`: overload), not to be delivered.
+    pub refused: u64,
     /// Deliveries of this step read before the step's sending ended.
     pub in_window: u64,
     /// Deliveries of this step read before its drain ended (the others count as missed).
@@ -165,9 +167,12 @@ impl<'a> Running<'a> {
             step,
             micros: self.plan.micros(Instant::now()),
         };
-        let frame =
-            self.target
-                .send_frame(self.index, self.sent, marker.text(self.plan.text_bytes));
+        let frame = self.target.send_frame(
+            self.index,
+            step,
+            self.sent,
+            marker.text(self.plan.text_bytes),
+        );
         self.sent += 1;
         if let Some(schedule) = &mut self.schedule {
             schedule.sent();
@@ -179,9 +184,16 @@ impl<'a> Running<'a> {
         )
     }
 
-    /// Counts a delivery (anything else is ignored).
+    /// Counts a delivery or a refusal (anything else is ignored).
     fn record(&mut self, frame: &str) {
         let Some(marker) = self.target.delivery(frame) else {
+            if let Some(tally) = self
+                .target
+                .refusal(frame)
+                .and_then(|step| self.report.steps.get_mut(step))
+            {
+                tally.refused += 1;
+            }
             return;
         };
         let Some(tally) = self.report.steps.get_mut(marker.step) else {

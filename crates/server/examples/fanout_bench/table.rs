@@ -8,7 +8,9 @@ pub struct StepFigures {
     pub rate: f64,
     /// Messages sent per second (all senders).
     pub offered: f64,
-    /// Deliveries per second asked for: messages sent × receivers.
+    /// Messages the server refused (`rate_limited`) per second.
+    pub refused: f64,
+    /// Deliveries per second owed: messages accepted × receivers.
     pub offered_deliveries: f64,
     /// Deliveries read during the step's sending, per second.
     pub delivered: f64,
@@ -27,20 +29,23 @@ impl StepFigures {
     /// in. The CPU figures are left at 0 for the caller.
     pub fn sum(reports: &[Report], step: usize, receivers: usize, seconds: f64) -> Self {
         let mut sent = 0;
+        let mut refused = 0;
         let mut in_window = 0;
         let mut received = 0;
         let mut latencies = Vec::new();
         for tally in reports.iter().filter_map(|report| report.steps.get(step)) {
             sent += tally.sent;
+            refused += tally.refused;
             in_window += tally.in_window;
             received += tally.received;
             latencies.extend_from_slice(&tally.latencies);
         }
         latencies.sort_unstable();
-        let owed = sent * receivers as u64;
+        let owed = (sent - refused) * receivers as u64;
         Self {
             rate: 0.0,
             offered: sent as f64 / seconds,
+            refused: refused as f64 / seconds,
             offered_deliveries: owed as f64 / seconds,
             delivered: in_window as f64 / seconds,
             latency_ms: [0.5, 0.99, 0.999].map(|p| percentile_ms(&latencies, p)),
@@ -63,16 +68,17 @@ fn percentile_ms(sorted: &[u32], p: f64) -> f64 {
 /// Prints the table, one row a step.
 pub fn print(steps: &[StepFigures]) {
     println!(
-        "| msg/s per sender | offered msg/s | offered deliveries/s | delivered/s | p50 / p99 / p999 ms | server CPU | server CPU µs per delivery | missed | bench CPU |"
+        "| msg/s per sender | offered msg/s | refused msg/s | owed deliveries/s | delivered/s | p50 / p99 / p999 ms | server CPU | server CPU µs per delivery | missed | bench CPU |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     for step in steps {
         let [p50, p99, p999] = step.latency_ms;
         let per_delivery = step.server_cpu / 100.0 / step.delivered * 1e6;
         println!(
-            "| {} | {:.0} | {} | {} | {p50:.1} / {p99:.1} / {p999:.1} | {:.0} % | {per_delivery:.2} | {} | {:.0} % |",
+            "| {} | {:.0} | {:.0} | {} | {} | {p50:.1} / {p99:.1} / {p999:.1} | {:.0} % | {per_delivery:.2} | {} | {:.0} % |",
             step.rate,
             step.offered,
+            step.refused,
             thousands(step.offered_deliveries),
             thousands(step.delivered),
             step.server_cpu,

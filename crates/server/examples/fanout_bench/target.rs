@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use chinwag_protocol::{ClientFrame, PROTOCOL_VERSION, ServerFrame};
+use chinwag_protocol::{ClientFrame, ErrorCode, PROTOCOL_VERSION, ServerFrame};
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -101,11 +101,11 @@ impl Target {
         }
     }
 
-    /// The frame that sends `text` as message `n` of client `index`.
-    pub fn send_frame(self, index: usize, n: u64, text: String) -> Message {
+    /// The frame that sends `text` as message `n` of client `index` in step `step`.
+    pub fn send_frame(self, index: usize, step: usize, n: u64, text: String) -> Message {
         match self {
             Self::Chinwag => Message::text(json(&ClientFrame::Send {
-                id: format!("{index}-{n}"),
+                id: format!("{index}-{step}-{n}"),
                 room: ROOM.into(),
                 text,
             })),
@@ -120,6 +120,23 @@ impl Target {
             return None;
         }
         Marker::find(frame)
+    }
+
+    /// The step of a message the server refused with `rate_limited` (Chinwag under overload);
+    /// `None` for any other frame.
+    pub fn refusal(self, frame: &str) -> Option<usize> {
+        if self != Self::Chinwag || !frame.starts_with(r#"{"type":"error""#) {
+            return None;
+        }
+        let Ok(ServerFrame::Error {
+            code: ErrorCode::RateLimited,
+            id: Some(id),
+            ..
+        }) = serde_json::from_str(frame)
+        else {
+            return None;
+        };
+        id.split('-').nth(1)?.parse().ok()
     }
 }
 

@@ -16,6 +16,7 @@
 //! [`clock`] (the time a command is handled at).
 
 mod clock;
+mod delivery;
 mod fitting;
 mod identity;
 mod messages;
@@ -28,7 +29,7 @@ mod tests;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize};
 
 use axum::extract::ws::Utf8Bytes;
 use tokio::sync::{Notify, mpsc, oneshot};
@@ -215,6 +216,8 @@ pub struct Hub {
     limits: Limiters<UserId>,
     /// The time of the command being handled (see [`Hub::handle`]).
     now: Now,
+    /// What the batch sends each connection (see [`delivery`]).
+    mail: delivery::Mail,
 }
 
 impl Hub {
@@ -229,6 +232,7 @@ impl Hub {
             read_marks: HashMap::new(),
             limits: Limiters::new(limits),
             now: Now::read(),
+            mail: delivery::Mail::default(),
         }
     }
 
@@ -236,10 +240,12 @@ impl Hub {
     pub fn run(mut self, mut commands: mpsc::Receiver<Command>) {
         let mut batch = Vec::with_capacity(MAX_BATCH);
         while commands.blocking_recv_many(&mut batch, MAX_BATCH) > 0 {
+            let began = std::time::Instant::now();
             for command in batch.drain(..) {
                 self.handle(command, Now::read());
             }
             self.flush();
+            self.pace(began);
         }
         tracing::info!("hub stopped");
     }
@@ -384,7 +390,10 @@ impl Hub {
 
     /// Sends `frame` to every member of `room` online but `skip`.
     fn broadcast_except(&mut self, room: &str, frame: &ServerFrame, skip: Option<ConnId>) {
-        let Some(online) = self.rooms.get(room).map(|room| &room.online) else {
+        let Self {
+            rooms, peers, mail, ..
+        } = self;
+        let Some(online) = rooms.get(room).map(|room| &room.online) else {
             return;
         };
         let encoded = encode(frame);
@@ -392,30 +401,18 @@ impl Hub {
             .values()
             .copied()
             .filter(|&conn| Some(conn) != skip)
-            .filter(|&conn| !self.deliver(conn, Outgoing::Frame(encoded.clone())))
+            .filter(|&conn| !mail.put(peers, conn, Outgoing::Frame(encoded.clone())))
             .collect();
         for conn in too_slow {
             self.kick(conn);
         }
     }
 
-    /// Queues `outgoing` for `conn`; false if its queue is full: by count, or by bytes past
-    /// [`MAX_QUEUED_BYTES`] (an empty queue takes any one item).
-    fn deliver(&self, conn: ConnId, outgoing: Outgoing) -> bool {
-        let Some(peer) = self.peers.get(&conn) else {
-            return true;
-        };
-        let bytes = outgoing.bytes();
-        let queued = &peer.outbox.queued_bytes;
-        let before = queued.load(Ordering::Relaxed);
-        if before > 0 && before.saturating_add(bytes) > MAX_QUEUED_BYTES {
-            return false;
-        }
-        queued.fetch_add(bytes, Ordering::Relaxed);
-        !matches!(
-            peer.outbox.queue.try_send(outgoing),
-            Err(mpsc::error::TrySendError::Full(_))
-        )
+    /// Queues `outgoing` for `conn` (it goes out with the batch's other frames for `conn`, see
+    /// [`delivery`]); false if that would pass [`MAX_QUEUED_BYTES`] (an empty queue takes any
+    /// one item). A full queue is found when the batch is posted.
+    fn deliver(&mut self, conn: ConnId, outgoing: Outgoing) -> bool {
+        self.mail.put(&self.peers, conn, outgoing)
     }
 
     fn close(&mut self, conn: ConnId, code: u16, reason: &'static str) {
@@ -463,7 +460,9 @@ impl Hub {
 
     /// Forgets a connection without telling anyone; returns its session if it had one.
     fn forget(&mut self, conn: ConnId) -> Option<Session> {
-        let session = self.peers.remove(&conn)?.session?;
+        let peer = self.peers.remove(&conn)?;
+        self.mail.post_last(conn, &peer.outbox);
+        let session = peer.session?;
         for room in &session.rooms {
             if let Some(state) = self.rooms.get_mut(room) {
                 state.online.remove(&session.name);

@@ -1,0 +1,199 @@
+//! Delivery: how frames leave the hub for the connections' outboxes.
+//!
+//! What the hub sends a connection while it handles a batch of commands goes into the
+//! connection's bag, in order; when the batch ends ([`Hub::flush`]) each bag is posted to its
+//! outbox as one queue item. A batch that stores k messages in a room of n members so costs n
+//! queue items and at most n wake-ups, not k × n, and each socket task writes its item with one
+//! flush. The bytes of a broadcast are encoded once and shared by every bag.
+//!
+//! When a batch fans out wide (to [`WIDE_FANOUT`] connections or more), the hub waits until
+//! [`FANOUT_INTERVAL`] has passed since that batch began before it takes the next one: while
+//! messages come faster than that, each fan-out carries several of them (and each commit, one
+//! fsync, stores several). A lone message is never held back.
+//!
+//! Overload: if most of the connections that received the last wide fan-out (a sample of them)
+//! still have [`LAGGING_ITEMS`] batches or more waiting in their queues, the server is not
+//! keeping up with its fan-out; new messages are then refused with `rate_limited` (the client
+//! pauses and resends them) until the readers catch up, so what is accepted is delivered within
+//! a bounded time instead of queueing for seconds. A single reader that falls behind alone
+//! fills its own queue and is dropped as too slow (it reconnects and recovers by seq); the
+//! departures of connections dropped in one batch reach the others in that batch's one item,
+//! so dropping one reader never fills anybody else's queue.
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use axum::extract::ws::Utf8Bytes;
+use tokio::sync::mpsc;
+
+use super::{ConnId, Hub, MAX_QUEUED_BYTES, Outbox, Outgoing, Peer, Refusal};
+use chinwag_protocol::Rejection;
+
+/// A batch posted to at least this many connections is a wide fan-out (see the module's doc).
+pub const WIDE_FANOUT: usize = 64;
+/// At most one wide fan-out starts in this time: messages meanwhile wait for the next one.
+pub const FANOUT_INTERVAL: Duration = Duration::from_millis(5);
+/// A connection with this many items (batches) waiting in its queue is lagging.
+const LAGGING_ITEMS: usize = 16;
+/// How many of the last wide fan-out's connections [`Hub::overloaded`] looks at.
+const LAG_SAMPLE: usize = 32;
+/// How long a sender refused for overload is asked to wait before it sends again.
+const OVERLOAD_RETRY: Duration = Duration::from_millis(250);
+
+/// The bags of the batch being handled, and what the last wide fan-out reached.
+#[derive(Default)]
+pub(super) struct Mail {
+    bags: HashMap<ConnId, Bag>,
+    /// Connections posted to since [`Hub::pace`] last looked.
+    posted: usize,
+    /// Some of the connections of the last wide fan-out, for [`Hub::overloaded`].
+    sample: Vec<ConnId>,
+}
+
+/// What one connection gets at the end of the batch.
+#[derive(Default)]
+struct Bag {
+    frames: Vec<Utf8Bytes>,
+    bytes: usize,
+    /// Close the socket after the frames.
+    close: Option<(u16, &'static str)>,
+}
+
+impl Mail {
+    /// Puts `outgoing` in `conn`'s bag; false if its queue and its bag would pass
+    /// [`MAX_QUEUED_BYTES`] (an empty queue and bag take any one item). A connection the hub
+    /// does not know takes anything (and drops it).
+    pub(super) fn put(
+        &mut self,
+        peers: &HashMap<ConnId, Peer>,
+        conn: ConnId,
+        outgoing: Outgoing,
+    ) -> bool {
+        let Some(peer) = peers.get(&conn) else {
+            return true;
+        };
+        let bag = self.bags.entry(conn).or_default();
+        let bytes = outgoing.bytes();
+        let before = peer.outbox.queued_bytes.load(Ordering::Relaxed) + bag.bytes;
+        if before > 0 && before.saturating_add(bytes) > MAX_QUEUED_BYTES {
+            return false;
+        }
+        bag.bytes += bytes;
+        match outgoing {
+            Outgoing::Frame(text) => bag.frames.push(text),
+            Outgoing::Frames(texts) => bag.frames.extend(texts),
+            Outgoing::Close(code, reason) => bag.close = Some((code, reason)),
+        }
+        true
+    }
+
+    /// Posts `conn`'s bag at once: the hub is forgetting the connection, and what it was sent
+    /// last (a takeover's `replaced` and close) still goes out first.
+    pub(super) fn post_last(&mut self, conn: ConnId, outbox: &Outbox) {
+        if let Some(bag) = self.bags.remove(&conn) {
+            post(outbox, bag);
+        }
+    }
+}
+
+impl Hub {
+    /// Posts every bag to its outbox, one item each (and a close after it if one was asked
+    /// for); drops the connections whose queue is full, and posts what their departure sends.
+    pub(super) fn send_mail(&mut self) {
+        loop {
+            let bags = std::mem::take(&mut self.mail.bags);
+            if bags.is_empty() {
+                return;
+            }
+            let wide = bags.len() >= WIDE_FANOUT;
+            if wide {
+                self.mail.sample.clear();
+            }
+            let every = (bags.len() / LAG_SAMPLE).max(1);
+            let mut too_slow = Vec::new();
+            for (n, (conn, bag)) in bags.into_iter().enumerate() {
+                let Some(peer) = self.peers.get(&conn) else {
+                    continue;
+                };
+                self.mail.posted += 1;
+                if wide && n % every == 0 {
+                    self.mail.sample.push(conn);
+                }
+                if !post(&peer.outbox, bag) {
+                    too_slow.push(conn);
+                }
+            }
+            for conn in too_slow {
+                self.kick(conn);
+            }
+        }
+    }
+
+    /// After a batch that began at `began`: if it fanned out wide, waits until
+    /// [`FANOUT_INTERVAL`] has passed since (see the module's doc).
+    pub(super) fn pace(&mut self, began: Instant) {
+        let posted = std::mem::take(&mut self.mail.posted);
+        if posted >= WIDE_FANOUT {
+            std::thread::sleep(FANOUT_INTERVAL.saturating_sub(began.elapsed()));
+        }
+    }
+
+    /// Refuses new message `id` with `rate_limited` while the server is [overloaded](Hub::overloaded).
+    pub(super) fn refuse_when_overloaded(&self, id: &str) -> Result<(), Refusal> {
+        if !self.overloaded() {
+            return Ok(());
+        }
+        let why = "the server is busy delivering; try again in a moment";
+        Err(Refusal::Rejected(
+            Rejection::rate_limited(why, OVERLOAD_RETRY).about_message(id),
+        ))
+    }
+
+    /// Whether most of the sampled connections of the last wide fan-out still have
+    /// [`LAGGING_ITEMS`] or more batches waiting: the server is not keeping up.
+    pub(super) fn overloaded(&self) -> bool {
+        let (mut seen, mut lagging) = (0, 0);
+        for conn in &self.mail.sample {
+            if let Some(peer) = self.peers.get(conn) {
+                seen += 1;
+                lagging += usize::from(waiting(&peer.outbox.queue) >= LAGGING_ITEMS);
+            }
+        }
+        seen > 0 && lagging * 2 > seen
+    }
+}
+
+/// Items waiting in a queue.
+fn waiting(queue: &mpsc::Sender<Outgoing>) -> usize {
+    queue.max_capacity() - queue.capacity()
+}
+
+/// Posts one bag: its frames as one item, then its close; false if the queue is full.
+fn post(outbox: &Outbox, mut bag: Bag) -> bool {
+    let frames = match bag.frames.len() {
+        0 => None,
+        1 => bag.frames.pop().map(Outgoing::Frame),
+        _ => Some(Outgoing::Frames(bag.frames)),
+    };
+    let close = bag
+        .close
+        .map(|(code, reason)| Outgoing::Close(code, reason));
+    frames
+        .into_iter()
+        .chain(close)
+        .all(|item| enqueue(outbox, item))
+}
+
+/// Queues one item, counting its bytes; false if the queue is full.
+fn enqueue(outbox: &Outbox, item: Outgoing) -> bool {
+    let bytes = item.bytes();
+    outbox.queued_bytes.fetch_add(bytes, Ordering::Relaxed);
+    match outbox.queue.try_send(item) {
+        Ok(()) | Err(mpsc::error::TrySendError::Closed(_)) => true,
+        Err(mpsc::error::TrySendError::Full(_)) => {
+            outbox.queued_bytes.fetch_sub(bytes, Ordering::Relaxed);
+            false
+        }
+    }
+}
