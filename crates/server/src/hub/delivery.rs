@@ -99,34 +99,44 @@ impl Mail {
 
 impl Hub {
     /// Posts every bag to its outbox, one item each (and a close after it if one was asked
-    /// for); drops the connections whose queue is full, and posts what their departure sends.
+    /// for). Connections whose queue cannot take one more item are dropped first, so that what
+    /// their departure sends goes out in the same item as the rest of the batch.
     pub(super) fn send_mail(&mut self) {
         loop {
-            let bags = std::mem::take(&mut self.mail.bags);
-            if bags.is_empty() {
-                return;
+            let full: Vec<ConnId> = self
+                .mail
+                .bags
+                .keys()
+                .copied()
+                .filter(|conn| {
+                    self.peers
+                        .get(conn)
+                        .is_some_and(|peer| peer.outbox.queue.capacity() == 0)
+                })
+                .collect();
+            if full.is_empty() {
+                break;
             }
-            let wide = bags.len() >= WIDE_FANOUT;
-            if wide {
-                self.mail.sample.clear();
-            }
-            let every = (bags.len() / LAG_SAMPLE).max(1);
-            let mut too_slow = Vec::new();
-            for (n, (conn, bag)) in bags.into_iter().enumerate() {
-                let Some(peer) = self.peers.get(&conn) else {
-                    continue;
-                };
-                self.mail.posted += 1;
-                if wide && n % every == 0 {
-                    self.mail.sample.push(conn);
-                }
-                if !post(&peer.outbox, bag) {
-                    too_slow.push(conn);
-                }
-            }
-            for conn in too_slow {
+            for conn in full {
                 self.kick(conn);
             }
+        }
+        let bags = std::mem::take(&mut self.mail.bags);
+        let wide = bags.len() >= WIDE_FANOUT;
+        if wide {
+            self.mail.sample.clear();
+        }
+        let every = (bags.len() / LAG_SAMPLE).max(1);
+        for (n, (conn, bag)) in bags.into_iter().enumerate() {
+            let Some(peer) = self.peers.get(&conn) else {
+                continue;
+            };
+            self.mail.posted += 1;
+            if wide && n % every == 0 {
+                self.mail.sample.push(conn);
+            }
+            // Only the hub adds to a queue, and this one had room.
+            post(&peer.outbox, bag);
         }
     }
 
@@ -169,8 +179,8 @@ fn waiting(queue: &mpsc::Sender<Outgoing>) -> usize {
     queue.max_capacity() - queue.capacity()
 }
 
-/// Posts one bag: its frames as one item, then its close; false if the queue is full.
-fn post(outbox: &Outbox, mut bag: Bag) -> bool {
+/// Posts one bag: its frames as one item, then its close (not if the queue is full).
+fn post(outbox: &Outbox, mut bag: Bag) {
     let frames = match bag.frames.len() {
         0 => None,
         1 => bag.frames.pop().map(Outgoing::Frame),
@@ -179,10 +189,11 @@ fn post(outbox: &Outbox, mut bag: Bag) -> bool {
     let close = bag
         .close
         .map(|(code, reason)| Outgoing::Close(code, reason));
-    frames
-        .into_iter()
-        .chain(close)
-        .all(|item| enqueue(outbox, item))
+    for item in frames.into_iter().chain(close) {
+        if !enqueue(outbox, item) {
+            return;
+        }
+    }
 }
 
 /// Queues one item, counting its bytes; false if the queue is full.
