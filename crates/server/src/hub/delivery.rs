@@ -21,6 +21,7 @@
 //! so dropping one reader never fills anybody else's queue.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
@@ -41,23 +42,55 @@ const LAG_SAMPLE: usize = 32;
 /// How long a sender refused for overload is asked to wait before it sends again.
 const OVERLOAD_RETRY: Duration = Duration::from_millis(250);
 
-/// The bags of the batch being handled, and what the last wide fan-out reached.
+/// A map keyed by connection: a broadcast looks up every member, so the key is hashed by one
+/// multiplication (connection ids are sequential numbers the server gives, not input).
+pub type ConnMap<V> = HashMap<ConnId, V, BuildHasherDefault<ConnHasher>>;
+
+/// The hasher of [`ConnMap`]: Fibonacci hashing of the one `u64` key.
+#[derive(Default)]
+pub struct ConnHasher(u64);
+
+impl Hasher for ConnHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.write_u64(u64::from(byte));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+/// Which connections have something in their bag, and what the last wide fan-out reached.
 #[derive(Default)]
 pub(super) struct Mail {
-    bags: HashMap<ConnId, Bag>,
+    /// Connections whose bag is not empty, in the order they got something.
+    filled: Vec<ConnId>,
     /// Connections posted to since [`Hub::pace`] last looked.
     posted: usize,
     /// Some of the connections of the last wide fan-out, for [`Hub::overloaded`].
     sample: Vec<ConnId>,
 }
 
-/// What one connection gets at the end of the batch.
+/// What one connection gets at the end of the batch (kept in its [`Peer`]).
 #[derive(Default)]
-struct Bag {
+pub(super) struct Bag {
     frames: Vec<Utf8Bytes>,
+    /// The bytes in the bag and, from when it got its first, those waiting in the queue.
     bytes: usize,
     /// Close the socket after the frames.
     close: Option<(u16, &'static str)>,
+}
+
+impl Bag {
+    fn is_empty(&self) -> bool {
+        self.frames.is_empty() && self.close.is_none()
+    }
 }
 
 impl Mail {
@@ -66,17 +99,20 @@ impl Mail {
     /// does not know takes anything (and drops it).
     pub(super) fn put(
         &mut self,
-        peers: &HashMap<ConnId, Peer>,
+        peers: &mut ConnMap<Peer>,
         conn: ConnId,
         outgoing: Outgoing,
     ) -> bool {
-        let Some(peer) = peers.get(&conn) else {
+        let Some(peer) = peers.get_mut(&conn) else {
             return true;
         };
-        let bag = self.bags.entry(conn).or_default();
+        let bag = &mut peer.bag;
+        if bag.is_empty() {
+            self.filled.push(conn);
+            bag.bytes = peer.outbox.queued_bytes.load(Ordering::Relaxed);
+        }
         let bytes = outgoing.bytes();
-        let before = peer.outbox.queued_bytes.load(Ordering::Relaxed) + bag.bytes;
-        if before > 0 && before.saturating_add(bytes) > MAX_QUEUED_BYTES {
+        if bag.bytes > 0 && bag.bytes.saturating_add(bytes) > MAX_QUEUED_BYTES {
             return false;
         }
         bag.bytes += bytes;
@@ -87,14 +123,12 @@ impl Mail {
         }
         true
     }
+}
 
-    /// Posts `conn`'s bag at once: the hub is forgetting the connection, and what it was sent
-    /// last (a takeover's `replaced` and close) still goes out first.
-    pub(super) fn post_last(&mut self, conn: ConnId, outbox: &Outbox) {
-        if let Some(bag) = self.bags.remove(&conn) {
-            post(outbox, bag);
-        }
-    }
+/// Posts the bag of a connection the hub is forgetting at once: what it was sent last (a
+/// takeover's `replaced` and close) still goes out.
+pub(super) fn post_last(outbox: &Outbox, bag: Bag) {
+    post(outbox, bag);
 }
 
 impl Hub {
@@ -105,8 +139,8 @@ impl Hub {
         loop {
             let full: Vec<ConnId> = self
                 .mail
-                .bags
-                .keys()
+                .filled
+                .iter()
                 .copied()
                 .filter(|conn| {
                     self.peers
@@ -121,14 +155,14 @@ impl Hub {
                 self.kick(conn);
             }
         }
-        let bags = std::mem::take(&mut self.mail.bags);
-        let wide = bags.len() >= WIDE_FANOUT;
+        let filled = std::mem::take(&mut self.mail.filled);
+        let wide = filled.len() >= WIDE_FANOUT;
         if wide {
             self.mail.sample.clear();
         }
-        let every = (bags.len() / LAG_SAMPLE).max(1);
-        for (n, (conn, bag)) in bags.into_iter().enumerate() {
-            let Some(peer) = self.peers.get(&conn) else {
+        let every = (filled.len() / LAG_SAMPLE).max(1);
+        for (n, &conn) in filled.iter().enumerate() {
+            let Some(peer) = self.peers.get_mut(&conn) else {
                 continue;
             };
             self.mail.posted += 1;
@@ -136,8 +170,10 @@ impl Hub {
                 self.mail.sample.push(conn);
             }
             // Only the hub adds to a queue, and this one had room.
-            post(&peer.outbox, bag);
+            post(&peer.outbox, std::mem::take(&mut peer.bag));
         }
+        self.mail.filled = filled;
+        self.mail.filled.clear();
     }
 
     /// After a batch that began at `began`: if it fanned out wide, waits until

@@ -147,6 +147,8 @@ struct Peer {
     session: Option<Session>,
     /// When this connection last had a typing notice forwarded, per room.
     typing_sent: HashMap<String, std::time::Instant>,
+    /// What the batch being handled sends it (see [`delivery`]).
+    bag: delivery::Bag,
 }
 
 /// A connection that said hello: its identity and the rooms it receives.
@@ -206,7 +208,7 @@ struct Room {
 /// All chat state. Lives on the hub thread.
 pub struct Hub {
     store: Store,
-    peers: HashMap<ConnId, Peer>,
+    peers: delivery::ConnMap<Peer>,
     /// The connection of each identity online (one at a time: a newer one replaces it).
     online: HashMap<UserId, ConnId>,
     rooms: HashMap<String, Room>,
@@ -225,7 +227,7 @@ impl Hub {
     pub fn new(store: Store, limits: &RateLimits) -> Self {
         Self {
             store,
-            peers: HashMap::new(),
+            peers: delivery::ConnMap::default(),
             online: HashMap::new(),
             rooms: HashMap::new(),
             pending: Vec::new(),
@@ -268,6 +270,7 @@ impl Hub {
                         address,
                         session: None,
                         typing_sent: HashMap::new(),
+                        bag: delivery::Bag::default(),
                     },
                 );
             }
@@ -412,7 +415,7 @@ impl Hub {
     /// [`delivery`]); false if that would pass [`MAX_QUEUED_BYTES`] (an empty queue takes any
     /// one item). A full queue is found when the batch is posted.
     fn deliver(&mut self, conn: ConnId, outgoing: Outgoing) -> bool {
-        self.mail.put(&self.peers, conn, outgoing)
+        self.mail.put(&mut self.peers, conn, outgoing)
     }
 
     fn close(&mut self, conn: ConnId, code: u16, reason: &'static str) {
@@ -461,7 +464,7 @@ impl Hub {
     /// Forgets a connection without telling anyone; returns its session if it had one.
     fn forget(&mut self, conn: ConnId) -> Option<Session> {
         let peer = self.peers.remove(&conn)?;
-        self.mail.post_last(conn, &peer.outbox);
+        delivery::post_last(&peer.outbox, peer.bag);
         let session = peer.session?;
         for room in &session.rooms {
             if let Some(state) = self.rooms.get_mut(room) {
