@@ -35,7 +35,8 @@ use axum::extract::ws::Utf8Bytes;
 use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::limits::{Limiters, RateLimits};
-use crate::store::{Store, UserId};
+use crate::metrics::Metrics;
+use crate::store::{Store, StoreError, UserId};
 use chinwag_protocol::{ClientFrame, ErrorCode, Rejection, RoomKind, ServerFrame, close_code};
 
 pub use clock::Now;
@@ -137,6 +138,11 @@ pub enum Command {
         /// Where the answer goes.
         reply: oneshot::Sender<Result<chinwag_protocol::HistoryPage, Rejection>>,
     },
+    /// `/healthz`: does the store answer? (`Err` says why not.)
+    Health {
+        /// Where the answer goes.
+        reply: oneshot::Sender<Result<(), String>>,
+    },
 }
 
 /// A connection as the hub knows it: where its frames go, its address, and who it is once it
@@ -178,11 +184,11 @@ struct Who {
 /// database failed (the connection is told and closed).
 enum Refusal {
     Rejected(Rejection),
-    Database(rusqlite::Error),
+    Database(StoreError),
 }
 
-impl From<rusqlite::Error> for Refusal {
-    fn from(err: rusqlite::Error) -> Self {
+impl From<StoreError> for Refusal {
+    fn from(err: StoreError) -> Self {
         Self::Database(err)
     }
 }
@@ -220,6 +226,8 @@ pub struct Hub {
     now: Now,
     /// What the batch sends each connection (see [`delivery`]).
     mail: delivery::Mail,
+    /// What `/metrics` reports.
+    metrics: Arc<Metrics>,
 }
 
 impl Hub {
@@ -235,7 +243,15 @@ impl Hub {
             limits: Limiters::new(limits),
             now: Now::read(),
             mail: delivery::Mail::default(),
+            metrics: Arc::default(),
         }
+    }
+
+    /// The hub, counting into `metrics` (see [`crate::metrics`]).
+    #[must_use]
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     /// Runs the hub until every command sender is dropped, then returns (store flushed).
@@ -283,6 +299,9 @@ impl Hub {
                 // Messages of this batch belong in the page.
                 self.flush();
                 let _ = reply.send(self.page(request));
+            }
+            Command::Health { reply } => {
+                let _ = reply.send(self.store.check().map_err(|err| err.to_string()));
             }
         }
     }
@@ -394,7 +413,11 @@ impl Hub {
     /// Sends `frame` to every member of `room` online but `skip`.
     fn broadcast_except(&mut self, room: &str, frame: &ServerFrame, skip: Option<ConnId>) {
         let Self {
-            rooms, peers, mail, ..
+            rooms,
+            peers,
+            mail,
+            metrics,
+            ..
         } = self;
         let Some(online) = rooms.get(room).map(|room| &room.online) else {
             return;
@@ -404,7 +427,10 @@ impl Hub {
             .values()
             .copied()
             .filter(|&conn| Some(conn) != skip)
-            .filter(|&conn| !mail.put(peers, conn, Outgoing::Frame(encoded.clone())))
+            .filter(|&conn| {
+                metrics.frame_queued();
+                !mail.put(peers, conn, Outgoing::Frame(encoded.clone()))
+            })
             .collect();
         for conn in too_slow {
             self.kick(conn);
@@ -415,6 +441,7 @@ impl Hub {
     /// [`delivery`]); false if that would pass [`MAX_QUEUED_BYTES`] (an empty queue takes any
     /// one item). A full queue is found when the batch is posted.
     fn deliver(&mut self, conn: ConnId, outgoing: Outgoing) -> bool {
+        self.metrics.frame_queued();
         self.mail.put(&mut self.peers, conn, outgoing)
     }
 
@@ -440,6 +467,7 @@ impl Hub {
     fn kick(&mut self, conn: ConnId) {
         if let Some(peer) = self.peers.get(&conn) {
             tracing::warn!(conn, "outgoing queue full; disconnecting a slow client");
+            self.metrics.slow_client_dropped();
             peer.outbox.kicked.notify_one();
         }
         self.remove(conn);

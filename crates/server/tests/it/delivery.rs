@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::net::{SocketAddr, TcpStream};
 
 use chinwag_protocol::{ClientFrame, PROTOCOL_VERSION, RoomCursor, ServerFrame};
-use chinwag_testkit::{PATIENCE, RawClient, TestServer, token_of};
+use chinwag_testkit::{PATIENCE, RawClient, StoreKind, TestServer, token_of, unlimited};
 use tungstenite::Message;
 use tungstenite::stream::MaybeTlsStream;
 
@@ -63,9 +63,8 @@ fn read_until_dropped(client: &mut RawClient) -> BTreeSet<u64> {
     }
 }
 
-#[test]
-fn a_slow_reader_is_dropped_while_the_others_keep_receiving_and_recovers_by_seq() {
-    let server = TestServer::start_unlimited();
+fn a_slow_reader_is_dropped_while_the_others_keep_receiving_and_recovers_by_seq(store: StoreKind) {
+    let server = TestServer::start_on_store(store, unlimited());
     let (mut writer, _) = RawClient::join(&server.url(), "writer", "lobby");
     let (mut watcher, _) = RawClient::join(&server.url(), "watcher", "lobby");
     let mut slow = connect_with_small_buffer(server.addr());
@@ -124,3 +123,7 @@ fn a_slow_reader_is_dropped_while_the_others_keep_receiving_and_recovers_by_seq(
         "messages lost across the drop"
     );
 }
+
+chinwag_testkit::on_both_stores!(
+    a_slow_reader_is_dropped_while_the_others_keep_receiving_and_recovers_by_seq,
+);
