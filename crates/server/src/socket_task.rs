@@ -17,8 +17,10 @@ use tokio::time::{Instant, MissedTickBehavior, interval, timeout};
 use crate::hub::{Command, ConnId, Outbox, Outgoing, encode};
 use chinwag_protocol::{self as protocol, ClientFrame, ErrorCode, ServerFrame, close_code};
 
-/// Frames queued for one connection before the hub considers it too slow.
-pub const OUTBOX_CAPACITY: usize = 1024;
+/// Items queued for one connection before the hub considers it too slow. An item is what one
+/// hub batch sends the connection (see `hub::delivery`): at a few hundred batches a second
+/// under load, a reader this far behind is seconds late.
+pub const OUTBOX_CAPACITY: usize = 256;
 /// How long one socket write may stall before the connection is dropped.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -186,20 +188,28 @@ impl SocketTask {
 
     /// Writes what the hub queued: `first` and whatever else is already waiting behind it (at
     /// most [`MAX_WRITE_BATCH`] items), then flushes once, so a burst of frames costs one
-    /// socket write instead of one each.
+    /// socket write instead of one each. The whole write gets [`WRITE_TIMEOUT`].
     async fn write_outgoing(&mut self, first: Outgoing) -> Option<End> {
+        match timeout(WRITE_TIMEOUT, self.write_queued(first)).await {
+            Ok(ended) => ended,
+            Err(_) => Some(End::WriteFailed(WriteFailure::Stalled)),
+        }
+    }
+
+    /// [`SocketTask::write_outgoing`] without its deadline.
+    async fn write_queued(&mut self, first: Outgoing) -> Option<End> {
         let mut next = Some(first);
         let mut written = 0;
         while let Some(item) = next.take() {
             let fed = match item {
-                Outgoing::Frame(text) => feed(&mut self.socket, Message::Text(text)).await,
+                Outgoing::Frame(text) => self.socket.feed(Message::Text(text)).await,
                 Outgoing::Frames(texts) => feed_each(&mut self.socket, texts).await,
                 Outgoing::Close(code, reason) => {
                     return Some(close(&mut self.socket, code, reason).await);
                 }
             };
-            if let Err(failure) = fed {
-                return Some(End::WriteFailed(failure));
+            if let Err(err) = fed {
+                return Some(End::WriteFailed(WriteFailure::Socket(err)));
             }
             written += 1;
             if written < MAX_WRITE_BATCH {
@@ -210,7 +220,10 @@ impl SocketTask {
                     .map(|item| counted_out(&self.queued_bytes, item));
             }
         }
-        flush(&mut self.socket).await.err().map(End::WriteFailed)
+        SinkExt::<Message>::flush(&mut self.socket)
+            .await
+            .err()
+            .map(|err| End::WriteFailed(WriteFailure::Socket(err)))
     }
 
     /// Handles what the socket read: forwards a frame to the hub, answers a ping, refuses
@@ -348,24 +361,14 @@ async fn within_write_timeout(
     }
 }
 
-/// Queues one message in the socket's write buffer (written out when the buffer fills or on
-/// [`flush`]), giving up on a peer that does not take it within [`WRITE_TIMEOUT`].
-async fn feed(socket: &mut WebSocket, message: Message) -> Result<(), WriteFailure> {
-    within_write_timeout(socket.feed(message)).await
-}
-
-/// Writes out whatever [`feed`] queued.
-async fn flush(socket: &mut WebSocket) -> Result<(), WriteFailure> {
-    within_write_timeout(SinkExt::<Message>::flush(socket)).await
-}
-
-/// Queues text frames in order.
+/// Queues text frames in order in the socket's write buffer (written out when the buffer fills
+/// or on flush).
 async fn feed_each(
     socket: &mut WebSocket,
     texts: Vec<axum::extract::ws::Utf8Bytes>,
-) -> Result<(), WriteFailure> {
+) -> Result<(), axum::Error> {
     for text in texts {
-        feed(socket, Message::Text(text)).await?;
+        socket.feed(Message::Text(text)).await?;
     }
     Ok(())
 }

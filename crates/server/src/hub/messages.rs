@@ -85,10 +85,17 @@ impl Hub {
             .map(|stored| ack(stored.seq, stored.time)))
     }
 
+    /// Ends a batch: stores what it queued and acks and broadcasts it ([`Hub::commit`]), then
+    /// posts what it sends each connection, one queue item each (see [`super::delivery`]).
+    pub fn flush(&mut self) {
+        self.commit();
+        self.send_mail();
+    }
+
     /// Stores what the batch queued in one transaction (new messages, and read markers: the
     /// ones sent, and every poster's, who has read up to their own message), then acks and
     /// broadcasts the messages.
-    pub fn flush(&mut self) {
+    fn commit(&mut self) {
         if self.pending.is_empty() && self.read_marks.is_empty() {
             return;
         }

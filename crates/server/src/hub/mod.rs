@@ -16,6 +16,7 @@
 //! [`clock`] (the time a command is handled at).
 
 mod clock;
+mod delivery;
 mod fitting;
 mod identity;
 mod idle;
@@ -29,7 +30,7 @@ mod tests;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize};
 
 use axum::extract::ws::Utf8Bytes;
 use tokio::sync::{Notify, mpsc, oneshot};
@@ -153,6 +154,8 @@ struct Peer {
     session: Option<Session>,
     /// When this connection last had a typing notice forwarded, per room.
     typing_sent: HashMap<String, std::time::Instant>,
+    /// What the batch being handled sends it (see [`delivery`]).
+    bag: delivery::Bag,
 }
 
 /// A connection that said hello: its identity and the rooms it receives.
@@ -212,7 +215,7 @@ struct Room {
 /// All chat state. Lives on the hub thread.
 pub struct Hub {
     store: Store,
-    peers: HashMap<ConnId, Peer>,
+    peers: delivery::ConnMap<Peer>,
     /// The connection of each identity online (one at a time: a newer one replaces it).
     online: HashMap<UserId, ConnId>,
     rooms: HashMap<String, Room>,
@@ -224,6 +227,8 @@ pub struct Hub {
     now: Now,
     /// Whether the store may have work for idle time (see `idle.rs`).
     idle_work: bool,
+    /// What the batch sends each connection (see [`delivery`]).
+    mail: delivery::Mail,
     /// What `/metrics` reports.
     metrics: Arc<Metrics>,
 }
@@ -233,7 +238,7 @@ impl Hub {
     pub fn new(store: Store, limits: &RateLimits) -> Self {
         Self {
             store,
-            peers: HashMap::new(),
+            peers: delivery::ConnMap::default(),
             online: HashMap::new(),
             rooms: HashMap::new(),
             pending: Vec::new(),
@@ -241,6 +246,7 @@ impl Hub {
             limits: Limiters::new(limits),
             now: Now::read(),
             idle_work: true,
+            mail: delivery::Mail::default(),
             metrics: Arc::default(),
         }
     }
@@ -256,10 +262,12 @@ impl Hub {
     pub fn run(mut self, mut commands: mpsc::Receiver<Command>) {
         let mut batch = Vec::with_capacity(MAX_BATCH);
         while self.next_batch(&mut commands, &mut batch) > 0 {
+            let began = std::time::Instant::now();
             for command in batch.drain(..) {
                 self.handle(command, Now::read());
             }
             self.flush();
+            self.pace(began);
         }
         tracing::info!("hub stopped");
     }
@@ -282,6 +290,7 @@ impl Hub {
                         address,
                         session: None,
                         typing_sent: HashMap::new(),
+                        bag: delivery::Bag::default(),
                     },
                 );
             }
@@ -407,7 +416,14 @@ impl Hub {
 
     /// Sends `frame` to every member of `room` online but `skip`.
     fn broadcast_except(&mut self, room: &str, frame: &ServerFrame, skip: Option<ConnId>) {
-        let Some(online) = self.rooms.get(room).map(|room| &room.online) else {
+        let Self {
+            rooms,
+            peers,
+            mail,
+            metrics,
+            ..
+        } = self;
+        let Some(online) = rooms.get(room).map(|room| &room.online) else {
             return;
         };
         let encoded = encode(frame);
@@ -415,31 +431,22 @@ impl Hub {
             .values()
             .copied()
             .filter(|&conn| Some(conn) != skip)
-            .filter(|&conn| !self.deliver(conn, Outgoing::Frame(encoded.clone())))
+            .filter(|&conn| {
+                metrics.frame_queued();
+                !mail.put(peers, conn, Outgoing::Frame(encoded.clone()))
+            })
             .collect();
         for conn in too_slow {
             self.kick(conn);
         }
     }
 
-    /// Queues `outgoing` for `conn`; false if its queue is full: by count, or by bytes past
-    /// [`MAX_QUEUED_BYTES`] (an empty queue takes any one item).
-    fn deliver(&self, conn: ConnId, outgoing: Outgoing) -> bool {
-        let Some(peer) = self.peers.get(&conn) else {
-            return true;
-        };
-        let bytes = outgoing.bytes();
-        let queued = &peer.outbox.queued_bytes;
-        let before = queued.load(Ordering::Relaxed);
-        if before > 0 && before.saturating_add(bytes) > MAX_QUEUED_BYTES {
-            return false;
-        }
-        queued.fetch_add(bytes, Ordering::Relaxed);
+    /// Queues `outgoing` for `conn` (it goes out with the batch's other frames for `conn`, see
+    /// [`delivery`]); false if that would pass [`MAX_QUEUED_BYTES`] (an empty queue takes any
+    /// one item). A full queue is found when the batch is posted.
+    fn deliver(&mut self, conn: ConnId, outgoing: Outgoing) -> bool {
         self.metrics.frame_queued();
-        !matches!(
-            peer.outbox.queue.try_send(outgoing),
-            Err(mpsc::error::TrySendError::Full(_))
-        )
+        self.mail.put(&mut self.peers, conn, outgoing)
     }
 
     fn close(&mut self, conn: ConnId, code: u16, reason: &'static str) {
@@ -488,7 +495,9 @@ impl Hub {
 
     /// Forgets a connection without telling anyone; returns its session if it had one.
     fn forget(&mut self, conn: ConnId) -> Option<Session> {
-        let session = self.peers.remove(&conn)?.session?;
+        let peer = self.peers.remove(&conn)?;
+        delivery::post_last(&peer.outbox, peer.bag);
+        let session = peer.session?;
         for room in &session.rooms {
             if let Some(state) = self.rooms.get_mut(room) {
                 state.online.remove(&session.name);

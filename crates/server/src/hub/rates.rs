@@ -41,6 +41,9 @@ impl Hub {
         let Ok(who) = self.who(conn) else {
             return Ok(());
         };
+        if let Counted::Message(Some(id)) = counted {
+            self.refuse_when_overloaded(id)?;
+        }
         let now = self.now.instant;
         let (taken, why) = match counted {
             Counted::Message(_) => (

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
+mod delivery;
+
 use super::identity::GIVEN_UP_NAME_KEPT_MS;
 use super::{Command, ConnId, Hub, Now, Outbox, Outgoing, PageRequest};
 use crate::limits::{DEFAULT_MESSAGE_BURST, MIN_MESSAGE_WAIT, RateLimits};
@@ -45,9 +47,14 @@ impl TestHub {
 
     /// A new connection from 127.0.0.1.
     fn connect(&mut self) -> ConnId {
+        self.connect_with_queue(1024)
+    }
+
+    /// A new connection from 127.0.0.1 whose queue holds `capacity` items.
+    fn connect_with_queue(&mut self, capacity: usize) -> ConnId {
         let conn = self.next_conn;
         self.next_conn += 1;
-        let (outbox, receiver) = Outbox::channel(1024);
+        let (outbox, receiver) = Outbox::channel(capacity);
         self.outboxes.insert(conn, receiver);
         let address = IpAddr::V4(Ipv4Addr::LOCALHOST);
         self.batch([Command::Connect {
@@ -88,6 +95,19 @@ impl TestHub {
     /// A new connection saying hello as `name` with the token of `owner`; what it got.
     fn hello_as(&mut self, name: &str, owner: &str) -> (ConnId, Vec<ServerFrame>) {
         let conn = self.connect();
+        self.say_hello(conn, name, owner)
+    }
+
+    /// A new connection, whose queue holds `capacity` items, saying hello as `name`; it is
+    /// told nothing yet.
+    fn hello_with_queue(&mut self, name: &str, capacity: usize) -> ConnId {
+        let conn = self.connect_with_queue(capacity);
+        self.say_hello(conn, name, name);
+        conn
+    }
+
+    /// `conn` saying hello as `name` with the token of `owner`; what it got.
+    fn say_hello(&mut self, conn: ConnId, name: &str, owner: &str) -> (ConnId, Vec<ServerFrame>) {
         let hello = ClientFrame::Hello {
             version: PROTOCOL_VERSION,
             name: name.into(),
@@ -113,21 +133,27 @@ impl TestHub {
 
     /// Everything queued for `conn` since last asked, in order.
     fn received(&mut self, conn: ConnId) -> Vec<ServerFrame> {
+        self.items(conn).into_iter().flatten().collect()
+    }
+
+    /// The items queued for `conn` since last asked, each as its frames, in order.
+    fn items(&mut self, conn: ConnId) -> Vec<Vec<ServerFrame>> {
         let outbox = self.outboxes.get_mut(&conn).unwrap();
-        let mut frames = Vec::new();
+        let mut items = Vec::new();
         while let Ok(outgoing) = outbox.try_recv() {
             let texts = match outgoing {
                 Outgoing::Frame(text) => vec![text],
                 Outgoing::Frames(texts) => texts,
                 Outgoing::Close(code, reason) => panic!("closed with {code}: {reason}"),
             };
-            frames.extend(
+            items.push(
                 texts
                     .iter()
-                    .map(|text| serde_json::from_str(text.as_str()).unwrap()),
+                    .map(|text| serde_json::from_str(text.as_str()).unwrap())
+                    .collect(),
             );
         }
-        frames
+        items
     }
 }
 

@@ -1,0 +1,246 @@
+//! Delivery: how frames leave the hub for the connections' outboxes.
+//!
+//! What the hub sends a connection while it handles a batch of commands goes into the
+//! connection's bag, in order; when the batch ends ([`Hub::flush`]) each bag is posted to its
+//! outbox as one queue item. A batch that stores k messages in a room of n members so costs n
+//! queue items and at most n wake-ups, not k × n, and each socket task writes its item with one
+//! flush. The bytes of a broadcast are encoded once and shared by every bag.
+//!
+//! When a batch fans out wide (to [`WIDE_FANOUT`] connections or more), the hub waits until
+//! [`FANOUT_INTERVAL`] has passed since that batch began before it takes the next one: while
+//! messages come faster than that, each fan-out carries several of them (and each commit, one
+//! fsync, stores several). A lone message is never held back.
+//!
+//! Overload: if most of the connections that received the last wide fan-out (a sample of them)
+//! still have [`LAGGING_ITEMS`] batches or more waiting in their queues, the server is not
+//! keeping up with its fan-out; new messages are then refused with `rate_limited` (the client
+//! pauses and resends them) until the readers catch up, so what is accepted is delivered within
+//! a bounded time instead of queueing for seconds. A single reader that falls behind alone
+//! fills its own queue and is dropped as too slow (it reconnects and recovers by seq); the
+//! departures of connections dropped in one batch reach the others in that batch's one item,
+//! so dropping one reader never fills anybody else's queue.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use axum::extract::ws::Utf8Bytes;
+use tokio::sync::mpsc;
+
+use super::{ConnId, Hub, MAX_QUEUED_BYTES, Outbox, Outgoing, Peer, Refusal};
+use chinwag_protocol::Rejection;
+
+/// A batch posted to at least this many connections is a wide fan-out (see the module's doc).
+pub const WIDE_FANOUT: usize = 64;
+/// At most one wide fan-out starts in this time: messages meanwhile wait for the next one.
+pub const FANOUT_INTERVAL: Duration = Duration::from_millis(5);
+/// A connection with this many items (batches) waiting in its queue is lagging.
+const LAGGING_ITEMS: usize = 16;
+/// How many of the last wide fan-out's connections [`Hub::overloaded`] looks at.
+const LAG_SAMPLE: usize = 32;
+/// How long a sender refused for overload is asked to wait before it sends again.
+const OVERLOAD_RETRY: Duration = Duration::from_millis(250);
+
+/// A map keyed by connection: a broadcast looks up every member, so the key is hashed by one
+/// multiplication (connection ids are sequential numbers the server gives, not input).
+pub type ConnMap<V> = HashMap<ConnId, V, BuildHasherDefault<ConnHasher>>;
+
+/// The hasher of [`ConnMap`]: Fibonacci hashing of the one `u64` key.
+#[derive(Default)]
+pub struct ConnHasher(u64);
+
+impl Hasher for ConnHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.write_u64(u64::from(byte));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+/// Which connections have something in their bag, and what the last wide fan-out reached.
+#[derive(Default)]
+pub(super) struct Mail {
+    /// Connections whose bag is not empty, in the order they got something.
+    filled: Vec<ConnId>,
+    /// Connections posted to since [`Hub::pace`] last looked.
+    posted: usize,
+    /// Some of the connections of the last wide fan-out, for [`Hub::overloaded`].
+    sample: Vec<ConnId>,
+}
+
+/// What one connection gets at the end of the batch (kept in its [`Peer`]).
+#[derive(Default)]
+pub(super) struct Bag {
+    frames: Vec<Utf8Bytes>,
+    /// The bytes in the bag and, from when it got its first, those waiting in the queue.
+    bytes: usize,
+    /// Close the socket after the frames.
+    close: Option<(u16, &'static str)>,
+}
+
+impl Bag {
+    fn is_empty(&self) -> bool {
+        self.frames.is_empty() && self.close.is_none()
+    }
+}
+
+impl Mail {
+    /// Puts `outgoing` in `conn`'s bag; false if its queue and its bag would pass
+    /// [`MAX_QUEUED_BYTES`] (an empty queue and bag take any one item). A connection the hub
+    /// does not know takes anything (and drops it).
+    pub(super) fn put(
+        &mut self,
+        peers: &mut ConnMap<Peer>,
+        conn: ConnId,
+        outgoing: Outgoing,
+    ) -> bool {
+        let Some(peer) = peers.get_mut(&conn) else {
+            return true;
+        };
+        let bag = &mut peer.bag;
+        if bag.is_empty() {
+            self.filled.push(conn);
+            bag.bytes = peer.outbox.queued_bytes.load(Ordering::Relaxed);
+        }
+        let bytes = outgoing.bytes();
+        if bag.bytes > 0 && bag.bytes.saturating_add(bytes) > MAX_QUEUED_BYTES {
+            return false;
+        }
+        bag.bytes += bytes;
+        match outgoing {
+            Outgoing::Frame(text) => bag.frames.push(text),
+            Outgoing::Frames(texts) => bag.frames.extend(texts),
+            Outgoing::Close(code, reason) => bag.close = Some((code, reason)),
+        }
+        true
+    }
+}
+
+/// Posts the bag of a connection the hub is forgetting at once: what it was sent last (a
+/// takeover's `replaced` and close) still goes out.
+pub(super) fn post_last(outbox: &Outbox, bag: Bag) {
+    post(outbox, bag);
+}
+
+impl Hub {
+    /// Posts every bag to its outbox, one item each (and a close after it if one was asked
+    /// for). Connections whose queue cannot take one more item are dropped first, so that what
+    /// their departure sends goes out in the same item as the rest of the batch.
+    pub(super) fn send_mail(&mut self) {
+        loop {
+            let full: Vec<ConnId> = self
+                .mail
+                .filled
+                .iter()
+                .copied()
+                .filter(|conn| {
+                    self.peers
+                        .get(conn)
+                        .is_some_and(|peer| peer.outbox.queue.capacity() == 0)
+                })
+                .collect();
+            if full.is_empty() {
+                break;
+            }
+            for conn in full {
+                self.kick(conn);
+            }
+        }
+        let filled = std::mem::take(&mut self.mail.filled);
+        let wide = filled.len() >= WIDE_FANOUT;
+        if wide {
+            self.mail.sample.clear();
+        }
+        let every = (filled.len() / LAG_SAMPLE).max(1);
+        for (n, &conn) in filled.iter().enumerate() {
+            let Some(peer) = self.peers.get_mut(&conn) else {
+                continue;
+            };
+            self.mail.posted += 1;
+            if wide && n % every == 0 {
+                self.mail.sample.push(conn);
+            }
+            // Only the hub adds to a queue, and this one had room.
+            post(&peer.outbox, std::mem::take(&mut peer.bag));
+        }
+        self.mail.filled = filled;
+        self.mail.filled.clear();
+    }
+
+    /// After a batch that began at `began`: if it fanned out wide, waits until
+    /// [`FANOUT_INTERVAL`] has passed since (see the module's doc).
+    pub(super) fn pace(&mut self, began: Instant) {
+        let posted = std::mem::take(&mut self.mail.posted);
+        if posted >= WIDE_FANOUT {
+            std::thread::sleep(FANOUT_INTERVAL.saturating_sub(began.elapsed()));
+        }
+    }
+
+    /// Refuses new message `id` with `rate_limited` while the server is [overloaded](Hub::overloaded).
+    pub(super) fn refuse_when_overloaded(&self, id: &str) -> Result<(), Refusal> {
+        if !self.overloaded() {
+            return Ok(());
+        }
+        let why = "the server is busy delivering; try again in a moment";
+        Err(Refusal::Rejected(
+            Rejection::rate_limited(why, OVERLOAD_RETRY).about_message(id),
+        ))
+    }
+
+    /// Whether most of the sampled connections of the last wide fan-out still have
+    /// [`LAGGING_ITEMS`] or more batches waiting: the server is not keeping up.
+    pub(super) fn overloaded(&self) -> bool {
+        let (mut seen, mut lagging) = (0, 0);
+        for conn in &self.mail.sample {
+            if let Some(peer) = self.peers.get(conn) {
+                seen += 1;
+                lagging += usize::from(waiting(&peer.outbox.queue) >= LAGGING_ITEMS);
+            }
+        }
+        seen > 0 && lagging * 2 > seen
+    }
+}
+
+/// Items waiting in a queue.
+fn waiting(queue: &mpsc::Sender<Outgoing>) -> usize {
+    queue.max_capacity() - queue.capacity()
+}
+
+/// Posts one bag: its frames as one item, then its close (not if the queue is full).
+fn post(outbox: &Outbox, mut bag: Bag) {
+    let frames = match bag.frames.len() {
+        0 => None,
+        1 => bag.frames.pop().map(Outgoing::Frame),
+        _ => Some(Outgoing::Frames(bag.frames)),
+    };
+    let close = bag
+        .close
+        .map(|(code, reason)| Outgoing::Close(code, reason));
+    for item in frames.into_iter().chain(close) {
+        if !enqueue(outbox, item) {
+            return;
+        }
+    }
+}
+
+/// Queues one item, counting its bytes; false if the queue is full.
+fn enqueue(outbox: &Outbox, item: Outgoing) -> bool {
+    let bytes = item.bytes();
+    outbox.queued_bytes.fetch_add(bytes, Ordering::Relaxed);
+    match outbox.queue.try_send(item) {
+        Ok(()) | Err(mpsc::error::TrySendError::Closed(_)) => true,
+        Err(mpsc::error::TrySendError::Full(_)) => {
+            outbox.queued_bytes.fetch_sub(bytes, Ordering::Relaxed);
+            false
+        }
+    }
+}

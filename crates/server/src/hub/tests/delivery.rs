@@ -1,0 +1,167 @@
+//! Delivery (see `hub::delivery`): one queue item per connection per batch, departures of
+//! dropped readers in that same item, and senders refused while the fan-out lags.
+
+use chinwag_protocol::{ErrorCode, ServerFrame};
+
+use super::{Command, ConnId, TestHub, post};
+use crate::hub::delivery::WIDE_FANOUT;
+
+/// The position of the first frame of `frames` that `is` picks.
+fn position(frames: &[ServerFrame], is: impl Fn(&ServerFrame) -> bool) -> usize {
+    frames.iter().position(is).expect("the frame is there")
+}
+
+#[test]
+fn a_batch_reaches_each_member_as_one_item_with_every_ack_before_its_message() {
+    let mut hub = TestHub::new();
+    let (alice, _) = hub.hello("alice");
+    let (bob, _) = hub.hello("bob");
+    let (carol, _) = hub.hello("carol");
+    for conn in [alice, bob, carol] {
+        hub.received(conn);
+    }
+    let from = |conn: ConnId, id: &str, text: &str| Command::Frame {
+        conn,
+        frame: post(id, text),
+    };
+    hub.batch([
+        from(alice, "a1", "one"),
+        from(bob, "b1", "two"),
+        from(alice, "a2", "three"),
+    ]);
+
+    let items = hub.items(carol);
+    assert_eq!(items.len(), 1, "one item for the batch: {items:?}");
+    let texts: Vec<(u64, String)> = items[0]
+        .iter()
+        .map(|frame| match frame {
+            ServerFrame::Message(message) => (message.seq, message.text.clone()),
+            other => panic!("expected only messages, got {other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        texts,
+        [(1, "one".into()), (2, "two".into()), (3, "three".into())]
+    );
+
+    let items = hub.items(alice);
+    assert_eq!(items.len(), 1, "one item for the batch: {items:?}");
+    let frames = &items[0];
+    for seq in [1, 3] {
+        let ack = position(
+            frames,
+            |f| matches!(f, ServerFrame::Ack { seq: s, .. } if *s == seq),
+        );
+        let copy = position(
+            frames,
+            |f| matches!(f, ServerFrame::Message(m) if m.seq == seq),
+        );
+        assert!(
+            ack < copy,
+            "the ack of {seq} comes after its message: {frames:?}"
+        );
+    }
+}
+
+#[test]
+fn readers_dropped_for_full_queues_leave_in_the_same_item_and_nobody_else_is_dropped() {
+    let mut hub = TestHub::new();
+    // Each queue holds one item a batch: the watcher's three, the slow ones' two. Everyone
+    // reads what the hellos sent (one batch each), then nothing during the messages.
+    let mut everyone = Vec::new();
+    let mut arrive = |hub: &mut TestHub, name: &str, capacity: usize| {
+        everyone.push(hub.hello_with_queue(name, capacity));
+        for &conn in &everyone {
+            hub.received(conn);
+        }
+        everyone[everyone.len() - 1]
+    };
+    let watcher = arrive(&mut hub, "watcher", 3);
+    let slow: Vec<ConnId> = (0..10)
+        .map(|n| arrive(&mut hub, &format!("slow{n}"), 2))
+        .collect();
+    let alice = arrive(&mut hub, "alice", 1024);
+
+    for (id, text) in [("m1", "one"), ("m2", "two"), ("m3", "three")] {
+        hub.send(alice, post(id, text));
+    }
+
+    // The slow ones took two batches and were dropped at the third; the watcher's third item
+    // holds the message and all ten departures (one item a departure would have overflowed it).
+    let items = hub.items(watcher);
+    assert_eq!(items.len(), 3, "{items:?}");
+    let third = &items[2];
+    assert!(matches!(&third[0], ServerFrame::Message(m) if m.text == "three"));
+    let mut left: Vec<&str> = third[1..]
+        .iter()
+        .map(|frame| match frame {
+            ServerFrame::Left { name, .. } => name.as_str(),
+            other => panic!("expected departures, got {other:?}"),
+        })
+        .collect();
+    left.sort_unstable();
+    let mut slow_names: Vec<String> = (0..10).map(|n| format!("slow{n}")).collect();
+    slow_names.sort_unstable();
+    assert_eq!(left, slow_names);
+    for &conn in &slow {
+        assert_eq!(hub.items(conn).len(), 2);
+    }
+
+    // The watcher is still in the room; the dropped ones hear nothing more.
+    hub.send(alice, post("m4", "four"));
+    assert!(matches!(
+        hub.received(watcher).as_slice(),
+        [ServerFrame::Message(m)] if m.text == "four"
+    ));
+    for conn in slow {
+        assert!(hub.received(conn).is_empty());
+    }
+}
+
+#[test]
+fn senders_are_refused_while_most_readers_of_a_wide_room_lag_and_accepted_once_they_catch_up() {
+    let mut hub = TestHub::new();
+    let (alice, _) = hub.hello("alice");
+    let readers: Vec<ConnId> = (0..WIDE_FANOUT)
+        .map(|n| hub.hello(&format!("reader{n}")).0)
+        .collect();
+    let drain = |hub: &mut TestHub| {
+        for &conn in readers.iter().chain([&alice]) {
+            hub.received(conn);
+        }
+    };
+    drain(&mut hub);
+
+    // Nobody reads: each message is one more batch waiting in every queue.
+    let mut accepted = 0;
+    let refused = loop {
+        hub.send(alice, post(&format!("m{accepted}"), "hi"));
+        let answer = hub.items(alice).pop().expect("an answer");
+        match answer.as_slice() {
+            [
+                ServerFrame::Error {
+                    code,
+                    id,
+                    retry_after,
+                    ..
+                },
+            ] => break (*code, id.clone(), *retry_after),
+            _ => accepted += 1,
+        }
+        assert!(accepted < 100, "never refused");
+    };
+    assert_eq!(refused.0, ErrorCode::RateLimited);
+    assert_eq!(refused.1, Some(format!("m{accepted}")));
+    assert!(refused.2.is_some_and(|ms| ms > 0));
+    assert!(accepted >= 8, "refused after only {accepted} batches");
+
+    // The readers catch up: the same message goes through.
+    drain(&mut hub);
+    hub.send(alice, post(&format!("m{accepted}"), "hi"));
+    assert!(
+        hub.received(alice)
+            .iter()
+            .any(|frame| matches!(frame, ServerFrame::Ack { .. })),
+        "still refused after the readers caught up"
+    );
+}
