@@ -40,7 +40,7 @@ fn database_bytes(length: usize, count: usize) -> u64 {
     {
         let mut store = Store::open(&path).expect("open the store");
         let text: String = "abcdefghij".chars().cycle().take(length).collect();
-        let messages: Vec<Authored> = (1..=count)
+        let mut messages: Vec<Authored> = (1..=count)
             .map(|seq| Authored {
                 sender_id: 1,
                 message: ChatMessage {
@@ -55,7 +55,7 @@ fn database_bytes(length: usize, count: usize) -> u64 {
                 },
             })
             .collect();
-        for batch in messages.chunks(BATCH) {
+        for batch in messages.chunks_mut(BATCH) {
             store.write_batch(batch, &[]).expect("store a batch");
         }
     }

@@ -118,9 +118,11 @@ fn fill(label: &str, location: &Location, count: usize) -> (f64, Vec<Duration>) 
     let mut batches = Vec::with_capacity(count / BATCH + 1);
     let started = Instant::now();
     for (index, batch) in (1..=count).collect::<Vec<_>>().chunks(BATCH).enumerate() {
-        let messages: Vec<Authored> = batch.iter().map(|&seq| message(seq)).collect();
+        let mut messages: Vec<Authored> = batch.iter().map(|&seq| message(seq)).collect();
         let begun = Instant::now();
-        store.write_batch(&messages, &[]).expect("store a batch");
+        store
+            .write_batch(&mut messages, &[])
+            .expect("store a batch");
         batches.push(begun.elapsed());
         if index % 100 == 0 {
             eprint!("\r{label}: {} of {count} stored", index * BATCH);

@@ -107,6 +107,14 @@ pub async fn serve(
     let limits = options.rate_limits;
     let metrics = Arc::new(metrics::Metrics::default());
     let hub_metrics = Arc::clone(&metrics);
+    if store.shared() {
+        // Other nodes' events reach the hub as commands; the listener stops with the hub.
+        let hub = hub_sender.downgrade();
+        store.listen(Box::new(move |event| {
+            hub.upgrade()
+                .is_some_and(|hub| hub.blocking_send(Command::Cluster(event)).is_ok())
+        }))?;
+    }
     let hub_thread = tokio::task::spawn_blocking(move || {
         Hub::new(store, &limits)
             .with_metrics(hub_metrics)

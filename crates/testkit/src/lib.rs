@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+pub mod balancer;
 pub mod bulk;
 mod http;
 mod live_client;

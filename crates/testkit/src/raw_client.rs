@@ -2,7 +2,7 @@
 //! hellos and answers tests build and take apart.
 
 use std::net::TcpStream;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chinwag_protocol::{ClientFrame, ErrorCode, PROTOCOL_VERSION, RoomState, ServerFrame};
 use tungstenite::stream::MaybeTlsStream;
@@ -114,7 +114,18 @@ impl RawClient {
     /// The next protocol frame (pings are answered by tungstenite and skipped); panics if none
     /// comes within [`PATIENCE`].
     pub fn recv(&mut self) -> ServerFrame {
-        let give_up = Instant::now() + PATIENCE;
+        self.recv_within(PATIENCE)
+    }
+
+    /// The next protocol frame (pings are answered by tungstenite and skipped); panics if none
+    /// comes within `patience`.
+    pub fn recv_within(&mut self, patience: Duration) -> ServerFrame {
+        let give_up = Instant::now() + patience;
+        if let MaybeTlsStream::Plain(stream) = self.socket.get_ref() {
+            stream
+                .set_read_timeout(Some(patience.max(PATIENCE)))
+                .expect("read timeout");
+        }
         loop {
             assert!(Instant::now() < give_up, "no frame arrived in time");
             match self.socket.read().expect("a frame arrives in time") {

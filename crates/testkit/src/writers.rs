@@ -90,10 +90,22 @@ pub fn spawn_writers(
     per_client: usize,
     in_flight: usize,
 ) -> (Vec<std::thread::JoinHandle<Report>>, Arc<AtomicUsize>) {
+    spawn_writers_on(&[url.to_owned()], prefix, clients, per_client, in_flight)
+}
+
+/// [`spawn_writers`] spread over several servers: writer `n` connects to `urls[n % urls.len()]`.
+pub fn spawn_writers_on(
+    urls: &[String],
+    prefix: &str,
+    clients: usize,
+    per_client: usize,
+    in_flight: usize,
+) -> (Vec<std::thread::JoinHandle<Report>>, Arc<AtomicUsize>) {
     let acked = Arc::new(AtomicUsize::new(0));
     let writers = (0..clients)
         .map(|n| {
-            let (url, name, acked) = (url.to_owned(), format!("{prefix}{n}"), acked.clone());
+            let url = urls[n % urls.len()].clone();
+            let (name, acked) = (format!("{prefix}{n}"), acked.clone());
             std::thread::spawn(move || {
                 run_client(
                     url,

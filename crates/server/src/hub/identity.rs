@@ -71,8 +71,10 @@ impl Hub {
                 self.replace(old);
                 true
             }
-            None => false,
+            None => self.store.is_online_elsewhere(&user.name)?,
         };
+        // Its connection on another node, if any, is replaced there.
+        self.tell(crate::store::cluster::Happened::Hello { user: user.id });
         if let Some(peer) = self.peers.get_mut(&conn) {
             peer.session = Some(Session {
                 user: user.id,
@@ -224,6 +226,8 @@ impl Hub {
                 && let Some(holder) = state.online.remove(from)
             {
                 state.online.insert(to.to_owned(), holder);
+                self.note_presence(&membership.room, from, false);
+                self.note_presence(&membership.room, to, true);
             }
         }
         for membership in &memberships {
@@ -254,7 +258,7 @@ impl Hub {
 
     /// Drops an old connection whose identity a reconnect takes over, without telling its
     /// rooms it left (it is coming straight back).
-    fn replace(&mut self, old: ConnId) {
+    pub(super) fn replace(&mut self, old: ConnId) {
         self.reply(
             old,
             &ServerFrame::error(ErrorCode::Replaced, "you connected again from elsewhere"),

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use super::{ConnId, Hub, Refusal, fitting, refuse};
+use crate::store::cluster::Happened;
 use crate::store::{Authored, ReadMark, StoreResult, UserId};
 use chinwag_protocol::{self as protocol, ChatMessage, ErrorCode, MAX_SEARCH_RESULTS, ServerFrame};
 
@@ -35,13 +36,15 @@ impl Hub {
             self.reply(conn, &ack);
             return Ok(());
         }
-        let Some(last_seq) = self.rooms.get_mut(&room).map(|room| &mut room.last_seq) else {
+        let Some(state) = self.rooms.get_mut(&room) else {
             return Ok(());
         };
-        *last_seq += 1;
+        // Final with one node; a shared store numbers the batch again as it commits it.
+        state.pending += 1;
+        let seq = state.last_seq + state.pending;
         let message = ChatMessage {
             room,
-            seq: *last_seq,
+            seq,
             id,
             from: who.name,
             time: self.now.unix_ms,
@@ -89,6 +92,7 @@ impl Hub {
     /// posts what it sends each connection, one queue item each (see [`super::delivery`]).
     pub fn flush(&mut self) {
         self.commit();
+        self.publish();
         self.send_mail();
     }
 
@@ -113,24 +117,33 @@ impl Hub {
             .drain()
             .map(|((room, user), seq)| ReadMark { room, user, seq })
             .collect();
-        let authored: Vec<Authored> = posts.iter().map(|post| post.authored.clone()).collect();
+        let (senders, mut authored): (Vec<ConnId>, Vec<Authored>) = posts
+            .into_iter()
+            .map(|post| (post.sender, post.authored))
+            .unzip();
         let stored = self.metrics.time_batch(authored.len(), || {
-            self.store.write_batch(&authored, &read_marks)
+            self.store.write_batch(&mut authored, &read_marks)
         });
+        for room in self.rooms.values_mut() {
+            room.pending = 0;
+        }
         if let Err(err) = stored {
             tracing::error!(%err, count = authored.len(), "storing a batch failed");
-            for post in &posts {
-                // Nothing of the batch is stored: hand the numbers back and let senders retry.
-                let message = &post.authored.message;
-                if let Some(room) = self.rooms.get_mut(&message.room) {
-                    room.last_seq = room.last_seq.min(message.seq - 1);
-                }
-                self.fail(post.sender);
+            // Nothing of the batch is stored (its numbers are free again): senders retry.
+            for sender in senders {
+                self.fail(sender);
             }
             return;
         }
-        for PendingPost { sender, authored } in posts {
+        for (sender, authored) in senders.into_iter().zip(authored) {
             let message = authored.message;
+            // Another node's messages numbered before this one go out first.
+            if let Err(err) = self.catch_up(&message.room, message.seq - 1) {
+                tracing::error!(%err, "reading other nodes' messages failed");
+            }
+            if let Some(room) = self.rooms.get_mut(&message.room) {
+                room.last_seq = room.last_seq.max(message.seq);
+            }
             self.reply(
                 sender,
                 &ServerFrame::Ack {
@@ -157,6 +170,10 @@ impl Hub {
         self.own_message(conn, &room, seq)?;
         let edited = self.now.unix_ms;
         self.store.edit(&room, seq, &text, edited)?;
+        self.tell(Happened::Changed {
+            room: room.clone(),
+            seq,
+        });
         self.broadcast(
             &room,
             &ServerFrame::Edited {
@@ -173,6 +190,10 @@ impl Hub {
     pub(super) fn delete(&mut self, conn: ConnId, room: String, seq: u64) -> Result<(), Refusal> {
         self.own_message(conn, &room, seq)?;
         self.store.delete(&room, seq)?;
+        self.tell(Happened::Changed {
+            room: room.clone(),
+            seq,
+        });
         self.broadcast(
             &room,
             &ServerFrame::Deleted {
@@ -211,7 +232,10 @@ impl Hub {
     /// [`Hub::flush`]), not one write each.
     pub(super) fn read(&mut self, conn: ConnId, room: String, seq: u64) -> Result<(), Refusal> {
         let who = self.member_of(conn, &room)?;
-        let newest = self.rooms.get(&room).map_or(0, |state| state.last_seq);
+        let newest = self
+            .rooms
+            .get(&room)
+            .map_or(0, |state| state.last_seq + state.pending);
         let marker = self.read_marks.entry((room, who.user)).or_default();
         *marker = (*marker).max(seq.min(newest));
         Ok(())
@@ -234,9 +258,13 @@ impl Hub {
         peer.typing_sent.insert(room.clone(), now);
         let notice = ServerFrame::Typing {
             room: room.clone(),
-            name: who.name,
+            name: who.name.clone(),
         };
         self.broadcast_except(&room, &notice, Some(conn));
+        self.tell(Happened::Typing {
+            room,
+            name: who.name,
+        });
         Ok(())
     }
 

@@ -16,6 +16,7 @@
 //! [`clock`] (the time a command is handled at).
 
 mod clock;
+mod cluster;
 mod delivery;
 mod fitting;
 mod identity;
@@ -139,6 +140,8 @@ pub enum Command {
         /// Where the answer goes.
         reply: oneshot::Sender<Result<chinwag_protocol::HistoryPage, Rejection>>,
     },
+    /// What another node said (or a tick of the listener), when several share the database.
+    Cluster(crate::store::cluster::Event),
     /// `/healthz`: does the store answer? (`Err` says why not.)
     Health {
         /// Where the answer goes.
@@ -205,10 +208,12 @@ fn refuse(code: ErrorCode, message: impl Into<String>) -> Refusal {
     Refusal::Rejected(Rejection::new(code, message))
 }
 
-/// A room in memory: who is online in it, its last sequence number and its kind.
+/// A room in memory: who is online in it (on this node), its last sequence number delivered
+/// here, how many messages the batch holds for it, and its kind.
 struct Room {
     online: BTreeMap<String, ConnId>,
     last_seq: u64,
+    pending: u64,
     kind: RoomKind,
 }
 
@@ -231,6 +236,8 @@ pub struct Hub {
     mail: delivery::Mail,
     /// What `/metrics` reports.
     metrics: Arc<Metrics>,
+    /// What this node tells the others at the end of the batch (see [`cluster`]).
+    said: cluster::Said,
 }
 
 impl Hub {
@@ -248,6 +255,7 @@ impl Hub {
             idle_work: true,
             mail: delivery::Mail::default(),
             metrics: Arc::default(),
+            said: cluster::Said::default(),
         }
     }
 
@@ -304,6 +312,7 @@ impl Hub {
                 self.flush();
                 let _ = reply.send(self.page(request));
             }
+            Command::Cluster(event) => self.heard(event),
             Command::Health { reply } => {
                 let _ = reply.send(self.store.check().map_err(|err| err.to_string()));
             }
@@ -490,6 +499,10 @@ impl Hub {
                     name: session.name.clone(),
                 },
             );
+            self.tell(crate::store::cluster::Happened::Left {
+                room: room.clone(),
+                name: session.name.clone(),
+            });
         }
     }
 
@@ -502,6 +515,7 @@ impl Hub {
             if let Some(state) = self.rooms.get_mut(room) {
                 state.online.remove(&session.name);
             }
+            self.note_presence(room, &session.name, false);
         }
         if self.online.get(&session.user) == Some(&conn) {
             self.online.remove(&session.user);

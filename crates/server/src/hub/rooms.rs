@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use super::fitting::{self, FittedRoom, Keep};
 use super::{ConnId, Hub, Refusal, Room, refuse};
 use crate::names;
+use crate::store::cluster::Happened;
 use crate::store::{Membership, StoreError, StoreResult, UserId};
 use chinwag_protocol::{
     self as protocol, DIRECT_ROOM_PREFIX, ErrorCode, HISTORY_ON_JOIN, MAX_REPLAY, MAX_ROOM_LIST,
@@ -80,6 +81,11 @@ impl Hub {
         if let Some(state) = self.rooms.get_mut(&room) {
             state.online.remove(&who.name);
         }
+        self.note_presence(&room, &who.name, false);
+        self.tell(Happened::Left {
+            room: room.clone(),
+            name: who.name.clone(),
+        });
         self.reply(conn, &ServerFrame::Parted { room: room.clone() });
         self.broadcast(
             &room,
@@ -218,6 +224,12 @@ impl Hub {
             .room(&room)?
             .ok_or(StoreError::Missing("a room"))?;
         self.load_room(&room, row.kind)?;
+        if self.store.shared() {
+            // What other nodes committed reaches those here before the newcomer's history
+            // (which stops there; what follows it comes by broadcast).
+            let head = self.store.last_seq(&room)?;
+            self.catch_up(&room, head)?;
+        }
         let already = self.is_subscribed(conn, &room);
         if announce && !already {
             self.broadcast(
@@ -227,10 +239,15 @@ impl Hub {
                     name: who.name.clone(),
                 },
             );
+            self.tell(Happened::Joined {
+                room: room.clone(),
+                name: who.name.clone(),
+            });
         }
         if let Some(state) = self.rooms.get_mut(&room) {
             state.online.insert(who.name.clone(), conn);
         }
+        self.note_presence(&room, &who.name, true);
         if let Some(session) = self.session_mut(conn) {
             session.rooms.insert(room.clone());
         }
@@ -245,11 +262,16 @@ impl Hub {
             }
             _ => None,
         };
-        let users = self
+        let mut users: Vec<String> = self
             .rooms
             .get(&room)
             .map(|state| state.online.keys().cloned().collect())
             .unwrap_or_default();
+        for name in self.store.online_elsewhere(&room)? {
+            if let Err(at) = users.binary_search(&name) {
+                users.insert(at, name);
+            }
+        }
         let state = RoomState {
             room,
             kind: row.kind,
@@ -274,11 +296,22 @@ impl Hub {
         last_seq: Option<u64>,
         most: usize,
     ) -> StoreResult<(Vec<protocol::ChatMessage>, u64, Keep)> {
-        let recent = |hub: &Self| Ok((hub.store.recent(room, HISTORY_ON_JOIN)?, 0, Keep::Newest));
+        let newest = self.rooms.get(room).map_or(0, |room| room.last_seq);
+        // Another node may have committed more since: that comes by broadcast.
+        let upto = |mut messages: Vec<protocol::ChatMessage>| {
+            messages.retain(|message| message.seq <= newest);
+            messages
+        };
+        let recent = |hub: &Self| {
+            Ok((
+                hub.store.before(room, newest + 1, HISTORY_ON_JOIN)?,
+                0,
+                Keep::Newest,
+            ))
+        };
         let Some(last_seq) = last_seq else {
             return recent(self);
         };
-        let newest = self.rooms.get(room).map_or(0, |room| room.last_seq);
         if last_seq > newest {
             // A cursor from another history (the database was replaced): start over.
             return recent(self);
@@ -286,12 +319,16 @@ impl Hub {
         let missed = newest - last_seq;
         if missed > most as u64 {
             Ok((
-                self.store.recent(room, most)?,
+                self.store.before(room, newest + 1, most)?,
                 missed - most as u64,
                 Keep::Oldest,
             ))
         } else {
-            Ok((self.store.after(room, last_seq, most)?, 0, Keep::Oldest))
+            Ok((
+                upto(self.store.after(room, last_seq, most)?),
+                0,
+                Keep::Oldest,
+            ))
         }
     }
 
@@ -304,6 +341,7 @@ impl Hub {
                 Room {
                     online: BTreeMap::new(),
                     last_seq,
+                    pending: 0,
                     kind,
                 },
             );

@@ -5,6 +5,7 @@
 //! Durability is the same on both: a batch is on disk when [`Backend::write_batch`] returns,
 //! and the hub acknowledges a message only after that.
 
+pub mod cluster;
 mod error;
 pub mod identities;
 mod location;
@@ -13,6 +14,7 @@ pub mod pg;
 mod rooms;
 pub mod sqlite;
 
+pub use cluster::ClusterStore;
 pub use error::{StoreError, StoreResult};
 pub use identities::{IdentityStore, User, UserId};
 pub use location::Location;
@@ -21,10 +23,17 @@ pub use rooms::{Membership, ReadMark, RoomRow, RoomStore};
 
 /// Everything a store does: the messages, rooms and identities it keeps, the batch the hub
 /// commits, and whether the database answers.
-pub trait Backend: MessageStore + RoomStore + IdentityStore + Send {
+pub trait Backend: MessageStore + RoomStore + IdentityStore + ClusterStore + Send {
     /// Stores a batch in one transaction: new messages, and read markers moved forward (never
-    /// back). On disk when this returns `Ok`; nothing of it is stored on `Err`.
-    fn write_batch(&mut self, messages: &[Authored], read_marks: &[ReadMark]) -> StoreResult<()>;
+    /// back). On disk when this returns `Ok`; nothing of it is stored on `Err`. A shared store
+    /// ([`ClusterStore::shared`]) numbers the messages itself (other nodes write the same
+    /// rooms): each room's keep their order and get the next numbers of the room, so a message's
+    /// `seq` is final only when this returns; a store of one node keeps the hub's numbers.
+    fn write_batch(
+        &mut self,
+        messages: &mut [Authored],
+        read_marks: &[ReadMark],
+    ) -> StoreResult<()>;
 
     /// Whether the database answers (a round trip; a lost connection is opened again first).
     fn check(&self) -> StoreResult<()>;

@@ -2,47 +2,12 @@
 //! must end up exactly once, in order, in every client's view (the writers are the real client
 //! core: chinwag_testkit::writers; connections cut by a proxy are the client's tests).
 
-use std::ffi::OsString;
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use chinwag_server::store::Location;
+use crate::server_process::spawn_server;
 use chinwag_testkit::StoreKind;
 use chinwag_testkit::writers::{Report, SCENARIO_LIMIT, assert_no_loss, spawn_writers};
-
-/// The `chinwag-server` binary (the same server as `chinwag serve`), started on `bind`; returns
-/// the process and its address.
-fn spawn_server(bind: &str, db: &Location) -> (Child, SocketAddr) {
-    let db: OsString = match db {
-        Location::Sqlite(path) => path.into(),
-        Location::Postgres(url) => url.into(),
-    };
-    let mut child = Command::new(env!("CARGO_BIN_EXE_chinwag-server"))
-        .args(["--bind", bind, "--db"])
-        .arg(db)
-        // Three writers send 150 messages each as fast as acks come: measure recovery, not the
-        // message limit (limits.rs covers it).
-        .args(["--messages-per-second", "0"])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("server process starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("server announces its address");
-    let addr = line
-        .split("ws://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .and_then(|addr| addr.parse().ok())
-        .unwrap_or_else(|| panic!("unexpected banner {line:?}"));
-    (child, addr)
-}
 
 fn kill_dash_nine_mid_stream_loses_no_acknowledged_message(store: StoreKind) {
     const CLIENTS: usize = 3;

@@ -19,6 +19,38 @@ pub(super) const INSERT: &str =
      SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::text[], $4::text[], $5::bigint[],
                           $6::text[], $7::bigint[])";
 
+/// Takes `$2` numbers for room `$1`: its row stays locked until the transaction ends.
+pub(super) const NUMBER: &str =
+    "UPDATE rooms SET last_seq = last_seq + $2 WHERE name = $1 RETURNING last_seq";
+
+/// Gives `messages` their final numbers, room by room in name order (so two nodes' batches
+/// never wait for each other's rooms crosswise), with [`NUMBER`] (prepared as `number`); each
+/// room's messages keep their order. Returns each room's newest number.
+pub(super) fn number(
+    transaction: &mut Transaction<'_>,
+    number: &Statement,
+    messages: &mut [Authored],
+) -> Result<Vec<(String, u64)>, postgres::Error> {
+    let mut counts = std::collections::BTreeMap::<String, i64>::new();
+    for authored in messages.iter() {
+        *counts.entry(authored.message.room.clone()).or_default() += 1;
+    }
+    let mut next = std::collections::HashMap::new();
+    let mut heads = Vec::with_capacity(counts.len());
+    for (room, count) in counts {
+        let last: i64 = transaction.query_one(number, &[&room, &count])?.get(0);
+        next.insert(room.clone(), from_db(last - count + 1));
+        heads.push((room, from_db(last)));
+    }
+    for authored in messages.iter_mut() {
+        if let Some(seq) = next.get_mut(&authored.message.room) {
+            authored.message.seq = *seq;
+            *seq += 1;
+        }
+    }
+    Ok(heads)
+}
+
 /// Inserts `messages` within `transaction` with [`INSERT`] (prepared as `insert`).
 pub(super) fn insert_messages(
     transaction: &mut Transaction<'_>,
@@ -60,10 +92,7 @@ fn message_from_row(row: &Row) -> ChatMessage {
 
 impl MessageStore for PgStore {
     fn last_seq(&self, room: &str) -> StoreResult<u64> {
-        let row = self.row(
-            "SELECT COALESCE(MAX(seq), 0) FROM messages WHERE room = $1",
-            &[&room],
-        )?;
+        let row = self.row("SELECT last_seq FROM rooms WHERE name = $1", &[&room])?;
         Ok(row.map_or(0, |row| from_db(row.get(0))))
     }
 

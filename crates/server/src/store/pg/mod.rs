@@ -11,7 +11,9 @@
 //! Durability: PostgreSQL's own (`synchronous_commit` on, its default): a batch is on disk when
 //! its `COMMIT` returns.
 
+mod cluster;
 mod identities;
+mod listen;
 mod messages;
 mod rooms;
 mod schema;
@@ -28,9 +30,13 @@ use super::{Authored, Backend, ReadMark, StoreResult};
 /// How long connecting may take before the store counts as down.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// A PostgreSQL database.
+/// A PostgreSQL database, as one node of those sharing it.
 pub struct PgStore {
     config: postgres::Config,
+    /// This node's row in `nodes`.
+    node: i64,
+    /// The database's random id (`epoch` table).
+    epoch: String,
     /// The open connection; `None` after it broke, until the next call opens another.
     session: RefCell<Option<Session>>,
 }
@@ -48,11 +54,20 @@ impl PgStore {
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
-        let store = Self {
+        let mut store = Self {
             config,
+            node: 0,
+            epoch: String::new(),
             session: RefCell::new(None),
         };
         store.with(|session| schema::migrate(&mut session.client))?;
+        store.node = store
+            .row("INSERT INTO nodes DEFAULT VALUES RETURNING id", &[])?
+            .map_or(0, |row| row.get(0));
+        store.epoch = store
+            .row("SELECT id FROM epoch", &[])?
+            .map(|row| row.get(0))
+            .unwrap_or_default();
         Ok(store)
     }
 
@@ -115,13 +130,35 @@ impl Session {
 }
 
 impl Backend for PgStore {
-    fn write_batch(&mut self, messages: &[Authored], read_marks: &[ReadMark]) -> StoreResult<()> {
+    /// Numbers the batch's messages from their rooms' rows (locked until the commit, so
+    /// numbers are gapless and in commit order whichever node commits), stores them, moves the
+    /// markers (each poster's to its message's final number) and tells every node.
+    fn write_batch(
+        &mut self,
+        messages: &mut [Authored],
+        read_marks: &[ReadMark],
+    ) -> StoreResult<()> {
+        let node = self.node;
         self.with(|session| {
+            let number = session.prepare(messages::NUMBER)?;
             let insert = session.prepare(messages::INSERT)?;
             let mark = session.prepare(rooms::MOVE_READ_MARKS)?;
+            let notify = session.prepare(cluster::NOTIFY)?;
             let mut transaction = session.client.transaction()?;
+            let heads = messages::number(&mut transaction, &number, messages)?;
             messages::insert_messages(&mut transaction, &insert, messages)?;
-            rooms::move_read_marks(&mut transaction, &mark, read_marks)?;
+            let mut marks = read_marks.to_vec();
+            marks.extend(messages.iter().map(|authored| ReadMark {
+                room: authored.message.room.clone(),
+                user: authored.sender_id,
+                seq: authored.message.seq,
+            }));
+            rooms::move_read_marks(&mut transaction, &mark, &marks)?;
+            let events: Vec<_> = heads
+                .into_iter()
+                .map(|(room, seq)| super::cluster::Happened::Message { room, seq })
+                .collect();
+            cluster::notify(&mut transaction, &notify, node, &events)?;
             transaction.commit()
         })
     }

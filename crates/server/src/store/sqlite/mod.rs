@@ -52,8 +52,15 @@ impl SqliteStore {
     }
 }
 
+/// One node's own file: nobody else writes it (the defaults).
+impl crate::store::ClusterStore for SqliteStore {}
+
 impl Backend for SqliteStore {
-    fn write_batch(&mut self, messages: &[Authored], read_marks: &[ReadMark]) -> StoreResult<()> {
+    fn write_batch(
+        &mut self,
+        messages: &mut [Authored],
+        read_marks: &[ReadMark],
+    ) -> StoreResult<()> {
         let transaction = self.connection.transaction()?;
         messages::insert_messages(&transaction, messages)?;
         rooms::move_read_marks(&transaction, read_marks)?;

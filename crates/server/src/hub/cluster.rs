@@ -1,0 +1,193 @@
+//! The hub as one node of several on one database (PostgreSQL; with SQLite none of this runs,
+//! [`crate::store::ClusterStore::shared`] is false).
+//!
+//! Messages: every node delivers every committed message to its own members, in seq order.
+//! A room in memory keeps the highest seq this node delivered (`Room::last_seq`); whatever is
+//! committed past it — told by a notification, found by the catch-up each tick, or found under
+//! this node's own batch when its numbers start further on — is read from the store and
+//! broadcast on the same path as the node's own commits. So a lost notification costs latency,
+//! never a message, and nothing is delivered twice.
+//!
+//! Presence and typing: what this node's connections do is recorded (`online` rows) and told
+//! (notifications) at the end of each batch ([`Hub::publish`]); what the others tell is
+//! broadcast to this node's members ([`Hub::heard`]).
+
+use super::Hub;
+use crate::store::cluster::{Event, Happened, Presence};
+use chinwag_protocol::ServerFrame;
+
+/// Most messages read from the store at a time while catching up.
+const CATCH_UP_PAGE: usize = 512;
+
+/// What this node tells the others at the end of the batch.
+#[derive(Default)]
+pub(super) struct Said {
+    presence: Vec<Presence>,
+    events: Vec<Happened>,
+}
+
+impl Hub {
+    /// Records that `name` is online (or not) in `room` on this node.
+    pub(super) fn note_presence(&mut self, room: &str, name: &str, online: bool) {
+        if self.store.shared() {
+            self.said.presence.push(Presence {
+                room: room.to_owned(),
+                name: name.to_owned(),
+                online,
+            });
+        }
+    }
+
+    /// Tells the other nodes `what` at the end of the batch.
+    pub(super) fn tell(&mut self, what: Happened) {
+        if self.store.shared() {
+            self.said.events.push(what);
+        }
+    }
+
+    /// Records and tells what the batch noted (see [`Hub::note_presence`], [`Hub::tell`]).
+    pub(super) fn publish(&mut self) {
+        if self.said.presence.is_empty() && self.said.events.is_empty() {
+            return;
+        }
+        let said = std::mem::take(&mut self.said);
+        if let Err(err) = self.store.publish(&said.presence, &said.events) {
+            tracing::error!(%err, "telling the other nodes failed");
+        }
+    }
+
+    /// Acts on what another node said (or on a tick of the listener).
+    pub(super) fn heard(&mut self, event: Event) {
+        if event.node == self.store.node() && event.what != Happened::Tick {
+            return;
+        }
+        let result = match event.what {
+            Happened::Message { room, seq } => self.catch_up(&room, seq),
+            Happened::Changed { room, seq } => self.changed(&room, seq),
+            Happened::Typing { room, name } => {
+                self.broadcast(
+                    &room,
+                    &ServerFrame::Typing {
+                        room: room.clone(),
+                        name,
+                    },
+                );
+                Ok(())
+            }
+            Happened::Joined { room, name } => {
+                if !self.is_online_here(&room, &name) {
+                    self.broadcast(
+                        &room,
+                        &ServerFrame::Joined {
+                            room: room.clone(),
+                            name,
+                        },
+                    );
+                }
+                Ok(())
+            }
+            Happened::Left { room, name } => {
+                if !self.is_online_here(&room, &name) {
+                    self.broadcast(
+                        &room,
+                        &ServerFrame::Left {
+                            room: room.clone(),
+                            name,
+                        },
+                    );
+                }
+                Ok(())
+            }
+            Happened::Hello { user } => {
+                if let Some(&old) = self.online.get(&user) {
+                    self.replace(old);
+                }
+                Ok(())
+            }
+            Happened::Tick => self.tick(),
+        };
+        if let Err(err) = result {
+            tracing::error!(%err, "catching up with the other nodes failed");
+        }
+    }
+
+    /// Whether `name` is online in `room` on this node.
+    fn is_online_here(&self, room: &str, name: &str) -> bool {
+        self.rooms
+            .get(room)
+            .is_some_and(|state| state.online.contains_key(name))
+    }
+
+    /// Catches up with every room in memory, and drops dead nodes' users.
+    fn tick(&mut self) -> crate::store::StoreResult<()> {
+        let rooms: Vec<String> = self.rooms.keys().cloned().collect();
+        for (room, head) in self.store.heads(&rooms)? {
+            self.catch_up(&room, head)?;
+        }
+        self.store.reap()
+    }
+
+    /// Delivers what is committed in `room` past this node's high-water mark, up to `head`.
+    /// Nobody here online: only the mark moves.
+    pub(super) fn catch_up(&mut self, room: &str, head: u64) -> crate::store::StoreResult<()> {
+        let Some(state) = self.rooms.get_mut(room) else {
+            return Ok(());
+        };
+        if head <= state.last_seq {
+            return Ok(());
+        }
+        if state.online.is_empty() {
+            state.last_seq = head;
+            return Ok(());
+        }
+        let mut delivered = state.last_seq;
+        while delivered < head {
+            let page = self.store.after(room, delivered, CATCH_UP_PAGE)?;
+            let Some(last) = page.last().map(|message| message.seq) else {
+                break;
+            };
+            for message in page.into_iter().take_while(|message| message.seq <= head) {
+                delivered = message.seq;
+                self.broadcast(room, &ServerFrame::Message(message));
+            }
+            if last > head {
+                break;
+            }
+        }
+        if let Some(state) = self.rooms.get_mut(room) {
+            state.last_seq = state.last_seq.max(delivered);
+        }
+        Ok(())
+    }
+
+    /// Tells this node's members of `room` what became of message `seq` (edited or deleted
+    /// on another node).
+    fn changed(&mut self, room: &str, seq: u64) -> crate::store::StoreResult<()> {
+        if self
+            .rooms
+            .get(room)
+            .is_none_or(|state| state.online.is_empty())
+        {
+            return Ok(());
+        }
+        let Some(stored) = self.store.message(room, seq)? else {
+            return Ok(());
+        };
+        let message = stored.message;
+        let frame = if message.deleted {
+            ServerFrame::Deleted {
+                room: room.to_owned(),
+                seq,
+            }
+        } else {
+            ServerFrame::Edited {
+                room: room.to_owned(),
+                seq,
+                text: message.text,
+                edited: message.edited.unwrap_or_default(),
+            }
+        };
+        self.broadcast(room, &frame);
+        Ok(())
+    }
+}

@@ -1,0 +1,179 @@
+//! This node among the others on one PostgreSQL database: notifications (`NOTIFY chinwag`,
+//! JSON [`Event`]s), who is online on which node (`online`), dead nodes dropped (`nodes`).
+
+use postgres::{Statement, Transaction};
+
+use super::{PgStore, from_db};
+use crate::store::StoreResult;
+use crate::store::cluster::{ClusterStore, Event, Forward, Happened, Presence};
+
+/// The notification channel every node listens on.
+pub(super) const CHANNEL: &str = "chinwag";
+
+/// Sends each of `$1` (JSON events) on [`CHANNEL`]; delivered when the transaction commits, in
+/// commit order.
+pub(super) const NOTIFY: &str =
+    "SELECT pg_notify('chinwag', event) FROM UNNEST($1::text[]) AS event";
+
+/// A node whose heartbeat is older than this is dead: its users are dropped from presence.
+pub(super) const DEAD_AFTER: &str = "15 seconds";
+
+/// Tells every node `events`, said by `node`, when `transaction` commits.
+pub(super) fn notify(
+    transaction: &mut Transaction<'_>,
+    notify: &Statement,
+    node: i64,
+    events: &[Happened],
+) -> Result<(), postgres::Error> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let payloads: Vec<String> = events
+        .iter()
+        .map(|what| {
+            serde_json::to_string(&Event {
+                node,
+                what: what.clone(),
+            })
+            .unwrap_or_else(|err| unreachable!("an event failed to serialise: {err}"))
+        })
+        .collect();
+    transaction.execute(notify, &[&payloads])?;
+    Ok(())
+}
+
+impl ClusterStore for PgStore {
+    fn shared(&self) -> bool {
+        true
+    }
+
+    fn node(&self) -> i64 {
+        self.node
+    }
+
+    fn epoch(&self) -> Option<String> {
+        Some(self.epoch.clone())
+    }
+
+    fn publish(&mut self, presence: &[Presence], events: &[Happened]) -> StoreResult<()> {
+        let node = self.node;
+        self.with(|session| {
+            let notify_all = session.prepare(NOTIFY)?;
+            let mut transaction = session.client.transaction()?;
+            // The last change of each (room, name) is what holds.
+            let mut last = std::collections::BTreeMap::new();
+            for change in presence {
+                last.insert((change.room.as_str(), change.name.as_str()), change.online);
+            }
+            let (online, offline): (Vec<_>, Vec<_>) = last.into_iter().partition(|(_, on)| *on);
+            let rooms = |list: &[((&str, &str), bool)]| -> Vec<String> {
+                list.iter()
+                    .map(|((room, _), _)| (*room).to_owned())
+                    .collect()
+            };
+            let names = |list: &[((&str, &str), bool)]| -> Vec<String> {
+                list.iter()
+                    .map(|((_, name), _)| (*name).to_owned())
+                    .collect()
+            };
+            if !online.is_empty() {
+                transaction.execute(
+                    "INSERT INTO online (node, room, name)
+                     SELECT $1, room, name FROM UNNEST($2::text[], $3::text[]) AS o (room, name)
+                     ON CONFLICT DO NOTHING",
+                    &[&node, &rooms(&online), &names(&online)],
+                )?;
+            }
+            if !offline.is_empty() {
+                transaction.execute(
+                    "DELETE FROM online USING UNNEST($2::text[], $3::text[]) AS o (room, name)
+                     WHERE online.node = $1 AND online.room = o.room AND online.name = o.name",
+                    &[&node, &rooms(&offline), &names(&offline)],
+                )?;
+            }
+            notify(&mut transaction, &notify_all, node, events)?;
+            transaction.commit()
+        })
+    }
+
+    fn online_elsewhere(&self, room: &str) -> StoreResult<Vec<String>> {
+        Ok(self
+            .rows(
+                "SELECT DISTINCT name FROM online WHERE room = $1 AND node <> $2",
+                &[&room, &self.node],
+            )?
+            .iter()
+            .map(|row| row.get(0))
+            .collect())
+    }
+
+    fn is_online_elsewhere(&self, name: &str) -> StoreResult<bool> {
+        Ok(self
+            .row(
+                "SELECT 1 FROM online WHERE name = $1 AND node <> $2 LIMIT 1",
+                &[&name, &self.node],
+            )?
+            .is_some())
+    }
+
+    fn heads(&self, rooms: &[String]) -> StoreResult<Vec<(String, u64)>> {
+        if rooms.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .rows(
+                "SELECT name, last_seq FROM rooms WHERE name = ANY($1)",
+                &[&rooms],
+            )?
+            .iter()
+            .map(|row| (row.get(0), from_db(row.get(1))))
+            .collect())
+    }
+
+    /// Only a node whose own heartbeat is fresh judges the others (after PostgreSQL restarted,
+    /// a node's listener first has to beat again).
+    fn reap(&mut self) -> StoreResult<()> {
+        let node = self.node;
+        self.with(|session| {
+            let notify_all = session.prepare(NOTIFY)?;
+            let mut transaction = session.client.transaction()?;
+            let gone = transaction.query(
+                &format!(
+                    "WITH dead AS (
+                        DELETE FROM nodes WHERE seen < now() - interval '{DEAD_AFTER}'
+                        AND EXISTS (SELECT 1 FROM nodes WHERE id = $1
+                                    AND seen > now() - interval '5 seconds')
+                        RETURNING id)
+                     DELETE FROM online WHERE node IN (SELECT id FROM dead) RETURNING room, name"
+                ),
+                &[&node],
+            )?;
+            if gone.is_empty() {
+                return transaction.commit();
+            }
+            let rooms: Vec<String> = gone.iter().map(|row| row.get(0)).collect();
+            let names: Vec<String> = gone.iter().map(|row| row.get(1)).collect();
+            // Who is still online on a live node (reconnected there) did not leave.
+            let left: Vec<Happened> = transaction
+                .query(
+                    "SELECT DISTINCT room, name FROM UNNEST($1::text[], $2::text[]) AS g (room, name)
+                     WHERE NOT EXISTS (SELECT 1 FROM online
+                                       WHERE online.room = g.room AND online.name = g.name)",
+                    &[&rooms, &names],
+                )?
+                .iter()
+                .map(|row| Happened::Left {
+                    room: row.get(0),
+                    name: row.get(1),
+                })
+                .collect();
+            tracing::warn!(users = left.len(), "dropped the users of dead nodes from presence");
+            notify(&mut transaction, &notify_all, 0, &left)?;
+            transaction.commit()
+        })
+    }
+
+    fn listen(&self, forward: Forward) -> std::io::Result<()> {
+        super::listen::spawn(self.config.clone(), self.node, forward)
+    }
+}

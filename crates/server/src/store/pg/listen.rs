@@ -1,0 +1,104 @@
+//! The listener: a thread of its own with a connection of its own, `LISTEN`ing for the other
+//! nodes' events and keeping this node's heartbeat. It only forwards: the hub reads what is new
+//! (see `hub/cluster.rs`), so a notification lost while the connection was down costs latency,
+//! never a message — after every (re)connection and every second the hub catches up anyway.
+
+use std::time::{Duration, Instant};
+
+use postgres::fallible_iterator::FallibleIterator;
+use postgres::{Client, NoTls};
+
+use super::cluster::CHANNEL;
+use crate::store::cluster::{Event, Forward, Happened};
+
+/// How often the hub hears [`Happened::Tick`] (and catches up).
+const TICK: Duration = Duration::from_secs(1);
+
+/// How often this node's heartbeat row is refreshed (well within `cluster::DEAD_AFTER`).
+const HEARTBEAT: Duration = Duration::from_secs(2);
+
+/// How long to wait before connecting again after the connection broke.
+const RECONNECT: Duration = Duration::from_millis(500);
+
+/// Starts the listener thread for `node`.
+pub(super) fn spawn(
+    config: postgres::Config,
+    node: i64,
+    mut forward: Forward,
+) -> std::io::Result<()> {
+    std::thread::Builder::new()
+        .name("chinwag-listen".into())
+        .spawn(move || {
+            loop {
+                match listen(&config, node, &mut forward) {
+                    Ok(()) => return,
+                    Err(err) => {
+                        tracing::warn!(%err, "listening for other nodes failed; again soon")
+                    }
+                }
+                if !forward(tick()) {
+                    return;
+                }
+                std::thread::sleep(RECONNECT);
+            }
+        })
+        .map(drop)
+}
+
+/// A tick, as the listener says it.
+fn tick() -> Event {
+    Event {
+        node: 0,
+        what: Happened::Tick,
+    }
+}
+
+/// Listens on one connection until it breaks (`Err`) or nobody wants the events (`Ok`).
+fn listen(
+    config: &postgres::Config,
+    node: i64,
+    forward: &mut Forward,
+) -> Result<(), postgres::Error> {
+    let mut client = config.connect(NoTls)?;
+    client.batch_execute(&format!("LISTEN {CHANNEL}"))?;
+    beat(&mut client, node)?;
+    let mut beaten = Instant::now();
+    let mut ticked = Instant::now();
+    // Connected (again): whatever was said meanwhile is caught up with now.
+    if !forward(tick()) {
+        return Ok(());
+    }
+    loop {
+        let heard = client.notifications().timeout_iter(TICK).next()?;
+        if let Some(notification) = heard {
+            match serde_json::from_str::<Event>(notification.payload()) {
+                Ok(event) => {
+                    if !forward(event) {
+                        return Ok(());
+                    }
+                }
+                Err(err) => tracing::warn!(%err, "an unreadable notification"),
+            }
+        }
+        if ticked.elapsed() >= TICK {
+            ticked = Instant::now();
+            if !forward(tick()) {
+                return Ok(());
+            }
+        }
+        if beaten.elapsed() >= HEARTBEAT {
+            beaten = Instant::now();
+            beat(&mut client, node)?;
+        }
+    }
+}
+
+/// Refreshes this node's heartbeat (its row is back if it was declared dead meanwhile).
+fn beat(client: &mut Client, node: i64) -> Result<(), postgres::Error> {
+    client.execute(
+        "INSERT INTO nodes (id, seen) VALUES ($1, now())
+         ON CONFLICT (id) DO UPDATE SET seen = now()",
+        &[&node],
+    )?;
+    Ok(())
+}
