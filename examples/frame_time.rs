@@ -35,6 +35,7 @@ fn state_with(messages: usize) -> ChatState {
             mentions: 0,
         }],
         more_rooms: 0,
+        epoch: None,
     });
     for seq in 1..=messages as u64 {
         let text = match seq % 4 {

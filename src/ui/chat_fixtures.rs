@@ -65,6 +65,7 @@ pub fn welcomed(me: &str, rooms: Vec<RoomState>) -> ChatState {
         name: me.to_owned(),
         rooms,
         more_rooms: 0,
+        epoch: None,
     });
     state.take_outgoing().for_each(drop);
     state

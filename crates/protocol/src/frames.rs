@@ -221,6 +221,12 @@ pub enum ServerFrame {
         /// a [`ServerFrame::Room`], before any other frame (0: `rooms` is complete).
         #[serde(default, skip_serializing_if = "is_zero")]
         more_rooms: u64,
+        /// A random id of the server's database, made with it (servers sharing one database say
+        /// the same). A client that sees another epoch than before talks to another history: its
+        /// sequence numbers mean nothing here, so it starts over (as when the server's history
+        /// ends before its cursor). Absent from older servers.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        epoch: Option<String>,
     },
     /// A room the user just joined, or a direct conversation opened by either side; also each
     /// room that did not fit in the welcome (see its `more_rooms`).

@@ -172,6 +172,7 @@ fn server_frames_for_welcome_and_rooms_match_golden_json() {
             name: "alice".into(),
             rooms: vec![sample_room()],
             more_rooms: 0,
+            epoch: None,
         },
         json!({"type": "welcome", "version": 2, "name": "alice", "rooms": [sample_room_json()]}),
     );
@@ -181,9 +182,10 @@ fn server_frames_for_welcome_and_rooms_match_golden_json() {
             name: "alice".into(),
             rooms: vec![sample_room()],
             more_rooms: 4999,
+            epoch: Some("7c9e6679-7425-40de-944b-e07fc1f90ae7".into()),
         },
         json!({"type": "welcome", "version": 2, "name": "alice", "rooms": [sample_room_json()],
-               "more_rooms": 4999}),
+               "more_rooms": 4999, "epoch": "7c9e6679-7425-40de-944b-e07fc1f90ae7"}),
     );
     let mut room = sample_room_json();
     room["type"] = json!("room");

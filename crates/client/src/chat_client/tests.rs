@@ -49,6 +49,7 @@ fn welcomed(client: &mut ChatClient, name: &str, first_seq: u64) {
         name: name.into(),
         rooms: vec![lobby_from(first_seq)],
         more_rooms: 0,
+        epoch: None,
     });
 }
 

@@ -18,8 +18,12 @@ impl ChatState {
                 name,
                 rooms,
                 more_rooms,
+                epoch,
                 ..
-            } => self.welcome(name, rooms, more_rooms),
+            } => {
+                self.another_history(epoch);
+                self.welcome(name, rooms, more_rooms);
+            }
             ServerFrame::Room(state) => self.room_frame(state),
             ServerFrame::History { room, messages } => self.history(&room, messages),
             ServerFrame::Parted { room } => self.parted(&room),
@@ -108,6 +112,22 @@ impl ChatState {
         if self.sending_paused_until.is_none() {
             self.resend_pending();
         }
+    }
+
+    /// A welcome from a server whose database is not the one we talked to (another `epoch`):
+    /// every timeline we hold is of another history, whose numbers mean nothing here — start
+    /// over, as when a server's history ends before our cursor. (A server that names no epoch
+    /// changes nothing.)
+    fn another_history(&mut self, epoch: Option<String>) {
+        let Some(epoch) = epoch else {
+            return;
+        };
+        if self.epoch.as_ref().is_some_and(|known| *known != epoch) {
+            for view in self.rooms.values_mut() {
+                view.forget_history();
+            }
+        }
+        self.epoch = Some(epoch);
     }
 
     /// A room's state: one of the welcome's rooms, or the answer to a join or direct message.

@@ -114,6 +114,10 @@ pub struct ChatState {
     sending_paused_until: Option<f64>,
     /// Messages from others that arrived live, not yet taken (see [`Self::take_arrivals`]).
     arrivals: VecDeque<Arrival>,
+    /// The server's database as its last welcome named it (see [`ServerFrame::Welcome`]).
+    ///
+    /// [`ServerFrame::Welcome`]: chinwag_protocol::ServerFrame::Welcome
+    epoch: Option<String>,
 }
 
 impl ChatState {
@@ -130,6 +134,7 @@ impl ChatState {
             current: Some(chinwag_protocol::DEFAULT_ROOM.to_owned()),
             opening: None,
             rooms_to_come: None,
+            epoch: None,
             pending: Vec::new(),
             last_error: None,
             search: None,

@@ -131,6 +131,13 @@ impl RoomView {
             .reduce(f64::min)
     }
 
+    /// Forgets the timeline: it is of another history (a replaced database), and would only
+    /// hide the server's messages.
+    pub(super) fn forget_history(&mut self) {
+        self.timeline.clear();
+        self.last_seq = 0;
+    }
+
     /// Refreshes everything but the timeline from a new server state, then applies its history.
     pub(super) fn resync(&mut self, state: RoomState) {
         if state
@@ -138,10 +145,8 @@ impl RoomView {
             .last()
             .is_some_and(|newest| newest.seq < self.last_seq)
         {
-            // The server's history ends before ours: it is another history (a replaced
-            // database). Ours would only hide its messages.
-            self.timeline.clear();
-            self.last_seq = 0;
+            // The server's history ends before ours: it is another history.
+            self.forget_history();
         }
         self.kind = state.kind;
         self.topic = state.topic;

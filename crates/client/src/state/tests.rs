@@ -60,6 +60,7 @@ fn welcome_skipping(name: &str, history: Vec<ChatMessage>, skipped: u64) -> Serv
         name: name.into(),
         rooms: vec![room_state("lobby", name, history, skipped)],
         more_rooms: 0,
+        epoch: None,
     }
 }
 
@@ -147,6 +148,65 @@ fn messages_sent_while_disconnected_go_out_after_rejoining() {
     let frames: Vec<_> = state.take_outgoing().collect();
     assert!(matches!(frames[0], ClientFrame::Hello { .. }));
     assert!(matches!(&frames[1], ClientFrame::Send { text, .. } if text == "are you there?"));
+}
+
+/// A welcome naming the server's database `epoch`.
+fn welcome_from(epoch: &str, history: Vec<ChatMessage>) -> ServerFrame {
+    let ServerFrame::Welcome {
+        version,
+        name,
+        rooms,
+        more_rooms,
+        ..
+    } = welcome("alice", history)
+    else {
+        unreachable!()
+    };
+    ServerFrame::Welcome {
+        version,
+        name,
+        rooms,
+        more_rooms,
+        epoch: Some(epoch.into()),
+    }
+}
+
+#[test]
+fn a_welcome_from_another_database_starts_the_history_over() {
+    let mut state = joined_state();
+    state.apply(welcome_from("first", vec![]));
+    for seq in 1..=5 {
+        state.apply(ServerFrame::Message(message(seq, "bob", "b", "old")));
+    }
+    let reconnect = |state: &mut ChatState, welcome: ServerFrame| {
+        state.closed("network down");
+        state.retry();
+        state.connecting();
+        state.opened();
+        state.apply(welcome);
+    };
+    // The same database: what it replays after our cursor joins what we have.
+    reconnect(
+        &mut state,
+        welcome_from("first", vec![message(6, "bob", "b6", "six")]),
+    );
+    assert_eq!(lobby(&state).last_seq(), 6);
+    assert_eq!(lobby(&state).timeline().len(), 6);
+    // Another database that happens to be further on: its seq 7 is not after our 6.
+    reconnect(
+        &mut state,
+        welcome_from("second", vec![message(7, "carol", "c7", "new")]),
+    );
+    let texts: Vec<&str> = lobby(&state)
+        .timeline()
+        .iter()
+        .filter_map(|entry| match entry {
+            Entry::Message(message) => Some(message.text.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(texts, ["new"]);
+    assert_eq!(lobby(&state).last_seq(), 7);
 }
 
 #[test]
@@ -617,6 +677,7 @@ fn welcome_of_rooms(name: &str, rooms: Vec<RoomState>, more_rooms: u64) -> Serve
         name: name.into(),
         rooms,
         more_rooms,
+        epoch: None,
     }
 }
 

@@ -116,13 +116,18 @@ impl FittedRoom {
 
 /// The frames that answer a hello: the welcome with the rooms that fit in it (in order), each
 /// other room in a `room` frame right after it, then the rest of every replay.
-pub(super) fn welcome_frames(name: String, rooms: Vec<FittedRoom>) -> Vec<ServerFrame> {
+pub(super) fn welcome_frames(
+    name: String,
+    rooms: Vec<FittedRoom>,
+    epoch: Option<String>,
+) -> Vec<ServerFrame> {
     // Sized with the largest `more_rooms` it can have, so the count never tips it over.
     let budget = space_left(&ServerFrame::Welcome {
         version: PROTOCOL_VERSION,
         name: name.clone(),
         rooms: Vec::new(),
         more_rooms: rooms.len() as u64,
+        epoch: epoch.clone(),
     });
     let (in_welcome, _) = fitting(rooms.iter().map(|room| room.json_len), budget);
     let mut states = Vec::with_capacity(rooms.len());
@@ -139,6 +144,7 @@ pub(super) fn welcome_frames(name: String, rooms: Vec<FittedRoom>) -> Vec<Server
         name,
         rooms: states,
         more_rooms: after_welcome.len() as u64,
+        epoch,
     }];
     frames.extend(after_welcome.into_iter().map(ServerFrame::Room));
     for (room, rest) in replays {
@@ -260,6 +266,7 @@ mod tests {
             name: "\u{10FFFF}".repeat(MAX_NAME_CHARS),
             rooms: vec![state.clone()],
             more_rooms: u64::MAX,
+            epoch: Some("7c9e6679-7425-40de-944b-e07fc1f90ae7".into()),
         };
         assert!(json_len(&welcome) - json_len(&state) <= ENVELOPE_BYTES);
         assert!(json_len(&ServerFrame::Room(state.clone())) - json_len(&state) <= ENVELOPE_BYTES);
@@ -316,7 +323,7 @@ mod tests {
         let rooms: Vec<FittedRoom> = (1..=5)
             .map(|n| fit_room_state(crowded_room(vec![largest_message(n)]), Keep::Oldest))
             .collect();
-        let frames = welcome_frames("\u{10FFFF}".repeat(MAX_NAME_CHARS), rooms);
+        let frames = welcome_frames("\u{10FFFF}".repeat(MAX_NAME_CHARS), rooms, None);
         let ServerFrame::Welcome {
             rooms, more_rooms, ..
         } = &frames[0]

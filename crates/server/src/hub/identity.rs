@@ -101,7 +101,10 @@ impl Hub {
             rooms.push(room);
         }
         tracing::info!(conn, rooms = rooms.len(), rejoining, "said hello");
-        self.reply_all(conn, &fitting::welcome_frames(user.name, rooms));
+        self.reply_all(
+            conn,
+            &fitting::welcome_frames(user.name, rooms, Some(self.store.epoch())),
+        );
         Ok(())
     }
 

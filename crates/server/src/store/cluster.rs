@@ -84,7 +84,7 @@ pub struct Presence {
 pub type Forward = Box<dyn FnMut(Event) -> bool + Send>;
 
 /// The store's part in running several nodes on one database. The defaults are a store of one
-/// node's own (SQLite).
+/// node's own (SQLite); every store has an epoch.
 pub trait ClusterStore {
     /// Whether other nodes share this database (their messages, presence and typing reach this
     /// node as [`Event`]s).
@@ -99,9 +99,7 @@ pub trait ClusterStore {
 
     /// A random id of this database, made with its schema: a client that sees another one
     /// talks to another history.
-    fn epoch(&self) -> Option<String> {
-        None
-    }
+    fn epoch(&self) -> String;
 
     /// Records who went online or offline here, and tells the other nodes `events`.
     fn publish(&mut self, _presence: &[Presence], _events: &[Happened]) -> StoreResult<()> {

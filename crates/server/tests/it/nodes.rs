@@ -231,3 +231,22 @@ fn postgres_restarted_mid_stream_nodes_recover_and_lose_nothing() {
         "three nodes, PostgreSQL restarted at {acked_at_stop} acks: stored once each {stored}, lost 0"
     );
 }
+
+#[test]
+fn nodes_on_one_database_name_the_same_epoch_and_another_database_another() {
+    let Some(pg) = PgCluster::shared() else {
+        return;
+    };
+    let epoch_of = |url: &str, name: &str| {
+        let (_, welcome) = RawClient::hello_as(url, name, &token_of(name));
+        let ServerFrame::Welcome { epoch, .. } = welcome else {
+            panic!("expected a welcome, got {welcome:?}");
+        };
+        epoch.expect("the welcome names its database")
+    };
+    let nodes = Nodes::start(pg.fresh_database(), 2);
+    let epoch = epoch_of(&nodes.url(0), "gus");
+    assert_eq!(epoch_of(&nodes.url(1), "hal"), epoch);
+    let elsewhere = Nodes::start(pg.fresh_database(), 1);
+    assert_ne!(epoch_of(&elsewhere.url(0), "gus"), epoch);
+}

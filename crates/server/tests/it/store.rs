@@ -228,7 +228,17 @@ fn a_search_finds_the_same_whether_or_not_the_index_caught_up(kind: StoreKind) {
     assert_eq!(cremes.len(), MAX_SEARCH_RESULTS);
 }
 
+fn the_epoch_is_made_once_with_the_database(kind: StoreKind) {
+    let dir = tempfile::tempdir().unwrap();
+    let location = kind.fresh(dir.path());
+    let epoch = Store::open(location.clone()).unwrap().epoch();
+    assert_eq!(Store::open(location).unwrap().epoch(), epoch, "reopened");
+    let other = tempfile::tempdir().unwrap();
+    assert_ne!(open(kind, &other).epoch(), epoch, "another database");
+}
+
 chinwag_testkit::on_both_stores!(
+    the_epoch_is_made_once_with_the_database,
     a_search_finds_the_same_whether_or_not_the_index_caught_up,
     stores_and_reads_back_in_order,
     a_failed_batch_stores_nothing_not_even_its_read_marks,

@@ -51,8 +51,8 @@ impl ClusterStore for PgStore {
         self.node
     }
 
-    fn epoch(&self) -> Option<String> {
-        Some(self.epoch.clone())
+    fn epoch(&self) -> String {
+        self.epoch.clone()
     }
 
     fn publish(&mut self, presence: &[Presence], events: &[Happened]) -> StoreResult<()> {

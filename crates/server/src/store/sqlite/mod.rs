@@ -25,6 +25,8 @@ const LOCK_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
 /// A SQLite database file.
 pub struct SqliteStore {
     connection: Connection,
+    /// The database's random id (`epoch` table).
+    epoch: String,
 }
 
 impl SqliteStore {
@@ -48,12 +50,17 @@ impl SqliteStore {
         connection.pragma_update(None, "synchronous", "FULL")?;
         schema::migrate(&connection)?;
         search::register(&connection)?;
-        Ok(Self { connection })
+        let epoch = connection.query_row("SELECT id FROM epoch", [], |row| row.get(0))?;
+        Ok(Self { connection, epoch })
     }
 }
 
-/// One node's own file: nobody else writes it (the defaults).
-impl crate::store::ClusterStore for SqliteStore {}
+/// One node's own file: nobody else writes it (the defaults, but for the epoch).
+impl crate::store::ClusterStore for SqliteStore {
+    fn epoch(&self) -> String {
+        self.epoch.clone()
+    }
+}
 
 impl Backend for SqliteStore {
     fn write_batch(

@@ -6,7 +6,7 @@ use crate::names;
 use chinwag_protocol::DEFAULT_ROOM;
 
 /// The schema version this build writes.
-const VERSION: i64 = 5;
+const VERSION: i64 = 6;
 
 /// Version 1: the message history of the single-room era.
 const V1: &str = "CREATE TABLE IF NOT EXISTS messages (
@@ -114,6 +114,11 @@ const V5: &str = "CREATE TABLE messages_text_upto (upto INTEGER NOT NULL);
         INSERT INTO messages_text (messages_text, rowid, text) VALUES ('delete', old.rowid, old.text);
     END;";
 
+/// Version 6: a random id of this database (its epoch, in the welcome: a client seeing another
+/// one talks to another history).
+const V6: &str = "CREATE TABLE epoch (id TEXT NOT NULL);
+    INSERT INTO epoch (id) VALUES (lower(hex(randomblob(16))));";
+
 /// Brings the database up to [`VERSION`] in one transaction, and takes the write lock at once
 /// (so a second server on the same file fails now, not at its first write).
 pub fn migrate(connection: &Connection) -> rusqlite::Result<()> {
@@ -145,6 +150,9 @@ fn upgrade(connection: &Connection) -> rusqlite::Result<()> {
     }
     if version < 5 {
         connection.execute_batch(V5)?;
+    }
+    if version < 6 {
+        connection.execute_batch(V6)?;
     }
     connection.execute(
         "INSERT OR IGNORE INTO rooms (name, kind, skeleton) VALUES (?1, 'public', ?2)",
