@@ -38,6 +38,8 @@ pub struct PgCluster {
     as_root: bool,
     admin: Mutex<postgres::Client>,
     databases: AtomicUsize,
+    /// Whether commits wait for the disk (see [`PgCluster::start_durable`]).
+    durable: bool,
     /// The guardian's input: closing it stops the cluster.
     stop: Option<ChildStdin>,
     guardian: Child,
@@ -70,11 +72,25 @@ impl PgCluster {
         }
     }
 
-    /// Starts a cluster of its own; stopped and removed when dropped.
+    /// Starts a cluster of its own; stopped and removed when dropped. It does not `fsync` (a
+    /// throw-away cluster: a crash of the machine loses it anyway).
     ///
     /// # Errors
     /// PostgreSQL's programs are missing, or the cluster does not start (with its log).
     pub fn start() -> Result<Self, String> {
+        Self::start_with(false)
+    }
+
+    /// [`PgCluster::start`] with PostgreSQL's own durability (`fsync` on): for benchmarks that
+    /// compare it with SQLite's `synchronous=FULL`.
+    ///
+    /// # Errors
+    /// As [`PgCluster::start`].
+    pub fn start_durable() -> Result<Self, String> {
+        Self::start_with(true)
+    }
+
+    fn start_with(durable: bool) -> Result<Self, String> {
         let bin = binaries()
             .ok_or("no initdb in $CHINWAG_PG_BIN, or else /usr/lib/postgresql/*/bin or PATH")?;
         let dir = tempfile::Builder::new()
@@ -106,7 +122,7 @@ impl PgCluster {
             .args(["-c", GUARDIAN])
             .arg(&bin)
             .arg(&dir)
-            .arg(server_options(&dir, port))
+            .arg(server_options(&dir, port, durable))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -133,6 +149,7 @@ impl PgCluster {
             as_root,
             admin: Mutex::new(admin),
             databases: AtomicUsize::new(0),
+            durable,
             stop,
             guardian,
         })
@@ -166,7 +183,7 @@ impl PgCluster {
     /// # Panics
     /// If `pg_ctl` fails.
     pub fn start_server(&self) {
-        let options = server_options(&self.dir, self.port);
+        let options = server_options(&self.dir, self.port, self.durable);
         let log = self.dir.join("log");
         let log = log.to_string_lossy();
         self.pg_ctl(&["-l", &log, "-o", &options, "start"]);
@@ -185,11 +202,12 @@ impl PgCluster {
     }
 }
 
-/// The server's options: `port` on 127.0.0.1, its socket in `dir`, no fsync (a throw-away
-/// cluster: a crash of the machine loses it anyway), connections for many servers at once.
-fn server_options(dir: &Path, port: u16) -> String {
+/// The server's options: `port` on 127.0.0.1, its socket in `dir`, `fsync` only if `durable`,
+/// connections for many servers at once.
+fn server_options(dir: &Path, port: u16, durable: bool) -> String {
+    let fsync = if durable { "on" } else { "off" };
     format!(
-        "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300",
+        "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync={fsync} -c max_connections=300",
         dir.display()
     )
 }

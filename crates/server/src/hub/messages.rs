@@ -124,8 +124,10 @@ impl Hub {
         let stored = self.metrics.time_batch(authored.len(), || {
             self.store.write_batch(&mut authored, &read_marks)
         });
-        for room in self.rooms.values_mut() {
-            room.pending = 0;
+        for authored in &authored {
+            if let Some(room) = self.rooms.get_mut(&authored.message.room) {
+                room.pending = 0;
+            }
         }
         if let Err(err) = stored {
             tracing::error!(%err, count = authored.len(), "storing a batch failed");
