@@ -128,7 +128,16 @@ impl RawClient {
         }
         loop {
             assert!(Instant::now() < give_up, "no frame arrived in time");
-            match self.socket.read().expect("a frame arrives in time") {
+            let message = match self.socket.read() {
+                // A signal (a child process of the test ending) interrupted the wait: wait on.
+                Err(tungstenite::Error::Io(err))
+                    if err.kind() == std::io::ErrorKind::Interrupted =>
+                {
+                    continue;
+                }
+                read => read.expect("a frame arrives in time"),
+            };
+            match message {
                 Message::Text(text) => {
                     return serde_json::from_str(&text).expect("valid server frame");
                 }

@@ -12,18 +12,23 @@
 //! (notifications) at the end of each batch ([`Hub::publish`]); what the others tell is
 //! broadcast to this node's members ([`Hub::heard`]).
 
+use std::collections::HashSet;
+
 use super::Hub;
+use crate::store::UserId;
 use crate::store::cluster::{Event, Happened, Presence};
 use chinwag_protocol::ServerFrame;
 
 /// Most messages read from the store at a time while catching up.
 const CATCH_UP_PAGE: usize = 512;
 
-/// What this node tells the others at the end of the batch.
+/// This node's part: what it tells the others at the end of the batch, and which of its
+/// identities online had their hello come back (so a later hello elsewhere is newer).
 #[derive(Default)]
 pub(super) struct Said {
     presence: Vec<Presence>,
     events: Vec<Happened>,
+    confirmed: HashSet<UserId>,
 }
 
 impl Hub {
@@ -45,23 +50,37 @@ impl Hub {
         }
     }
 
+    /// Tells the other nodes that `user` said hello here: a connection of it on another node
+    /// is replaced there, unless this hello turns out to be the older one.
+    pub(super) fn tell_hello(&mut self, user: UserId) {
+        self.said.confirmed.remove(&user);
+        self.tell(Happened::Hello { user });
+    }
+
     /// Records and tells what the batch noted (see [`Hub::note_presence`], [`Hub::tell`]).
     pub(super) fn publish(&mut self) {
         if self.said.presence.is_empty() && self.said.events.is_empty() {
             return;
         }
-        let said = std::mem::take(&mut self.said);
-        if let Err(err) = self.store.publish(&said.presence, &said.events) {
+        let presence = std::mem::take(&mut self.said.presence);
+        let events = std::mem::take(&mut self.said.events);
+        if let Err(err) = self.store.publish(&presence, &events) {
             tracing::error!(%err, "telling the other nodes failed");
         }
     }
 
     /// Acts on what another node said (or on a tick of the listener).
     pub(super) fn heard(&mut self, event: Event) {
-        if event.node == self.store.node() && event.what != Happened::Tick {
+        let ours = event.node == self.store.node();
+        if ours && !matches!(event.what, Happened::Tick | Happened::Hello { .. }) {
             return;
         }
         let result = match event.what {
+            Happened::Hello { user } if ours => {
+                // Ours, back in commit order: a hello from elsewhere from now on is newer.
+                self.said.confirmed.insert(user);
+                Ok(())
+            }
             Happened::Message { room, seq } => self.catch_up(&room, seq),
             Happened::Changed { room, seq } => self.changed(&room, seq),
             Happened::Typing { room, name } => {
@@ -99,7 +118,11 @@ impl Hub {
                 Ok(())
             }
             Happened::Hello { user } => {
-                if let Some(&old) = self.online.get(&user) {
+                // Hellos arrive in commit order: one committed before ours (not yet back) is
+                // older, and its connection is the one replaced, on its node.
+                if self.said.confirmed.remove(&user)
+                    && let Some(&old) = self.online.get(&user)
+                {
                     self.replace(old);
                 }
                 Ok(())
@@ -150,14 +173,33 @@ impl Hub {
                 delivered = message.seq;
                 self.broadcast(room, &ServerFrame::Message(message));
             }
+            // What went out counts even if the next page fails.
+            if let Some(state) = self.rooms.get_mut(room) {
+                state.last_seq = state.last_seq.max(delivered);
+            }
             if last > head {
                 break;
             }
         }
-        if let Some(state) = self.rooms.get_mut(room) {
-            state.last_seq = state.last_seq.max(delivered);
-        }
         Ok(())
+    }
+
+    /// This node's own messages in `room` are committed, but what other nodes committed before
+    /// them could not be read (`err`): sending them now would leave a gap in every member's
+    /// view here. Instead the room's connections here are closed (a server error): they come
+    /// back with their cursors and get everything in order, and their senders' retries find
+    /// their acks.
+    pub(super) fn lost_track(&mut self, room: &str, err: &crate::store::StoreError) {
+        tracing::error!(%err, room, "reading other nodes' messages failed; the room's clients reconnect");
+        let members: Vec<_> = self
+            .rooms
+            .get(room)
+            .map(|state| state.online.values().copied().collect())
+            .unwrap_or_default();
+        for conn in members {
+            self.fail(conn);
+            self.remove(conn);
+        }
     }
 
     /// Tells this node's members of `room` what became of message `seq` (edited or deleted

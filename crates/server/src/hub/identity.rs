@@ -74,7 +74,7 @@ impl Hub {
             None => self.store.is_online_elsewhere(&user.name)?,
         };
         // Its connection on another node, if any, is replaced there.
-        self.tell(crate::store::cluster::Happened::Hello { user: user.id });
+        self.tell_hello(user.id);
         if let Some(peer) = self.peers.get_mut(&conn) {
             peer.session = Some(Session {
                 user: user.id,

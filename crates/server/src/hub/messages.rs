@@ -141,7 +141,8 @@ impl Hub {
             let message = authored.message;
             // Another node's messages numbered before this one go out first.
             if let Err(err) = self.catch_up(&message.room, message.seq - 1) {
-                tracing::error!(%err, "reading other nodes' messages failed");
+                self.lost_track(&message.room, &err);
+                continue;
             }
             if let Some(room) = self.rooms.get_mut(&message.room) {
                 room.last_seq = room.last_seq.max(message.seq);

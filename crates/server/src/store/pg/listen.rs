@@ -17,32 +17,55 @@ const TICK: Duration = Duration::from_secs(1);
 /// How often this node's heartbeat row is refreshed (well within `cluster::DEAD_AFTER`).
 const HEARTBEAT: Duration = Duration::from_secs(2);
 
+/// How long the first connection may take (the connection's own timeout is shorter).
+const START_DEADLINE: Duration = Duration::from_secs(30);
+
 /// How long to wait before connecting again after the connection broke.
 const RECONNECT: Duration = Duration::from_millis(500);
 
-/// Starts the listener thread for `node`.
+/// Starts the listener thread for `node` and returns once it listens (so nothing said after
+/// this returns is missed), or why it could not.
 pub(super) fn spawn(
     config: postgres::Config,
     node: i64,
     mut forward: Forward,
 ) -> std::io::Result<()> {
+    let (listening, started) = std::sync::mpsc::channel();
     std::thread::Builder::new()
         .name("chinwag-listen".into())
         .spawn(move || {
+            let mut client = match connect(&config, node) {
+                Ok(client) => client,
+                Err(err) => {
+                    let _ = listening.send(Err(std::io::Error::other(err)));
+                    return;
+                }
+            };
+            let _ = listening.send(Ok(()));
             loop {
-                match listen(&config, node, &mut forward) {
+                match listen(&mut client, node, &mut forward) {
                     Ok(()) => return,
                     Err(err) => {
                         tracing::warn!(%err, "listening for other nodes failed; again soon")
                     }
                 }
-                if !forward(tick()) {
-                    return;
-                }
-                std::thread::sleep(RECONNECT);
+                client = loop {
+                    if !forward(tick()) {
+                        return;
+                    }
+                    std::thread::sleep(RECONNECT);
+                    match connect(&config, node) {
+                        Ok(client) => break client,
+                        Err(err) => {
+                            tracing::warn!(%err, "listening for other nodes failed; again soon")
+                        }
+                    }
+                };
             }
-        })
-        .map(drop)
+        })?;
+    started
+        .recv_timeout(START_DEADLINE)
+        .map_err(|_| std::io::Error::other("the listener did not connect in time"))?
 }
 
 /// A tick, as the listener says it.
@@ -53,15 +76,16 @@ fn tick() -> Event {
     }
 }
 
-/// Listens on one connection until it breaks (`Err`) or nobody wants the events (`Ok`).
-fn listen(
-    config: &postgres::Config,
-    node: i64,
-    forward: &mut Forward,
-) -> Result<(), postgres::Error> {
+/// A connection that listens, its node's heartbeat refreshed.
+fn connect(config: &postgres::Config, node: i64) -> Result<Client, postgres::Error> {
     let mut client = config.connect(NoTls)?;
     client.batch_execute(&format!("LISTEN {CHANNEL}"))?;
     beat(&mut client, node)?;
+    Ok(client)
+}
+
+/// Forwards what `client` hears until it breaks (`Err`) or nobody wants the events (`Ok`).
+fn listen(client: &mut Client, node: i64, forward: &mut Forward) -> Result<(), postgres::Error> {
     let mut beaten = Instant::now();
     let mut ticked = Instant::now();
     // Connected (again): whatever was said meanwhile is caught up with now.
@@ -88,7 +112,7 @@ fn listen(
         }
         if beaten.elapsed() >= HEARTBEAT {
             beaten = Instant::now();
-            beat(&mut client, node)?;
+            beat(client, node)?;
         }
     }
 }
