@@ -104,6 +104,7 @@ pub async fn serve(
     let limits = options.rate_limits;
     let hub_thread =
         tokio::task::spawn_blocking(move || Hub::new(store, &limits).run(hub_receiver));
+    tokio::spawn(hub::tick(hub_sender.downgrade()));
     let (stop_socket_tasks, socket_tasks_stopped) = watch::channel(false);
     let api_hub = hub_sender.clone();
     let state = AppState {

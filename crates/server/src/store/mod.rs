@@ -49,6 +49,48 @@ impl Store {
         Ok(Self { connection })
     }
 
+    /// Opens a transaction (unless one is open) that the writes after it join until
+    /// [`Store::commit_deferred`]: the hub writes a batch's new identities in it, so the batch's
+    /// hellos cost one disk sync. Writes that are transactions of their own (savepoints, see
+    /// [`Store::atomically`]) nest in it; [`Store::write_batch`] must not run while it is open.
+    pub fn defer_commit(&self) -> rusqlite::Result<()> {
+        if self.connection.is_autocommit() {
+            self.connection.execute_batch("BEGIN")?;
+        }
+        Ok(())
+    }
+
+    /// Commits the transaction [`Store::defer_commit`] opened, if one is open: on disk when
+    /// this returns `Ok`; rolled back, nothing of it stored, on `Err`.
+    pub fn commit_deferred(&self) -> rusqlite::Result<()> {
+        if self.connection.is_autocommit() {
+            return Ok(());
+        }
+        self.connection.execute_batch("COMMIT").inspect_err(|_| {
+            if !self.connection.is_autocommit() {
+                let _ = self.connection.execute_batch("ROLLBACK");
+            }
+        })
+    }
+
+    /// Runs `write` as one transaction of its own, or within the open one (see
+    /// [`Store::defer_commit`]): all of it or nothing of it.
+    fn atomically<T>(&self, write: impl FnOnce() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+        self.connection.execute_batch("SAVEPOINT atomically")?;
+        match write() {
+            Ok(value) => {
+                self.connection.execute_batch("RELEASE atomically")?;
+                Ok(value)
+            }
+            Err(err) => {
+                let _ = self
+                    .connection
+                    .execute_batch("ROLLBACK TO atomically; RELEASE atomically");
+                Err(err)
+            }
+        }
+    }
+
     /// Stores a batch in one transaction: new messages, and read markers moved forward. On disk
     /// when this returns `Ok`; nothing of it is stored on `Err`.
     pub fn write_batch(

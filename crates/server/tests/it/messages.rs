@@ -5,7 +5,7 @@ use chinwag_protocol::{
     ChatMessage, ClientFrame, ErrorCode, MAX_QUERY_CHARS, MAX_SEARCH_RESULTS, MAX_UNREAD_COUNT,
     ServerFrame,
 };
-use chinwag_testkit::{RawClient, TestServer, error_code, room_of, token_of};
+use chinwag_testkit::{RawClient, TestServer, error_code, room_of, token_of, went};
 
 fn is_message(frame: &ServerFrame) -> bool {
     matches!(frame, ServerFrame::Message(_))
@@ -304,7 +304,7 @@ fn read_markers_follow_the_identity_and_count_unread_and_mentions() {
     });
     assert!(codes(&bob.sync("lobby")).is_empty());
     drop(bob);
-    alice.recv_until(|frame| matches!(frame, ServerFrame::Left { .. }));
+    alice.recv_until(went("bob"));
 
     // Another device of bob's (same token) gets the marker and the counts.
     let (mut bob, welcome) = RawClient::hello_as(&server.url(), "bob", &token_of("bob"));
@@ -418,7 +418,7 @@ fn a_mention_is_the_whole_name_after_an_at_sign_outside_code() {
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     let (bob, _) = RawClient::join(&server.url(), "bob", "lobby");
     drop(bob);
-    alice.recv_until(|frame| matches!(frame, ServerFrame::Left { .. }));
+    alice.recv_until(went("bob"));
     for (i, text) in [
         "hey @bob",         // a mention
         "**@bob**, look",   // a mention in bold
