@@ -86,12 +86,11 @@ impl Hub {
     }
 
     /// Welcomes the batch's hellos once their identities are committed (see
-    /// [`Hub::welcome_hellos`]) and tells small rooms who came and went; then stores what the batch queued in one transaction (new
+    /// [`Hub::welcome_hellos`]); then stores what the batch queued in one transaction (new
     /// messages, and read markers: the ones sent, and every poster's, who has read up to their
     /// own message), then acks and broadcasts the messages.
     pub fn flush(&mut self) {
         self.welcome_hellos();
-        self.publish_presence(false);
         if self.pending.is_empty() && self.read_marks.is_empty() {
             return;
         }

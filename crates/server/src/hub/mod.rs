@@ -250,14 +250,21 @@ impl Hub {
             for command in batch.drain(..) {
                 self.handle(command, Now::read());
             }
-            self.flush();
+            self.end_batch();
         }
         tracing::info!("hub stopped");
     }
 
+    /// Ends a batch: stores and sends what it queued ([`Hub::flush`]), then tells the small
+    /// rooms who came and went in it (crowds hear at the next [`Command::Tick`]).
+    pub fn end_batch(&mut self) {
+        self.flush();
+        self.publish_presence(false);
+    }
+
     /// Applies one command at `now`. What it sends goes to the outboxes at once, but the
-    /// acks and broadcasts of new messages wait for [`Hub::flush`], which [`Hub::run`] calls
-    /// after each batch.
+    /// acks and broadcasts of new messages (and the welcomes of hellos) wait for [`Hub::flush`],
+    /// which [`Hub::run`] calls after each batch (see [`Hub::end_batch`]).
     pub fn handle(&mut self, command: Command, now: Now) {
         self.now = now;
         match command {

@@ -1,7 +1,7 @@
 //! Presence: who came online in a room and who went, gathered into one
 //! [`ServerFrame::Presence`] per room (with the exact count online) instead of one frame per
 //! arrival to every member, which made a crowd's arrival cost the square of its size. A small
-//! room hears its changes after each batch of commands; a crowd (more than [`MEMBER_PAGE`]
+//! room hears its changes at the end of each batch of commands; a crowd (more than [`MEMBER_PAGE`]
 //! online) hears only the count, at most every [`PRESENCE_INTERVAL`], and pages names on demand.
 
 use std::collections::{BTreeMap, HashMap};

@@ -91,6 +91,23 @@ impl Store {
         }
     }
 
+    /// From now on every commit that follows the creation of an identity fails (a deferred
+    /// foreign key left dangling), as a full disk would make it: for the tests of what a failed
+    /// commit leaves.
+    #[cfg(test)]
+    pub fn fail_commits_of_new_identities(&self) {
+        self.connection
+            .execute_batch(
+                "PRAGMA foreign_keys = ON;
+                 CREATE TEMP TABLE commit_guard_parent (id INTEGER PRIMARY KEY);
+                 CREATE TEMP TABLE commit_guard (parent INTEGER
+                    REFERENCES commit_guard_parent (id) DEFERRABLE INITIALLY DEFERRED);
+                 CREATE TEMP TRIGGER fail_the_commit AFTER INSERT ON main.users
+                 BEGIN INSERT INTO commit_guard VALUES (1); END;",
+            )
+            .expect("the commit guard is set up");
+    }
+
     /// Stores a batch in one transaction: new messages, and read markers moved forward. On disk
     /// when this returns `Ok`; nothing of it is stored on `Err`.
     pub fn write_batch(

@@ -9,6 +9,7 @@
 mod abuse;
 mod chat;
 mod connections;
+mod crowds;
 mod durability;
 mod frame_limits;
 mod history_api;
