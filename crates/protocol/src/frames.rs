@@ -285,10 +285,11 @@ pub enum ServerFrame {
         seq: u64,
     },
     /// Who came online in the room (or joined it) and who went offline (or left it) since the
-    /// room's last presence frame, and how many are online now. The server gathers changes and
-    /// sends at most a few of these a second per room; someone who came and went in between is
-    /// in neither list. In a crowd (more than [`super::MEMBER_PAGE`] online) the lists are left
-    /// out and only the count is exact: [`ClientFrame::Members`] pages the names.
+    /// room's last presence frame, and how many are online now. The server gathers changes: a
+    /// room hears them once per batch of frames the server handles, a crowd (more than
+    /// [`super::MEMBER_PAGE`] online) at most once a second and without the lists (only the
+    /// count is exact: [`ClientFrame::Members`] pages the names). Someone who came and went in
+    /// between is in neither list.
     Presence {
         /// The room.
         room: String,

@@ -24,9 +24,9 @@
 //!    stores it, answers the sender with [`ServerFrame::Ack`] and broadcasts
 //!    [`ServerFrame::Message`] to everyone in the room (the sender included).
 //! 5. Edits, deletions, typing, topics and renames are broadcast to the room's members online;
-//!    presence is gathered and broadcast a few times a second as [`ServerFrame::Presence`] (the
-//!    exact count online, and in rooms up to [`MEMBER_PAGE`] online who came and went). A
-//!    crowd's names are paged on demand with [`ClientFrame::Members`].
+//!    presence is gathered and broadcast as [`ServerFrame::Presence`] (the exact count online,
+//!    and in rooms up to [`MEMBER_PAGE`] online who came and went; a crowd's count at most once
+//!    a second). A crowd's names are paged on demand with [`ClientFrame::Members`].
 //!
 //! The server is the authority for `from`, `time` (milliseconds since the Unix epoch, UTC) and
 //! `seq` (per room, starts at 1, only grows). A client can never set them.

@@ -14,7 +14,7 @@ use chinwag_protocol::{MAX_USERS_BYTES, MEMBER_PAGE, ServerFrame};
 
 /// How often the hub is asked to tell the rooms their presence changes (see
 /// [`super::Command::Tick`]).
-pub const PRESENCE_INTERVAL: std::time::Duration = std::time::Duration::from_millis(500);
+pub const PRESENCE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Sends the hub a [`Command::Tick`] every [`PRESENCE_INTERVAL`] until it is gone (holding only a
 /// weak sender, so the hub still stops once every connection has let go of it).
