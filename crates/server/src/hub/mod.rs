@@ -36,7 +36,8 @@ use axum::extract::ws::Utf8Bytes;
 use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::limits::{Limiters, RateLimits};
-use crate::store::{Store, UserId};
+use crate::metrics::Metrics;
+use crate::store::{Store, StoreError, UserId};
 use chinwag_protocol::{ClientFrame, ErrorCode, Rejection, RoomKind, ServerFrame, close_code};
 
 pub use clock::Now;
@@ -139,8 +140,13 @@ pub enum Command {
         /// Where the answer goes.
         reply: oneshot::Sender<Result<chinwag_protocol::HistoryPage, Rejection>>,
     },
-    /// Time to tell the rooms who came and went (sent every [`PRESENCE_INTERVAL`]).
+    /// Time to tell the crowds how many are online (sent every [`PRESENCE_INTERVAL`]).
     Tick,
+    /// `/healthz`: does the store answer? (`Err` says why not.)
+    Health {
+        /// Where the answer goes.
+        reply: oneshot::Sender<Result<(), String>>,
+    },
 }
 
 /// A connection as the hub knows it: where its frames go, its address, and who it is once it
@@ -180,11 +186,11 @@ struct Who {
 /// database failed (the connection is told and closed).
 enum Refusal {
     Rejected(Rejection),
-    Database(rusqlite::Error),
+    Database(StoreError),
 }
 
-impl From<rusqlite::Error> for Refusal {
-    fn from(err: rusqlite::Error) -> Self {
+impl From<StoreError> for Refusal {
+    fn from(err: StoreError) -> Self {
         Self::Database(err)
     }
 }
@@ -224,6 +230,8 @@ pub struct Hub {
     limits: Limiters<UserId>,
     /// The time of the command being handled (see [`Hub::handle`]).
     now: Now,
+    /// What `/metrics` reports.
+    metrics: Arc<Metrics>,
 }
 
 impl Hub {
@@ -240,7 +248,15 @@ impl Hub {
             presence: presence::Changes::default(),
             limits: Limiters::new(limits),
             now: Now::read(),
+            metrics: Arc::default(),
         }
+    }
+
+    /// The hub, counting into `metrics` (see [`crate::metrics`]).
+    #[must_use]
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     /// Runs the hub until every command sender is dropped, then returns (store flushed).
@@ -294,6 +310,9 @@ impl Hub {
                 let _ = reply.send(self.page(request));
             }
             Command::Tick => self.publish_presence(true),
+            Command::Health { reply } => {
+                let _ = reply.send(self.store.check().map_err(|err| err.to_string()));
+            }
         }
     }
 
@@ -437,6 +456,7 @@ impl Hub {
             return false;
         }
         queued.fetch_add(bytes, Ordering::Relaxed);
+        self.metrics.frame_queued();
         !matches!(
             peer.outbox.queue.try_send(outgoing),
             Err(mpsc::error::TrySendError::Full(_))
@@ -465,6 +485,7 @@ impl Hub {
     fn kick(&mut self, conn: ConnId) {
         if let Some(peer) = self.peers.get(&conn) {
             tracing::warn!(conn, "outgoing queue full; disconnecting a slow client");
+            self.metrics.slow_client_dropped();
             peer.outbox.kicked.notify_one();
         }
         self.remove(conn);

@@ -35,7 +35,7 @@ impl TestHub {
     /// A hub applying `limits`.
     fn with_limits(limits: &RateLimits) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("chat.sqlite3")).unwrap();
+        let store = Store::open(dir.path().join("chat.sqlite3")).unwrap();
         Self {
             hub: Hub::new(store, limits),
             now: Now::read(),

@@ -2,12 +2,11 @@
 //! names, and pages of the rest.
 
 use chinwag_protocol::{ClientFrame, MEMBER_PAGE, ServerFrame};
-use chinwag_testkit::{RawClient, TestServer};
+use chinwag_testkit::{RawClient, StoreKind, TestServer, unlimited};
 
-#[test]
-fn a_crowd_counts_everyone_lists_a_page_and_pages_the_rest_on_demand() {
+fn a_crowd_counts_everyone_lists_a_page_and_pages_the_rest_on_demand(store: StoreKind) {
     let crowd = MEMBER_PAGE + 50;
-    let server = TestServer::start_unlimited();
+    let server = TestServer::start_on_store(store, unlimited());
     let mut clients = Vec::new();
     let mut last_state = None;
     for n in 0..crowd {
@@ -58,3 +57,5 @@ fn a_crowd_counts_everyone_lists_a_page_and_pages_the_rest_on_demand() {
         matches!(frame, ServerFrame::Presence { online, .. } if *online == crowd as u64 - 1)
     });
 }
+
+chinwag_testkit::on_both_stores!(a_crowd_counts_everyone_lists_a_page_and_pages_the_rest_on_demand);
