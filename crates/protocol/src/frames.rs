@@ -289,7 +289,8 @@ pub enum ServerFrame {
     /// room hears them once per batch of frames the server handles, a crowd (more than
     /// [`super::MEMBER_PAGE`] online) at most once a second and without the lists (only the
     /// count is exact: [`ClientFrame::Members`] pages the names). Someone who came and went in
-    /// between is in neither list.
+    /// between is in `left`, someone who went and came back in `joined`: a client ignores the
+    /// arrival of someone it lists and the departure of someone it does not.
     Presence {
         /// The room.
         room: String,

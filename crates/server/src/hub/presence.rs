@@ -33,17 +33,13 @@ pub async fn tick(hub: mpsc::WeakSender<Command>) {
     }
 }
 
-/// Presence changes not yet told, by room and name: whether the name was online at the room's
-/// last presence frame, and whether it is now.
+/// Presence changes not yet told, by room and name: whether the name is online now. Someone
+/// who came and went since the last presence frame is told as gone (a newcomer's room state
+/// may have listed them meanwhile; a client that never listed them ignores it), someone who
+/// went and came back as come (a client that still lists them ignores it).
 #[derive(Default)]
 pub(super) struct Changes {
-    rooms: HashMap<String, BTreeMap<String, Change>>,
-}
-
-#[derive(Clone, Copy)]
-struct Change {
-    before: bool,
-    now: bool,
+    rooms: HashMap<String, BTreeMap<String, bool>>,
 }
 
 impl Changes {
@@ -59,26 +55,19 @@ impl Changes {
 
     fn set(&mut self, room: &str, name: &str, online: bool) {
         let names = self.rooms.entry(room.to_owned()).or_default();
-        names
-            .entry(name.to_owned())
-            .or_insert(Change {
-                before: !online,
-                now: online,
-            })
-            .now = online;
+        names.insert(name.to_owned(), online);
     }
 
     /// A name not yet told moves with a rename (the rename itself is told at once).
     pub(super) fn renamed(&mut self, from: &str, to: &str) {
         for names in self.rooms.values_mut() {
-            if let Some(change) = names.remove(from) {
-                names.insert(to.to_owned(), change);
+            if let Some(online) = names.remove(from) {
+                names.insert(to.to_owned(), online);
             }
         }
     }
 
-    /// Takes the changes of the rooms `told` picks: who came and who went (each sorted), leaving
-    /// out those who came and went (or went and came back) since the last presence frame.
+    /// Takes the changes of the rooms `told` picks: who came and who went (each sorted).
     fn take(
         &mut self,
         mut told: impl FnMut(&str) -> bool,
@@ -86,15 +75,11 @@ impl Changes {
         self.rooms
             .extract_if(|room, _| told(room))
             .map(|(room, names)| {
-                let (mut joined, mut left) = (Vec::new(), Vec::new());
-                for (name, change) in names {
-                    match (change.before, change.now) {
-                        (false, true) => joined.push(name),
-                        (true, false) => left.push(name),
-                        _ => {}
-                    }
-                }
-                (room, joined, left)
+                let (joined, left) = names.into_iter().partition(|(_, online)| *online);
+                let names = |changes: Vec<(String, bool)>| {
+                    changes.into_iter().map(|(name, _)| name).collect()
+                };
+                (room, names(joined), names(left))
             })
             .collect()
     }
@@ -115,9 +100,6 @@ impl Hub {
             let Some(state) = self.rooms.get(&room) else {
                 continue;
             };
-            if joined.is_empty() && left.is_empty() {
-                continue;
-            }
             let online = state.online.len();
             let newcomer = match (joined.as_slice(), left.is_empty()) {
                 ([name], true) => state.online.get(name).copied(),
