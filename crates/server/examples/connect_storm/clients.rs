@@ -103,11 +103,12 @@ pub async fn run_group(
                         storm.saw(&mut online, i, count);
                     }
                 }
-                Some(Ok(Message::Close(_)) | Err(_)) | None => {
+                // A close frame or an error is followed by the end of the socket.
+                None => {
                     storm.tally.dropped.fetch_add(1, Ordering::Relaxed);
                     storm.saw(&mut online, i, 0);
                 }
-                Some(Ok(_)) => {}
+                Some(_) => {}
             },
             _ = stop.changed() => return,
         }
