@@ -19,6 +19,7 @@
 mod clock;
 mod fitting;
 mod identity;
+mod idle;
 mod messages;
 mod paging;
 mod presence;
@@ -230,6 +231,8 @@ pub struct Hub {
     limits: Limiters<UserId>,
     /// The time of the command being handled (see [`Hub::handle`]).
     now: Now,
+    /// Whether the store may have work for idle time (see `idle.rs`).
+    idle_work: bool,
     /// What `/metrics` reports.
     metrics: Arc<Metrics>,
 }
@@ -248,6 +251,7 @@ impl Hub {
             presence: presence::Changes::default(),
             limits: Limiters::new(limits),
             now: Now::read(),
+            idle_work: true,
             metrics: Arc::default(),
         }
     }
@@ -262,7 +266,7 @@ impl Hub {
     /// Runs the hub until every command sender is dropped, then returns (store flushed).
     pub fn run(mut self, mut commands: mpsc::Receiver<Command>) {
         let mut batch = Vec::with_capacity(MAX_BATCH);
-        while commands.blocking_recv_many(&mut batch, MAX_BATCH) > 0 {
+        while self.next_batch(&mut commands, &mut batch) > 0 {
             for command in batch.drain(..) {
                 self.handle(command, Now::read());
             }

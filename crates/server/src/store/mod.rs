@@ -29,6 +29,10 @@ pub trait Backend: MessageStore + RoomStore + IdentityStore + Send {
     /// Whether the database answers (a round trip; a lost connection is opened again first).
     fn check(&self) -> StoreResult<()>;
 
+    /// A slice of the work that waits for idle time (a few milliseconds at most: the SQLite
+    /// store's search index catching up); whether more remains.
+    fn catch_up(&mut self) -> StoreResult<bool>;
+
     /// Lets the writes after it (until [`Backend::commit_deferred`]) share one transaction: the
     /// hub writes a batch's new identities so, and their hellos then cost one disk sync. Every
     /// write stays all or nothing on its own; [`Backend::write_batch`] must not run meanwhile.
