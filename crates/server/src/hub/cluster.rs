@@ -94,27 +94,11 @@ impl Hub {
                 Ok(())
             }
             Happened::Joined { room, name } => {
-                if !self.is_online_here(&room, &name) {
-                    self.broadcast(
-                        &room,
-                        &ServerFrame::Joined {
-                            room: room.clone(),
-                            name,
-                        },
-                    );
-                }
+                self.remote_presence(&room, name, true);
                 Ok(())
             }
             Happened::Left { room, name } => {
-                if !self.is_online_here(&room, &name) {
-                    self.broadcast(
-                        &room,
-                        &ServerFrame::Left {
-                            room: room.clone(),
-                            name,
-                        },
-                    );
-                }
+                self.remote_presence(&room, name, false);
                 Ok(())
             }
             Happened::Hello { user } => {
@@ -134,11 +118,25 @@ impl Hub {
         }
     }
 
-    /// Whether `name` is online in `room` on this node.
-    fn is_online_here(&self, room: &str, name: &str) -> bool {
-        self.rooms
-            .get(room)
-            .is_some_and(|state| state.online.contains_key(name))
+    /// `name` came online in `room` on another node (or went offline there): counted, and told
+    /// to the members here with the batch's presence (unless it is online here too).
+    fn remote_presence(&mut self, room: &str, name: String, online: bool) {
+        let Some(state) = self.rooms.get_mut(room) else {
+            return;
+        };
+        let here = state.online.contains_key(&name);
+        let changed = if online {
+            state.remote.insert(name.clone())
+        } else {
+            state.remote.remove(&name)
+        };
+        if changed && !here {
+            if online {
+                self.presence.came(room, &name);
+            } else {
+                self.presence.went(room, &name);
+            }
+        }
     }
 
     /// Catches up with every room in memory, and drops dead nodes' users.

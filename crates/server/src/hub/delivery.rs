@@ -154,6 +154,8 @@ impl Hub {
             for conn in full {
                 self.kick(conn);
             }
+            // Their departures go out in the same item as the rest of the batch.
+            self.publish_presence(false);
         }
         let filled = std::mem::take(&mut self.mail.filled);
         let wide = filled.len() >= WIDE_FANOUT;

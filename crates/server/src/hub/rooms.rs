@@ -87,13 +87,7 @@ impl Hub {
             name: who.name.clone(),
         });
         self.reply(conn, &ServerFrame::Parted { room: room.clone() });
-        self.broadcast(
-            &room,
-            &ServerFrame::Left {
-                room: room.clone(),
-                name: who.name,
-            },
-        );
+        self.presence.went(&room, &who.name);
         Ok(())
     }
 
@@ -208,7 +202,8 @@ impl Hub {
     /// Puts `conn` online in a room it is a member of and returns the room's state for it:
     /// history after `last_seq` (or the recent history; at most the newest `most_replayed` it
     /// missed), who is online, unread counts; trimmed to fit in a frame, with the rest of a
-    /// replay to follow. With `announce`, the others online hear that it joined.
+    /// replay to follow. With `announce`, the others online hear (at the next presence
+    /// tick) that it came.
     pub(super) fn subscribe(
         &mut self,
         conn: ConnId,
@@ -232,13 +227,10 @@ impl Hub {
         }
         let already = self.is_subscribed(conn, &room);
         if announce && !already {
-            self.broadcast(
-                &room,
-                &ServerFrame::Joined {
-                    room: room.clone(),
-                    name: who.name.clone(),
-                },
-            );
+            self.presence.came(&room, &who.name);
+        }
+        if !already {
+            // Other nodes count it here even when it only moved from one of them.
             self.tell(Happened::Joined {
                 room: room.clone(),
                 name: who.name.clone(),
@@ -262,22 +254,15 @@ impl Hub {
             }
             _ => None,
         };
-        let mut users: Vec<String> = self
-            .rooms
-            .get(&room)
-            .map(|state| state.online.keys().cloned().collect())
-            .unwrap_or_default();
-        for name in self.store.online_elsewhere(&room)? {
-            if let Err(at) = users.binary_search(&name) {
-                users.insert(at, name);
-            }
-        }
+        let (users, _) = self.online_page(&room, None);
+        let online = self.rooms.get(&room).map_or(0, |state| state.count()) as u64;
         let state = RoomState {
             room,
             kind: row.kind,
             topic: row.topic,
             peer,
             users,
+            online,
             history,
             skipped,
             last_read: membership.last_read,
@@ -332,15 +317,18 @@ impl Hub {
         }
     }
 
-    /// Loads a room's sequence number into memory the first time it is used.
+    /// Loads a room's sequence number (and who is online in it on other nodes) into memory the
+    /// first time it is used.
     pub(super) fn load_room(&mut self, room: &str, kind: RoomKind) -> StoreResult<()> {
         if !self.rooms.contains_key(room) {
             let last_seq = self.store.last_seq(room)?;
+            let remote = self.store.online_elsewhere(room)?.into_iter().collect();
             self.rooms.insert(
                 room.to_owned(),
                 Room {
                     online: BTreeMap::new(),
                     last_seq,
+                    remote,
                     pending: 0,
                     kind,
                 },

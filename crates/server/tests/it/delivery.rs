@@ -41,7 +41,9 @@ fn post_and_watch(writer: &mut RawClient, watcher: &mut RawClient, n: u64, gone:
                 assert_eq!(message.seq, n, "the watcher missed a message");
                 return left;
             }
-            ServerFrame::Left { name, .. } => left |= name == gone,
+            ServerFrame::Presence { left: names, .. } => {
+                left |= names.iter().any(|name| name == gone);
+            }
             _ => {}
         }
     }

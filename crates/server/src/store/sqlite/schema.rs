@@ -116,8 +116,9 @@ const V5: &str = "CREATE TABLE messages_text_upto (upto INTEGER NOT NULL);
 
 /// Version 6: a random id of this database (its epoch, in the welcome: a client seeing another
 /// one talks to another history).
-const V6: &str = "CREATE TABLE epoch (id TEXT NOT NULL);
-    INSERT INTO epoch (id) VALUES (lower(hex(randomblob(16))));";
+const V6: &str = "CREATE TABLE IF NOT EXISTS epoch (id TEXT NOT NULL);
+    INSERT INTO epoch (id) SELECT lower(hex(randomblob(16)))
+        WHERE NOT EXISTS (SELECT 1 FROM epoch);";
 
 /// Brings the database up to [`VERSION`] in one transaction, and takes the write lock at once
 /// (so a second server on the same file fails now, not at its first write).
