@@ -19,6 +19,7 @@ mod clock;
 mod delivery;
 mod fitting;
 mod identity;
+mod idle;
 mod messages;
 mod paging;
 mod rates;
@@ -226,6 +227,8 @@ pub struct Hub {
     now: Now,
     /// What the batch sends each connection (see [`delivery`]).
     mail: delivery::Mail,
+    /// Whether the store may have work for idle time (see `idle.rs`).
+    idle_work: bool,
     /// What `/metrics` reports.
     metrics: Arc<Metrics>,
 }
@@ -243,6 +246,7 @@ impl Hub {
             limits: Limiters::new(limits),
             now: Now::read(),
             mail: delivery::Mail::default(),
+            idle_work: true,
             metrics: Arc::default(),
         }
     }
@@ -257,7 +261,7 @@ impl Hub {
     /// Runs the hub until every command sender is dropped, then returns (store flushed).
     pub fn run(mut self, mut commands: mpsc::Receiver<Command>) {
         let mut batch = Vec::with_capacity(MAX_BATCH);
-        while commands.blocking_recv_many(&mut batch, MAX_BATCH) > 0 {
+        while self.next_batch(&mut commands, &mut batch) > 0 {
             let began = std::time::Instant::now();
             for command in batch.drain(..) {
                 self.handle(command, Now::read());

@@ -28,6 +28,10 @@ pub trait Backend: MessageStore + RoomStore + IdentityStore + Send {
 
     /// Whether the database answers (a round trip; a lost connection is opened again first).
     fn check(&self) -> StoreResult<()>;
+
+    /// A slice of the work that waits for idle time (a few milliseconds at most: the SQLite
+    /// store's search index catching up); whether more remains.
+    fn catch_up(&mut self) -> StoreResult<bool>;
 }
 
 /// Everything the server keeps, in whichever database [`Location`] names. Its methods are

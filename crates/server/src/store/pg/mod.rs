@@ -129,6 +129,11 @@ impl Backend for PgStore {
     fn check(&self) -> StoreResult<()> {
         self.with(|session| session.client.simple_query("SELECT 1").map(drop))
     }
+
+    /// Nothing waits: PostgreSQL keeps its search index itself.
+    fn catch_up(&mut self) -> StoreResult<bool> {
+        Ok(false)
+    }
 }
 
 /// A sequence number or read marker as PostgreSQL keeps it (`BIGINT`); numbers beyond it (no

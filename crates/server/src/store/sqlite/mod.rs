@@ -9,6 +9,7 @@ mod identities;
 mod messages;
 mod rooms;
 mod schema;
+mod search;
 #[cfg(test)]
 mod tests;
 
@@ -46,6 +47,7 @@ impl SqliteStore {
         connection.pragma_update(None, "journal_mode", "WAL")?;
         connection.pragma_update(None, "synchronous", "FULL")?;
         schema::migrate(&connection)?;
+        search::register(&connection)?;
         Ok(Self { connection })
     }
 }
@@ -60,5 +62,9 @@ impl Backend for SqliteStore {
 
     fn check(&self) -> StoreResult<()> {
         Ok(self.connection.query_row("SELECT 1", [], |_| Ok(()))?)
+    }
+
+    fn catch_up(&mut self) -> StoreResult<bool> {
+        search::catch_up(&mut self.connection)
     }
 }
