@@ -33,8 +33,10 @@ use chinwag_protocol::Rejection;
 
 /// A batch posted to at least this many connections is a wide fan-out (see the module's doc).
 pub const WIDE_FANOUT: usize = 64;
-/// At most one wide fan-out starts in this time: messages meanwhile wait for the next one.
-pub const FANOUT_INTERVAL: Duration = Duration::from_millis(5);
+/// At most one wide fan-out starts in this time: messages meanwhile wait for the next one (at
+/// 500 messages a second to 1,000 readers, 10 ms halved the server's CPU per delivered frame
+/// against no pause; 5 ms saved little, 20 ms not much more than 10).
+pub const FANOUT_INTERVAL: Duration = Duration::from_millis(10);
 /// A connection with this many items (batches) waiting in its queue is lagging.
 const LAGGING_ITEMS: usize = 16;
 /// How many of the last wide fan-out's connections [`Hub::overloaded`] looks at.
