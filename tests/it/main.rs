@@ -8,6 +8,7 @@
 )]
 
 mod browser_phone_layout;
+mod crowd_ui;
 mod hosting;
 mod keyboard;
 mod memory_storage;

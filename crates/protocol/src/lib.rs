@@ -23,8 +23,10 @@
 //!    message with the sender's name, the server time and the next sequence number of the room,
 //!    stores it, answers the sender with [`ServerFrame::Ack`] and broadcasts
 //!    [`ServerFrame::Message`] to everyone in the room (the sender included).
-//! 5. Edits, deletions, typing, topics, renames and presence are broadcast to the room's
-//!    members online.
+//! 5. Edits, deletions, typing, topics and renames are broadcast to the room's members online;
+//!    presence is gathered and broadcast as [`ServerFrame::Presence`] (the exact count online,
+//!    and in rooms up to [`MEMBER_PAGE`] online who came and went; a crowd's count at most once
+//!    a second). A crowd's names are paged on demand with [`ClientFrame::Members`].
 //!
 //! The server is the authority for `from`, `time` (milliseconds since the Unix epoch, UTC) and
 //! `seq` (per room, starts at 1, only grows). A client can never set them.
@@ -72,6 +74,9 @@ pub const MAX_FRAME_BYTES: usize = 64 * 1024;
 pub const MAX_SERVER_FRAME_BYTES: usize = 128 * 1024;
 /// The most bytes of JSON the `users` of one room state take (see [`RoomState::users`]).
 pub const MAX_USERS_BYTES: usize = 16 * 1024;
+/// The most names of members online a room state or a [`ServerFrame::Members`] page lists; a room
+/// with more online than this is a crowd, whose presence frames carry only the count.
+pub const MEMBER_PAGE: usize = 100;
 /// Frames between [`MAX_FRAME_BYTES`] and this are read whole and refused politely (error frame,
 /// then close 1009); beyond this the socket is cut at once without reading the rest.
 pub const HARD_FRAME_LIMIT_BYTES: usize = 1024 * 1024;

@@ -75,8 +75,8 @@ struct LimitFlags {
     /// Messages one identity may send per second, sustained.
     #[arg(long, value_name = "RATE", default_value_t = limits::DEFAULT_MESSAGES_PER_SECOND)]
     messages_per_second: f64,
-    /// Requests (search, list_rooms, join, leave, open_dm, set_topic, rename) one identity
-    /// may make at once.
+    /// Requests (search, list_rooms, members, join, leave, open_dm, set_topic, rename) one
+    /// identity may make at once.
     #[arg(long, value_name = "N", default_value_t = limits::DEFAULT_REQUEST_BURST)]
     request_burst: u32,
     /// Requests one identity may make per second, sustained.

@@ -6,6 +6,7 @@
 //! is lost to an action made while disconnected.
 
 mod apply;
+mod members;
 mod room;
 #[cfg(test)]
 mod tests;

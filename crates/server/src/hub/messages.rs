@@ -85,17 +85,13 @@ impl Hub {
             .map(|stored| ack(stored.seq, stored.time)))
     }
 
-    /// Ends a batch: stores what it queued and acks and broadcasts it ([`Hub::commit`]), then
-    /// posts what it sends each connection, one queue item each (see [`super::delivery`]).
+    /// Welcomes the batch's hellos once their identities are committed (see
+    /// [`Hub::welcome_hellos`]); then stores what the batch queued in one transaction (new
+    /// messages, and read markers: the ones sent, and every poster's, who has read up to their
+    /// own message), then acks and broadcasts the messages. What it sends goes into the
+    /// connections' bags, posted at the end of the batch (see [`Hub::end_batch`]).
     pub fn flush(&mut self) {
-        self.commit();
-        self.send_mail();
-    }
-
-    /// Stores what the batch queued in one transaction (new messages, and read markers: the
-    /// ones sent, and every poster's, who has read up to their own message), then acks and
-    /// broadcasts the messages.
-    fn commit(&mut self) {
+        self.welcome_hellos();
         if self.pending.is_empty() && self.read_marks.is_empty() {
             return;
         }

@@ -9,8 +9,9 @@
 //! The hub does no I/O but the store's: it reads no clock (each command comes with its [`Now`])
 //! and writes to no socket (outboxes are channels), so a test drives it directly (see `tests`).
 //!
-//! One concern a file: [`identity`] (hello, names, tokens), [`rooms`] (join, leave, direct
-//! messages, topics, presence), [`messages`] (post, edit, delete, read markers, typing, search),
+//! One concern a file: [`identity`] (hello, names, tokens; hellos committed by the batch),
+//! [`rooms`] (join, leave, direct messages, topics), [`presence`] (who came and went, told per
+//! tick; pages of who is online), [`messages`] (post, edit, delete, read markers, typing, search),
 //! [`paging`] (older history for the HTTP API), [`rates`] (which frames count against which
 //! rate limit), [`fitting`] (frames within [`chinwag_protocol::MAX_SERVER_FRAME_BYTES`]),
 //! [`clock`] (the time a command is handled at).
@@ -22,6 +23,7 @@ mod identity;
 mod idle;
 mod messages;
 mod paging;
+mod presence;
 mod rates;
 mod rooms;
 #[cfg(test)]
@@ -42,6 +44,7 @@ use chinwag_protocol::{ClientFrame, ErrorCode, Rejection, RoomKind, ServerFrame,
 
 pub use clock::Now;
 pub use paging::PageRequest;
+pub use presence::{PRESENCE_INTERVAL, tick};
 
 /// Identifies one WebSocket connection for the lifetime of the server.
 pub type ConnId = u64;
@@ -139,6 +142,8 @@ pub enum Command {
         /// Where the answer goes.
         reply: oneshot::Sender<Result<chinwag_protocol::HistoryPage, Rejection>>,
     },
+    /// Time to tell the crowds how many are online (sent every [`PRESENCE_INTERVAL`]).
+    Tick,
     /// `/healthz`: does the store answer? (`Err` says why not.)
     Health {
         /// Where the answer goes.
@@ -222,6 +227,10 @@ pub struct Hub {
     pending: Vec<messages::PendingPost>,
     /// Read markers not yet written, by room and identity.
     read_marks: HashMap<(String, UserId), u64>,
+    /// Hellos whose identity waits for the batch's commit before their welcome.
+    hellos: Vec<identity::PendingHello>,
+    /// Who came and went, not yet told.
+    presence: presence::Changes,
     limits: Limiters<UserId>,
     /// The time of the command being handled (see [`Hub::handle`]).
     now: Now,
@@ -243,6 +252,8 @@ impl Hub {
             rooms: HashMap::new(),
             pending: Vec::new(),
             read_marks: HashMap::new(),
+            hellos: Vec::new(),
+            presence: presence::Changes::default(),
             limits: Limiters::new(limits),
             now: Now::read(),
             mail: delivery::Mail::default(),
@@ -266,15 +277,25 @@ impl Hub {
             for command in batch.drain(..) {
                 self.handle(command, Now::read());
             }
-            self.flush();
+            self.end_batch();
             self.pace(began);
         }
         tracing::info!("hub stopped");
     }
 
-    /// Applies one command at `now`. What it sends goes to the outboxes at once, but the
-    /// acks and broadcasts of new messages wait for [`Hub::flush`], which [`Hub::run`] calls
-    /// after each batch.
+    /// Ends a batch: stores and sends what it queued ([`Hub::flush`]), tells the small rooms who
+    /// came and went in it (crowds hear at the next [`Command::Tick`]), then posts what the batch
+    /// sends each connection as one queue item (see [`delivery`]).
+    pub fn end_batch(&mut self) {
+        self.flush();
+        self.drop_full();
+        self.publish_presence(false);
+        self.send_mail();
+    }
+
+    /// Applies one command at `now`. What it sends goes into the connections' bags at once, but the
+    /// acks and broadcasts of new messages (and the welcomes of hellos) wait for [`Hub::flush`],
+    /// which [`Hub::run`] calls after each batch (see [`Hub::end_batch`]).
     pub fn handle(&mut self, command: Command, now: Now) {
         self.now = now;
         match command {
@@ -304,6 +325,7 @@ impl Hub {
                 self.flush();
                 let _ = reply.send(self.page(request));
             }
+            Command::Tick => self.publish_presence(true),
             Command::Health { reply } => {
                 let _ = reply.send(self.store.check().map_err(|err| err.to_string()));
             }
@@ -315,14 +337,19 @@ impl Hub {
             self.refused(conn, refusal);
             return;
         }
-        if !matches!(
+        let cheap = matches!(
             frame,
             ClientFrame::Send { .. }
                 | ClientFrame::Typing { .. }
                 | ClientFrame::Read { .. }
                 | ClientFrame::Ping
-        ) {
-            // Whatever reads or changes stored state must see this batch's posts and markers.
+                | ClientFrame::Hello { .. }
+                | ClientFrame::Members { .. }
+        );
+        if !cheap || self.awaits_welcome(conn) {
+            // Whatever reads or changes stored state must see this batch's posts and markers,
+            // and a connection's frames after its hello come after its welcome. (A hello reads
+            // and writes only identities, and its welcome waits for the batch's commit.)
             self.flush();
         }
         let result = match frame {
@@ -348,6 +375,7 @@ impl Hub {
             ClientFrame::Search { room, query } => self.search(conn, room, query),
             ClientFrame::Rename { name } => self.rename(conn, name),
             ClientFrame::ListRooms => self.list_rooms(conn),
+            ClientFrame::Members { room, after } => self.members(conn, room, after),
             // Socket tasks answer pings themselves; nothing reaches the hub.
             ClientFrame::Ping => Ok(()),
         };
@@ -483,13 +511,7 @@ impl Hub {
             return;
         };
         for room in &session.rooms {
-            self.broadcast(
-                room,
-                &ServerFrame::Left {
-                    room: room.clone(),
-                    name: session.name.clone(),
-                },
-            );
+            self.presence.went(room, &session.name);
         }
     }
 

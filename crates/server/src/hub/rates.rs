@@ -19,6 +19,7 @@ fn counted(frame: &ClientFrame) -> Option<Counted<'_>> {
         ClientFrame::Edit { .. } | ClientFrame::Delete { .. } => Some(Counted::Message(None)),
         ClientFrame::Search { .. }
         | ClientFrame::ListRooms
+        | ClientFrame::Members { .. }
         | ClientFrame::Join { .. }
         | ClientFrame::Leave { .. }
         | ClientFrame::OpenDm { .. }

@@ -9,6 +9,7 @@
 mod abuse;
 mod chat;
 mod connections;
+mod crowds;
 mod delivery;
 mod durability;
 mod frame_limits;
