@@ -88,17 +88,12 @@ impl Hub {
             .map(|stored| ack(stored.seq, stored.time)))
     }
 
-    /// Ends a batch's work: welcomes the batch's hellos once their identities are committed (see
-    /// [`Hub::welcome_hellos`]), stores what it queued and acks and broadcasts it
-    /// ([`Hub::commit`]), tells the other nodes what happened here ([`Hub::publish`]), then posts
-    /// what it sends each connection, one queue item each (see [`super::delivery`]).
+    /// Welcomes the batch's hellos once their identities are committed (see
+    /// [`Hub::welcome_hellos`]); then stores what the batch queued and acks and broadcasts it
+    /// ([`Hub::commit`]), and tells the other nodes what happened here ([`Hub::publish`]). What
+    /// it sends goes into the connections' bags, posted at the end of the batch (see
+    /// [`Hub::end_batch`]).
     pub fn flush(&mut self) {
-        self.store_batch();
-        self.send_mail();
-    }
-
-    /// What [`Hub::flush`] does before posting: hellos, messages, what the other nodes hear.
-    pub(super) fn store_batch(&mut self) {
         self.welcome_hellos();
         self.commit();
         self.publish();

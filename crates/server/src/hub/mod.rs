@@ -253,10 +253,10 @@ pub struct Hub {
     limits: Limiters<UserId>,
     /// The time of the command being handled (see [`Hub::handle`]).
     now: Now,
-    /// Whether the store may have work for idle time (see `idle.rs`).
-    idle_work: bool,
     /// What the batch sends each connection (see [`delivery`]).
     mail: delivery::Mail,
+    /// Whether the store may have work for idle time (see `idle.rs`).
+    idle_work: bool,
     /// What `/metrics` reports.
     metrics: Arc<Metrics>,
     /// What this node tells the others at the end of the batch (see [`cluster`]).
@@ -277,8 +277,8 @@ impl Hub {
             presence: presence::Changes::default(),
             limits: Limiters::new(limits),
             now: Now::read(),
-            idle_work: true,
             mail: delivery::Mail::default(),
+            idle_work: true,
             metrics: Arc::default(),
             said: cluster::Said::default(),
         }
@@ -305,16 +305,17 @@ impl Hub {
         tracing::info!("hub stopped");
     }
 
-    /// Ends a batch: stores and sends what it queued ([`Hub::flush`]), then tells the small
-    /// rooms who came and went in it (crowds hear at the next [`Command::Tick`]).
+    /// Ends a batch: stores and sends what it queued ([`Hub::flush`]), tells the small rooms who
+    /// came and went in it (crowds hear at the next [`Command::Tick`]), then posts what the batch
+    /// sends each connection as one queue item (see [`delivery`]).
     pub fn end_batch(&mut self) {
-        self.store_batch();
-        // The presence frames go out in the batch's one item a connection.
+        self.flush();
+        self.drop_full();
         self.publish_presence(false);
         self.send_mail();
     }
 
-    /// Applies one command at `now`. What it sends goes to the outboxes at once, but the
+    /// Applies one command at `now`. What it sends goes into the connections' bags at once, but the
     /// acks and broadcasts of new messages (and the welcomes of hellos) wait for [`Hub::flush`],
     /// which [`Hub::run`] calls after each batch (see [`Hub::end_batch`]).
     pub fn handle(&mut self, command: Command, now: Now) {

@@ -41,9 +41,7 @@ fn post_and_watch(writer: &mut RawClient, watcher: &mut RawClient, n: u64, gone:
                 assert_eq!(message.seq, n, "the watcher missed a message");
                 return left;
             }
-            ServerFrame::Presence { left: names, .. } => {
-                left |= names.iter().any(|name| name == gone);
-            }
+            ServerFrame::Presence { left: went, .. } => left |= went.iter().any(|n| n == gone),
             _ => {}
         }
     }

@@ -87,21 +87,19 @@ fn readers_dropped_for_full_queues_leave_in_the_same_item_and_nobody_else_is_dro
     }
 
     // The slow ones took two batches and were dropped at the third; the watcher's third item
-    // holds the message and all ten departures (one item a departure would have overflowed it).
+    // holds the message and one `presence` frame with all ten departures (one item a departure
+    // would have overflowed it).
     let items = hub.items(watcher);
     assert_eq!(items.len(), 3, "{items:?}");
     let third = &items[2];
     assert!(matches!(&third[0], ServerFrame::Message(m) if m.text == "three"));
-    let left: Vec<&str> = third[1..]
-        .iter()
-        .flat_map(|frame| match frame {
-            ServerFrame::Presence { left, .. } => left.iter().map(String::as_str),
-            other => panic!("expected departures, got {other:?}"),
-        })
-        .collect();
+    let [ServerFrame::Presence { left, online, .. }] = &third[1..] else {
+        panic!("expected one presence frame after the message, got {third:?}");
+    };
     let mut slow_names: Vec<String> = (0..10).map(|n| format!("slow{n}")).collect();
     slow_names.sort_unstable();
-    assert_eq!(left, slow_names);
+    assert_eq!(left, &slow_names);
+    assert_eq!(*online, 2);
     for &conn in &slow {
         assert_eq!(hub.items(conn).len(), 2);
     }
