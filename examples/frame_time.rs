@@ -33,6 +33,7 @@ fn state_with(messages: usize) -> ChatState {
             last_read: 0,
             unread: 0,
             mentions: 0,
+            seen: Vec::new(),
         }],
         more_rooms: 0,
     });
@@ -53,6 +54,8 @@ fn state_with(messages: usize) -> ChatState {
             text,
             edited: None,
             deleted: false,
+            reply_to: None,
+            reactions: Vec::new(),
         }));
     }
     state

@@ -24,7 +24,9 @@
 //!    stores it, answers the sender with [`ServerFrame::Ack`] and broadcasts
 //!    [`ServerFrame::Message`] to everyone in the room (the sender included).
 //! 5. Edits, deletions, typing, topics, renames and presence are broadcast to the room's
-//!    members online.
+//!    members online; so are reactions ([`ServerFrame::Reactions`]), pins
+//!    ([`ServerFrame::Pinned`]) and read receipts ([`ServerFrame::Seen`], to those who share
+//!    theirs). A reply carries a one-line [`Quote`] of the message it answers.
 //!
 //! The server is the authority for `from`, `time` (milliseconds since the Unix epoch, UTC) and
 //! `seq` (per room, starts at 1, only grows). A client can never set them.
@@ -37,6 +39,7 @@
 //! that is not UTF-8 is closed with 1007. A connection without a successful hello within 10 s
 //! (by default) gets `hello_timeout` and 1008.
 
+mod annotations;
 pub mod api;
 mod errors;
 mod frames;
@@ -45,6 +48,10 @@ mod golden_tests;
 pub mod markup;
 mod names;
 
+pub use annotations::{
+    MAX_EMOJI_BYTES, MAX_PINS, MAX_QUOTE_CHARS, MAX_REACTION_NAMES, MAX_REACTIONS_PER_MESSAGE,
+    MAX_SEEN, Pin, Quote, Reaction, SeenMark, validate_emoji,
+};
 pub use api::HistoryPage;
 pub use errors::{ErrorCode, Rejection, retry_after_ms, wait_in_words};
 pub use frames::{
@@ -53,7 +60,8 @@ pub use frames::{
 pub use names::{NameProblem, validate_name, validate_room_name};
 
 /// The protocol version spoken by this build. A hello with any other version is refused.
-pub const PROTOCOL_VERSION: u32 = 2;
+/// Version 3 added replies, reactions, pins and read receipts.
+pub const PROTOCOL_VERSION: u32 = 3;
 /// The room everybody joins unless they ask for another.
 pub const DEFAULT_ROOM: &str = "lobby";
 /// Longest user or room name, in characters.

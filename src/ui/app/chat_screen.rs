@@ -33,10 +33,13 @@ impl ChatApp {
         if let Some(peer) = self.users_panel(ui, narrow) {
             self.client.state_mut().open_direct(&peer);
         }
+        self.fetch_pins();
         let action = egui::CentralPanel::default()
             .show(ui, |ui| self.room_panel(ui))
             .inner;
+        let action = self.on_annotation(ui.ctx(), action);
         self.on_list(action);
+        self.reaction_picker(ui.ctx());
     }
 
     /// The rooms: a panel on the left, or a folded line on top in a narrow window.
@@ -90,6 +93,7 @@ impl ChatApp {
                             .small(),
                     ),
                 );
+                self.reply_bar(ui);
                 let event = composer::show(
                     ui,
                     &mut self.composer,
@@ -101,8 +105,14 @@ impl ChatApp {
                 if event.typing {
                     self.client.state_mut().typing();
                 }
-                if event.send && self.client.state_mut().send(&self.composer) {
+                if event.send
+                    && self
+                        .client
+                        .state_mut()
+                        .send_reply(&self.composer, self.replying_to)
+                {
                     self.composer.clear();
+                    self.replying_to = None;
                 }
             });
     }
@@ -178,7 +188,8 @@ impl ChatApp {
             Some(SidebarAction::Create(room)) => state.join_room(&room, true),
             Some(SidebarAction::Browse) => state.list_rooms(),
             Some(SidebarAction::Settings) => {
-                self.settings_form = SettingsDialog::open(&self.settings.name, self.client.url());
+                self.settings_form = SettingsDialog::open(&self.settings.name, self.client.url())
+                    .sharing_receipts(self.client.state().shares_receipts());
             }
             None => {}
         }
@@ -194,6 +205,7 @@ impl ChatApp {
                     self.notifications.prefs_mut().set_muted(&room.room, muted);
                 }
             }
+            HeaderAction::Pins(action) => self.on_pins(action),
             HeaderAction::Leave => {
                 if let Some(room) = state.current().map(|room| room.room.clone()) {
                     state.leave_room(&room);
@@ -214,7 +226,14 @@ impl ChatApp {
             Some(ListAction::Edit(seq, text)) => state.edit(seq, &text),
             Some(ListAction::Delete(seq)) => state.delete(seq),
             Some(ListAction::LoadOlder) => self.client.load_older(self.messages.jump_target()),
-            None => {}
+            // Replies, reactions and pins were handled by `on_annotation`.
+            Some(
+                ListAction::Reply(_)
+                | ListAction::PickReaction(_)
+                | ListAction::React(..)
+                | ListAction::Pin(..),
+            )
+            | None => {}
         }
     }
 }

@@ -1,10 +1,12 @@
-//! One stored message: its bubble, header, text, "(edited)", and for our own messages the
-//! right-click menu and the editor in place.
+//! One stored message: its bubble, header, the quote it replies to, text, "(edited)",
+//! reactions, "seen by", its actions (hover bar and right-click menu) and for our own messages
+//! the editor in place.
 
 use crate::protocol::ChatMessage;
 use crate::ui::grouping::{self, Lead};
 use crate::ui::rich_text;
 
+use super::annotations;
 use super::edit::{EditOutcome, edit_box};
 use super::rows::View;
 use super::separators::day_separator;
@@ -42,12 +44,29 @@ impl MessageList {
                             .color(ui.visuals().warn_fg_color),
                     );
                 }
+                if let Some(quote) = &message.reply_to
+                    && annotations::reply_quote(ui, quote)
+                {
+                    self.jump_to(quote.seq);
+                }
                 action = self.message_body(ui, view, message, own);
+                if !message.deleted {
+                    action = annotations::reactions_row(ui, message, view.me).or(action.take());
+                }
             })
             .response;
+        action = annotations::hover_bar(ui, response.rect, message, view).or(action);
+        if let Some(names) = view.seen.get(&message.seq) {
+            annotations::seen_line(ui, names);
+        }
         let hint = if own && !message.deleted {
             format!(
-                "{}\nRight-click the text to edit or delete",
+                "{}\nRight-click the text to reply, react, pin, edit or delete",
+                full_time(message.time)
+            )
+        } else if !message.deleted {
+            format!(
+                "{}\nRight-click the text to reply, react or pin",
                 full_time(message.time)
             )
         } else {
@@ -90,20 +109,28 @@ impl MessageList {
         if message.edited.is_some() {
             ui.weak("(edited)");
         }
-        if own {
-            return self.own_message_menu(&text, message);
-        }
-        None
+        self.message_menu(&text, message, view, own)
     }
 
-    /// The right-click menu of one of our messages: Edit (opens the editor in place) and Delete.
-    fn own_message_menu(
+    /// The right-click menu of a message: Reply, React, Pin or Unpin, and for our own Edit
+    /// (opens the editor in place) and Delete.
+    fn message_menu(
         &mut self,
         response: &egui::Response,
         message: &ChatMessage,
+        view: &View<'_>,
+        own: bool,
     ) -> Option<ListAction> {
         let mut action = None;
         response.context_menu(|ui| {
+            action = annotations::message_actions(ui, message, view);
+            if action.is_some() {
+                ui.close();
+            }
+            if !own {
+                return;
+            }
+            ui.separator();
             if ui.button("Edit").clicked() {
                 self.start_editing(message);
                 ui.close();

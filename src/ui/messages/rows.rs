@@ -6,6 +6,7 @@ use crate::protocol::ChatMessage;
 use crate::ui::grouping;
 use crate::ui::presence;
 
+use super::annotations::quote_line;
 use super::pending::draw_pending;
 use super::separators::new_messages_divider;
 use super::{ListAction, MessageList, ROW_GAP};
@@ -62,6 +63,8 @@ impl<'a> Rows<'a> {
 pub(super) struct View<'a> {
     pub(super) room: &'a RoomView,
     pub(super) me: &'a str,
+    /// Who has read up to which message ("seen by"), by sequence number.
+    pub(super) seen: std::collections::BTreeMap<u64, Vec<&'a str>>,
     /// Seconds until sending resumes, while the server has us wait.
     pub(super) paused_for: Option<f64>,
     pub(super) today: chrono::NaiveDate,
@@ -162,7 +165,7 @@ fn paging_row(ui: &mut egui::Ui, loading: bool) {
     });
 }
 
-/// A gap, topic change or rename in the timeline (messages and presence have rows of their own).
+/// A gap, topic change, rename or pin in the timeline (messages and presence have rows of their own).
 fn notice_row(ui: &mut egui::Ui, entry: &Entry) {
     match entry {
         Entry::Gap { missed } => {
@@ -185,6 +188,11 @@ fn notice_row(ui: &mut egui::Ui, entry: &Entry) {
                     .italics()
                     .weak(),
             );
+        }
+        Entry::Pinned { by, quote, pinned } => {
+            let verb = if *pinned { "pinned" } else { "unpinned" };
+            let text = format!("{by} {verb} a message: {}", quote_line(quote));
+            ui.label(egui::RichText::new(text).italics().weak());
         }
         Entry::Message(_) | Entry::Presence { .. } => {}
     }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use chinwag_protocol::{ChatMessage, HistoryPage, RoomKind, RoomState};
+use chinwag_protocol::{ChatMessage, HistoryPage, Pin, Quote, RoomKind, RoomState};
 
 /// How long a typing notice shows unless it is repeated, in seconds.
 pub const TYPING_SHOWS_FOR: f64 = 6.0;
@@ -39,6 +39,15 @@ pub enum Entry {
         /// The new name.
         to: String,
     },
+    /// Someone pinned or unpinned a message.
+    Pinned {
+        /// Who.
+        by: String,
+        /// The message.
+        quote: Quote,
+        /// True for a pin, false for an unpin.
+        pinned: bool,
+    },
 }
 
 /// A room the user is a member of.
@@ -68,6 +77,10 @@ pub struct RoomView {
     pub divider_after: Option<u64>,
     /// Who is typing, and until when (client clock, seconds).
     typing: BTreeMap<String, f64>,
+    /// How far each member who shares read receipts has read (see [`Self::seen_by`]).
+    pub(super) seen: BTreeMap<String, u64>,
+    /// The room's pinned messages, newest pin first, once asked for.
+    pub(super) pins: Option<Vec<Pin>>,
 }
 
 impl RoomView {
@@ -87,6 +100,8 @@ impl RoomView {
             last_read: 0,
             divider_after: None,
             typing: BTreeMap::new(),
+            seen: BTreeMap::new(),
+            pins: None,
         }
     }
 
@@ -150,6 +165,11 @@ impl RoomView {
         self.last_read = state.last_read;
         self.unread = state.unread;
         self.mentions = state.mentions;
+        self.seen = state
+            .seen
+            .into_iter()
+            .map(|mark| (mark.name, mark.seq))
+            .collect();
         if self.oldest_seq().is_none() {
             self.has_older = state
                 .history
@@ -173,6 +193,7 @@ impl RoomView {
         }
         self.last_seq = message.seq;
         self.typing.remove(&message.from);
+        self.seen_writing(&message);
         self.timeline.push(Entry::Message(message));
         true
     }
@@ -195,7 +216,7 @@ impl RoomView {
     }
 
     /// The message with sequence number `seq`, to change.
-    fn message_mut(&mut self, seq: u64) -> Option<&mut ChatMessage> {
+    pub(super) fn message_mut(&mut self, seq: u64) -> Option<&mut ChatMessage> {
         self.timeline
             .iter_mut()
             .rev()
@@ -267,7 +288,15 @@ impl RoomView {
         if let Some(until) = self.typing.remove(&from) {
             self.typing.insert(to.clone(), until);
         }
+        if let Some(seq) = self.seen.remove(&from) {
+            self.seen.insert(to.clone(), seq);
+        }
         self.timeline.push(Entry::Renamed { from, to });
+    }
+
+    /// Adds a notice to the end of the timeline.
+    pub(super) fn push_entry(&mut self, entry: Entry) {
+        self.timeline.push(entry);
     }
 
     /// Forgets who is online (the connection is gone).

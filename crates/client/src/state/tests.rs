@@ -34,6 +34,7 @@ fn room_state(room: &str, name: &str, history: Vec<ChatMessage>, skipped: u64) -
         last_read: 0,
         unread: 0,
         mentions: 0,
+        seen: Vec::new(),
     }
 }
 
@@ -47,6 +48,8 @@ fn message(seq: u64, from: &str, id: &str, text: &str) -> ChatMessage {
         text: text.into(),
         edited: None,
         deleted: false,
+        reply_to: None,
+        reactions: Vec::new(),
     }
 }
 

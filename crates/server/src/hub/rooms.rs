@@ -250,6 +250,7 @@ impl Hub {
             .get(&room)
             .map(|state| state.online.keys().cloned().collect())
             .unwrap_or_default();
+        let seen = self.seen_for(&room, who.user)?;
         let state = RoomState {
             room,
             kind: row.kind,
@@ -261,6 +262,7 @@ impl Hub {
             last_read: membership.last_read,
             unread,
             mentions,
+            seen,
         };
         Ok(fitting::fit_room_state(state, keep))
     }

@@ -136,6 +136,7 @@ fn post(id: &str, text: &str) -> ClientFrame {
         id: id.into(),
         room: DEFAULT_ROOM.into(),
         text: text.into(),
+        reply_to: None,
     }
 }
 

@@ -73,6 +73,8 @@ fn message_from_row(row: &Row<'_>) -> rusqlite::Result<ChatMessage> {
         text: row.get(5)?,
         edited: row.get(6)?,
         deleted: row.get(7)?,
+        reply_to: None,
+        reactions: Vec::new(),
     })
 }
 
@@ -246,10 +248,13 @@ impl Store {
         sql: &str,
         params: impl rusqlite::Params,
     ) -> rusqlite::Result<Vec<ChatMessage>> {
-        self.connection
+        let mut messages = self
+            .connection
             .prepare_cached(sql)?
             .query_map(params, message_from_row)?
-            .collect()
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        self.annotate(&mut messages)?;
+        Ok(messages)
     }
 }
 

@@ -5,8 +5,13 @@
 //! `locking_mode = EXCLUSIVE` makes this process the only writer of the file: a second server
 //! pointed at the same file fails to open it instead of interleaving writes.
 
+mod annotations;
 pub mod identities;
 mod messages;
+mod pins;
+mod reactions;
+mod receipts;
+mod replies;
 mod rooms;
 mod schema;
 
@@ -49,7 +54,8 @@ impl Store {
         Ok(Self { connection })
     }
 
-    /// Stores a batch in one transaction: new messages, and read markers moved forward. On disk
+    /// Stores a batch in one transaction: new messages (with what each reply answers), and
+    /// read markers moved forward. On disk
     /// when this returns `Ok`; nothing of it is stored on `Err`.
     pub fn write_batch(
         &mut self,
@@ -58,6 +64,7 @@ impl Store {
     ) -> rusqlite::Result<()> {
         let transaction = self.connection.transaction()?;
         messages::insert_messages(&transaction, messages)?;
+        replies::insert_replies(&transaction, messages)?;
         rooms::move_read_marks(&transaction, read_marks)?;
         transaction.commit()
     }
@@ -80,6 +87,8 @@ mod tests {
                 text: format!("message {seq}"),
                 edited: None,
                 deleted: false,
+                reply_to: None,
+                reactions: Vec::new(),
             },
         }
     }

@@ -6,7 +6,7 @@ use crate::names;
 use chinwag_protocol::DEFAULT_ROOM;
 
 /// The schema version this build writes.
-const VERSION: i64 = 3;
+const VERSION: i64 = 4;
 
 /// Version 1: the message history of the single-room era.
 const V1: &str = "CREATE TABLE IF NOT EXISTS messages (
@@ -81,6 +81,31 @@ const V3: &str = "ALTER TABLE users ADD COLUMN skeleton TEXT;
     ALTER TABLE messages_v3 RENAME TO messages;
     CREATE UNIQUE INDEX messages_by_client_id ON messages (room, sender_id, client_id);";
 
+/// Version 4: which message each reply answers, emoji reactions (one per emoji per identity on
+/// a message), pinned messages, and the identities that keep their read receipts to themselves.
+const V4: &str = "CREATE TABLE replies (
+        room     TEXT    NOT NULL,
+        seq      INTEGER NOT NULL,
+        reply_to INTEGER NOT NULL,
+        PRIMARY KEY (room, seq)
+    ) WITHOUT ROWID;
+    CREATE TABLE reactions (
+        room    TEXT    NOT NULL,
+        seq     INTEGER NOT NULL,
+        emoji   TEXT    NOT NULL,
+        user_id INTEGER NOT NULL,
+        time    INTEGER NOT NULL,
+        PRIMARY KEY (room, seq, emoji, user_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE pins (
+        room    TEXT    NOT NULL,
+        seq     INTEGER NOT NULL,
+        user_id INTEGER NOT NULL,
+        time    INTEGER NOT NULL,
+        PRIMARY KEY (room, seq)
+    ) WITHOUT ROWID;
+    CREATE TABLE private_receipts (user_id INTEGER NOT NULL PRIMARY KEY);";
+
 /// Brings the database up to [`VERSION`] in one transaction, and takes the write lock at once
 /// (so a second server on the same file fails now, not at its first write).
 pub fn migrate(connection: &Connection) -> rusqlite::Result<()> {
@@ -106,6 +131,9 @@ fn upgrade(connection: &Connection) -> rusqlite::Result<()> {
     if version < 3 {
         connection.execute_batch(V3)?;
         key_existing_names(connection)?;
+    }
+    if version < 4 {
+        connection.execute_batch(V4)?;
     }
     connection.execute(
         "INSERT OR IGNORE INTO rooms (name, kind, skeleton) VALUES (?1, 'public', ?2)",

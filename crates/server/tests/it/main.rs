@@ -7,6 +7,7 @@
 )]
 
 mod abuse;
+mod beyond_text;
 mod chat;
 mod connections;
 mod durability;

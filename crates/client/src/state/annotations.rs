@@ -1,0 +1,192 @@
+//! Beyond text: replies' quotes, reactions, pins and read receipts ("seen by"), as the user
+//! asks for them and as the server's frames change them.
+
+use std::collections::BTreeMap;
+
+use super::{ChatState, Entry, RoomView};
+use chinwag_protocol::{ChatMessage, ClientFrame, Pin, Quote, Reaction, ServerFrame};
+
+impl ChatState {
+    /// Toggles our reaction `emoji` on message `seq` of the current room: takes it off if we
+    /// reacted with it, else adds it.
+    pub fn toggle_reaction(&mut self, seq: u64, emoji: &str) {
+        let Some(view) = self.current() else {
+            return;
+        };
+        let room = view.room.clone();
+        let ours = view
+            .message(seq)
+            .is_some_and(|message| reacted(&message.reactions, emoji, &self.name));
+        let (seq, emoji) = (seq, emoji.to_owned());
+        self.queue_if_joined(if ours {
+            ClientFrame::Unreact { room, seq, emoji }
+        } else {
+            ClientFrame::React { room, seq, emoji }
+        });
+    }
+
+    /// Pins (`pin`) or unpins message `seq` of the current room.
+    pub fn set_pinned(&mut self, seq: u64, pin: bool) {
+        if let Some(room) = self.current.clone() {
+            self.queue_if_joined(if pin {
+                ClientFrame::Pin { room, seq }
+            } else {
+                ClientFrame::Unpin { room, seq }
+            });
+        }
+    }
+
+    /// Asks for the current room's pinned messages (see [`RoomView::pins`]).
+    pub fn request_pins(&mut self) {
+        if let Some(room) = self.current.clone() {
+            self.queue_if_joined(ClientFrame::ListPins { room });
+        }
+    }
+
+    /// Whether our identity shares its read receipts (as the server last said).
+    pub fn shares_receipts(&self) -> bool {
+        self.share_receipts
+    }
+
+    /// Starts or stops sharing our read receipts (then we see nobody's either).
+    pub fn set_share_receipts(&mut self, share: bool) {
+        self.queue_if_joined(ClientFrame::ShareReceipts { share });
+    }
+
+    /// Applies a frame about reactions, pins or receipts.
+    pub(super) fn apply_annotation(&mut self, frame: ServerFrame) {
+        match frame {
+            ServerFrame::Reactions {
+                room,
+                seq,
+                reactions,
+            } => {
+                if let Some(message) = self
+                    .rooms
+                    .get_mut(&room)
+                    .and_then(|view| view.message_mut(seq))
+                {
+                    message.reactions = reactions;
+                }
+            }
+            ServerFrame::Pinned {
+                room,
+                quote,
+                by,
+                pinned,
+                time,
+            } => {
+                if let Some(view) = self.rooms.get_mut(&room) {
+                    view.pinned(by, quote, pinned, time);
+                }
+            }
+            ServerFrame::Pins { room, pins } => {
+                if let Some(view) = self.rooms.get_mut(&room) {
+                    view.pins = Some(pins);
+                }
+            }
+            ServerFrame::Seen { room, marks, reset } => {
+                if let Some(view) = self.rooms.get_mut(&room) {
+                    if reset {
+                        view.seen.clear();
+                    }
+                    for mark in marks {
+                        if mark.seq == 0 {
+                            view.seen.remove(&mark.name);
+                        } else {
+                            let seen = view.seen.entry(mark.name).or_default();
+                            *seen = (*seen).max(mark.seq);
+                        }
+                    }
+                }
+            }
+            ServerFrame::ReceiptSharing { share } => {
+                self.share_receipts = share;
+                if !share {
+                    self.rooms.values_mut().for_each(|view| view.seen.clear());
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Whether `name` is among those who reacted with `emoji`.
+pub fn reacted(reactions: &[Reaction], emoji: &str, name: &str) -> bool {
+    reactions
+        .iter()
+        .any(|reaction| reaction.emoji == emoji && reaction.names.iter().any(|n| n == name))
+}
+
+impl RoomView {
+    /// The loaded message with sequence number `seq`.
+    pub fn message(&self, seq: u64) -> Option<&ChatMessage> {
+        self.timeline().iter().rev().find_map(|entry| match entry {
+            Entry::Message(message) if message.seq == seq => Some(message),
+            _ => None,
+        })
+    }
+
+    /// A one-line quote of loaded message `seq`, for a reply to it.
+    pub fn quote_of(&self, seq: u64) -> Option<Quote> {
+        self.message(seq)
+            .map(|message| Quote::of(seq, &message.from, &message.text, message.deleted))
+    }
+
+    /// The pinned messages, newest pin first, if they were asked for
+    /// ([`ChatState::request_pins`]); pins and unpins since keep them current.
+    pub fn pins(&self) -> Option<&[Pin]> {
+        self.pins.as_deref()
+    }
+
+    /// Who has read up to which message, for "seen by": by the sequence number of the newest
+    /// loaded message each member (but `me`) has read, their names in order. Members who read
+    /// beyond what is loaded go under the newest message.
+    pub fn seen_by(&self, me: &str) -> BTreeMap<u64, Vec<&str>> {
+        let seqs: Vec<u64> = self
+            .timeline()
+            .iter()
+            .filter_map(|entry| match entry {
+                Entry::Message(message) => Some(message.seq),
+                _ => None,
+            })
+            .collect();
+        let mut rows: BTreeMap<u64, Vec<&str>> = BTreeMap::new();
+        for (name, &mark) in &self.seen {
+            if name == me {
+                continue;
+            }
+            let below = seqs.partition_point(|&seq| seq <= mark);
+            if let Some(&seq) = below.checked_sub(1).and_then(|at| seqs.get(at)) {
+                rows.entry(seq).or_default().push(name);
+            }
+        }
+        rows
+    }
+
+    /// Someone pinned or unpinned a message: noted in the timeline and in the pins.
+    pub(super) fn pinned(&mut self, by: String, quote: Quote, pinned: bool, time: i64) {
+        if let Some(pins) = &mut self.pins {
+            pins.retain(|pin| pin.quote.seq != quote.seq);
+            if pinned {
+                pins.insert(
+                    0,
+                    Pin {
+                        quote: quote.clone(),
+                        by: by.clone(),
+                        time,
+                    },
+                );
+            }
+        }
+        self.push_entry(Entry::Pinned { by, quote, pinned });
+    }
+
+    /// A message's author has read it: their receipt moves to it if they share theirs (only
+    /// those who do have a mark at all).
+    pub(super) fn seen_writing(&mut self, message: &ChatMessage) {
+        if let Some(seen) = self.seen.get_mut(&message.from) {
+            *seen = (*seen).max(message.seq);
+        }
+    }
+}

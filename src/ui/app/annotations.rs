@@ -1,0 +1,98 @@
+//! Replies, reactions and pins on the chat screen: the quote of the message being answered
+//! above the composer, the reaction picker, what the message list and the pinned list ask for,
+//! and fetching a room's pins when it shows.
+
+use super::ChatApp;
+use crate::ui::composer;
+use crate::ui::messages::{ListAction, quote_line};
+use crate::ui::pins::PinsAction;
+
+impl ChatApp {
+    /// Acts on a reply, reaction or pin asked for in the message list; returns any other action.
+    pub(super) fn on_annotation(
+        &mut self,
+        ctx: &egui::Context,
+        action: Option<ListAction>,
+    ) -> Option<ListAction> {
+        match action? {
+            ListAction::Reply(seq) => {
+                self.replying_to = Some(seq);
+                composer::focus(ctx);
+            }
+            ListAction::PickReaction(seq) => self.picker.open(seq),
+            ListAction::React(seq, emoji) => self.client.state_mut().toggle_reaction(seq, &emoji),
+            ListAction::Pin(seq, pin) => self.client.state_mut().set_pinned(seq, pin),
+            other => return Some(other),
+        }
+        None
+    }
+
+    /// Acts on the pinned messages' list.
+    pub(super) fn on_pins(&mut self, action: PinsAction) {
+        match action {
+            PinsAction::Jump(seq) => self.messages.jump_to(seq),
+            PinsAction::Unpin(seq) => self.client.state_mut().set_pinned(seq, false),
+        }
+    }
+
+    /// Above the composer while replying: "Replying to alice: …" with a button to stop.
+    pub(super) fn reply_bar(&mut self, ui: &mut egui::Ui) {
+        let Some(seq) = self.replying_to else {
+            return;
+        };
+        let quote = self
+            .client
+            .state()
+            .current()
+            .and_then(|room| room.quote_of(seq));
+        let Some(quote) = quote else {
+            // The message is gone from view (another room, or a reload): nothing to answer.
+            self.replying_to = None;
+            return;
+        };
+        ui.horizontal(|ui| {
+            if ui
+                .small_button("✖")
+                .on_hover_text("Stop replying (Escape)")
+                .clicked()
+            {
+                self.replying_to = None;
+            }
+            ui.add(
+                egui::Label::new(
+                    egui::RichText::new(format!("Replying to {}", quote_line(&quote))).small(),
+                )
+                .truncate(),
+            );
+        });
+    }
+
+    /// Draws the reaction picker if it is open, and reacts with what was picked.
+    pub(super) fn reaction_picker(&mut self, ctx: &egui::Context) {
+        if let Some((seq, emoji)) = self.picker.show(ctx) {
+            self.client.state_mut().toggle_reaction(seq, &emoji);
+        }
+    }
+
+    /// Asks once for the pins of the room on screen, so its messages' menus know which are
+    /// pinned and the header can list them.
+    pub(super) fn fetch_pins(&mut self) {
+        let state = self.client.state();
+        let Some(room) = state.current() else {
+            return;
+        };
+        if room.pins().is_none() && self.pins_asked.as_deref() != Some(room.room.as_str()) {
+            self.pins_asked = Some(room.room.clone());
+            self.client.state_mut().request_pins();
+        }
+    }
+
+    /// Closes the reaction picker or stops replying (Escape); false if neither was open.
+    pub(super) fn close_annotation(&mut self) -> bool {
+        if self.picker.is_open() {
+            self.picker.close();
+            return true;
+        }
+        self.replying_to.take().is_some()
+    }
+}

@@ -1,0 +1,163 @@
+//! The reaction picker: a small window of emoji, the ones this window used most first, with a
+//! field to find one by name.
+
+use std::collections::HashMap;
+
+/// The emoji the picker offers, with the names it finds them by, most common first.
+const EMOJI: &[(&str, &str)] = &[
+    ("👍", "thumbs up yes agree +1"),
+    ("❤️", "red heart love"),
+    ("😂", "joy laughing tears"),
+    ("🎉", "party tada celebrate"),
+    ("👀", "eyes looking"),
+    ("🙏", "pray thanks please"),
+    ("🔥", "fire hot lit"),
+    ("✅", "check done yes"),
+    ("👎", "thumbs down no disagree -1"),
+    ("😮", "open mouth surprised wow"),
+    ("😢", "crying sad tear"),
+    ("🤔", "thinking hmm"),
+    ("😄", "smile grin happy"),
+    ("😅", "sweat smile relief"),
+    ("🙌", "raised hands hooray"),
+    ("👏", "clap applause"),
+    ("💯", "hundred perfect"),
+    ("🚀", "rocket launch ship"),
+    ("👋", "wave hello bye"),
+    ("🤝", "handshake deal"),
+    ("💡", "bulb idea"),
+    ("⭐", "star"),
+    ("☕", "coffee tea hot beverage"),
+    ("🍕", "pizza lunch"),
+    ("🐛", "bug insect"),
+    ("🦀", "crab rust ferris"),
+    ("❓", "question mark"),
+    ("❗", "exclamation important"),
+    ("⏳", "hourglass waiting later"),
+    ("😎", "cool sunglasses"),
+    ("😴", "sleeping tired zzz"),
+    ("🤯", "mind blown exploding head"),
+    ("😬", "grimace awkward"),
+    ("🙈", "see no evil monkey"),
+    ("💪", "muscle strong flex"),
+    ("🎂", "cake birthday"),
+];
+
+/// The picker's state: which message it is open for, what was typed, and how often each emoji
+/// was picked in this window (frequent ones come first).
+#[derive(Default)]
+pub struct ReactionPicker {
+    open_for: Option<u64>,
+    query: String,
+    used: HashMap<&'static str, u32>,
+}
+
+impl ReactionPicker {
+    /// Opens the picker for message `seq`.
+    pub fn open(&mut self, seq: u64) {
+        self.open_for = Some(seq);
+        self.query.clear();
+    }
+
+    /// Whether it is open.
+    pub fn is_open(&self) -> bool {
+        self.open_for.is_some()
+    }
+
+    /// Closes it (Escape).
+    pub fn close(&mut self) {
+        self.open_for = None;
+    }
+
+    /// Draws the picker if it is open; returns the message and the emoji picked, if one was.
+    pub fn show(&mut self, ctx: &egui::Context) -> Option<(u64, String)> {
+        let seq = self.open_for?;
+        let mut open = true;
+        let mut picked = None;
+        egui::Window::new("Add a reaction")
+            .open(&mut open)
+            .collapsible(false)
+            .resizable(false)
+            .default_width(260.0)
+            .show(ctx, |ui| {
+                let field = ui.add(
+                    egui::TextEdit::singleline(&mut self.query)
+                        .hint_text("Search emoji by name")
+                        .desired_width(f32::INFINITY),
+                );
+                ui.ctx()
+                    .accesskit_node_builder(field.id, |node| node.set_label("Search emoji"));
+                if !field.has_focus() && self.query.is_empty() {
+                    field.request_focus();
+                }
+                let found = self.matching();
+                if found.is_empty() {
+                    ui.weak("No emoji by that name");
+                }
+                ui.horizontal_wrapped(|ui| {
+                    for (emoji, name) in &found {
+                        let button = egui::Button::new(egui::RichText::new(*emoji).size(20.0));
+                        if ui.add(button).on_hover_text(*name).clicked() {
+                            picked = Some(*emoji);
+                        }
+                    }
+                });
+                if ui.input(|input| input.key_pressed(egui::Key::Enter)) {
+                    picked = picked.or(found.first().map(|(emoji, _)| *emoji));
+                }
+            });
+        let picked = picked.map(|emoji| {
+            *self.used.entry(emoji).or_default() += 1;
+            (seq, emoji.to_owned())
+        });
+        if !open || picked.is_some() {
+            self.close();
+        }
+        picked
+    }
+
+    /// The emoji whose names contain every word typed, the most used here first, then in
+    /// their usual order.
+    fn matching(&self) -> Vec<(&'static str, &'static str)> {
+        let query = self.query.to_lowercase();
+        let mut found: Vec<(usize, &(&str, &str))> = EMOJI
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, name))| query.split_whitespace().all(|word| name.contains(word)))
+            .collect();
+        found.sort_by_key(|(order, (emoji, _))| {
+            (
+                std::cmp::Reverse(self.used.get(emoji).copied().unwrap_or(0)),
+                *order,
+            )
+        });
+        found.into_iter().map(|(_, pair)| *pair).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emoji_are_found_by_name_and_the_ones_used_come_first() {
+        let mut picker = ReactionPicker::default();
+        let firsts = |picker: &ReactionPicker| {
+            picker
+                .matching()
+                .iter()
+                .take(2)
+                .map(|(e, _)| *e)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(firsts(&picker), ["👍", "❤️"]);
+        picker.used.insert("🦀", 2);
+        assert_eq!(firsts(&picker), ["🦀", "👍"]);
+        picker.query = "PARTY".into();
+        assert_eq!(firsts(&picker), ["🎉"]);
+        picker.query = "thumbs down".into();
+        assert_eq!(firsts(&picker), ["👎"]);
+        picker.query = "nothing like it".into();
+        assert!(picker.matching().is_empty());
+    }
+}
