@@ -105,33 +105,33 @@ pub(super) fn message_actions(
     action
 }
 
-/// While the pointer is over the message drawn in `rect`: its actions in a bar over its top
-/// right corner.
+/// While the pointer is over the row of the message drawn in `rect` (the whole width of the
+/// list): its actions in a bar at the row's top right, floating above the list (so showing it
+/// moves no row).
 pub(super) fn hover_bar(
     ui: &mut egui::Ui,
     rect: egui::Rect,
     message: &ChatMessage,
     view: &View<'_>,
 ) -> Option<ListAction> {
-    if message.deleted || !ui.rect_contains_pointer(rect) {
+    let row = egui::Rect::from_x_y_ranges(ui.max_rect().x_range(), rect.y_range());
+    let pointer = ui.input(|input| input.pointer.hover_pos());
+    if message.deleted
+        || !pointer.is_some_and(|pos| row.contains(pos) && ui.clip_rect().contains(pos))
+    {
         return None;
     }
-    let bar = egui::Rect::from_min_max(
-        egui::pos2(rect.right() - 160.0, rect.top()),
-        egui::pos2(rect.right() - 2.0, rect.top() + 20.0),
-    );
-    ui.scope_builder(
-        egui::UiBuilder::new()
-            .max_rect(bar)
-            .layout(egui::Layout::right_to_left(egui::Align::Center)),
-        |ui| {
+    egui::Area::new(egui::Id::unique("chinwag_hover_bar"))
+        .order(egui::Order::Foreground)
+        .fixed_pos(row.right_top())
+        .pivot(egui::Align2::RIGHT_TOP)
+        .show(ui.ctx(), |ui| {
             egui::Frame::popup(ui.style())
                 .inner_margin(2)
                 .show(ui, |ui| {
                     ui.horizontal(|ui| message_actions(ui, message, view)).inner
                 })
                 .inner
-        },
-    )
-    .inner
+        })
+        .inner
 }

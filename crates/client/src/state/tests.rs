@@ -3,6 +3,7 @@
 use super::*;
 use chinwag_protocol::{Rejection, RoomKind, RoomState, ServerFrame};
 
+mod annotations;
 mod arrivals;
 
 const TOKEN: &str = "secret-token-0001";
