@@ -45,6 +45,12 @@ fn clicking_a_reply_quote_pages_back_to_the_original_and_shows_it() {
         !shows(&harness, "the original question"),
         "the original is not loaded yet"
     );
+    // The rows are measured as they are first drawn: click once they stay put.
+    let last = std::cell::Cell::new(egui::Rect::NOTHING);
+    step_until(&mut harness, "the list to settle", |h| {
+        let now = h.get_by_label(quote).rect();
+        last.replace(now) == now
+    });
     harness.get_by_label(quote).click();
     step_until(&mut harness, "the original, paged in and in view", |h| {
         shows(h, "the original question")
