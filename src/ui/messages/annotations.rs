@@ -115,13 +115,21 @@ pub(super) fn hover_bar(
     view: &View<'_>,
 ) -> Option<ListAction> {
     let row = egui::Rect::from_x_y_ranges(ui.max_rect().x_range(), rect.y_range());
+    let bar = egui::Id::unique("chinwag_hover_bar");
+    // Over the list or the bar itself, not over a dialog or menu above them.
+    let on_top = |pos| {
+        ui.ctx()
+            .layer_id_at(pos)
+            .is_some_and(|layer| layer == ui.layer_id() || layer.id == bar)
+    };
     let pointer = ui.input(|input| input.pointer.hover_pos());
     if message.deleted
-        || !pointer.is_some_and(|pos| row.contains(pos) && ui.clip_rect().contains(pos))
+        || !pointer
+            .is_some_and(|pos| row.contains(pos) && ui.clip_rect().contains(pos) && on_top(pos))
     {
         return None;
     }
-    egui::Area::new(egui::Id::unique("chinwag_hover_bar"))
+    egui::Area::new(bar)
         .order(egui::Order::Foreground)
         .fixed_pos(row.right_top())
         .pivot(egui::Align2::RIGHT_TOP)
