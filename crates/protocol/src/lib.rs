@@ -76,7 +76,8 @@ pub const MAX_FRAME_BYTES: usize = 64 * 1024;
 /// state's history and users, a replay, search results, the room list) carry as many as fit and
 /// say how the rest comes (see [`ServerFrame`]); every other frame is far smaller. One message
 /// always fits with room to spare: its text is at most [`MAX_TEXT_BYTES`], which JSON escapes to
-/// at most six times as many bytes.
+/// at most six times as many bytes, and its quote and reactions (at most
+/// [`MAX_REACTIONS_PER_MESSAGE`] of [`MAX_REACTION_NAMES`] names) add under 32 KiB.
 pub const MAX_SERVER_FRAME_BYTES: usize = 128 * 1024;
 /// The most bytes of JSON the `users` of one room state take (see [`RoomState::users`]).
 pub const MAX_USERS_BYTES: usize = 16 * 1024;
