@@ -111,6 +111,23 @@ impl ChatState {
     }
 }
 
+/// `from` is called `to` now, in the quote and the reactions of `message`.
+pub(super) fn renamed_in(message: &mut ChatMessage, from: &str, to: &str) {
+    if let Some(quote) = &mut message.reply_to
+        && quote.from == from
+    {
+        quote.from = to.to_owned();
+    }
+    for name in message
+        .reactions
+        .iter_mut()
+        .flat_map(|reaction| reaction.names.iter_mut())
+        .filter(|name| *name == from)
+    {
+        *name = to.to_owned();
+    }
+}
+
 /// Whether `name` is among those who reacted with `emoji`.
 pub fn reacted(reactions: &[Reaction], emoji: &str, name: &str) -> bool {
     reactions
@@ -180,6 +197,18 @@ impl RoomView {
             }
         }
         self.push_entry(Entry::Pinned { by, quote, pinned });
+    }
+
+    /// Message `seq` now reads `text` (or was deleted): the quotes of it in replies follow.
+    pub(super) fn requote(&mut self, seq: u64, text: &str, deleted: bool) {
+        for entry in &mut self.timeline {
+            if let Entry::Message(message) = entry
+                && let Some(quote) = &mut message.reply_to
+                && quote.seq == seq
+            {
+                *quote = Quote::of(seq, &quote.from, text, deleted);
+            }
+        }
     }
 
     /// A message's author has read it: their receipt moves to it if they share theirs (only

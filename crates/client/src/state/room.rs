@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use chinwag_protocol::{ChatMessage, HistoryPage, Pin, Quote, RoomKind, RoomState};
 
+use super::annotations::renamed_in;
+
 /// How long a typing notice shows unless it is repeated, in seconds.
 pub const TYPING_SHOWS_FOR: f64 = 6.0;
 
@@ -63,7 +65,7 @@ pub struct RoomView {
     pub peer: Option<String>,
     /// Who is online here, sorted.
     pub users: Vec<String>,
-    timeline: Vec<Entry>,
+    pub(super) timeline: Vec<Entry>,
     last_seq: u64,
     /// Whether older messages than the first loaded one exist on the server.
     pub has_older: bool,
@@ -229,9 +231,10 @@ impl RoomView {
     /// A message was edited.
     pub(super) fn edited(&mut self, seq: u64, text: String, edited: i64) {
         if let Some(message) = self.message_mut(seq) {
-            message.text = text;
+            message.text.clone_from(&text);
             message.edited = Some(edited);
         }
+        self.requote(seq, &text, false);
     }
 
     /// A message was deleted.
@@ -239,7 +242,9 @@ impl RoomView {
         if let Some(message) = self.message_mut(seq) {
             message.text.clear();
             message.deleted = true;
+            message.reactions.clear();
         }
+        self.requote(seq, "", true);
     }
 
     /// Someone came online or went.
@@ -270,10 +275,11 @@ impl RoomView {
     /// current name, so the timeline stays as a reload would show it).
     pub(super) fn renamed(&mut self, from: String, to: String) {
         for entry in &mut self.timeline {
-            if let Entry::Message(message) = entry
-                && message.from == from
-            {
-                message.from.clone_from(&to);
+            if let Entry::Message(message) = entry {
+                if message.from == from {
+                    message.from.clone_from(&to);
+                }
+                renamed_in(message, &from, &to);
             }
         }
         if let Some(index) = self.users.iter().position(|user| *user == from) {

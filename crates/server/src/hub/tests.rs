@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
+mod receipts;
+
 use super::identity::GIVEN_UP_NAME_KEPT_MS;
 use super::{Command, ConnId, Hub, Now, Outbox, Outgoing, PageRequest};
 use crate::limits::{DEFAULT_MESSAGE_BURST, MIN_MESSAGE_WAIT, RateLimits};

@@ -82,7 +82,9 @@ const V3: &str = "ALTER TABLE users ADD COLUMN skeleton TEXT;
     CREATE UNIQUE INDEX messages_by_client_id ON messages (room, sender_id, client_id);";
 
 /// Version 4: which message each reply answers, emoji reactions (one per emoji per identity on
-/// a message), pinned messages, and the identities that keep their read receipts to themselves.
+/// a message), pinned messages, the identities that keep their read receipts to themselves, and
+/// read markers by room and position (a room state's "seen by" reads the furthest without
+/// visiting every member).
 const V4: &str = "CREATE TABLE replies (
         room     TEXT    NOT NULL,
         seq      INTEGER NOT NULL,
@@ -104,7 +106,8 @@ const V4: &str = "CREATE TABLE replies (
         time    INTEGER NOT NULL,
         PRIMARY KEY (room, seq)
     ) WITHOUT ROWID;
-    CREATE TABLE private_receipts (user_id INTEGER NOT NULL PRIMARY KEY);";
+    CREATE TABLE private_receipts (user_id INTEGER NOT NULL PRIMARY KEY);
+    CREATE INDEX members_by_read ON members (room, last_read);";
 
 /// Brings the database up to [`VERSION`] in one transaction, and takes the write lock at once
 /// (so a second server on the same file fails now, not at its first write).

@@ -162,3 +162,40 @@ fn pins_and_unpins_show_in_the_timeline_and_keep_the_list_current() {
         Some(Entry::Pinned { by, pinned: false, .. }) if by == "carol"
     ));
 }
+
+#[test]
+fn quotes_follow_edits_deletions_and_renames_of_what_they_quote() {
+    let mut state = with_three_messages();
+    let mut reply = message(4, "carol", "c", "agreed");
+    reply.reply_to = Some(Quote::of(2, "bob", "hi", false));
+    reply.reactions = thumbs(&["bob"]);
+    state.apply(ServerFrame::Message(reply));
+    let quote = |state: &ChatState| lobby(state).message(4).unwrap().reply_to.clone().unwrap();
+    state.apply(ServerFrame::Edited {
+        room: "lobby".into(),
+        seq: 2,
+        text: "hello".into(),
+        edited: 7,
+    });
+    assert_eq!(quote(&state).text, "hello");
+    state.apply(ServerFrame::Renamed {
+        room: "lobby".into(),
+        from: "bob".into(),
+        to: "rob".into(),
+    });
+    assert_eq!(quote(&state).from, "rob");
+    assert_eq!(
+        lobby(&state).message(4).unwrap().reactions,
+        thumbs(&["rob"])
+    );
+    state.apply(ServerFrame::Deleted {
+        room: "lobby".into(),
+        seq: 2,
+    });
+    assert_eq!(quote(&state), Quote::of(2, "rob", "", true));
+    state.apply(ServerFrame::Deleted {
+        room: "lobby".into(),
+        seq: 4,
+    });
+    assert!(lobby(&state).message(4).unwrap().reactions.is_empty());
+}
