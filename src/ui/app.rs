@@ -58,8 +58,6 @@ pub struct ChatApp {
     /// The message the composer's text answers, if the user is replying.
     replying_to: Option<u64>,
     picker: ReactionPicker,
-    /// The room whose pins were asked for last (asked once a room, when it shows).
-    pins_asked: Option<String>,
 }
 
 impl ChatApp {
@@ -96,7 +94,6 @@ impl ChatApp {
             notifications: Notifications::default(),
             replying_to: None,
             picker: ReactionPicker::default(),
-            pins_asked: None,
         };
         if auto_join {
             app.client.join(&app.settings.name);

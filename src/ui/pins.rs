@@ -1,5 +1,6 @@
 //! The "Pinned" list under the room header: each pinned message as a one-line quote (click to
-//! jump to it) with who pinned it and a button to unpin.
+//! jump to it) with who pinned it and a button to unpin. A room's pins are asked for when its
+//! list first opens (pins and unpins keep them current after that).
 
 use crate::client::state::RoomView;
 use crate::ui::messages::quote_line;
@@ -11,6 +12,8 @@ pub enum PinsAction {
     Jump(u64),
     /// Unpin this message.
     Unpin(u64),
+    /// Ask the server for the room's pins (the list opened on a room whose pins are unknown).
+    Load,
 }
 
 /// Draws the pinned messages of `room` (a spinner until they came).

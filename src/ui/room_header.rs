@@ -28,6 +28,8 @@ pub struct RoomHeader {
     focus_topic: bool,
     /// Whether the pinned messages show.
     pins_open: bool,
+    /// The room whose pins were last asked for (once a room, while its list is open).
+    pins_asked: Option<String>,
 }
 
 impl RoomHeader {
@@ -93,6 +95,10 @@ impl RoomHeader {
             }
         });
         if self.pins_open {
+            if room.pins().is_none() && self.pins_asked.as_deref() != Some(room.room.as_str()) {
+                self.pins_asked = Some(room.room.clone());
+                action = action.or(Some(HeaderAction::Pins(PinsAction::Load)));
+            }
             action = pins::show(ui, room).map(HeaderAction::Pins).or(action);
         }
         let mut done = false;

@@ -23,6 +23,16 @@ fn shows(harness: &Harness<'_, ChatApp>, label: &str) -> bool {
     harness.query_by_label(label).is_some()
 }
 
+/// Steps until `label` stays put from one frame to the next: rows are measured as they are
+/// first drawn, and a click aimed at a row still moving misses it.
+fn settle(harness: &mut Harness<'_, ChatApp>, label: &str) {
+    let last = std::cell::Cell::new(egui::Rect::NOTHING);
+    step_until(harness, "the list to settle", |h| {
+        let now = h.get_by_label(label).rect();
+        last.replace(now) == now
+    });
+}
+
 #[test]
 fn clicking_a_reply_quote_pages_back_to_the_original_and_shows_it() {
     let server = TestServer::start_unlimited();
@@ -45,12 +55,7 @@ fn clicking_a_reply_quote_pages_back_to_the_original_and_shows_it() {
         !shows(&harness, "the original question"),
         "the original is not loaded yet"
     );
-    // The rows are measured as they are first drawn: click once they stay put.
-    let last = std::cell::Cell::new(egui::Rect::NOTHING);
-    step_until(&mut harness, "the list to settle", |h| {
-        let now = h.get_by_label(quote).rect();
-        last.replace(now) == now
-    });
+    settle(&mut harness, quote);
     harness.get_by_label(quote).click();
     step_until(&mut harness, "the original, paged in and in view", |h| {
         shows(h, "the original question")
@@ -66,6 +71,7 @@ fn the_reaction_picker_adds_a_reaction_and_its_chip_takes_it_off() {
     bob.post("b1", "lobby", "react to me");
     let mut harness = joined_harness(&server.url(), "alice");
     step_until(&mut harness, "bob's message", |h| shows(h, "react to me"));
+    settle(&mut harness, "react to me");
     harness.get_by_label("react to me").hover();
     harness.run_steps(2);
     harness.get_by_label("React").click();
@@ -104,4 +110,32 @@ fn seen_by_shows_under_the_message_once_the_other_window_has_read_it() {
     let room = alice.state().state().room("lobby").expect("lobby");
     let newest = room.last_seq();
     assert_eq!(room.seen_by("alice").get(&newest), Some(&vec!["bob"]));
+}
+
+#[test]
+fn a_message_pinned_from_its_hover_bar_is_announced_and_listed_under_pinned() {
+    let server = TestServer::start();
+    let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");
+    bob.post("b1", "lobby", "the meeting is at ten");
+    let mut harness = joined_harness(&server.url(), "alice");
+    step_until(&mut harness, "bob's message", |h| {
+        shows(h, "the meeting is at ten")
+    });
+    settle(&mut harness, "the meeting is at ten");
+    harness.get_by_label("the meeting is at ten").hover();
+    harness.run_steps(2);
+    harness.get_by_label("Pin").click();
+    let notice = "alice pinned a message: bob: the meeting is at ten";
+    step_until(&mut harness, "the pin's notice", |h| shows(h, notice));
+    harness.get_by_label("Pinned").click();
+    step_until(&mut harness, "the pinned list", |h| shows(h, "Pinned (1)"));
+    assert!(shows(&harness, "bob: the meeting is at ten"));
+    harness.get_by_label("Unpin").click();
+    step_until(&mut harness, "the list to empty", |h| {
+        shows(h, "Pinned (0)")
+    });
+    assert!(shows(
+        &harness,
+        "alice unpinned a message: bob: the meeting is at ten"
+    ));
 }

@@ -1,6 +1,6 @@
 //! Replies, reactions and pins on the chat screen: the quote of the message being answered
-//! above the composer, the reaction picker, what the message list and the pinned list ask for,
-//! and fetching a room's pins when it shows.
+//! above the composer, the reaction picker, and what the message list and the pinned list ask
+//! for.
 
 use super::ChatApp;
 use crate::ui::composer;
@@ -32,6 +32,7 @@ impl ChatApp {
         match action {
             PinsAction::Jump(seq) => self.messages.jump_to(seq),
             PinsAction::Unpin(seq) => self.client.state_mut().set_pinned(seq, false),
+            PinsAction::Load => self.client.state_mut().request_pins(),
         }
     }
 
@@ -71,19 +72,6 @@ impl ChatApp {
     pub(super) fn reaction_picker(&mut self, ctx: &egui::Context) {
         if let Some((seq, emoji)) = self.picker.show(ctx) {
             self.client.state_mut().toggle_reaction(seq, &emoji);
-        }
-    }
-
-    /// Asks once for the pins of the room on screen, so its messages' menus know which are
-    /// pinned and the header can list them.
-    pub(super) fn fetch_pins(&mut self) {
-        let state = self.client.state();
-        let Some(room) = state.current() else {
-            return;
-        };
-        if room.pins().is_none() && self.pins_asked.as_deref() != Some(room.room.as_str()) {
-            self.pins_asked = Some(room.room.clone());
-            self.client.state_mut().request_pins();
         }
     }
 

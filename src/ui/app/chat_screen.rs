@@ -33,7 +33,6 @@ impl ChatApp {
         if let Some(peer) = self.users_panel(ui, narrow) {
             self.client.state_mut().open_direct(&peer);
         }
-        self.fetch_pins();
         let action = egui::CentralPanel::default()
             .show(ui, |ui| self.room_panel(ui))
             .inner;

@@ -77,7 +77,8 @@ pub(super) fn seen_line(ui: &mut egui::Ui, names: &[&str]) {
     });
 }
 
-/// Reply, React and Pin (or Unpin) for `message`, as buttons in `ui` (a hover bar or a menu).
+/// Reply, React and Pin (or Unpin, once the room's pins are known to hold it) for `message`, as
+/// buttons in `ui` (a hover bar or a menu).
 pub(super) fn message_actions(
     ui: &mut egui::Ui,
     message: &ChatMessage,
