@@ -1,7 +1,7 @@
-//! The reaction picker: a small window of emoji, the ones this window used most first, with a
-//! field to find one by name.
+//! The reaction picker: a small window of emoji, the ones used most first (counted across
+//! restarts), with a field to find one by name.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 /// The emoji the picker offers, with the names it finds them by, most common first.
 const EMOJI: &[(&str, &str)] = &[
@@ -44,15 +44,46 @@ const EMOJI: &[(&str, &str)] = &[
 ];
 
 /// The picker's state: which message it is open for, what was typed, and how often each emoji
-/// was picked in this window (frequent ones come first).
+/// was picked (frequent ones come first; saved for the next run).
 #[derive(Default)]
 pub struct ReactionPicker {
     open_for: Option<u64>,
     query: String,
-    used: HashMap<&'static str, u32>,
+    used: BTreeMap<String, u32>,
 }
 
 impl ReactionPicker {
+    /// The eframe storage key the counts of use are saved under.
+    pub const STORAGE_KEY: &'static str = "chinwag_reactions";
+
+    /// A closed picker with the counts of use an earlier run saved.
+    pub fn load(storage: Option<&dyn eframe::Storage>) -> Self {
+        Self {
+            used: storage
+                .and_then(|storage| eframe::get_value(storage, Self::STORAGE_KEY))
+                .unwrap_or_default(),
+            ..Self::default()
+        }
+    }
+
+    /// Saves the counts of use for the next run.
+    pub fn save(&self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, Self::STORAGE_KEY, &self.used);
+    }
+
+    /// Counts one more use of `emoji`.
+    pub fn count_use(&mut self, emoji: &str) {
+        *self.used.entry(emoji.to_owned()).or_default() += 1;
+    }
+
+    /// The emoji offered for what was typed, in order.
+    pub fn offered(&self) -> Vec<&'static str> {
+        self.matching()
+            .into_iter()
+            .map(|(emoji, _)| emoji)
+            .collect()
+    }
+
     /// Opens the picker for message `seq`.
     pub fn open(&mut self, seq: u64) {
         self.open_for = Some(seq);
@@ -107,7 +138,7 @@ impl ReactionPicker {
                 }
             });
         let picked = picked.map(|emoji| {
-            *self.used.entry(emoji).or_default() += 1;
+            self.count_use(emoji);
             (seq, emoji.to_owned())
         });
         if !open || picked.is_some() {
@@ -116,8 +147,8 @@ impl ReactionPicker {
         picked
     }
 
-    /// The emoji whose names contain every word typed, the most used here first, then in
-    /// their usual order.
+    /// The emoji whose names contain every word typed, the most used first, then in their usual
+    /// order.
     fn matching(&self) -> Vec<(&'static str, &'static str)> {
         let query = self.query.to_lowercase();
         let mut found: Vec<(usize, &(&str, &str))> = EMOJI
@@ -127,7 +158,7 @@ impl ReactionPicker {
             .collect();
         found.sort_by_key(|(order, (emoji, _))| {
             (
-                std::cmp::Reverse(self.used.get(emoji).copied().unwrap_or(0)),
+                std::cmp::Reverse(self.used.get(*emoji).copied().unwrap_or(0)),
                 *order,
             )
         });
@@ -142,16 +173,10 @@ mod tests {
     #[test]
     fn emoji_are_found_by_name_and_the_ones_used_come_first() {
         let mut picker = ReactionPicker::default();
-        let firsts = |picker: &ReactionPicker| {
-            picker
-                .matching()
-                .iter()
-                .take(2)
-                .map(|(e, _)| *e)
-                .collect::<Vec<_>>()
-        };
+        let firsts =
+            |picker: &ReactionPicker| picker.offered().into_iter().take(2).collect::<Vec<_>>();
         assert_eq!(firsts(&picker), ["👍", "❤️"]);
-        picker.used.insert("🦀", 2);
+        picker.count_use("🦀");
         assert_eq!(firsts(&picker), ["🦀", "👍"]);
         picker.query = "PARTY".into();
         assert_eq!(firsts(&picker), ["🎉"]);

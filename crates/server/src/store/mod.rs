@@ -1,4 +1,5 @@
-//! SQLite storage: messages, identities, rooms and memberships, written by the hub thread.
+//! SQLite storage: messages (with replies, reactions and pins), identities, rooms and
+//! memberships (with read receipts), written by the hub thread.
 //!
 //! Durability: the database runs in WAL mode with `synchronous = FULL`, so a batch is on disk
 //! when [`Store::write_batch`] returns, and the hub acknowledges a message only after that.
@@ -55,8 +56,8 @@ impl Store {
     }
 
     /// Stores a batch in one transaction: new messages (with what each reply answers), and
-    /// read markers moved forward. On disk
-    /// when this returns `Ok`; nothing of it is stored on `Err`.
+    /// read markers moved forward. On disk when this returns `Ok`; nothing of it is stored on
+    /// `Err`.
     pub fn write_batch(
         &mut self,
         messages: &[Authored],
