@@ -109,7 +109,7 @@ fn seen_by_shows_under_the_message_once_the_other_window_has_read_it() {
     step_until(&mut alice, "bob's receipt", |h| shows(h, "seen by bob"));
     let room = alice.state().state().room("lobby").expect("lobby");
     let newest = room.last_seq();
-    assert_eq!(room.seen_by("alice").get(&newest), Some(&vec!["bob"]));
+    assert_eq!(room.seen_under(newest, None, "alice"), ["bob"]);
 }
 
 #[test]

@@ -13,14 +13,15 @@ use super::separators::day_separator;
 use super::{ListAction, MessageList};
 
 impl MessageList {
-    /// Draws `message` under its `lead` (day separator, sender header); returns what the user
-    /// asked for in it.
+    /// Draws `message` under its `lead` (day separator, sender header), with who has `seen` it
+    /// (and not the next) under it; returns what the user asked for in it.
     pub(super) fn draw_message(
         &mut self,
         ui: &mut egui::Ui,
         view: &View<'_>,
         message: &ChatMessage,
         lead: Lead,
+        seen: &[&str],
     ) -> Option<ListAction> {
         if let Some(day) = lead.day {
             day_separator(ui, &day);
@@ -56,8 +57,8 @@ impl MessageList {
             })
             .response;
         action = annotations::hover_bar(ui, response.rect, message, view).or(action);
-        if let Some(names) = view.seen.get(&message.seq) {
-            annotations::seen_line(ui, names);
+        if !seen.is_empty() {
+            annotations::seen_line(ui, seen);
         }
         let hint = if own && !message.deleted {
             format!(

@@ -119,7 +119,6 @@ impl MessageList {
         let view = View {
             room,
             me: state.name(),
-            seen: room.seen_by(state.name()),
             paused_for: state.sending_paused_for(),
             today: grouping::today(),
             loading,

@@ -63,8 +63,6 @@ impl<'a> Rows<'a> {
 pub(super) struct View<'a> {
     pub(super) room: &'a RoomView,
     pub(super) me: &'a str,
-    /// Who has read up to which message ("seen by"), by sequence number.
-    pub(super) seen: std::collections::BTreeMap<u64, Vec<&'a str>>,
     /// Seconds until sending resumes, while the server has us wait.
     pub(super) paused_for: Option<f64>,
     pub(super) today: chrono::NaiveDate,
@@ -110,6 +108,17 @@ fn previous_message(timeline: &[Entry], index: usize) -> Option<&ChatMessage> {
         })
 }
 
+/// The sequence number of the first message after entry `index` of the timeline, if any.
+fn next_message(timeline: &[Entry], index: usize) -> Option<u64> {
+    timeline
+        .get(index + 1..)?
+        .iter()
+        .find_map(|entry| match entry {
+            Entry::Message(message) => Some(message.seq),
+            _ => None,
+        })
+}
+
 impl MessageList {
     /// Draws `row`, which is entry `stored_index` of the timeline if it is stored; returns what
     /// the user asked for in it.
@@ -133,11 +142,14 @@ impl MessageList {
                 {
                     new_messages_divider(ui);
                 }
+                let next = stored_index.and_then(|index| next_message(timeline, index));
+                let seen = view.room.seen_under(message.seq, next, view.me);
                 return self.draw_message(
                     ui,
                     view,
                     message,
                     grouping::lead(previous, message, view.today),
+                    &seen,
                 );
             }
             Row::Stored(Entry::Presence { .. }) => {

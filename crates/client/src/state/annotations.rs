@@ -1,8 +1,6 @@
 //! Beyond text: replies' quotes, reactions, pins and read receipts ("seen by"), as the user
 //! asks for them and as the server's frames change them.
 
-use std::collections::BTreeMap;
-
 use super::{ChatState, Entry, RoomView};
 use chinwag_protocol::{ChatMessage, ClientFrame, Pin, Quote, Reaction, ServerFrame};
 
@@ -156,29 +154,18 @@ impl RoomView {
         self.pins.as_deref()
     }
 
-    /// Who has read up to which message, for "seen by": by the sequence number of the newest
-    /// loaded message each member (but `me`) has read, their names in order. Members who read
-    /// beyond what is loaded go under the newest message.
-    pub fn seen_by(&self, me: &str) -> BTreeMap<u64, Vec<&str>> {
-        let seqs: Vec<u64> = self
-            .timeline()
+    /// "Seen by" under message `seq`, whose next loaded message is `next` (none: it is the
+    /// newest): the members (but `me`) who have read it and not the next, in name order. Members
+    /// who read beyond what is loaded show under the newest message. Cost: one look at each
+    /// member's mark, so a list draws it for just the rows in view.
+    pub fn seen_under(&self, seq: u64, next: Option<u64>, me: &str) -> Vec<&str> {
+        self.seen
             .iter()
-            .filter_map(|entry| match entry {
-                Entry::Message(message) => Some(message.seq),
-                _ => None,
+            .filter(|(name, mark)| {
+                *name != me && **mark >= seq && next.is_none_or(|next| **mark < next)
             })
-            .collect();
-        let mut rows: BTreeMap<u64, Vec<&str>> = BTreeMap::new();
-        for (name, &mark) in &self.seen {
-            if name == me {
-                continue;
-            }
-            let below = seqs.partition_point(|&seq| seq <= mark);
-            if let Some(&seq) = below.checked_sub(1).and_then(|at| seqs.get(at)) {
-                rows.entry(seq).or_default().push(name);
-            }
-        }
-        rows
+            .map(|(name, _)| name.as_str())
+            .collect()
     }
 
     /// Someone pinned or unpinned a message: noted in the timeline and in the pins.

@@ -79,7 +79,7 @@ pub struct RoomView {
     pub divider_after: Option<u64>,
     /// Who is typing, and until when (client clock, seconds).
     typing: BTreeMap<String, f64>,
-    /// How far each member who shares read receipts has read (see [`Self::seen_by`]).
+    /// How far each member who shares read receipts has read (see [`Self::seen_under`]).
     pub(super) seen: BTreeMap<String, u64>,
     /// The room's pinned messages, newest pin first, once asked for.
     pub(super) pins: Option<Vec<Pin>>,

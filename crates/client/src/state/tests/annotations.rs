@@ -92,17 +92,22 @@ fn receipts_place_each_reader_under_the_newest_message_they_read() {
         true,
     ));
     state.apply(seen("lobby", &[("carol", 1), ("dave", 99)], false));
-    let rows = lobby(&state).seen_by("alice");
+    let under = |state: &ChatState, seq: u64, next: Option<u64>| -> Vec<String> {
+        let room = lobby(state);
+        room.seen_under(seq, next, "alice")
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+    };
     // carol's mark never moves back; dave read past what is loaded; our own is not shown.
-    assert_eq!(rows.get(&1), Some(&vec!["bob"]));
-    assert_eq!(rows.get(&2), Some(&vec!["carol"]));
-    assert_eq!(rows.get(&3), Some(&vec!["dave"]));
+    assert_eq!(under(&state, 1, Some(2)), ["bob"]);
+    assert_eq!(under(&state, 2, Some(3)), ["carol"]);
+    assert_eq!(under(&state, 3, None), ["dave"]);
     // A member who stops sharing goes; a message read its author.
     state.apply(seen("lobby", &[("dave", 0)], false));
     state.apply(ServerFrame::Message(message(4, "carol", "c", "new")));
-    let rows = lobby(&state).seen_by("alice");
-    assert_eq!(rows.get(&4), Some(&vec!["carol"]));
-    assert_eq!(rows.get(&3), None);
+    assert_eq!(under(&state, 4, None), ["carol"]);
+    assert!(under(&state, 3, Some(4)).is_empty());
 }
 
 #[test]
@@ -117,7 +122,7 @@ fn not_sharing_receipts_forgets_everyones_until_the_next_welcome() {
     );
     state.apply(ServerFrame::ReceiptSharing { share: false });
     assert!(!state.shares_receipts());
-    assert!(lobby(&state).seen_by("alice").is_empty());
+    assert!(lobby(&state).seen_under(1, None, "alice").is_empty());
     state.apply(welcome("alice", vec![]));
     assert!(
         state.shares_receipts(),
