@@ -318,7 +318,7 @@ fn main() {
         None => Some(
             RunningServer::start(
                 "127.0.0.1:0".parse().expect("a loopback address"),
-                &dir.path().join("chat.sqlite3"),
+                dir.path().join("chat.sqlite3"),
             )
             .expect("server starts"),
         ),

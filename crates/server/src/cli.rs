@@ -12,6 +12,7 @@ use crate::ServeError;
 use crate::connections::ConnectionLimits;
 use crate::limits::{self, Rate, RateLimits};
 use crate::origin::WebOrigin;
+use crate::store::Location;
 use crate::tls::TlsConfig;
 
 /// Logs go to stderr (stdout says where the server listens), coloured only on a terminal; the
@@ -32,9 +33,10 @@ pub struct ServeArgs {
     /// Address to listen on; use 0.0.0.0:9001 to accept other machines.
     #[arg(long, default_value = chinwag_protocol::DEFAULT_BIND)]
     bind: SocketAddr,
-    /// SQLite history database [default: chinwag.sqlite3 in the platform's data directory].
-    #[arg(long, value_name = "PATH")]
-    db: Option<PathBuf>,
+    /// History database: a SQLite file, or a PostgreSQL URL (postgres://user@host/dbname)
+    /// [default: $DATABASE_URL if set, else chinwag.sqlite3 in the platform's data directory].
+    #[arg(long, value_name = "PATH|URL")]
+    db: Option<String>,
     /// Also serve the built web client in DIR at / (the dist/ of `trunk build --release`).
     #[arg(long, value_name = "DIR")]
     web: Option<PathBuf>,
@@ -148,6 +150,16 @@ fn per_second(flag: &'static str, burst: u32, rate: f64) -> Result<Option<Rate>,
 /// The defaults of the connection limits, shown by `serve --help`.
 const LIMITS: ConnectionLimits = ConnectionLimits::DEFAULT;
 
+/// The database `--db` names, else `DATABASE_URL`'s, else the default file.
+fn database(flag: Option<String>) -> Location {
+    flag.or_else(|| std::env::var("DATABASE_URL").ok())
+        .filter(|text| !text.is_empty())
+        .map_or_else(
+            || Location::Sqlite(crate::default_db_path()),
+            |text| Location::parse(&text),
+        )
+}
+
 /// Serves as `args` say until Ctrl+C, printing where on stdout.
 ///
 /// # Errors
@@ -159,7 +171,7 @@ pub fn run(args: ServeArgs) -> Result<(), ServeError> {
         (Some(cert), Some(key)) => Some(TlsConfig::load(cert, key).map_err(ServeError::Tls)?),
         _ => None,
     };
-    let db = args.db.unwrap_or_else(crate::default_db_path);
+    let db = database(args.db);
     let store = crate::open_store(&db)?;
     let options = crate::ServeOptions {
         web,
@@ -192,10 +204,7 @@ pub fn run(args: ServeArgs) -> Result<(), ServeError> {
                 web.display()
             );
         }
-        println!(
-            "chinwag: serving {ws}://{addr}/ws (history in {})",
-            db.display()
-        );
+        println!("chinwag: serving {ws}://{addr}/ws (history in {db})");
         crate::serve(listener, store, options, async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -10,9 +10,11 @@
 pub mod api;
 pub mod cli;
 pub mod connections;
+mod health;
 pub mod hub;
 pub mod limits;
 pub mod listen;
+pub mod metrics;
 pub mod names;
 pub mod origin;
 mod serve_error;
@@ -23,7 +25,8 @@ pub mod web;
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::ws::WebSocketUpgrade;
@@ -34,7 +37,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 use chinwag_protocol::{HARD_FRAME_LIMIT_BYTES, MAX_SERVER_FRAME_BYTES};
 use hub::{Command, Hub};
-use store::Store;
+use store::{Location, Store};
 
 pub use serve_error::ServeError;
 
@@ -81,14 +84,14 @@ struct AppState {
     shutdown: watch::Receiver<bool>,
     heartbeat: socket_task::Heartbeat,
     hello_timeout: std::time::Duration,
+    metrics: Arc<metrics::Metrics>,
 }
 
-/// Opens the history database at `path`; the error names the file.
-pub fn open_store(path: &Path) -> Result<Store, ServeError> {
-    Store::open(path).map_err(|source| ServeError::Database {
-        path: path.to_path_buf(),
-        source,
-    })
+/// Opens the history database at `location` (a SQLite file or a PostgreSQL URL); the error
+/// names it.
+pub fn open_store(location: impl Into<Location>) -> Result<Store, ServeError> {
+    let location = location.into();
+    Store::open(&location).map_err(|source| ServeError::Database { location, source })
 }
 
 /// Serves chat on `listener` with history in `store` (and whatever `options` add) until
@@ -102,8 +105,13 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let (hub_sender, hub_receiver) = mpsc::channel(HUB_QUEUE);
     let limits = options.rate_limits;
-    let hub_thread =
-        tokio::task::spawn_blocking(move || Hub::new(store, &limits).run(hub_receiver));
+    let metrics = Arc::new(metrics::Metrics::default());
+    let hub_metrics = Arc::clone(&metrics);
+    let hub_thread = tokio::task::spawn_blocking(move || {
+        Hub::new(store, &limits)
+            .with_metrics(hub_metrics)
+            .run(hub_receiver)
+    });
     let (stop_socket_tasks, socket_tasks_stopped) = watch::channel(false);
     let api_hub = hub_sender.clone();
     let state = AppState {
@@ -111,18 +119,24 @@ pub async fn serve(
         shutdown: socket_tasks_stopped,
         heartbeat: options.heartbeat,
         hello_timeout: options.connections.hello_timeout,
+        metrics: Arc::clone(&metrics),
     };
     let local_addr = listener.local_addr()?;
     let origins =
         origin::OriginPolicy::new(local_addr.ip().is_loopback(), &options.allowed_origins);
     let app = Router::new()
         .route("/ws", get(websocket))
-        .route("/healthz", get(|| async { "ok" }))
         .with_state(state)
         .merge(
             Router::new()
                 .route("/api/rooms/{room}/messages", get(api::history_page))
+                .route("/healthz", get(health::check))
                 .with_state(api_hub),
+        )
+        .merge(
+            Router::new()
+                .route("/metrics", get(metrics::serve))
+                .with_state(metrics),
         );
     let app = match &options.web {
         Some(dir) => app.fallback_service(web::router(dir)),
@@ -166,7 +180,8 @@ async fn websocket(
         .max_write_buffer_size(MAX_WRITE_BUFFER_BYTES)
         .max_message_size(HARD_FRAME_LIMIT_BYTES)
         .max_frame_size(HARD_FRAME_LIMIT_BYTES)
-        .on_upgrade(move |socket| {
+        .on_upgrade(move |socket| async move {
+            let _open = state.metrics.connection_opened();
             socket_task::run(
                 socket,
                 peer,
@@ -175,6 +190,7 @@ async fn websocket(
                 state.heartbeat,
                 state.hello_timeout,
             )
+            .await;
         })
 }
 
@@ -187,19 +203,20 @@ pub struct RunningServer {
 }
 
 impl RunningServer {
-    /// Binds `bind` (port 0 picks a free port) and serves with history in `db`.
+    /// Binds `bind` (port 0 picks a free port) and serves with history in `db` (a SQLite file,
+    /// or any [`Location`]).
     ///
     /// Fails at once, before any thread starts, if the address is taken or the database cannot
     /// be opened, so the caller can tell "someone else is hosting"
     /// ([`ServeError::is_address_in_use`]) from success.
-    pub fn start(bind: SocketAddr, db: &Path) -> Result<Self, ServeError> {
+    pub fn start(bind: SocketAddr, db: impl Into<Location>) -> Result<Self, ServeError> {
         Self::start_with(bind, db, ServeOptions::default())
     }
 
     /// Like [`Self::start`], with `options`.
     pub fn start_with(
         bind: SocketAddr,
-        db: &Path,
+        db: impl Into<Location>,
         options: ServeOptions,
     ) -> Result<Self, ServeError> {
         let listener = std::net::TcpListener::bind(bind)

@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use crate::cli::NotARate;
+use crate::store::{Location, StoreError};
 
 /// Why serving failed.
 #[derive(Debug)]
@@ -19,10 +20,10 @@ pub enum ServeError {
     Rate(NotARate),
     /// The history database cannot be opened (or is held by another server).
     Database {
-        /// The database file.
-        path: PathBuf,
-        /// What SQLite said.
-        source: rusqlite::Error,
+        /// The database: a file or a PostgreSQL URL (shown without its password).
+        location: Location,
+        /// What the database said.
+        source: StoreError,
     },
     /// The address cannot be listened on; [`ServeError::is_address_in_use`] tells whether
     /// someone else serves there.
@@ -53,8 +54,8 @@ impl std::fmt::Display for ServeError {
             ),
             Self::Tls(err) | Self::Io(err) => err.fmt(f),
             Self::Rate(not_a_rate) => not_a_rate.fmt(f),
-            Self::Database { path, source } => {
-                write!(f, "cannot open database {}: {source}", path.display())
+            Self::Database { location, source } => {
+                write!(f, "cannot open database {location}: {source}")
             }
             Self::Listen { addr, source } => write!(f, "cannot listen on {addr}: {source}"),
         }
@@ -93,7 +94,7 @@ mod tests {
         let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = taken.local_addr().unwrap();
         let dir = tempfile::tempdir().unwrap();
-        let Err(err) = RunningServer::start(addr, &dir.path().join("chat.sqlite3")) else {
+        let Err(err) = RunningServer::start(addr, dir.path().join("chat.sqlite3")) else {
             panic!("a second server started on {addr}");
         };
         assert!(err.is_address_in_use(), "{err:?}");

@@ -1,19 +1,63 @@
 //! A real server on a free loopback port with a database of its own.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 
 use chinwag_server::limits::RateLimits;
+use chinwag_server::store::Location;
 use chinwag_server::{RunningServer, ServeOptions};
 
-/// A server on a free port with its own database in a temporary directory.
+use crate::PgCluster;
+
+/// Which database a test server keeps its history in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoreKind {
+    /// A SQLite file in a temporary directory (the default).
+    Sqlite,
+    /// A fresh database in the test binary's PostgreSQL cluster ([`PgCluster::shared`]).
+    Postgres,
+}
+
+impl StoreKind {
+    /// A new, empty database of this kind; for SQLite, in `dir`.
+    ///
+    /// # Panics
+    /// For PostgreSQL, if there is no cluster (see [`PgCluster::shared`]: tests on both stores
+    /// skip the PostgreSQL run first, see `on_both_stores!`).
+    pub fn fresh(self, dir: &std::path::Path) -> Location {
+        match self {
+            Self::Sqlite => Location::Sqlite(dir.join("chat.sqlite3")),
+            Self::Postgres => Location::Postgres(
+                PgCluster::shared()
+                    .expect("a PostgreSQL cluster")
+                    .fresh_database(),
+            ),
+        }
+    }
+}
+
+/// A server on a free port with its own database: a SQLite file in a temporary directory, or a
+/// fresh PostgreSQL database.
 pub struct TestServer {
     /// The running server; `None` between [`TestServer::stop`] and [`TestServer::start_on`].
     pub server: Option<RunningServer>,
-    /// The server's database file (kept across restarts).
-    pub db: PathBuf,
+    /// The server's database (kept across restarts).
+    pub db: Location,
     options: ServeOptions,
     _dir: tempfile::TempDir,
+}
+
+/// Options without rate limits, for tests that post hundreds of messages or page hundreds of
+/// times in a row on purpose (the server's tests/it/limits.rs checks the limits).
+pub fn unlimited() -> ServeOptions {
+    with_limits(RateLimits::unlimited())
+}
+
+/// Options with `limits` and the others at their defaults.
+pub fn with_limits(limits: RateLimits) -> ServeOptions {
+    ServeOptions {
+        rate_limits: limits,
+        ..Default::default()
+    }
 }
 
 impl TestServer {
@@ -22,24 +66,31 @@ impl TestServer {
         Self::start_with(ServeOptions::default())
     }
 
-    /// A server without rate limits, for tests that post hundreds of messages or page hundreds
-    /// of times in a row on purpose (the server's tests/it/limits.rs checks the limits).
+    /// A server without rate limits (see [`unlimited`]).
     pub fn start_unlimited() -> Self {
-        Self::start_with_limits(RateLimits::unlimited())
+        Self::start_with(unlimited())
     }
 
     /// A server with `limits` and the other options at their defaults.
     pub fn start_with_limits(limits: RateLimits) -> Self {
-        Self::start_with(ServeOptions {
-            rate_limits: limits,
-            ..Default::default()
-        })
+        Self::start_with(with_limits(limits))
     }
 
-    /// A server with `options`; a restart keeps them.
+    /// A server on SQLite with `options`; a restart keeps them.
     pub fn start_with(options: ServeOptions) -> Self {
+        Self::start_on_store(StoreKind::Sqlite, options)
+    }
+
+    /// A server on a fresh database of kind `store` with `options`; a restart keeps them.
+    pub fn start_on_store(store: StoreKind, options: ServeOptions) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let db = dir.path().join("chat.sqlite3");
+        let db = store.fresh(dir.path());
+        Self::start_at(db, dir, options)
+    }
+
+    /// A server on the database `db` (a SQLite file in `dir`, or a PostgreSQL database of a
+    /// cluster of the test's own) with `options`.
+    pub fn start_at(db: Location, dir: tempfile::TempDir, options: ServeOptions) -> Self {
         let server =
             RunningServer::start_with(any_port(), &db, options.clone()).expect("server starts");
         Self {
@@ -93,4 +144,31 @@ impl TestServer {
 /// A free port on the loopback interface (the system picks it).
 fn any_port() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 0))
+}
+
+/// Turns a list of test functions taking a [`StoreKind`] into `#[test]`s on both stores: for
+/// each `name`, `sqlite::name` and `postgres::name` (which skips, saying why, where PostgreSQL
+/// is missing; see [`PgCluster::shared`]).
+#[macro_export]
+macro_rules! on_both_stores {
+    ($($test:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[test]
+                fn $test() {
+                    super::$test($crate::StoreKind::Sqlite);
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[test]
+                fn $test() {
+                    if $crate::PgCluster::shared().is_some() {
+                        super::$test($crate::StoreKind::Postgres);
+                    }
+                }
+            )+
+        }
+    };
 }

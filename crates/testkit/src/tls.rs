@@ -25,7 +25,7 @@ pub fn start_tls(dir: &Path) -> (RunningServer, CertificateDer<'static>) {
     let (tls, cert) = self_signed(dir);
     let server = RunningServer::start_with(
         SocketAddr::from(([127, 0, 0, 1], 0)),
-        &dir.join("chat.sqlite3"),
+        dir.join("chat.sqlite3"),
         ServeOptions {
             tls: Some(tls),
             ..Default::default()

@@ -116,7 +116,7 @@ fn a_connection_refused_over_a_cap_is_shown_in_words() {
     let dir = tempfile::tempdir().unwrap();
     let server = chinwag_server::RunningServer::start_with(
         "127.0.0.1:0".parse().unwrap(),
-        &dir.path().join("chat.sqlite3"),
+        dir.path().join("chat.sqlite3"),
         chinwag_server::ServeOptions {
             connections: chinwag_server::connections::ConnectionLimits {
                 max_per_address: 1,

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::{ConnId, Hub, Refusal, fitting, refuse};
-use crate::store::{Authored, ReadMark, UserId};
+use crate::store::{Authored, ReadMark, StoreResult, UserId};
 use chinwag_protocol::{self as protocol, ChatMessage, ErrorCode, MAX_SEARCH_RESULTS, ServerFrame};
 
 /// A connection's typing notices for one room are forwarded at most this often.
@@ -71,7 +71,7 @@ impl Hub {
         room: &str,
         sender: UserId,
         id: &str,
-    ) -> rusqlite::Result<Option<ServerFrame>> {
+    ) -> StoreResult<Option<ServerFrame>> {
         let ack = |seq, time| ServerFrame::Ack {
             id: id.to_owned(),
             room: room.to_owned(),
@@ -113,7 +113,10 @@ impl Hub {
             .map(|((room, user), seq)| ReadMark { room, user, seq })
             .collect();
         let authored: Vec<Authored> = posts.iter().map(|post| post.authored.clone()).collect();
-        if let Err(err) = self.store.write_batch(&authored, &read_marks) {
+        let stored = self.metrics.time_batch(authored.len(), || {
+            self.store.write_batch(&authored, &read_marks)
+        });
+        if let Err(err) = stored {
             tracing::error!(%err, count = authored.len(), "storing a batch failed");
             for post in &posts {
                 // Nothing of the batch is stored: hand the numbers back and let senders retry.

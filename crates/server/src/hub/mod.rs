@@ -41,7 +41,8 @@ use axum::extract::ws::Utf8Bytes;
 use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::limits::{Limiters, RateLimits};
-use crate::store::{Store, UserId};
+use crate::metrics::Metrics;
+use crate::store::{Store, StoreError, UserId};
 use chinwag_protocol::{ClientFrame, ErrorCode, Rejection, RoomKind, ServerFrame, close_code};
 
 pub use clock::Now;
@@ -143,6 +144,11 @@ pub enum Command {
         /// Where the answer goes.
         reply: oneshot::Sender<Result<chinwag_protocol::HistoryPage, Rejection>>,
     },
+    /// `/healthz`: does the store answer? (`Err` says why not.)
+    Health {
+        /// Where the answer goes.
+        reply: oneshot::Sender<Result<(), String>>,
+    },
 }
 
 /// A connection as the hub knows it: where its frames go, its address, and who it is once it
@@ -182,11 +188,11 @@ struct Who {
 /// database failed (the connection is told and closed).
 enum Refusal {
     Rejected(Rejection),
-    Database(rusqlite::Error),
+    Database(StoreError),
 }
 
-impl From<rusqlite::Error> for Refusal {
-    fn from(err: rusqlite::Error) -> Self {
+impl From<StoreError> for Refusal {
+    fn from(err: StoreError) -> Self {
         Self::Database(err)
     }
 }
@@ -224,6 +230,8 @@ pub struct Hub {
     limits: Limiters<UserId>,
     /// The time of the command being handled (see [`Hub::handle`]).
     now: Now,
+    /// What `/metrics` reports.
+    metrics: Arc<Metrics>,
 }
 
 impl Hub {
@@ -239,7 +247,15 @@ impl Hub {
             receipts: receipts::Receipts::default(),
             limits: Limiters::new(limits),
             now: Now::read(),
+            metrics: Arc::default(),
         }
+    }
+
+    /// The hub, counting into `metrics` (see [`crate::metrics`]).
+    #[must_use]
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     /// Runs the hub until every command sender is dropped, then returns (store flushed).
@@ -284,6 +300,9 @@ impl Hub {
                 // Messages of this batch belong in the page.
                 self.flush();
                 let _ = reply.send(self.page(request));
+            }
+            Command::Health { reply } => {
+                let _ = reply.send(self.store.check().map_err(|err| err.to_string()));
             }
         }
     }
@@ -435,6 +454,7 @@ impl Hub {
             return false;
         }
         queued.fetch_add(bytes, Ordering::Relaxed);
+        self.metrics.frame_queued();
         !matches!(
             peer.outbox.queue.try_send(outgoing),
             Err(mpsc::error::TrySendError::Full(_))
@@ -463,6 +483,7 @@ impl Hub {
     fn kick(&mut self, conn: ConnId) {
         if let Some(peer) = self.peers.get(&conn) {
             tracing::warn!(conn, "outgoing queue full; disconnecting a slow client");
+            self.metrics.slow_client_dropped();
             peer.outbox.kicked.notify_one();
         }
         self.remove(conn);

@@ -2,6 +2,7 @@
 
 use super::Hub;
 use super::rooms::may_read;
+use crate::store::StoreError;
 use crate::store::identities::token_hash;
 use chinwag_protocol::{ErrorCode, HistoryPage, Rejection, wait_in_words};
 
@@ -21,7 +22,7 @@ pub struct PageRequest {
 impl Hub {
     /// A page of history for an identity that may read the room.
     pub(super) fn page(&mut self, request: PageRequest) -> Result<HistoryPage, Rejection> {
-        let internal = |err: rusqlite::Error| {
+        let internal = |err: StoreError| {
             tracing::error!(%err, "reading a history page failed");
             Rejection::new(ErrorCode::Internal, "the server could not read the history")
         };

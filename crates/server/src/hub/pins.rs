@@ -49,7 +49,7 @@ impl Hub {
     /// Answers `conn` with the pinned messages of `room`.
     pub(super) fn list_pins(&mut self, conn: ConnId, room: String) -> Result<(), Refusal> {
         self.member_of(conn, &room)?;
-        let pins = self.store.pins(&room)?;
+        let pins = self.store.pins(&room, MAX_PINS)?;
         self.reply(conn, &ServerFrame::Pins { room, pins });
         Ok(())
     }

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use super::{ConnId, Hub, Outgoing, Refusal, Who, encode};
-use crate::store::UserId;
+use crate::store::{StoreResult, UserId};
 use chinwag_protocol::{MAX_SEEN, SeenMark, ServerFrame};
 
 /// What the hub keeps in memory about read receipts.
@@ -34,7 +34,7 @@ impl Receipts {
 
 impl Hub {
     /// The identities that do not share their receipts (read from the store the first time).
-    fn private_receipts(&mut self) -> rusqlite::Result<&mut HashSet<UserId>> {
+    fn private_receipts(&mut self) -> StoreResult<&mut HashSet<UserId>> {
         if self.receipts.private.is_none() {
             self.receipts.private = Some(self.store.private_receipts()?.into_iter().collect());
         }
@@ -42,12 +42,12 @@ impl Hub {
     }
 
     /// Whether `user` shares their receipts.
-    fn shares(&mut self, user: UserId) -> rusqlite::Result<bool> {
+    fn shares(&mut self, user: UserId) -> StoreResult<bool> {
         Ok(!self.private_receipts()?.contains(&user))
     }
 
     /// The receipts a room state of `room` carries for `user`: none if `user` does not share.
-    pub(super) fn seen_for(&mut self, room: &str, user: UserId) -> rusqlite::Result<Vec<SeenMark>> {
+    pub(super) fn seen_for(&mut self, room: &str, user: UserId) -> StoreResult<Vec<SeenMark>> {
         if self.shares(user)? {
             self.store.seen(room, MAX_SEEN)
         } else {
@@ -139,7 +139,7 @@ impl Hub {
     fn marks_shared(
         &mut self,
         moved: BTreeMap<UserId, (String, u64)>,
-    ) -> rusqlite::Result<Vec<SeenMark>> {
+    ) -> StoreResult<Vec<SeenMark>> {
         let private = self.private_receipts()?;
         Ok(moved
             .into_iter()
@@ -149,7 +149,7 @@ impl Hub {
     }
 
     /// The connections online in `room` whose identities share their receipts.
-    fn sharers_online(&mut self, room: &str) -> rusqlite::Result<Vec<ConnId>> {
+    fn sharers_online(&mut self, room: &str) -> StoreResult<Vec<ConnId>> {
         let conns: Vec<ConnId> = self
             .rooms
             .get(room)

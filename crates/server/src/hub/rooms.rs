@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use super::fitting::{self, FittedRoom, Keep};
 use super::{ConnId, Hub, Refusal, Room, refuse};
 use crate::names;
-use crate::store::{Membership, UserId};
+use crate::store::{Membership, StoreError, StoreResult, UserId};
 use chinwag_protocol::{
     self as protocol, DIRECT_ROOM_PREFIX, ErrorCode, HISTORY_ON_JOIN, MAX_REPLAY, MAX_ROOM_LIST,
     Rejection, RoomKind, RoomState, ServerFrame, wait_in_words,
@@ -151,7 +151,7 @@ impl Hub {
         let membership = self
             .store
             .membership(room, user)?
-            .ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+            .ok_or(StoreError::Missing("a membership"))?;
         let room = self.subscribe(conn, &membership, last_seq, MAX_REPLAY, announce)?;
         self.reply_all(conn, &fitting::room_frames(room));
         Ok(())
@@ -216,7 +216,7 @@ impl Hub {
         let row = self
             .store
             .room(&room)?
-            .ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+            .ok_or(StoreError::Missing("a room"))?;
         self.load_room(&room, row.kind)?;
         let already = self.is_subscribed(conn, &room);
         if announce && !already {
@@ -275,7 +275,7 @@ impl Hub {
         room: &str,
         last_seq: Option<u64>,
         most: usize,
-    ) -> rusqlite::Result<(Vec<protocol::ChatMessage>, u64, Keep)> {
+    ) -> StoreResult<(Vec<protocol::ChatMessage>, u64, Keep)> {
         let recent = |hub: &Self| Ok((hub.store.recent(room, HISTORY_ON_JOIN)?, 0, Keep::Newest));
         let Some(last_seq) = last_seq else {
             return recent(self);
@@ -298,7 +298,7 @@ impl Hub {
     }
 
     /// Loads a room's sequence number into memory the first time it is used.
-    pub(super) fn load_room(&mut self, room: &str, kind: RoomKind) -> rusqlite::Result<()> {
+    pub(super) fn load_room(&mut self, room: &str, kind: RoomKind) -> StoreResult<()> {
         if !self.rooms.contains_key(room) {
             let last_seq = self.store.last_seq(room)?;
             self.rooms.insert(

@@ -30,7 +30,7 @@ impl TestHub {
     /// A hub with the default rate limits.
     fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("chat.sqlite3")).unwrap();
+        let store = Store::open(dir.path().join("chat.sqlite3")).unwrap();
         Self {
             hub: Hub::new(store, &RateLimits::default()),
             now: Now::read(),

@@ -5,7 +5,8 @@ use chinwag_protocol::{
     ClientFrame, ErrorCode, MAX_FRAME_BYTES, MAX_SERVER_FRAME_BYTES, MAX_TEXT_BYTES, ServerFrame,
     close_code,
 };
-use chinwag_testkit::{RawClient, TestServer};
+use chinwag_server::ServeOptions;
+use chinwag_testkit::{RawClient, StoreKind, TestServer, unlimited};
 use tungstenite::Message;
 
 fn error_code(frame: &ServerFrame) -> Option<ErrorCode> {
@@ -22,9 +23,8 @@ fn assert_still_serving(server: &TestServer, expected_history: usize) {
     assert_eq!(history.len(), expected_history);
 }
 
-#[test]
-fn malformed_and_unknown_frames_get_error_frames_and_the_socket_stays_open() {
-    let server = TestServer::start();
+fn malformed_and_unknown_frames_get_error_frames_and_the_socket_stays_open(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     alice.post("a1", "lobby", "kept");
     alice.recv_until(|f| matches!(f, ServerFrame::Message(_)));
@@ -50,18 +50,16 @@ fn malformed_and_unknown_frames_get_error_frames_and_the_socket_stays_open() {
     assert_still_serving(&server, 2);
 }
 
-#[test]
-fn sending_before_hello_is_refused() {
-    let server = TestServer::start();
+fn sending_before_hello_is_refused(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let mut client = RawClient::connect(&server.url());
     client.post("x", "lobby", "who am I?");
     assert_eq!(error_code(&client.recv()), Some(ErrorCode::NotJoined));
     assert_still_serving(&server, 0);
 }
 
-#[test]
-fn an_oversized_frame_is_closed_with_1009() {
-    let server = TestServer::start();
+fn an_oversized_frame_is_closed_with_1009(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     alice.post("a1", "lobby", "kept");
     alice.recv_until(|f| matches!(f, ServerFrame::Message(_)));
@@ -71,9 +69,8 @@ fn an_oversized_frame_is_closed_with_1009() {
     assert_still_serving(&server, 1);
 }
 
-#[test]
-fn a_binary_frame_is_closed_with_1003() {
-    let server = TestServer::start();
+fn a_binary_frame_is_closed_with_1003(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     alice.socket.send(Message::Binary(vec![0, 1, 2])).unwrap();
     assert_eq!(error_code(&alice.recv()), Some(ErrorCode::UnsupportedData));
@@ -81,9 +78,8 @@ fn a_binary_frame_is_closed_with_1003() {
     assert_still_serving(&server, 0);
 }
 
-#[test]
-fn a_wrong_protocol_version_is_closed_with_1008() {
-    let server = TestServer::start();
+fn a_wrong_protocol_version_is_closed_with_1008(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let mut client = RawClient::connect(&server.url());
     client.send(&ClientFrame::Hello {
         version: 999,
@@ -98,9 +94,8 @@ fn a_wrong_protocol_version_is_closed_with_1008() {
     assert_eq!(client.recv_close(), Some(close_code::POLICY));
 }
 
-#[test]
-fn a_client_that_never_reads_is_dropped_while_others_keep_receiving() {
-    let server = TestServer::start_unlimited();
+fn a_client_that_never_reads_is_dropped_while_others_keep_receiving(store: StoreKind) {
+    let server = TestServer::start_on_store(store, unlimited());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");
     let (_sloth, _) = RawClient::join(&server.url(), "sloth", "lobby");
@@ -140,9 +135,8 @@ fn a_client_that_never_reads_is_dropped_while_others_keep_receiving() {
     );
 }
 
-#[test]
-fn shutdown_closes_connections_with_1001_and_keeps_history() {
-    let mut server = TestServer::start();
+fn shutdown_closes_connections_with_1001_and_keeps_history(store: StoreKind) {
+    let mut server = TestServer::start_on_store(store, ServeOptions::default());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     alice.post("a1", "lobby", "stored before shutdown");
     alice.recv_until(|f| matches!(f, ServerFrame::Message(_)));
@@ -165,7 +159,7 @@ fn a_client_that_goes_silent_is_dropped_by_the_idle_timeout() {
     };
     let server = chinwag_server::RunningServer::start_with(
         "127.0.0.1:0".parse().unwrap(),
-        &dir.path().join("chat.sqlite3"),
+        dir.path().join("chat.sqlite3"),
         chinwag_server::ServeOptions {
             heartbeat,
             ..Default::default()
@@ -185,9 +179,8 @@ fn a_client_that_goes_silent_is_dropped_by_the_idle_timeout() {
     );
 }
 
-#[test]
-fn an_error_about_a_frame_stays_within_the_server_frame_limit() {
-    let server = TestServer::start();
+fn an_error_about_a_frame_stays_within_the_server_frame_limit(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let mut client = RawClient::connect(&server.url());
     // DEL is valid raw in a JSON string (one byte) but serde's error quotes it as `\u{7f}`, which
     // JSON writes in seven: echoed whole, the error frame would be seven times this frame.
@@ -210,9 +203,8 @@ fn an_error_about_a_frame_stays_within_the_server_frame_limit() {
     assert!(matches!(client.recv(), ServerFrame::Welcome { .. }));
 }
 
-#[test]
-fn a_client_that_asks_for_replays_faster_than_it_reads_is_dropped() {
-    let server = TestServer::start_unlimited();
+fn a_client_that_asks_for_replays_faster_than_it_reads_is_dropped(store: StoreKind) {
+    let server = TestServer::start_on_store(store, unlimited());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     // Control characters are allowed in a text and JSON writes each in six bytes: every message
     // here is 48 KiB in a frame, and a replay of all 200 is about 10 MB.
@@ -273,3 +265,15 @@ fn a_client_that_asks_for_replays_faster_than_it_reads_is_dropped() {
         ServerFrame::Ack { seq, .. } if seq == MESSAGES + 1
     ));
 }
+
+chinwag_testkit::on_both_stores!(
+    malformed_and_unknown_frames_get_error_frames_and_the_socket_stays_open,
+    sending_before_hello_is_refused,
+    an_oversized_frame_is_closed_with_1009,
+    a_binary_frame_is_closed_with_1003,
+    a_wrong_protocol_version_is_closed_with_1008,
+    a_client_that_never_reads_is_dropped_while_others_keep_receiving,
+    shutdown_closes_connections_with_1001_and_keeps_history,
+    an_error_about_a_frame_stays_within_the_server_frame_limit,
+    a_client_that_asks_for_replays_faster_than_it_reads_is_dropped,
+);

@@ -6,7 +6,8 @@ use chinwag_protocol::{
     ChatMessage, ClientFrame, ErrorCode, HistoryPage, PROTOCOL_VERSION, Quote, Reaction, SeenMark,
     ServerFrame,
 };
-use chinwag_testkit::{RawClient, TestServer, http_get, token_of};
+use chinwag_server::ServeOptions;
+use chinwag_testkit::{RawClient, StoreKind, TestServer, http_get, token_of, unlimited};
 
 /// The next message broadcast to `client`.
 fn next_message(client: &mut RawClient) -> ChatMessage {
@@ -75,9 +76,8 @@ fn mark(name: &str, seq: u64) -> SeenMark {
     }
 }
 
-#[test]
-fn a_reply_quotes_its_original_and_says_message_deleted_once_it_is_gone() {
-    let server = TestServer::start();
+fn a_reply_quotes_its_original_and_says_message_deleted_once_it_is_gone(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");
     alice.post("a1", "lobby", "lunch\nat noon?");
@@ -117,9 +117,8 @@ fn a_reply_quotes_its_original_and_says_message_deleted_once_it_is_gone() {
     assert_eq!(carol.history[1].reply_to, Some(quote));
 }
 
-#[test]
-fn reactions_toggled_at_once_by_two_clients_end_the_same_everywhere() {
-    let server = TestServer::start_unlimited();
+fn reactions_toggled_at_once_by_two_clients_end_the_same_everywhere(store: StoreKind) {
+    let server = TestServer::start_on_store(store, unlimited());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");
     alice.post("a1", "lobby", "react to me");
@@ -165,9 +164,8 @@ fn reactions_toggled_at_once_by_two_clients_end_the_same_everywhere() {
     assert_eq!(lobby_page(&server, "bob")[0].reactions, alice_last);
 }
 
-#[test]
-fn receipts_kept_private_are_hidden_both_ways() {
-    let server = TestServer::start();
+fn receipts_kept_private_are_hidden_both_ways(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");
     let (mut carol, _) = RawClient::join(&server.url(), "carol", "lobby");
@@ -232,9 +230,8 @@ fn receipts_kept_private_are_hidden_both_ways() {
     assert_eq!(seen_marks(&bob.sync("lobby")), [mark("carol", 2)]);
 }
 
-#[test]
-fn pins_are_announced_and_listed_newest_first() {
-    let server = TestServer::start();
+fn pins_are_announced_and_listed_newest_first(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");
     alice.post("a1", "lobby", "the plan");
@@ -294,9 +291,8 @@ fn pins_are_announced_and_listed_newest_first() {
     assert_eq!(pins(&mut alice), [(2, "alice".into())]);
 }
 
-#[test]
-fn replies_reactions_pins_and_private_receipts_survive_a_restart() {
-    let mut server = TestServer::start();
+fn replies_reactions_pins_and_private_receipts_survive_a_restart(store: StoreKind) {
+    let mut server = TestServer::start_on_store(store, ServeOptions::default());
     {
         let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
         alice.post("a1", "lobby", "keep this");
@@ -331,9 +327,8 @@ fn replies_reactions_pins_and_private_receipts_survive_a_restart() {
     );
 }
 
-#[test]
-fn a_client_of_the_previous_protocol_is_told_its_version_is_unsupported() {
-    let server = TestServer::start();
+fn a_client_of_the_previous_protocol_is_told_its_version_is_unsupported(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let mut old = RawClient::connect(&server.url());
     old.send(&ClientFrame::Hello {
         version: PROTOCOL_VERSION - 1,
@@ -349,3 +344,12 @@ fn a_client_of_the_previous_protocol_is_told_its_version_is_unsupported() {
     );
     assert_eq!(old.recv_close(), Some(chinwag_protocol::close_code::POLICY));
 }
+
+chinwag_testkit::on_both_stores!(
+    a_reply_quotes_its_original_and_says_message_deleted_once_it_is_gone,
+    reactions_toggled_at_once_by_two_clients_end_the_same_everywhere,
+    receipts_kept_private_are_hidden_both_ways,
+    pins_are_announced_and_listed_newest_first,
+    replies_reactions_pins_and_private_receipts_survive_a_restart,
+    a_client_of_the_previous_protocol_is_told_its_version_is_unsupported,
+);

@@ -1,15 +1,15 @@
 //! The server over real sockets: chat, history, names and presence.
 
 use chinwag_protocol::{ClientFrame, ErrorCode, HISTORY_ON_JOIN, ServerFrame};
-use chinwag_testkit::{RawClient, TestServer};
+use chinwag_server::ServeOptions;
+use chinwag_testkit::{RawClient, StoreKind, TestServer, unlimited};
 
 fn is_message(frame: &ServerFrame) -> bool {
     matches!(frame, ServerFrame::Message(_))
 }
 
-#[test]
-fn two_clients_exchange_messages() {
-    let server = TestServer::start();
+fn two_clients_exchange_messages(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     let (mut bob, welcome) = RawClient::join(&server.url(), "bob", "lobby");
     let users = welcome.users;
@@ -57,9 +57,8 @@ fn two_clients_exchange_messages() {
     );
 }
 
-#[test]
-fn the_server_stamps_sender_and_time_itself() {
-    let server = TestServer::start();
+fn the_server_stamps_sender_and_time_itself(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     // Extra fields claiming another sender, time or sequence are ignored.
     alice.send_text(r#"{"type":"send","id":"x1","room":"lobby","text":"hi","from":"mallory","seq":99,"time":1}"#);
@@ -75,9 +74,8 @@ fn the_server_stamps_sender_and_time_itself() {
     );
 }
 
-#[test]
-fn a_late_joiner_gets_recent_history() {
-    let server = TestServer::start_unlimited();
+fn a_late_joiner_gets_recent_history(store: StoreKind) {
+    let server = TestServer::start_on_store(store, unlimited());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     let total = HISTORY_ON_JOIN + 20;
     for n in 1..=total {
@@ -93,9 +91,8 @@ fn a_late_joiner_gets_recent_history() {
     assert_eq!(history.last().unwrap().text, format!("message {total}"));
 }
 
-#[test]
-fn history_survives_a_restart() {
-    let mut server = TestServer::start();
+fn history_survives_a_restart(store: StoreKind) {
+    let mut server = TestServer::start_on_store(store, ServeOptions::default());
     {
         let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
         alice.post("a1", "lobby", "before the restart");
@@ -115,9 +112,8 @@ fn history_survives_a_restart() {
     assert_eq!(after.seq, 2);
 }
 
-#[test]
-fn a_taken_name_is_refused_and_another_can_be_picked() {
-    let server = TestServer::start();
+fn a_taken_name_is_refused_and_another_can_be_picked(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let (_alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     let mut second = RawClient::connect(&server.url());
     second.send(&chinwag_testkit::hello_with(
@@ -139,9 +135,8 @@ fn a_taken_name_is_refused_and_another_can_be_picked() {
     assert!(matches!(second.recv(), ServerFrame::Welcome { name, .. } if name == "alice2"));
 }
 
-#[test]
-fn invalid_names_and_rooms_are_refused() {
-    let server = TestServer::start();
+fn invalid_names_and_rooms_are_refused(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let mut client = RawClient::connect(&server.url());
     for name in ["", " padded", "bell\u{7}", &"x".repeat(33)] {
         client.send(&chinwag_testkit::hello(name));
@@ -187,9 +182,8 @@ fn invalid_names_and_rooms_are_refused() {
     }
 }
 
-#[test]
-fn rooms_are_separate() {
-    let server = TestServer::start();
+fn rooms_are_separate(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     let (mut bob, _) = RawClient::join(&server.url(), "bob", "rust");
     bob.post("b1", "rust", "only in rust");
@@ -211,3 +205,13 @@ fn rooms_are_separate() {
         }
     ));
 }
+
+chinwag_testkit::on_both_stores!(
+    two_clients_exchange_messages,
+    the_server_stamps_sender_and_time_itself,
+    a_late_joiner_gets_recent_history,
+    history_survives_a_restart,
+    a_taken_name_is_refused_and_another_can_be_picked,
+    invalid_names_and_rooms_are_refused,
+    rooms_are_separate,
+);

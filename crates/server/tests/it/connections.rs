@@ -22,7 +22,7 @@ fn start(options: ServeOptions) -> (RunningServer, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let server = RunningServer::start_with(
         "127.0.0.1:0".parse().unwrap(),
-        &dir.path().join("chat.sqlite3"),
+        dir.path().join("chat.sqlite3"),
         options,
     )
     .expect("server starts");

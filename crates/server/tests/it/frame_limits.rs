@@ -8,7 +8,7 @@ use chinwag_protocol::{
     PROTOCOL_VERSION, RoomCursor, RoomState, ServerFrame,
 };
 use chinwag_testkit::bulk::{largest_text, post_all, thousand_missed};
-use chinwag_testkit::{RawClient, TestServer};
+use chinwag_testkit::{RawClient, StoreKind, TestServer, unlimited};
 use tungstenite::Message;
 
 /// The next protocol frame, checked to be within the server's limit.
@@ -70,9 +70,10 @@ fn assert_newest_that_fit(state: &RoomState, newest: u64) {
     assert!(history[0] > 1, "older ones are left to page over HTTP");
 }
 
-#[test]
-fn a_new_user_is_welcomed_after_40_of_the_largest_messages_in_the_lobby_also_after_a_restart() {
-    let mut server = TestServer::start_unlimited();
+fn a_new_user_is_welcomed_after_40_of_the_largest_messages_in_the_lobby_also_after_a_restart(
+    store: StoreKind,
+) {
+    let mut server = TestServer::start_on_store(store, unlimited());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     post_all(
         &mut alice,
@@ -88,9 +89,10 @@ fn a_new_user_is_welcomed_after_40_of_the_largest_messages_in_the_lobby_also_aft
     assert_newest_that_fit(&chinwag_testkit::room_of(welcome, "lobby"), 40);
 }
 
-#[test]
-fn a_user_whose_direct_conversation_holds_40_of_the_largest_messages_can_reconnect() {
-    let server = TestServer::start_unlimited();
+fn a_user_whose_direct_conversation_holds_40_of_the_largest_messages_can_reconnect(
+    store: StoreKind,
+) {
+    let server = TestServer::start_on_store(store, unlimited());
     let (bob, _) = welcome_of(&server.url(), "bob", vec![]);
     drop(bob);
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
@@ -105,9 +107,8 @@ fn a_user_whose_direct_conversation_holds_40_of_the_largest_messages_can_reconne
     assert_newest_that_fit(&chinwag_testkit::room_of(welcome, &direct.room), 40);
 }
 
-#[test]
-fn joining_a_room_with_33_of_the_largest_messages_works() {
-    let server = TestServer::start_unlimited();
+fn joining_a_room_with_33_of_the_largest_messages_works(store: StoreKind) {
+    let server = TestServer::start_on_store(store, unlimited());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "big");
     post_all(
         &mut alice,
@@ -123,9 +124,8 @@ fn joining_a_room_with_33_of_the_largest_messages_works() {
     assert_newest_that_fit(&recv_room(&mut bob), 33);
 }
 
-#[test]
-fn a_search_with_50_matches_of_8_kib_answers_with_the_newest_that_fit() {
-    let server = TestServer::start_unlimited();
+fn a_search_with_50_matches_of_8_kib_answers_with_the_newest_that_fit(store: StoreKind) {
+    let server = TestServer::start_on_store(store, unlimited());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     post_all(
         &mut alice,
@@ -186,9 +186,8 @@ fn replay_after(url: &str, last_seq: u64) -> (RawClient, (Vec<ChatMessage>, u64,
     (bob, replay)
 }
 
-#[test]
-fn a_member_who_missed_1000_messages_gets_each_once_in_order() {
-    let server = TestServer::start_unlimited();
+fn a_member_who_missed_1000_messages_gets_each_once_in_order(store: StoreKind) {
+    let server = TestServer::start_on_store(store, unlimited());
     let url = server.url();
     let _alice = thousand_missed(&url, || drop(welcome_of(&url, "bob", vec![])));
 
@@ -215,9 +214,8 @@ fn a_member_who_missed_1000_messages_gets_each_once_in_order() {
     assert_eq!(skipped, 1);
 }
 
-#[test]
-fn an_identity_with_5000_rooms_connects_and_gets_every_room() {
-    let server = TestServer::start_unlimited();
+fn an_identity_with_5000_rooms_connects_and_gets_every_room(store: StoreKind) {
+    let server = TestServer::start_on_store(store, unlimited());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     let names: Vec<String> = (1..=5000).map(|n| format!("room {n:04}")).collect();
     for chunk in names.chunks(250) {
@@ -255,13 +253,14 @@ fn an_identity_with_5000_rooms_connects_and_gets_every_room() {
     assert_eq!(received, expected);
 }
 
-#[test]
-fn the_replays_of_one_hello_stop_at_a_budget_and_the_rooms_after_it_skip_the_older() {
+fn the_replays_of_one_hello_stop_at_a_budget_and_the_rooms_after_it_skip_the_older(
+    store: StoreKind,
+) {
     // Three rooms with 400 missed messages each of the largest kind: about 19 MB of replay a
     // room. A hello asking for all three at once must not have the server hold all 58 MB.
     const ROOMS: [&str; 3] = ["r1", "r2", "r3"];
     const MISSED: u64 = 400;
-    let server = TestServer::start_unlimited();
+    let server = TestServer::start_on_store(store, unlimited());
     let url = server.url();
     let join = |client: &mut RawClient, room: &str| {
         client.send(&ClientFrame::Join {
@@ -330,3 +329,13 @@ fn the_replays_of_one_hello_stop_at_a_budget_and_the_rooms_after_it_skip_the_old
         "one room replayed whole, the two after the budget their newest {HISTORY_ON_JOIN} with skipped"
     );
 }
+
+chinwag_testkit::on_both_stores!(
+    a_new_user_is_welcomed_after_40_of_the_largest_messages_in_the_lobby_also_after_a_restart,
+    a_user_whose_direct_conversation_holds_40_of_the_largest_messages_can_reconnect,
+    joining_a_room_with_33_of_the_largest_messages_works,
+    a_search_with_50_matches_of_8_kib_answers_with_the_newest_that_fit,
+    a_member_who_missed_1000_messages_gets_each_once_in_order,
+    an_identity_with_5000_rooms_connects_and_gets_every_room,
+    the_replays_of_one_hello_stop_at_a_budget_and_the_rooms_after_it_skip_the_older,
+);

@@ -5,7 +5,10 @@ use std::net::SocketAddr;
 
 use chinwag_protocol::api::{DEFAULT_PAGE, MAX_PAGE, history_path};
 use chinwag_protocol::{ClientFrame, ErrorCode, HistoryPage, Rejection, ServerFrame};
-use chinwag_testkit::{RawClient, TestServer, http_get, http_request, token_of};
+use chinwag_server::ServeOptions;
+use chinwag_testkit::{
+    RawClient, StoreKind, TestServer, http_get, http_request, token_of, unlimited,
+};
 
 fn addr(server: &TestServer) -> SocketAddr {
     server.server.as_ref().expect("server running").addr()
@@ -58,9 +61,8 @@ fn walk_back(addr: SocketAddr, room: &str, limit: usize, token: &str) -> Vec<His
     }
 }
 
-#[test]
-fn walking_back_page_by_page_reaches_every_message_exactly_once() {
-    let server = TestServer::start_unlimited();
+fn walking_back_page_by_page_reaches_every_message_exactly_once(store: StoreKind) {
+    let server = TestServer::start_on_store(store, unlimited());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     post_many(&mut alice, "lobby", 250);
     let token = token_of("alice");
@@ -111,9 +113,8 @@ fn walking_back_page_by_page_reaches_every_message_exactly_once() {
     assert_eq!(seqs(&far), (241..=250).collect::<Vec<u64>>());
 }
 
-#[test]
-fn the_default_page_is_the_newest_fifty() {
-    let server = TestServer::start_unlimited();
+fn the_default_page_is_the_newest_fifty(store: StoreKind) {
+    let server = TestServer::start_on_store(store, unlimited());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     post_many(&mut alice, "lobby", 120);
     let token = token_of("alice");
@@ -129,9 +130,8 @@ fn the_default_page_is_the_newest_fifty() {
     assert!(!oldest.more);
 }
 
-#[test]
-fn room_names_are_percent_encoded() {
-    let server = TestServer::start();
+fn room_names_are_percent_encoded(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let token = token_of("alice");
     for room in [
         "Zoë & co",
@@ -215,9 +215,8 @@ fn bad_requests<'a>(carol: &'a str, dm: &str) -> Vec<(String, Option<&'a str>, (
     ]
 }
 
-#[test]
-fn bad_requests_are_refused_with_the_right_status_and_change_nothing() {
-    let server = TestServer::start();
+fn bad_requests_are_refused_with_the_right_status_and_change_nothing(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let addr = addr(&server);
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     let (_bob, _) = RawClient::join(&server.url(), "bob", "lobby");
@@ -275,9 +274,10 @@ fn bad_requests_are_refused_with_the_right_status_and_change_nothing() {
     assert_eq!(seq, 6);
 }
 
-#[test]
-fn a_stranger_cannot_tell_a_direct_conversation_that_exists_from_one_that_does_not() {
-    let server = TestServer::start();
+fn a_stranger_cannot_tell_a_direct_conversation_that_exists_from_one_that_does_not(
+    store: StoreKind,
+) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let addr = addr(&server);
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     let (_bob, _) = RawClient::join(&server.url(), "bob", "lobby");
@@ -302,3 +302,11 @@ fn a_stranger_cannot_tell_a_direct_conversation_that_exists_from_one_that_does_n
     assert_eq!(existing.0, 404, "{}", existing.1);
     assert_eq!(existing, answer(&never), "the same status and body");
 }
+
+chinwag_testkit::on_both_stores!(
+    walking_back_page_by_page_reaches_every_message_exactly_once,
+    the_default_page_is_the_newest_fifty,
+    room_names_are_percent_encoded,
+    bad_requests_are_refused_with_the_right_status_and_change_nothing,
+    a_stranger_cannot_tell_a_direct_conversation_that_exists_from_one_that_does_not,
+);

@@ -5,7 +5,8 @@
 use chinwag_protocol::{
     ClientFrame, ErrorCode, MAX_TOKEN_BYTES, RoomKind, ServerFrame, close_code,
 };
-use chinwag_testkit::{RawClient, TestServer, error_code, room_of, token_of};
+use chinwag_server::ServeOptions;
+use chinwag_testkit::{RawClient, StoreKind, TestServer, error_code, room_of, token_of};
 
 fn rename(name: &str) -> ClientFrame {
     ClientFrame::Rename { name: name.into() }
@@ -49,9 +50,8 @@ fn open_dm(client: &mut RawClient, peer: &str) -> String {
     }
 }
 
-#[test]
-fn a_name_stays_bound_to_its_first_token_and_the_owner_gets_everything_back() {
-    let server = TestServer::start();
+fn a_name_stays_bound_to_its_first_token_and_the_owner_gets_everything_back(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "den");
     let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");
     let dm = open_dm(&mut alice, "bob");
@@ -96,9 +96,8 @@ fn a_name_stays_bound_to_its_first_token_and_the_owner_gets_everything_back() {
     );
 }
 
-#[test]
-fn tokens_must_be_16_to_128_bytes() {
-    let server = TestServer::start();
+fn tokens_must_be_16_to_128_bytes(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let mut client = RawClient::connect(&server.url());
     let too_short = "0123456789abcde";
     assert_eq!(too_short.len(), 15);
@@ -117,9 +116,8 @@ fn tokens_must_be_16_to_128_bytes() {
     assert_eq!(error_code(&answer), Some(ErrorCode::InvalidToken));
 }
 
-#[test]
-fn a_rename_is_announced_to_every_room_and_presence_follows() {
-    let server = TestServer::start();
+fn a_rename_is_announced_to_every_room_and_presence_follows(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "den");
     let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");
     let (mut carol, _) = RawClient::join(&server.url(), "carol", "den");
@@ -168,9 +166,8 @@ fn a_rename_is_announced_to_every_room_and_presence_follows() {
     );
 }
 
-#[test]
-fn a_rename_to_a_taken_or_invalid_name_is_refused_and_changes_nothing() {
-    let server = TestServer::start();
+fn a_rename_to_a_taken_or_invalid_name_is_refused_and_changes_nothing(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");
     // Carol's name stays hers while she is offline.
@@ -206,9 +203,8 @@ fn a_rename_to_a_taken_or_invalid_name_is_refused_and_changes_nothing() {
     assert_eq!(stranger.recv_error(), ErrorCode::NotJoined);
 }
 
-#[test]
-fn a_hello_with_the_same_token_and_another_name_renames() {
-    let server = TestServer::start();
+fn a_hello_with_the_same_token_and_another_name_renames(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let (alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");
     drop(alice);
@@ -262,9 +258,8 @@ fn a_hello_with_the_same_token_and_another_name_renames() {
     }
 }
 
-#[test]
-fn memberships_outlive_a_restart() {
-    let mut server = TestServer::start();
+fn memberships_outlive_a_restart(store: StoreKind) {
+    let mut server = TestServer::start_on_store(store, ServeOptions::default());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "den");
     let (bob, _) = RawClient::join(&server.url(), "bob", "lobby");
     let dm = open_dm(&mut alice, "bob");
@@ -295,9 +290,8 @@ fn memberships_outlive_a_restart() {
     );
 }
 
-#[test]
-fn a_name_differing_only_in_ascii_case_is_taken() {
-    let server = TestServer::start();
+fn a_name_differing_only_in_ascii_case_is_taken(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     let (_, refusal) = RawClient::hello_as(&server.url(), "ALICE", &token_of("mallory"));
     assert_eq!(error_code(&refusal), Some(ErrorCode::NameTaken));
@@ -311,3 +305,13 @@ fn a_name_differing_only_in_ascii_case_is_taken() {
         ServerFrame::Renamed { to, .. } if to == "Alice"
     ));
 }
+
+chinwag_testkit::on_both_stores!(
+    a_name_stays_bound_to_its_first_token_and_the_owner_gets_everything_back,
+    tokens_must_be_16_to_128_bytes,
+    a_rename_is_announced_to_every_room_and_presence_follows,
+    a_rename_to_a_taken_or_invalid_name_is_refused_and_changes_nothing,
+    a_hello_with_the_same_token_and_another_name_renames,
+    memberships_outlive_a_restart,
+    a_name_differing_only_in_ascii_case_is_taken,
+);

@@ -9,8 +9,11 @@ use chinwag_protocol::api::history_path;
 use chinwag_protocol::{
     ClientFrame, ErrorCode, MAX_QUERY_CHARS, MAX_TEXT_BYTES, Rejection, ServerFrame,
 };
+use chinwag_server::ServeOptions;
 use chinwag_server::limits::{MIN_MESSAGE_WAIT, Rate, RateLimits};
-use chinwag_testkit::{PATIENCE, RawClient, TestServer, hello, http_exchange, token_of};
+use chinwag_testkit::{
+    PATIENCE, RawClient, StoreKind, TestServer, hello, http_exchange, token_of, with_limits,
+};
 use tungstenite::stream::MaybeTlsStream;
 
 /// A limit of `burst` that does not refill during a test (one token an hour).
@@ -44,13 +47,15 @@ fn assert_refused_for_an_hour(
     );
 }
 
-#[test]
-fn messages_past_the_burst_are_refused_with_retry_after_and_others_keep_posting() {
+fn messages_past_the_burst_are_refused_with_retry_after_and_others_keep_posting(store: StoreKind) {
     const BURST: u32 = 30;
-    let server = TestServer::start_with_limits(RateLimits {
-        messages: no_refill(BURST),
-        ..RateLimits::unlimited()
-    });
+    let server = TestServer::start_on_store(
+        store,
+        with_limits(RateLimits {
+            messages: no_refill(BURST),
+            ..RateLimits::unlimited()
+        }),
+    );
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");
     let text = "x".repeat(MAX_TEXT_BYTES);
@@ -138,13 +143,17 @@ fn requests(n: u32) -> Vec<Request> {
     ]
 }
 
-#[test]
-fn requests_past_the_burst_are_refused_with_retry_after_unapplied_and_others_keep_asking() {
+fn requests_past_the_burst_are_refused_with_retry_after_unapplied_and_others_keep_asking(
+    store: StoreKind,
+) {
     const BURST: u32 = 20;
-    let server = TestServer::start_with_limits(RateLimits {
-        requests: no_refill(BURST),
-        ..RateLimits::unlimited()
-    });
+    let server = TestServer::start_on_store(
+        store,
+        with_limits(RateLimits {
+            requests: no_refill(BURST),
+            ..RateLimits::unlimited()
+        }),
+    );
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");
     // Exactly the burst, every kind of request among it, each applied and answered.
@@ -187,9 +196,8 @@ fn requests_past_the_burst_are_refused_with_retry_after_unapplied_and_others_kee
     alice.recv_until(|f| matches!(f, ServerFrame::Message(message) if message.id == "b1"));
 }
 
-#[test]
-fn the_default_limits_refuse_a_flood_of_searches() {
-    let server = TestServer::start();
+fn the_default_limits_refuse_a_flood_of_searches(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     let defaults = RateLimits::default()
         .requests
@@ -206,13 +214,15 @@ fn the_default_limits_refuse_a_flood_of_searches() {
     assert!(retry_after.is_some_and(|ms| ms > 0));
 }
 
-#[test]
-fn rooms_created_past_the_limit_are_refused_while_joining_goes_on() {
+fn rooms_created_past_the_limit_are_refused_while_joining_goes_on(store: StoreKind) {
     const ROOMS: u32 = 50;
-    let server = TestServer::start_with_limits(RateLimits {
-        rooms: no_refill(ROOMS),
-        ..RateLimits::unlimited()
-    });
+    let server = TestServer::start_on_store(
+        store,
+        with_limits(RateLimits {
+            rooms: no_refill(ROOMS),
+            ..RateLimits::unlimited()
+        }),
+    );
     let (mut bob, _) = RawClient::join(&server.url(), "bob", "bobs-room");
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     // A direct conversation opened for the first time is a room created too.
@@ -268,13 +278,17 @@ fn connect_from(source: IpAddr, url: &str, server: SocketAddr) -> RawClient {
     RawClient { socket }
 }
 
-#[test]
-fn new_identities_past_the_limit_of_an_address_are_refused_and_other_addresses_are_not() {
+fn new_identities_past_the_limit_of_an_address_are_refused_and_other_addresses_are_not(
+    store: StoreKind,
+) {
     const PER_HOUR: u32 = 100;
-    let server = TestServer::start_with_limits(RateLimits {
-        identities: RateLimits::identities_per_hour(PER_HOUR),
-        ..RateLimits::unlimited()
-    });
+    let server = TestServer::start_on_store(
+        store,
+        with_limits(RateLimits {
+            identities: RateLimits::identities_per_hour(PER_HOUR),
+            ..RateLimits::unlimited()
+        }),
+    );
     let loopback: IpAddr = "127.0.0.1".parse().unwrap();
     for n in 1..=PER_HOUR {
         // A socket for each (a second hello on a socket is refused).
@@ -315,13 +329,15 @@ fn get_page(server: &TestServer, token: &str) -> (u16, String, String) {
     )
 }
 
-#[test]
-fn http_requests_past_the_burst_get_429_with_retry_after() {
+fn http_requests_past_the_burst_get_429_with_retry_after(store: StoreKind) {
     const BURST: u32 = 200;
-    let server = TestServer::start_with_limits(RateLimits {
-        api: no_refill(BURST),
-        ..RateLimits::unlimited()
-    });
+    let server = TestServer::start_on_store(
+        store,
+        with_limits(RateLimits {
+            api: no_refill(BURST),
+            ..RateLimits::unlimited()
+        }),
+    );
     let (_alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     let (_bob, _) = RawClient::join(&server.url(), "bob", "lobby");
     for n in 1..=BURST {
@@ -356,15 +372,17 @@ fn http_requests_past_the_burst_get_429_with_retry_after() {
     assert_eq!(get_page(&server, &token_of("bob")).0, 200);
 }
 
-#[test]
-fn renames_by_hello_count_against_the_request_limit_too() {
+fn renames_by_hello_count_against_the_request_limit_too(store: StoreKind) {
     // A reconnect with another name renames the identity and tells all its rooms, like a
     // `rename` frame: otherwise reconnecting would rename without limit.
     const BURST: u32 = 3;
-    let server = TestServer::start_with_limits(RateLimits {
-        requests: no_refill(BURST),
-        ..RateLimits::unlimited()
-    });
+    let server = TestServer::start_on_store(
+        store,
+        with_limits(RateLimits {
+            requests: no_refill(BURST),
+            ..RateLimits::unlimited()
+        }),
+    );
     let token = token_of("alice");
     let (_first, answer) = RawClient::hello_as(&server.url(), "alice", &token);
     assert!(matches!(answer, ServerFrame::Welcome { .. }), "{answer:?}");
@@ -388,9 +406,8 @@ fn renames_by_hello_count_against_the_request_limit_too() {
     );
 }
 
-#[test]
-fn the_default_limits_refuse_a_flood_of_messages() {
-    let server = TestServer::start();
+fn the_default_limits_refuse_a_flood_of_messages(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     let defaults = RateLimits::default()
         .messages
@@ -403,3 +420,14 @@ fn the_default_limits_refuse_a_flood_of_messages() {
     assert!(id.is_some());
     assert!(retry_after.is_some_and(|ms| ms >= MIN_MESSAGE_WAIT.as_millis() as u64));
 }
+
+chinwag_testkit::on_both_stores!(
+    messages_past_the_burst_are_refused_with_retry_after_and_others_keep_posting,
+    requests_past_the_burst_are_refused_with_retry_after_unapplied_and_others_keep_asking,
+    the_default_limits_refuse_a_flood_of_searches,
+    rooms_created_past_the_limit_are_refused_while_joining_goes_on,
+    new_identities_past_the_limit_of_an_address_are_refused_and_other_addresses_are_not,
+    http_requests_past_the_burst_get_429_with_retry_after,
+    renames_by_hello_count_against_the_request_limit_too,
+    the_default_limits_refuse_a_flood_of_messages,
+);

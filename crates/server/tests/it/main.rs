@@ -18,6 +18,8 @@ mod limits;
 mod messages;
 mod name_properties;
 mod names;
+mod operations;
 mod recovery;
 mod rooms;
+mod store;
 mod tls;

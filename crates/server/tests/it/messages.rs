@@ -5,7 +5,8 @@ use chinwag_protocol::{
     ChatMessage, ClientFrame, ErrorCode, MAX_QUERY_CHARS, MAX_SEARCH_RESULTS, MAX_UNREAD_COUNT,
     ServerFrame,
 };
-use chinwag_testkit::{RawClient, TestServer, error_code, room_of, token_of};
+use chinwag_server::ServeOptions;
+use chinwag_testkit::{RawClient, StoreKind, TestServer, error_code, room_of, token_of, unlimited};
 
 fn is_message(frame: &ServerFrame) -> bool {
     matches!(frame, ServerFrame::Message(_))
@@ -70,9 +71,8 @@ fn search_texts(client: &mut RawClient, query: &str) -> Vec<String> {
     }
 }
 
-#[test]
-fn an_edit_of_ones_own_message_is_broadcast_and_kept() {
-    let server = TestServer::start();
+fn an_edit_of_ones_own_message_is_broadcast_and_kept(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");
     let seq = post(&mut alice, "a1", "lobby", "teh typo");
@@ -127,9 +127,8 @@ fn an_edit_of_ones_own_message_is_broadcast_and_kept() {
     assert_eq!(lobby_history(&server, "carol")[0].text, "the typo, fixed");
 }
 
-#[test]
-fn only_the_sender_may_edit_or_delete_a_message() {
-    let server = TestServer::start();
+fn only_the_sender_may_edit_or_delete_a_message(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");
     let seq = post(&mut alice, "a1", "lobby", "mine");
@@ -165,9 +164,8 @@ fn only_the_sender_may_edit_or_delete_a_message() {
     assert_eq!(dave.recv_error(), ErrorCode::NotJoined);
 }
 
-#[test]
-fn a_deletion_is_broadcast_blanks_the_text_and_ends_edits() {
-    let server = TestServer::start();
+fn a_deletion_is_broadcast_blanks_the_text_and_ends_edits(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");
     let seq = post(&mut alice, "a1", "lobby", "regrettable");
@@ -213,9 +211,8 @@ fn a_deletion_is_broadcast_blanks_the_text_and_ends_edits() {
     assert_eq!(lobby_history(&server, "carol"), history);
 }
 
-#[test]
-fn typing_reaches_the_others_at_most_once_a_second() {
-    let server = TestServer::start();
+fn typing_reaches_the_others_at_most_once_a_second(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");
     let (mut carol, _) = RawClient::join(&server.url(), "carol", "den");
@@ -278,9 +275,8 @@ fn typing_reaches_the_others_at_most_once_a_second() {
     );
 }
 
-#[test]
-fn read_markers_follow_the_identity_and_count_unread_and_mentions() {
-    let server = TestServer::start();
+fn read_markers_follow_the_identity_and_count_unread_and_mentions(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");
     post(&mut alice, "a1", "lobby", "one"); // 1
@@ -335,9 +331,8 @@ fn read_markers_follow_the_identity_and_count_unread_and_mentions() {
     assert_eq!((lobby.last_read, lobby.unread, lobby.mentions), (7, 0, 0));
 }
 
-#[test]
-fn search_finds_live_messages_newest_first_and_takes_the_query_literally() {
-    let server = TestServer::start();
+fn search_finds_live_messages_newest_first_and_takes_the_query_literally(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     for (i, text) in [
         "Hello World",
@@ -390,9 +385,8 @@ fn search_finds_live_messages_newest_first_and_takes_the_query_literally() {
     assert_eq!(alice.recv_error(), ErrorCode::NotJoined);
 }
 
-#[test]
-fn search_answers_at_most_the_newest_fifty_matches() {
-    let server = TestServer::start_unlimited();
+fn search_answers_at_most_the_newest_fifty_matches(store: StoreKind) {
+    let server = TestServer::start_on_store(store, unlimited());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     let total = MAX_SEARCH_RESULTS + 10;
     for i in 1..=total {
@@ -412,9 +406,68 @@ fn search_answers_at_most_the_newest_fifty_matches() {
     assert_eq!(seqs, expected);
 }
 
-#[test]
-fn a_mention_is_the_whole_name_after_an_at_sign_outside_code() {
-    let server = TestServer::start();
+/// Posts `texts` as alice, one after the other, and waits for every ack.
+fn post_all_texts(alice: &mut RawClient, texts: &[String]) {
+    for (i, text) in texts.iter().enumerate() {
+        alice.post(&format!("t{i}"), "lobby", text);
+    }
+    for _ in texts {
+        alice.recv_until(|frame| matches!(frame, ServerFrame::Ack { .. }));
+    }
+}
+
+fn search_finds_every_script_case_insensitively_up_to_the_limit(store: StoreKind) {
+    let server = TestServer::start_on_store(store, unlimited());
+    let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
+    let each = MAX_SEARCH_RESULTS + 5;
+    // Chinese (no spaces between words), Arabic (right to left), accented Latin, interleaved
+    // with texts that match none of the queries.
+    let scripts = ["今天天气很好", "مرحبا بالعالم", "Crème Brûlée"];
+    let texts: Vec<String> = (1..=each)
+        .flat_map(|i| {
+            scripts
+                .iter()
+                .map(move |script| format!("{script} {i}"))
+                .chain([format!("filler {i}")])
+        })
+        .collect();
+    post_all_texts(&mut alice, &texts);
+    let newest = |script: &str| -> Vec<String> {
+        (each - MAX_SEARCH_RESULTS + 1..=each)
+            .rev()
+            .map(|i| format!("{script} {i}"))
+            .collect()
+    };
+    for (query, script) in [
+        ("天气很好", scripts[0]),
+        ("天气", scripts[0]),
+        ("بالعالم", scripts[1]),
+        ("مرحبا", scripts[1]),
+        ("crème brûlée", scripts[2]),
+        ("CRÈME BRÛLÉE", scripts[2]),
+        ("Brûl", scripts[2]),
+        ("rû", scripts[2]),
+    ] {
+        assert_eq!(search_texts(&mut alice, query), newest(script), "{query}");
+    }
+    assert!(search_texts(&mut alice, "天气不好").is_empty());
+}
+
+fn search_follows_edits_and_deletions(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
+    let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
+    post(&mut alice, "a", "lobby", "the first draft");
+    post(&mut alice, "b", "lobby", "gone soon, draft");
+    alice.send(&edit("lobby", 1, "the final text"));
+    alice.recv_until(|frame| matches!(frame, ServerFrame::Edited { .. }));
+    alice.send(&delete("lobby", 2));
+    alice.recv_until(|frame| matches!(frame, ServerFrame::Deleted { .. }));
+    assert!(search_texts(&mut alice, "draft").is_empty());
+    assert_eq!(search_texts(&mut alice, "final"), ["the final text"]);
+}
+
+fn a_mention_is_the_whole_name_after_an_at_sign_outside_code(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     let (bob, _) = RawClient::join(&server.url(), "bob", "lobby");
     drop(bob);
@@ -441,9 +494,8 @@ fn a_mention_is_the_whole_name_after_an_at_sign_outside_code() {
     );
 }
 
-#[test]
-fn a_message_belongs_to_its_senders_identity_not_to_a_name() {
-    let server = TestServer::start();
+fn a_message_belongs_to_its_senders_identity_not_to_a_name(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     let seq = post(&mut alice, "a1", "lobby", "written as alice");
     alice.send(&ClientFrame::Rename {
@@ -479,9 +531,8 @@ fn a_message_belongs_to_its_senders_identity_not_to_a_name() {
     assert_eq!(text, "edited as alicia");
 }
 
-#[test]
-fn a_newcomer_has_read_the_past_and_unread_counts_stop_at_the_cap() {
-    let server = TestServer::start_unlimited();
+fn a_newcomer_has_read_the_past_and_unread_counts_stop_at_the_cap(store: StoreKind) {
+    let server = TestServer::start_on_store(store, unlimited());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     alice.post("before", "lobby", "said before bob ever came");
     alice.recv_until(|frame| matches!(frame, ServerFrame::Ack { .. }));
@@ -506,9 +557,8 @@ fn a_newcomer_has_read_the_past_and_unread_counts_stop_at_the_cap() {
     );
 }
 
-#[test]
-fn numbers_beyond_any_message_are_unknown_not_a_server_failure() {
-    let server = TestServer::start();
+fn numbers_beyond_any_message_are_unknown_not_a_server_failure(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     alice.send(&edit("lobby", u64::MAX, "x"));
     assert_eq!(alice.recv_error(), ErrorCode::UnknownMessage);
@@ -524,3 +574,19 @@ fn numbers_beyond_any_message_are_unknown_not_a_server_failure() {
         ServerFrame::Room(_)
     ));
 }
+
+chinwag_testkit::on_both_stores!(
+    search_finds_every_script_case_insensitively_up_to_the_limit,
+    search_follows_edits_and_deletions,
+    an_edit_of_ones_own_message_is_broadcast_and_kept,
+    only_the_sender_may_edit_or_delete_a_message,
+    a_deletion_is_broadcast_blanks_the_text_and_ends_edits,
+    typing_reaches_the_others_at_most_once_a_second,
+    read_markers_follow_the_identity_and_count_unread_and_mentions,
+    search_finds_live_messages_newest_first_and_takes_the_query_literally,
+    search_answers_at_most_the_newest_fifty_matches,
+    a_mention_is_the_whole_name_after_an_at_sign_outside_code,
+    a_message_belongs_to_its_senders_identity_not_to_a_name,
+    a_newcomer_has_read_the_past_and_unread_counts_stop_at_the_cap,
+    numbers_beyond_any_message_are_unknown_not_a_server_failure,
+);

@@ -39,7 +39,7 @@ proptest! {
             return Ok(());
         };
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("chat.sqlite3")).unwrap();
+        let store = Store::open(dir.path().join("chat.sqlite3")).unwrap();
         let owner = store.create_user(&original, "hash-of-the-owner").unwrap();
         prop_assert_eq!(store.user_named(&disguised).unwrap().map(|user| user.id), Some(owner.id));
         prop_assert!(store.create_user(&disguised, "hash-of-a-stranger").is_err());

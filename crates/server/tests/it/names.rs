@@ -3,7 +3,10 @@
 //! rename kept for its owner, whose old messages stay its own.
 
 use chinwag_protocol::{ClientFrame, ErrorCode, ServerFrame};
-use chinwag_testkit::{RawClient, TestServer, error_code, hello_with, room_of, token_of};
+use chinwag_server::ServeOptions;
+use chinwag_testkit::{
+    RawClient, StoreKind, TestServer, error_code, hello_with, room_of, token_of,
+};
 
 /// Says hello as `name` with `token` on a fresh socket; returns the error code, if refused.
 fn hello_refusal(url: &str, name: &str, token: &str) -> Option<ErrorCode> {
@@ -40,9 +43,8 @@ const HIDDEN: [char; 5] = ['\u{061C}', '\u{2028}', '\u{180E}', '\u{E0001}', '\u{
 /// combining acute accent.
 const BLANK: [&str; 4] = ["\u{3164}", "\u{115F}", "\u{2800}", "\u{0301}"];
 
-#[test]
-fn format_separator_and_tag_characters_are_refused_in_names_and_rooms() {
-    let server = TestServer::start();
+fn format_separator_and_tag_characters_are_refused_in_names_and_rooms(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     let mut refused = RawClient::connect(&server.url());
     for c in HIDDEN {
@@ -66,9 +68,8 @@ fn format_separator_and_tag_characters_are_refused_in_names_and_rooms() {
     assert_eq!(welcome_name(&refused.recv()), "mallory");
 }
 
-#[test]
-fn names_that_render_as_nothing_are_refused() {
-    let server = TestServer::start();
+fn names_that_render_as_nothing_are_refused(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     for name in BLANK {
         assert_eq!(
@@ -86,9 +87,8 @@ fn names_that_render_as_nothing_are_refused() {
     }
 }
 
-#[test]
-fn look_alike_names_are_taken() {
-    let server = TestServer::start();
+fn look_alike_names_are_taken(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let url = server.url();
     let (mut alice, _) = RawClient::join(&url, "alice", "lobby");
     let (_jose, _) = RawClient::join(&url, "jos\u{00E9}", "lobby");
@@ -123,9 +123,8 @@ fn look_alike_names_are_taken() {
     );
 }
 
-#[test]
-fn rooms_that_look_like_another_room_or_a_direct_conversation_are_refused() {
-    let server = TestServer::start();
+fn rooms_that_look_like_another_room_or_a_direct_conversation_are_refused(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let (_alice, _) = RawClient::join(&server.url(), "alice", "rust");
     let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");
     for room in [
@@ -154,9 +153,8 @@ fn rooms_that_look_like_another_room_or_a_direct_conversation_are_refused() {
     assert_eq!(create(&mut bob, "rust"), Ok("rust".to_owned()));
 }
 
-#[test]
-fn a_renamed_away_name_is_kept_for_its_owner_and_its_messages_stay_the_owners() {
-    let server = TestServer::start();
+fn a_renamed_away_name_is_kept_for_its_owner_and_its_messages_stay_the_owners(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let url = server.url();
     let (mut alice, _) = RawClient::join(&url, "alice", "lobby");
     alice.post("a1", "lobby", "written by the first alice");
@@ -190,3 +188,11 @@ fn a_renamed_away_name_is_kept_for_its_owner_and_its_messages_stay_the_owners() 
     let (_alice, welcome) = RawClient::hello_as(&url, "alice", &token_of("alice"));
     assert_eq!(welcome_name(&welcome), "alice");
 }
+
+chinwag_testkit::on_both_stores!(
+    format_separator_and_tag_characters_are_refused_in_names_and_rooms,
+    names_that_render_as_nothing_are_refused,
+    look_alike_names_are_taken,
+    rooms_that_look_like_another_room_or_a_direct_conversation_are_refused,
+    a_renamed_away_name_is_kept_for_its_owner_and_its_messages_stay_the_owners,
+);

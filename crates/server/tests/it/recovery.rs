@@ -4,7 +4,8 @@
 use chinwag_protocol::{
     ClientFrame, ErrorCode, MAX_REPLAY, PROTOCOL_VERSION, RoomCursor, ServerFrame, close_code,
 };
-use chinwag_testkit::{RawClient, TestServer};
+use chinwag_server::ServeOptions;
+use chinwag_testkit::{RawClient, StoreKind, TestServer, unlimited};
 
 /// A hello for `name` with `token` (its test token if none), reconnecting to the lobby after
 /// `last_seq` if given.
@@ -30,9 +31,8 @@ fn welcome_of(client: &mut RawClient, frame: &ClientFrame) -> (Vec<u64>, u64) {
     (lobby.history.iter().map(|m| m.seq).collect(), lobby.skipped)
 }
 
-#[test]
-fn a_retried_message_is_stored_and_broadcast_once() {
-    let server = TestServer::start();
+fn a_retried_message_is_stored_and_broadcast_once(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");
     alice.recv_until(|f| matches!(f, ServerFrame::Joined { .. }));
@@ -67,9 +67,8 @@ fn a_retried_message_is_stored_and_broadcast_once() {
     assert!(matches!(again.recv(), ServerFrame::Ack { seq: 1, .. }));
 }
 
-#[test]
-fn a_client_that_missed_n_messages_gets_exactly_those_n() {
-    let server = TestServer::start();
+fn a_client_that_missed_n_messages_gets_exactly_those_n(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     for n in 1..=10 {
         alice.post(&format!("m{n}"), "lobby", &format!("message {n}"));
@@ -87,9 +86,8 @@ fn a_client_that_missed_n_messages_gets_exactly_those_n() {
     );
 }
 
-#[test]
-fn more_missed_than_the_replay_limit_says_how_many_were_left_out() {
-    let server = TestServer::start_unlimited();
+fn more_missed_than_the_replay_limit_says_how_many_were_left_out(store: StoreKind) {
+    let server = TestServer::start_on_store(store, unlimited());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     let total = MAX_REPLAY as u64 + 25;
     for n in 1..=total {
@@ -104,9 +102,8 @@ fn more_missed_than_the_replay_limit_says_how_many_were_left_out() {
     assert_eq!(skipped, 20, "messages 6 to 25 were not replayed");
 }
 
-#[test]
-fn the_same_client_takes_its_name_back_and_nobody_else_can() {
-    let server = TestServer::start();
+fn the_same_client_takes_its_name_back_and_nobody_else_can(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let (mut watcher, _) = RawClient::join(&server.url(), "watcher", "lobby");
     let mut old = RawClient::connect(&server.url());
     welcome_of(&mut old, &hello("alice", Some("alice-secret-token"), None));
@@ -147,9 +144,8 @@ fn the_same_client_takes_its_name_back_and_nobody_else_can() {
     assert!(matches!(watcher.recv(), ServerFrame::Message(m) if m.from == "alice"));
 }
 
-#[test]
-fn a_cursor_from_another_history_gets_the_recent_history() {
-    let server = TestServer::start();
+fn a_cursor_from_another_history_gets_the_recent_history(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     for n in 1..=3 {
         alice.post(&format!("m{n}"), "lobby", "here");
@@ -162,3 +158,11 @@ fn a_cursor_from_another_history_gets_the_recent_history() {
         (vec![1, 2, 3], 0)
     );
 }
+
+chinwag_testkit::on_both_stores!(
+    a_retried_message_is_stored_and_broadcast_once,
+    a_client_that_missed_n_messages_gets_exactly_those_n,
+    more_missed_than_the_replay_limit_says_how_many_were_left_out,
+    the_same_client_takes_its_name_back_and_nobody_else_can,
+    a_cursor_from_another_history_gets_the_recent_history,
+);

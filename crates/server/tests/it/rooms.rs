@@ -6,7 +6,8 @@ use chinwag_protocol::{
     ClientFrame, ErrorCode, HistoryPage, MAX_TOPIC_CHARS, Rejection, RoomKind, RoomState,
     ServerFrame,
 };
-use chinwag_testkit::{RawClient, TestServer, error_code, http_get, room_of, token_of};
+use chinwag_server::ServeOptions;
+use chinwag_testkit::{RawClient, StoreKind, TestServer, error_code, http_get, room_of, token_of};
 
 fn join(room: &str, create: bool) -> ClientFrame {
     ClientFrame::Join {
@@ -46,9 +47,8 @@ fn is_message(frame: &ServerFrame) -> bool {
     matches!(frame, ServerFrame::Message(_))
 }
 
-#[test]
-fn joining_an_unknown_room_without_create_is_refused_and_creates_nothing() {
-    let server = TestServer::start();
+fn joining_an_unknown_room_without_create_is_refused_and_creates_nothing(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");
 
@@ -77,9 +77,8 @@ fn joining_an_unknown_room_without_create_is_refused_and_creates_nothing() {
     assert_eq!(room_frame(&mut bob).users, ["alice", "bob"]);
 }
 
-#[test]
-fn invalid_room_names_are_refused() {
-    let server = TestServer::start();
+fn invalid_room_names_are_refused(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     let too_long = "r".repeat(33);
     for room in ["@x", "@1:2", "", too_long.as_str(), " padded", "tab\there"] {
@@ -102,9 +101,8 @@ fn invalid_room_names_are_refused() {
     assert_eq!(room_frame(&mut alice).room, longest);
 }
 
-#[test]
-fn members_online_see_joins_and_leaves_and_a_leaver_can_no_longer_post() {
-    let server = TestServer::start();
+fn members_online_see_joins_and_leaves_and_a_leaver_can_no_longer_post(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "den");
     let (mut bob, state) = RawClient::join(&server.url(), "bob", "den");
     assert_eq!(state.users, ["alice", "bob"]);
@@ -163,9 +161,8 @@ fn members_online_see_joins_and_leaves_and_a_leaver_can_no_longer_post() {
     );
 }
 
-#[test]
-fn topics_are_broadcast_limited_and_kept() {
-    let server = TestServer::start();
+fn topics_are_broadcast_limited_and_kept(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "den");
     let (mut bob, _) = RawClient::join(&server.url(), "bob", "den");
 
@@ -279,9 +276,8 @@ fn assert_kept_out(server: &TestServer, mut carol: RawClient, dm: &str) -> RawCl
     carol_again
 }
 
-#[test]
-fn direct_messages_reach_only_their_two_members() {
-    let server = TestServer::start();
+fn direct_messages_reach_only_their_two_members(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");
     let (mut carol, _) = RawClient::join(&server.url(), "carol", "lobby");
@@ -369,9 +365,8 @@ fn direct_messages_reach_only_their_two_members() {
     assert!(carols.history.is_empty());
 }
 
-#[test]
-fn a_direct_conversation_needs_another_existing_user() {
-    let server = TestServer::start();
+fn a_direct_conversation_needs_another_existing_user(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     for peer in ["nobody", "alice", ""] {
         alice.send(&ClientFrame::OpenDm { peer: peer.into() });
@@ -391,9 +386,8 @@ fn a_direct_conversation_needs_another_existing_user() {
     assert_eq!(rooms.len(), 1);
 }
 
-#[test]
-fn a_direct_conversation_with_an_offline_user_waits_in_their_welcome() {
-    let server = TestServer::start();
+fn a_direct_conversation_with_an_offline_user_waits_in_their_welcome(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let (bob, _) = RawClient::join(&server.url(), "bob", "lobby");
     drop(bob);
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
@@ -416,9 +410,8 @@ fn a_direct_conversation_with_an_offline_user_waits_in_their_welcome() {
     assert_eq!((state.unread, state.last_read), (1, 0));
 }
 
-#[test]
-fn the_room_list_shows_public_rooms_with_member_counts_and_never_direct_ones() {
-    let server = TestServer::start();
+fn the_room_list_shows_public_rooms_with_member_counts_and_never_direct_ones(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     let (mut bob, _) = RawClient::join(&server.url(), "bob", "den");
     bob.send(&ClientFrame::SetTopic {
@@ -452,9 +445,8 @@ fn the_room_list_shows_public_rooms_with_member_counts_and_never_direct_ones() {
     assert_eq!(stranger.recv_error(), ErrorCode::NotJoined);
 }
 
-#[test]
-fn a_direct_conversation_cannot_be_left() {
-    let server = TestServer::start();
+fn a_direct_conversation_cannot_be_left(store: StoreKind) {
+    let server = TestServer::start_on_store(store, ServeOptions::default());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     let (_bob, _) = RawClient::join(&server.url(), "bob", "lobby");
     alice.send(&ClientFrame::OpenDm { peer: "bob".into() });
@@ -473,3 +465,15 @@ fn a_direct_conversation_cannot_be_left() {
         ServerFrame::Ack { .. }
     ));
 }
+
+chinwag_testkit::on_both_stores!(
+    joining_an_unknown_room_without_create_is_refused_and_creates_nothing,
+    invalid_room_names_are_refused,
+    members_online_see_joins_and_leaves_and_a_leaver_can_no_longer_post,
+    topics_are_broadcast_limited_and_kept,
+    direct_messages_reach_only_their_two_members,
+    a_direct_conversation_needs_another_existing_user,
+    a_direct_conversation_with_an_offline_user_waits_in_their_welcome,
+    the_room_list_shows_public_rooms_with_member_counts_and_never_direct_ones,
+    a_direct_conversation_cannot_be_left,
+);

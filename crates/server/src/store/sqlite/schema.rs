@@ -6,7 +6,7 @@ use crate::names;
 use chinwag_protocol::DEFAULT_ROOM;
 
 /// The schema version this build writes.
-const VERSION: i64 = 4;
+const VERSION: i64 = 5;
 
 /// Version 1: the message history of the single-room era.
 const V1: &str = "CREATE TABLE IF NOT EXISTS messages (
@@ -81,11 +81,30 @@ const V3: &str = "ALTER TABLE users ADD COLUMN skeleton TEXT;
     ALTER TABLE messages_v3 RENAME TO messages;
     CREATE UNIQUE INDEX messages_by_client_id ON messages (room, sender_id, client_id);";
 
-/// Version 4: which message each reply answers, emoji reactions (one per emoji per identity on
+/// Version 4: an FTS5 index of message texts for search, with the trigram tokenizer: any three
+/// characters of any script (Chinese and Japanese have no spaces between words) find the
+/// messages holding them, with Unicode case folding. It indexes the `messages` table itself
+/// (external content, kept up to date by triggers), so a text is not stored twice.
+const V4: &str = "CREATE VIRTUAL TABLE messages_text USING fts5(
+        text, content = 'messages', content_rowid = 'rowid', tokenize = 'trigram'
+    );
+    CREATE TRIGGER messages_text_insert AFTER INSERT ON messages BEGIN
+        INSERT INTO messages_text (rowid, text) VALUES (new.rowid, new.text);
+    END;
+    CREATE TRIGGER messages_text_delete AFTER DELETE ON messages BEGIN
+        INSERT INTO messages_text (messages_text, rowid, text) VALUES ('delete', old.rowid, old.text);
+    END;
+    CREATE TRIGGER messages_text_update AFTER UPDATE OF text ON messages BEGIN
+        INSERT INTO messages_text (messages_text, rowid, text) VALUES ('delete', old.rowid, old.text);
+        INSERT INTO messages_text (rowid, text) VALUES (new.rowid, new.text);
+    END;
+    INSERT INTO messages_text (messages_text) VALUES ('rebuild');";
+
+/// Version 5: which message each reply answers, emoji reactions (one per emoji per identity on
 /// a message), pinned messages, the identities that keep their read receipts to themselves, and
 /// read markers by room and position (a room state's "seen by" reads the furthest without
 /// visiting every member).
-const V4: &str = "CREATE TABLE replies (
+const V5: &str = "CREATE TABLE replies (
         room     TEXT    NOT NULL,
         seq      INTEGER NOT NULL,
         reply_to INTEGER NOT NULL,
@@ -137,6 +156,9 @@ fn upgrade(connection: &Connection) -> rusqlite::Result<()> {
     }
     if version < 4 {
         connection.execute_batch(V4)?;
+    }
+    if version < 5 {
+        connection.execute_batch(V5)?;
     }
     connection.execute(
         "INSERT OR IGNORE INTO rooms (name, kind, skeleton) VALUES (?1, 'public', ?2)",

@@ -1,0 +1,151 @@
+//! The PostgreSQL store (`--db postgres://user@host/dbname`): the same tables as SQLite's, the
+//! same answers.
+//!
+//! The hub thread is synchronous and the store's only user, so this is one connection of the
+//! synchronous `postgres` client (tokio-postgres driven by a runtime of its own while a call
+//! blocks), not a pool: the hub's calls never overlap. Statements are prepared once per
+//! connection. A connection that breaks (PostgreSQL restarted, the network) is opened again by
+//! the next call, so the server recovers by itself; the call that met the break fails like any
+//! database error (a batch is then not acknowledged and its senders retry).
+//!
+//! Durability: PostgreSQL's own (`synchronous_commit` on, its default): a batch is on disk when
+//! its `COMMIT` returns.
+
+mod annotations;
+mod identities;
+mod messages;
+mod rooms;
+mod schema;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::time::Duration;
+
+use postgres::types::ToSql;
+use postgres::{Client, NoTls, Row, Statement};
+
+use super::{Authored, Backend, ReadMark, StoreResult};
+
+/// How long connecting may take before the store counts as down.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A PostgreSQL database.
+pub struct PgStore {
+    config: postgres::Config,
+    /// The open connection; `None` after it broke, until the next call opens another.
+    session: RefCell<Option<Session>>,
+}
+
+/// One connection and the statements prepared on it.
+struct Session {
+    client: Client,
+    statements: HashMap<String, Statement>,
+}
+
+impl PgStore {
+    /// Connects to the database at `url` and brings its schema up to date.
+    pub fn connect(url: &str) -> StoreResult<Self> {
+        let mut config: postgres::Config = url.parse()?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
+        let store = Self {
+            config,
+            session: RefCell::new(None),
+        };
+        store.with(|session| schema::migrate(&mut session.client))?;
+        Ok(store)
+    }
+
+    /// Runs `work` on the connection, opening one first if there is none. A connection that
+    /// `work` found broken is let go, so the next call opens a new one.
+    fn with<T>(
+        &self,
+        work: impl FnOnce(&mut Session) -> Result<T, postgres::Error>,
+    ) -> StoreResult<T> {
+        let mut slot = self.session.borrow_mut();
+        let session = match &mut *slot {
+            Some(session) if !session.client.is_closed() => session,
+            _ => slot.insert(Session {
+                client: self.config.connect(NoTls)?,
+                statements: HashMap::new(),
+            }),
+        };
+        let done = work(session);
+        if session.client.is_closed() {
+            *slot = None;
+        }
+        Ok(done?)
+    }
+
+    /// The rows `sql` answers with `params`.
+    fn rows(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> StoreResult<Vec<Row>> {
+        self.with(|session| {
+            let statement = session.prepare(sql)?;
+            session.client.query(&statement, params)
+        })
+    }
+
+    /// The one row `sql` answers with `params`, if any.
+    fn row(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> StoreResult<Option<Row>> {
+        self.with(|session| {
+            let statement = session.prepare(sql)?;
+            session.client.query_opt(&statement, params)
+        })
+    }
+
+    /// Runs `sql` with `params` for its effect.
+    fn execute(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> StoreResult<()> {
+        self.with(|session| {
+            let statement = session.prepare(sql)?;
+            session.client.execute(&statement, params).map(drop)
+        })
+    }
+}
+
+impl Session {
+    /// `sql` prepared on this connection (once).
+    fn prepare(&mut self, sql: &str) -> Result<Statement, postgres::Error> {
+        if let Some(statement) = self.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.client.prepare(sql)?;
+        self.statements.insert(sql.to_owned(), statement.clone());
+        Ok(statement)
+    }
+}
+
+impl Backend for PgStore {
+    fn write_batch(&mut self, messages: &[Authored], read_marks: &[ReadMark]) -> StoreResult<()> {
+        self.with(|session| {
+            let insert = session.prepare(messages::INSERT)?;
+            let replies = session.prepare(annotations::INSERT_REPLIES)?;
+            let mark = session.prepare(rooms::MOVE_READ_MARKS)?;
+            let mut transaction = session.client.transaction()?;
+            messages::insert_messages(&mut transaction, &insert, messages)?;
+            annotations::insert_replies(&mut transaction, &replies, messages)?;
+            rooms::move_read_marks(&mut transaction, &mark, read_marks)?;
+            transaction.commit()
+        })
+    }
+
+    fn check(&self) -> StoreResult<()> {
+        self.with(|session| session.client.simple_query("SELECT 1").map(drop))
+    }
+}
+
+/// A sequence number or read marker as PostgreSQL keeps it (`BIGINT`); numbers beyond it (no
+/// message has one) are the largest.
+fn to_db(seq: u64) -> i64 {
+    i64::try_from(seq).unwrap_or(i64::MAX)
+}
+
+/// A sequence number or read marker read back (never negative).
+fn from_db(seq: i64) -> u64 {
+    u64::try_from(seq).unwrap_or(0)
+}
+
+/// A row count limit for `LIMIT`.
+fn limit(count: usize) -> i64 {
+    i64::try_from(count).unwrap_or(i64::MAX)
+}
