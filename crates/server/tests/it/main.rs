@@ -22,4 +22,5 @@ mod operations;
 mod recovery;
 mod rooms;
 mod store;
+mod store_annotations;
 mod tls;
