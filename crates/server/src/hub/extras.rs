@@ -1,8 +1,8 @@
 //! The frames beyond text messages (reactions, pins, sharing read receipts), each handed to the
 //! file of its concern: [`super::reactions`], [`super::pins`], [`super::receipts`].
 
-use super::{ConnId, Hub, Refusal};
-use chinwag_protocol::ClientFrame;
+use super::{ConnId, Hub, Refusal, refuse};
+use chinwag_protocol::{ChatMessage, ClientFrame, ErrorCode};
 
 impl Hub {
     /// Applies one of the frames [`Hub::frame`] routes here.
@@ -17,5 +17,26 @@ impl Hub {
             // The other frames have their handlers in `Hub::frame`.
             _ => Ok(()),
         }
+    }
+
+    /// Message `seq` of `room`, if it exists and was not deleted (what a reaction or a pin needs).
+    pub(super) fn existing_message(&self, room: &str, seq: u64) -> Result<ChatMessage, Refusal> {
+        let message = self
+            .store
+            .message(room, seq)?
+            .ok_or_else(|| {
+                refuse(
+                    ErrorCode::UnknownMessage,
+                    format!("{room} has no message {seq}"),
+                )
+            })?
+            .message;
+        if message.deleted {
+            return Err(refuse(
+                ErrorCode::MessageDeleted,
+                "that message was deleted",
+            ));
+        }
+        Ok(message)
     }
 }

@@ -18,13 +18,11 @@ impl Hub {
     ) -> Result<(), Refusal> {
         let who = self.member_of(conn, &room)?;
         protocol::validate_emoji(&emoji)?;
-        let message = self.existing_message(&room, seq)?;
+        self.existing_message(&room, seq)?;
+        let reactions = self.store.reactions(&room, seq)?;
         if add
-            && !message
-                .reactions
-                .iter()
-                .any(|reaction| reaction.emoji == emoji)
-            && message.reactions.len() >= MAX_REACTIONS_PER_MESSAGE
+            && !reactions.iter().any(|reaction| reaction.emoji == emoji)
+            && reactions.len() >= MAX_REACTIONS_PER_MESSAGE
         {
             return Err(refuse(
                 ErrorCode::TooLarge,
@@ -48,34 +46,5 @@ impl Hub {
             self.reply(conn, &frame);
         }
         Ok(())
-    }
-
-    /// Message `seq` of `room` with its reactions, if it exists and was not deleted.
-    pub(super) fn existing_message(
-        &self,
-        room: &str,
-        seq: u64,
-    ) -> Result<protocol::ChatMessage, Refusal> {
-        let message = self
-            .store
-            .message(room, seq)?
-            .ok_or_else(|| {
-                refuse(
-                    ErrorCode::UnknownMessage,
-                    format!("{room} has no message {seq}"),
-                )
-            })?
-            .message;
-        if message.deleted {
-            return Err(refuse(
-                ErrorCode::MessageDeleted,
-                "that message was deleted",
-            ));
-        }
-        let reactions = self.store.reactions(room, seq)?;
-        Ok(protocol::ChatMessage {
-            reactions,
-            ..message
-        })
     }
 }
