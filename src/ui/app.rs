@@ -55,8 +55,8 @@ pub struct ChatApp {
     host: Option<Box<dyn HostFallback>>,
     title: UnreadTitle,
     notifications: Notifications,
-    /// The message the composer's text answers, if the user is replying.
-    replying_to: Option<u64>,
+    /// The message the composer's text answers (room, sequence number), if the user is replying.
+    replying_to: Option<(String, u64)>,
     picker: ReactionPicker,
 }
 

@@ -10,6 +10,14 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 
+/// The next message `client` receives.
+fn next_message(client: &mut RawClient) -> chinwag::protocol::ChatMessage {
+    match client.recv_until(|frame| matches!(frame, ServerFrame::Message(_))) {
+        ServerFrame::Message(message) => message,
+        _ => unreachable!(),
+    }
+}
+
 /// The reactions of the next `reactions` frame `client` receives.
 fn next_reactions(client: &mut RawClient) -> Vec<Reaction> {
     match client.recv_until(|frame| matches!(frame, ServerFrame::Reactions { .. })) {
@@ -138,4 +146,30 @@ fn a_message_pinned_from_its_hover_bar_is_announced_and_listed_under_pinned() {
         &harness,
         "alice unpinned a message: bob: the meeting is at ten"
     ));
+}
+
+#[test]
+fn reply_from_the_hover_bar_shows_the_quote_over_the_composer_and_sends_a_reply() {
+    let server = TestServer::start();
+    let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");
+    bob.post("b1", "lobby", "who is in?");
+    next_message(&mut bob);
+    let mut harness = joined_harness(&server.url(), "alice");
+    step_until(&mut harness, "bob's message", |h| shows(h, "who is in?"));
+    settle(&mut harness, "who is in?");
+    harness.get_by_label("who is in?").hover();
+    harness.run_steps(2);
+    harness.get_by_label("Reply").click();
+    step_until(&mut harness, "the quote over the composer", |h| {
+        shows(h, "Replying to bob: who is in?")
+    });
+    send_from_composer(&mut harness, "me!");
+    step_until(&mut harness, "the reply, stored", |h| {
+        shows(h, "↪ bob: who is in?") && !shows(h, "Replying to bob: who is in?")
+    });
+    let reply = next_message(&mut bob);
+    assert_eq!(
+        (reply.text.as_str(), reply.reply_to.map(|quote| quote.seq)),
+        ("me!", Some(1))
+    );
 }

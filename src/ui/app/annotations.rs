@@ -16,7 +16,8 @@ impl ChatApp {
     ) -> Option<ListAction> {
         match action? {
             ListAction::Reply(seq) => {
-                self.replying_to = Some(seq);
+                let room = self.client.state().current().map(|room| room.room.clone());
+                self.replying_to = room.map(|room| (room, seq));
                 composer::focus(ctx);
             }
             ListAction::PickReaction(seq) => self.picker.open(seq),
@@ -36,9 +37,17 @@ impl ChatApp {
         }
     }
 
-    /// Above the composer while replying: "Replying to alice: …" with a button to stop.
+    /// The message the composer answers in the room on screen, if the user is replying there.
+    pub(super) fn reply_here(&self) -> Option<u64> {
+        let (room, seq) = self.replying_to.as_ref()?;
+        let current = self.client.state().current()?;
+        (current.room == *room).then_some(*seq)
+    }
+
+    /// Above the composer while replying in the room on screen: "Replying to alice: …" with a
+    /// button to stop. (A reply begun in another room waits there.)
     pub(super) fn reply_bar(&mut self, ui: &mut egui::Ui) {
-        let Some(seq) = self.replying_to else {
+        let Some(seq) = self.reply_here() else {
             return;
         };
         let quote = self
@@ -47,7 +56,7 @@ impl ChatApp {
             .current()
             .and_then(|room| room.quote_of(seq));
         let Some(quote) = quote else {
-            // The message is gone from view (another room, or a reload): nothing to answer.
+            // The message is no longer loaded (the history was replaced): nothing to answer.
             self.replying_to = None;
             return;
         };

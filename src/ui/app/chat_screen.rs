@@ -93,6 +93,7 @@ impl ChatApp {
                     ),
                 );
                 self.reply_bar(ui);
+                let reply_to = self.reply_here();
                 let event = composer::show(
                     ui,
                     &mut self.composer,
@@ -104,14 +105,11 @@ impl ChatApp {
                 if event.typing {
                     self.client.state_mut().typing();
                 }
-                if event.send
-                    && self
-                        .client
-                        .state_mut()
-                        .send_reply(&self.composer, self.replying_to)
-                {
+                if event.send && self.client.state_mut().send_reply(&self.composer, reply_to) {
                     self.composer.clear();
-                    self.replying_to = None;
+                    if reply_to.is_some() {
+                        self.replying_to = None;
+                    }
                 }
             });
     }
