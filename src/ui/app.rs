@@ -101,12 +101,6 @@ impl ChatApp {
         app
     }
 
-    /// The window with `picker` (its counts of use loaded by [`ReactionPicker::load`]).
-    pub fn with_reaction_picker(mut self, picker: ReactionPicker) -> Self {
-        self.picker = picker;
-        self
-    }
-
     /// Lets the window host the server when the current host goes away.
     pub fn with_host(mut self, host: Box<dyn HostFallback>) -> Self {
         self.host = Some(host);
@@ -256,6 +250,5 @@ impl eframe::App for ChatApp {
         eframe::set_value(storage, eframe::APP_KEY, &self.settings);
         self.preferences.save(storage);
         self.notifications.save(storage);
-        self.picker.save(storage);
     }
 }

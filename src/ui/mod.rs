@@ -17,7 +17,7 @@ pub mod notifications;
 mod pins;
 mod presence;
 mod quick_switcher;
-pub mod reactions;
+mod reactions;
 pub mod rich_text;
 mod room_header;
 mod search;

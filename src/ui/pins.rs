@@ -39,9 +39,7 @@ pub fn show(ui: &mut egui::Ui, room: &RoomView) -> Option<PinsAction> {
                     if ui.small_button("Unpin").clicked() {
                         action = Some(PinsAction::Unpin(pin.quote.seq));
                     }
-                    let quote = egui::Button::new(quote_line(&pin.quote))
-                        .frame(false)
-                        .truncate();
+                    let quote = egui::Button::new(quote_line(&pin.quote)).frame(false);
                     if ui
                         .add(quote)
                         .on_hover_text(format!("pinned by {}", pin.by))

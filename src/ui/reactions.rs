@@ -1,5 +1,5 @@
-//! The reaction picker: a small window of emoji, the ones used most first (counted across
-//! restarts), with a field to find one by name.
+//! The reaction picker: a small dialog of emoji, the ones used most in this window first, with
+//! a field to find one by name.
 
 use std::collections::BTreeMap;
 
@@ -43,8 +43,11 @@ const EMOJI: &[(&str, &str)] = &[
     ("🎂", "cake birthday"),
 ];
 
+/// How wide the picker is, in points.
+const PICKER_WIDTH: f32 = 260.0;
+
 /// The picker's state: which message it is open for, what was typed, and how often each emoji
-/// was picked (frequent ones come first; saved for the next run).
+/// was picked in this window (frequent ones come first).
 #[derive(Default)]
 pub struct ReactionPicker {
     open_for: Option<u64>,
@@ -53,35 +56,9 @@ pub struct ReactionPicker {
 }
 
 impl ReactionPicker {
-    /// The eframe storage key the counts of use are saved under.
-    pub const STORAGE_KEY: &'static str = "chinwag_reactions";
-
-    /// A closed picker with the counts of use an earlier run saved.
-    pub fn load(storage: Option<&dyn eframe::Storage>) -> Self {
-        Self {
-            used: storage
-                .and_then(|storage| eframe::get_value(storage, Self::STORAGE_KEY))
-                .unwrap_or_default(),
-            ..Self::default()
-        }
-    }
-
-    /// Saves the counts of use for the next run.
-    pub fn save(&self, storage: &mut dyn eframe::Storage) {
-        eframe::set_value(storage, Self::STORAGE_KEY, &self.used);
-    }
-
     /// Counts one more use of `emoji`.
-    pub fn count_use(&mut self, emoji: &str) {
+    fn count_use(&mut self, emoji: &str) {
         *self.used.entry(emoji.to_owned()).or_default() += 1;
-    }
-
-    /// The emoji offered for what was typed, in order.
-    pub fn offered(&self) -> Vec<&'static str> {
-        self.matching()
-            .into_iter()
-            .map(|(emoji, _)| emoji)
-            .collect()
     }
 
     /// Opens the picker for message `seq`.
@@ -103,45 +80,42 @@ impl ReactionPicker {
     /// Draws the picker if it is open; returns the message and the emoji picked, if one was.
     pub fn show(&mut self, ctx: &egui::Context) -> Option<(u64, String)> {
         let seq = self.open_for?;
-        let mut open = true;
         let mut picked = None;
-        egui::Window::new("Add a reaction")
-            .open(&mut open)
-            .collapsible(false)
-            .resizable(false)
-            .default_width(260.0)
-            .show(ctx, |ui| {
-                let field = ui.add(
-                    egui::TextEdit::singleline(&mut self.query)
-                        .hint_text("Search emoji by name")
-                        .desired_width(f32::INFINITY),
-                );
-                ui.ctx()
-                    .accesskit_node_builder(field.id, |node| node.set_label("Search emoji"));
-                if !field.has_focus() && self.query.is_empty() {
-                    field.request_focus();
-                }
-                let found = self.matching();
-                if found.is_empty() {
-                    ui.weak("No emoji by that name");
-                }
-                ui.horizontal_wrapped(|ui| {
-                    for (emoji, name) in &found {
-                        let button = egui::Button::new(egui::RichText::new(*emoji).size(20.0));
-                        if ui.add(button).on_hover_text(*name).clicked() {
-                            picked = Some(*emoji);
-                        }
+        // A modal, as the other dialogs: a click beside it or Escape closes it.
+        let modal = egui::Modal::new(egui::Id::unique("chinwag_reaction_picker")).show(ctx, |ui| {
+            ui.set_width(PICKER_WIDTH);
+            ui.strong("Add a reaction");
+            let field = ui.add(
+                egui::TextEdit::singleline(&mut self.query)
+                    .hint_text("Search emoji by name")
+                    .desired_width(f32::INFINITY),
+            );
+            ui.ctx()
+                .accesskit_node_builder(field.id, |node| node.set_label("Search emoji"));
+            if !field.has_focus() && self.query.is_empty() {
+                field.request_focus();
+            }
+            let found = self.matching();
+            if found.is_empty() {
+                ui.weak("No emoji by that name");
+            }
+            ui.horizontal_wrapped(|ui| {
+                for (emoji, name) in &found {
+                    let button = egui::Button::new(egui::RichText::new(*emoji).size(20.0));
+                    if ui.add(button).on_hover_text(*name).clicked() {
+                        picked = Some(*emoji);
                     }
-                });
-                if ui.input(|input| input.key_pressed(egui::Key::Enter)) {
-                    picked = picked.or(found.first().map(|(emoji, _)| *emoji));
                 }
             });
+            if ui.input(|input| input.key_pressed(egui::Key::Enter)) {
+                picked = picked.or(found.first().map(|(emoji, _)| *emoji));
+            }
+        });
         let picked = picked.map(|emoji| {
             self.count_use(emoji);
             (seq, emoji.to_owned())
         });
-        if !open || picked.is_some() {
+        if modal.should_close() || picked.is_some() {
             self.close();
         }
         picked
@@ -173,8 +147,14 @@ mod tests {
     #[test]
     fn emoji_are_found_by_name_and_the_ones_used_come_first() {
         let mut picker = ReactionPicker::default();
-        let firsts =
-            |picker: &ReactionPicker| picker.offered().into_iter().take(2).collect::<Vec<_>>();
+        let firsts = |picker: &ReactionPicker| {
+            let found = picker.matching();
+            found
+                .iter()
+                .take(2)
+                .map(|(emoji, _)| *emoji)
+                .collect::<Vec<_>>()
+        };
         assert_eq!(firsts(&picker), ["👍", "❤️"]);
         picker.count_use("🦀");
         assert_eq!(firsts(&picker), ["🦀", "👍"]);

@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 
 use chinwag::ui::appearance::{Appearance, ThemeChoice};
-use chinwag::ui::reactions::ReactionPicker;
 
 /// Storage in memory, as eframe's would be on disk or in the browser.
 #[derive(Default)]
@@ -33,14 +32,4 @@ fn the_appearance_survives_a_restart() {
     };
     appearance.save(&mut storage);
     assert_eq!(Appearance::load(Some(&storage)), appearance);
-}
-
-#[test]
-fn the_emoji_used_most_come_first_after_a_restart() {
-    let mut storage = MemoryStorage::default();
-    assert_eq!(ReactionPicker::load(Some(&storage)).offered()[0], "👍");
-    let mut picker = ReactionPicker::default();
-    picker.count_use("🦀");
-    picker.save(&mut storage);
-    assert_eq!(ReactionPicker::load(Some(&storage)).offered()[0], "🦀");
 }

@@ -24,7 +24,7 @@ pub(super) fn reply_quote(ui: &mut egui::Ui, quote: &Quote) -> bool {
         .small()
         .color(ui.visuals().weak_text_color());
     let text = if quote.deleted { text.italics() } else { text };
-    ui.add(egui::Button::new(text).frame(false).truncate())
+    ui.add(egui::Button::new(text).frame(false))
         .on_hover_text("Show the message this answers")
         .clicked()
 }
