@@ -28,6 +28,7 @@ fn state_with(messages: usize) -> ChatState {
             topic: String::new(),
             peer: None,
             users: vec!["bench".into()],
+            online: 1,
             history: vec![],
             skipped: 0,
             last_read: 0,

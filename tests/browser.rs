@@ -20,7 +20,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use chinwag::protocol::ServerFrame;
-use chinwag_testkit::{PATIENCE, RawClient};
+use chinwag_testkit::{PATIENCE, RawClient, came, went};
 use tungstenite::Message;
 
 /// The web client's download budget (README "Size and speed").
@@ -603,11 +603,7 @@ fn the_web_client_chats_with_a_native_client() {
     let (mut bob, welcome) = RawClient::join(&server.ws_url(), "bob", "lobby");
     let users = welcome.users;
     if !users.iter().any(|user| user == "webby") {
-        recv_before_deadline(
-            &mut bob,
-            "webby joining",
-            |frame| matches!(frame, ServerFrame::Joined { name, .. } if name == "webby"),
-        );
+        recv_before_deadline(&mut bob, "webby joining", came("webby"));
     }
     script.say("joined");
 
@@ -659,18 +655,10 @@ fn the_web_client_chats_with_a_native_client() {
 
     // The page remembered the name: after a reload, joining takes no typing.
     script.expect("step reloaded");
-    recv_before_deadline(
-        &mut bob,
-        "webby leaving",
-        |frame| matches!(frame, ServerFrame::Left { name, .. } if name == "webby"),
-    );
+    recv_before_deadline(&mut bob, "webby leaving", went("webby"));
     script.say("left");
     script.expect("step rejoined");
-    recv_before_deadline(
-        &mut bob,
-        "webby joining again",
-        |frame| matches!(frame, ServerFrame::Joined { name, .. } if name == "webby"),
-    );
+    recv_before_deadline(&mut bob, "webby joining again", came("webby"));
     script.say("seen");
     let paged: usize = script
         .expect("step paged")

@@ -38,6 +38,7 @@ pub fn public_room(room: &str, users: &[&str], history: Vec<ChatMessage>) -> Roo
         topic: String::new(),
         peer: None,
         users: users.iter().map(|&user| user.to_owned()).collect(),
+        online: users.len() as u64,
         history,
         skipped: 0,
         last_read: 0,

@@ -9,6 +9,7 @@
 
 mod beyond_text_ui;
 mod browser_phone_layout;
+mod crowd_ui;
 mod hosting;
 mod keyboard;
 mod memory_storage;

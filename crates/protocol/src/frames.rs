@@ -107,6 +107,15 @@ pub enum ClientFrame {
     },
     /// Ask for the public rooms there are. Answered by [`ServerFrame::RoomList`].
     ListRooms,
+    /// Ask for a page of who is online in a room the client is in (a crowd's room state and
+    /// presence frames do not list everyone). Answered by [`ServerFrame::Members`].
+    Members {
+        /// The room.
+        room: String,
+        /// The page starts after this name (in the server's sorted order); none: from the start.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        after: Option<String>,
+    },
     /// Change the display name; every room the user is in sees [`ServerFrame::Renamed`].
     Rename {
         /// The new name; see [`super::validate_name`].
@@ -237,9 +246,14 @@ pub struct RoomState {
     /// For direct messages: the other user's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub peer: Option<String>,
-    /// Members online in the room, sorted: the first that fit in [`super::MAX_USERS_BYTES`]
-    /// (a crowd beyond that is left out; `joined`/`left` still tell of each).
+    /// Members online in the room, sorted: the first [`super::MEMBER_PAGE`] at most, and as
+    /// many of them as fit in [`super::MAX_USERS_BYTES`]; the rest are paged with
+    /// [`ClientFrame::Members`].
     pub users: Vec<String>,
+    /// How many members are online in the room (`users` lists all of them when it has this
+    /// many); [`ServerFrame::Presence`] keeps it exact.
+    #[serde(default)]
+    pub online: u64,
     /// Oldest first: the most recent [`super::HISTORY_ON_JOIN`] messages, or, after a cursor,
     /// every message after it (the newest [`super::MAX_REPLAY`] if more were missed; the recent
     /// ones if the cursor is beyond the room's newest message, i.e. from another history).
@@ -332,19 +346,24 @@ pub enum ServerFrame {
         /// The message.
         seq: u64,
     },
-    /// Someone came online in the room or joined it.
-    Joined {
+    /// Who came online in the room (or joined it) and who went offline (or left it) since the
+    /// room's last presence frame, and how many are online now. The server gathers changes: a
+    /// room hears them once per batch of frames the server handles, a crowd (more than
+    /// [`super::MEMBER_PAGE`] online) at most once a second and without the lists (only the
+    /// count is exact: [`ClientFrame::Members`] pages the names). Someone who came and went in
+    /// between is in `left`, someone who went and came back in `joined`: a client ignores the
+    /// arrival of someone it lists and the departure of someone it does not.
+    Presence {
         /// The room.
         room: String,
-        /// Who.
-        name: String,
-    },
-    /// Someone went offline or left the room.
-    Left {
-        /// The room.
-        room: String,
-        /// Who.
-        name: String,
+        /// Who came online, sorted.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        joined: Vec<String>,
+        /// Who went offline, sorted.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        left: Vec<String>,
+        /// How many members are online in the room now.
+        online: u64,
     },
     /// Someone is typing in the room (shown for a few seconds unless repeated).
     Typing {
@@ -376,6 +395,21 @@ pub enum ServerFrame {
     RoomList {
         /// The rooms.
         rooms: Vec<RoomListing>,
+    },
+    /// The answer to [`ClientFrame::Members`]: the next names online in the room, sorted (at
+    /// most [`super::MEMBER_PAGE`], within [`super::MAX_USERS_BYTES`]).
+    Members {
+        /// The room.
+        room: String,
+        /// The name the page starts after, as asked (none: the first page).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        after: Option<String>,
+        /// The names.
+        users: Vec<String>,
+        /// Whether more names follow the last one.
+        more: bool,
+        /// How many members are online in the room.
+        online: u64,
     },
     /// The answer to [`ClientFrame::Search`]: matches, newest first (at most
     /// [`super::MAX_SEARCH_RESULTS`], and as many as fit in [`super::MAX_SERVER_FRAME_BYTES`]).

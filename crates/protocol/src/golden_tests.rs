@@ -141,6 +141,20 @@ fn client_frames_for_messages_and_requests_match_golden_json() {
     );
     assert_golden(ClientFrame::ListRooms, json!({"type": "list_rooms"}));
     assert_golden(
+        ClientFrame::Members {
+            room: "lobby".into(),
+            after: Some("bob".into()),
+        },
+        json!({"type": "members", "room": "lobby", "after": "bob"}),
+    );
+    assert_golden(
+        ClientFrame::Members {
+            room: "lobby".into(),
+            after: None,
+        },
+        json!({"type": "members", "room": "lobby"}),
+    );
+    assert_golden(
         ClientFrame::Rename { name: "al".into() },
         json!({"type": "rename", "name": "al"}),
     );
@@ -153,6 +167,7 @@ fn sample_room() -> RoomState {
         topic: String::new(),
         peer: Some("bob".into()),
         users: vec!["alice".into(), "bob".into()],
+        online: 2,
         history: vec![sample_message()],
         skipped: 3,
         last_read: 5,
@@ -164,7 +179,7 @@ fn sample_room() -> RoomState {
 
 fn sample_room_json() -> serde_json::Value {
     json!({"room": "@1:2", "kind": "direct", "topic": "", "peer": "bob",
-           "users": ["alice", "bob"], "history": [sample_message_json()], "skipped": 3,
+           "users": ["alice", "bob"], "online": 2, "history": [sample_message_json()], "skipped": 3,
            "last_read": 5, "unread": 2, "mentions": 1})
 }
 
@@ -269,18 +284,34 @@ fn server_frames_for_messages_and_errors_match_golden_json() {
 #[test]
 fn server_frames_for_presence_and_answers_match_golden_json() {
     assert_golden(
-        ServerFrame::Joined {
+        ServerFrame::Presence {
             room: "lobby".into(),
-            name: "bob".into(),
+            joined: vec!["bob".into()],
+            left: vec!["eve".into()],
+            online: 7,
         },
-        json!({"type": "joined", "room": "lobby", "name": "bob"}),
+        json!({"type": "presence", "room": "lobby", "joined": ["bob"], "left": ["eve"],
+               "online": 7}),
     );
     assert_golden(
-        ServerFrame::Left {
+        ServerFrame::Presence {
             room: "lobby".into(),
-            name: "bob".into(),
+            joined: vec![],
+            left: vec![],
+            online: 5000,
         },
-        json!({"type": "left", "room": "lobby", "name": "bob"}),
+        json!({"type": "presence", "room": "lobby", "online": 5000}),
+    );
+    assert_golden(
+        ServerFrame::Members {
+            room: "lobby".into(),
+            after: Some("bob".into()),
+            users: vec!["carol".into()],
+            more: true,
+            online: 5000,
+        },
+        json!({"type": "members", "room": "lobby", "after": "bob", "users": ["carol"],
+               "more": true, "online": 5000}),
     );
     assert_golden(
         ServerFrame::Typing {

@@ -23,10 +23,13 @@
 //!    message with the sender's name, the server time and the next sequence number of the room,
 //!    stores it, answers the sender with [`ServerFrame::Ack`] and broadcasts
 //!    [`ServerFrame::Message`] to everyone in the room (the sender included).
-//! 5. Edits, deletions, typing, topics, renames and presence are broadcast to the room's
-//!    members online; so are reactions ([`ServerFrame::Reactions`]), pins
-//!    ([`ServerFrame::Pinned`]) and read receipts ([`ServerFrame::Seen`], to those who share
-//!    theirs). A reply carries a one-line [`Quote`] of the message it answers.
+//! 5. Edits, deletions, typing, topics and renames are broadcast to the room's members online;
+//!    presence is gathered and broadcast as [`ServerFrame::Presence`] (the exact count online,
+//!    and in rooms up to [`MEMBER_PAGE`] online who came and went; a crowd's count at most once
+//!    a second). A crowd's names are paged on demand with [`ClientFrame::Members`]. So are
+//!    reactions ([`ServerFrame::Reactions`]), pins ([`ServerFrame::Pinned`]) and read receipts
+//!    ([`ServerFrame::Seen`], to those who share theirs). A reply carries a one-line [`Quote`]
+//!    of the message it answers.
 //!
 //! The server is the authority for `from`, `time` (milliseconds since the Unix epoch, UTC) and
 //! `seq` (per room, starts at 1, only grows). A client can never set them.
@@ -60,7 +63,8 @@ pub use frames::{
 pub use names::{NameProblem, validate_name, validate_room_name};
 
 /// The protocol version spoken by this build. A hello with any other version is refused.
-/// Version 3 added replies, reactions, pins and read receipts.
+/// Version 3 added presence frames and member pages (crowds), replies, reactions, pins and read
+/// receipts.
 pub const PROTOCOL_VERSION: u32 = 3;
 /// The room everybody joins unless they ask for another.
 pub const DEFAULT_ROOM: &str = "lobby";
@@ -81,6 +85,9 @@ pub const MAX_FRAME_BYTES: usize = 64 * 1024;
 pub const MAX_SERVER_FRAME_BYTES: usize = 128 * 1024;
 /// The most bytes of JSON the `users` of one room state take (see [`RoomState::users`]).
 pub const MAX_USERS_BYTES: usize = 16 * 1024;
+/// The most names of members online a room state or a [`ServerFrame::Members`] page lists; a room
+/// with more online than this is a crowd, whose presence frames carry only the count.
+pub const MEMBER_PAGE: usize = 100;
 /// Frames between [`MAX_FRAME_BYTES`] and this are read whole and refused politely (error frame,
 /// then close 1009); beyond this the socket is cut at once without reading the rest.
 pub const HARD_FRAME_LIMIT_BYTES: usize = 1024 * 1024;

@@ -75,7 +75,7 @@ struct LimitFlags {
     /// Messages one identity may send per second, sustained.
     #[arg(long, value_name = "RATE", default_value_t = limits::DEFAULT_MESSAGES_PER_SECOND)]
     messages_per_second: f64,
-    /// Requests (search, list_rooms, join, leave, open_dm, set_topic, rename, list_pins,
+    /// Requests (search, list_rooms, members, join, leave, open_dm, set_topic, rename, list_pins,
     /// share_receipts) one identity may make at once.
     #[arg(long, value_name = "N", default_value_t = limits::DEFAULT_REQUEST_BURST)]
     request_burst: u32,

@@ -44,7 +44,7 @@ pub use serve_error::ServeError;
 /// Commands queued for the hub before socket tasks wait for it.
 const HUB_QUEUE: usize = 4096;
 /// Per-connection socket read buffer (tungstenite's default is 128 KiB).
-const READ_BUFFER_BYTES: usize = 8 * 1024;
+const READ_BUFFER_BYTES: usize = 512;
 /// Per-connection socket write buffer.
 const WRITE_BUFFER_BYTES: usize = 8 * 1024;
 /// What the write buffer may grow to while one frame goes out: a write that would go beyond it
@@ -112,6 +112,7 @@ pub async fn serve(
             .with_metrics(hub_metrics)
             .run(hub_receiver)
     });
+    tokio::spawn(hub::tick(hub_sender.downgrade()));
     let (stop_socket_tasks, socket_tasks_stopped) = watch::channel(false);
     let api_hub = hub_sender.clone();
     let state = AppState {

@@ -20,7 +20,7 @@ pub mod writers;
 pub use http::{http_exchange, http_get, http_request};
 pub use live_client::{LiveClient, lobby_messages, texts};
 pub use pg_cluster::PgCluster;
-pub use raw_client::{RawClient, error_code, hello, hello_with, room_of, token_of};
+pub use raw_client::{RawClient, came, error_code, hello, hello_with, room_of, token_of, went};
 pub use server::{StoreKind, TestServer, unlimited, with_limits};
 
 /// How long a test waits for a frame before it fails (a guard against hangs, not a sleep).

@@ -75,8 +75,8 @@ impl PgCluster {
     /// # Errors
     /// PostgreSQL's programs are missing, or the cluster does not start (with its log).
     pub fn start() -> Result<Self, String> {
-        let bin =
-            binaries().ok_or("no initdb in $CHINWAG_PG_BIN, /usr/lib/postgresql/15/bin or PATH")?;
+        let bin = binaries()
+            .ok_or("no initdb in $CHINWAG_PG_BIN, or else /usr/lib/postgresql/*/bin or PATH")?;
         let dir = tempfile::Builder::new()
             .prefix("chinwag-pg-")
             .tempdir()
@@ -205,6 +205,9 @@ impl Drop for PgCluster {
 /// The directory holding `initdb` and `pg_ctl`.
 fn binaries() -> Option<PathBuf> {
     let has_initdb = |dir: &Path| dir.join("initdb").is_file();
+    if let Some(dir) = std::env::var_os("CHINWAG_PG_BIN") {
+        return Some(PathBuf::from(dir)).filter(|dir| has_initdb(dir));
+    }
     let debian = Path::new(DEBIAN_VERSIONS);
     let mut versions: Vec<u32> = std::fs::read_dir(debian)
         .into_iter()
@@ -213,10 +216,8 @@ fn binaries() -> Option<PathBuf> {
         .filter(|&version| version != 15)
         .collect();
     versions.sort_unstable_by(|a, b| b.cmp(a));
-    std::env::var_os("CHINWAG_PG_BIN")
-        .map(PathBuf::from)
+    [debian.join("15/bin")]
         .into_iter()
-        .chain([debian.join("15/bin")])
         .chain(
             versions
                 .iter()

@@ -167,6 +167,19 @@ impl RawClient {
         error_code(&frame).expect("an error frame")
     }
 
+    /// Every frame up to and including the first that `wanted` picks (which ends the list).
+    pub fn recv_all_until(&mut self, wanted: impl Fn(&ServerFrame) -> bool) -> Vec<ServerFrame> {
+        let mut frames = Vec::new();
+        loop {
+            let frame = self.recv();
+            let last = wanted(&frame);
+            frames.push(frame);
+            if last {
+                return frames;
+            }
+        }
+    }
+
     /// A round trip through the hub: searches `room` (which the client must be in) and returns
     /// every frame that arrived before the answer. The hub handles frames in order, so whatever
     /// it sent this client for frames it handled earlier (from any client) is in the list.
@@ -187,4 +200,14 @@ impl RawClient {
             }
         }
     }
+}
+
+/// Picks a presence frame that tells of `name` coming online (in any room).
+pub fn came(name: &str) -> impl Fn(&ServerFrame) -> bool + '_ {
+    move |frame| matches!(frame, ServerFrame::Presence { joined, .. } if joined.iter().any(|n| n == name))
+}
+
+/// Picks a presence frame that tells of `name` going offline (in any room).
+pub fn went(name: &str) -> impl Fn(&ServerFrame) -> bool + '_ {
+    move |frame| matches!(frame, ServerFrame::Presence { left, .. } if left.iter().any(|n| n == name))
 }

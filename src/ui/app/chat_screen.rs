@@ -10,7 +10,7 @@ use crate::ui::room_header::HeaderAction;
 use crate::ui::search::SearchAction;
 use crate::ui::settings_dialog::SettingsDialog;
 use crate::ui::sidebar::SidebarAction;
-use crate::ui::users;
+use crate::ui::users::{self, UsersAction};
 
 /// Below this width (in points) the side panels fold into lines above the messages.
 const NARROW_WIDTH: f32 = 600.0;
@@ -30,8 +30,14 @@ impl ChatApp {
             return;
         }
         self.composer_panel(ui);
-        if let Some(peer) = self.users_panel(ui, narrow) {
-            self.client.state_mut().open_direct(&peer);
+        match self.users_panel(ui, narrow) {
+            Some(UsersAction::Message(peer)) => self.client.state_mut().open_direct(&peer),
+            Some(UsersAction::MoreMembers) => {
+                if let Some(room) = self.client.state().current().map(|room| room.room.clone()) {
+                    self.client.state_mut().more_members(&room);
+                }
+            }
+            None => {}
         }
         let action = egui::CentralPanel::default()
             .show(ui, |ui| self.room_panel(ui))
@@ -115,8 +121,8 @@ impl ChatApp {
     }
 
     /// The users of the current room: a panel on the right, or a line on top in a narrow
-    /// window. Returns the user to message directly, if one was picked.
-    fn users_panel(&self, ui: &mut egui::Ui, narrow: bool) -> Option<String> {
+    /// window. Returns what the user asked for there (a direct conversation, more names).
+    fn users_panel(&self, ui: &mut egui::Ui, narrow: bool) -> Option<UsersAction> {
         let state = self.client.state();
         let room = state.current()?;
         let me = state.name();

@@ -21,6 +21,7 @@ fn lobby_from(first_seq: u64) -> RoomState {
         topic: String::new(),
         peer: None,
         users: vec!["alice".into()],
+        online: 1,
         history: vec![ChatMessage {
             room: "lobby".into(),
             seq: first_seq,

@@ -46,8 +46,19 @@ impl ChatState {
                     view.deleted(seq);
                 }
             }
-            ServerFrame::Joined { room, name } => self.presence(&room, name, true),
-            ServerFrame::Left { room, name } => self.presence(&room, name, false),
+            ServerFrame::Presence {
+                room,
+                joined,
+                left,
+                online,
+            } => self.presence(&room, joined, left, online),
+            ServerFrame::Members {
+                room,
+                after,
+                users,
+                more,
+                online,
+            } => self.members_page(&room, after, users, more, online),
             ServerFrame::Typing { room, name } => {
                 let until = self.now + TYPING_SHOWS_FOR;
                 if let Some(view) = self.rooms.get_mut(&room) {
@@ -259,12 +270,6 @@ impl ChatState {
             .resync(state);
         if self.current.as_deref() == Some(room.as_str()) {
             self.mark_read();
-        }
-    }
-
-    fn presence(&mut self, room: &str, name: String, joined: bool) {
-        if let Some(view) = self.rooms.get_mut(room) {
-            view.presence(name, joined);
         }
     }
 

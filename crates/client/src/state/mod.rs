@@ -7,6 +7,7 @@
 
 mod annotations;
 mod apply;
+mod members;
 mod room;
 #[cfg(test)]
 mod tests;

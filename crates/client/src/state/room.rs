@@ -63,8 +63,15 @@ pub struct RoomView {
     pub topic: String,
     /// For direct messages: the other user.
     pub peer: Option<String>,
-    /// Who is online here, sorted.
+    /// Who is online here, sorted: everyone in a small room; in a crowd the pages asked for (see
+    /// [`super::ChatState::more_members`]), which may list some who have gone since.
     pub users: Vec<String>,
+    /// How many are online here (exact: every presence frame says).
+    pub online: u64,
+    /// Whether the server has more names after the last of `users` (its last page said so).
+    pub(super) members_more: bool,
+    /// Whether a page of names is asked for and not yet answered.
+    pub(super) members_asked: bool,
     pub(super) timeline: Vec<Entry>,
     last_seq: u64,
     /// Whether older messages than the first loaded one exist on the server.
@@ -94,6 +101,9 @@ impl RoomView {
             topic: state.topic.clone(),
             peer: state.peer.clone(),
             users: state.users.clone(),
+            online: online_count(state),
+            members_more: false,
+            members_asked: false,
             timeline: Vec::new(),
             last_seq: 0,
             has_older: false,
@@ -160,6 +170,8 @@ impl RoomView {
             self.timeline.clear();
             self.last_seq = 0;
         }
+        self.online = online_count(&state);
+        self.members_more = self.online > state.users.len() as u64;
         self.kind = state.kind;
         self.topic = state.topic;
         self.peer = state.peer;
@@ -247,17 +259,26 @@ impl RoomView {
         self.requote(seq, "", true);
     }
 
-    /// Someone came online or went.
-    pub(super) fn presence(&mut self, name: String, joined: bool) {
-        if joined {
+    /// Who came online and who went, and how many are online now. Only a change to the list
+    /// shows in the timeline (the room state may already have listed who came).
+    pub(super) fn presence(&mut self, joined: Vec<String>, left: Vec<String>, online: u64) {
+        for name in joined {
             if let Err(index) = self.users.binary_search(&name) {
                 self.users.insert(index, name.clone());
+                self.timeline.push(Entry::Presence { name, joined: true });
             }
-        } else {
-            self.users.retain(|user| *user != name);
-            self.typing.remove(&name);
         }
-        self.timeline.push(Entry::Presence { name, joined });
+        for name in left {
+            self.typing.remove(&name);
+            if let Ok(index) = self.users.binary_search(&name) {
+                self.users.remove(index);
+                self.timeline.push(Entry::Presence {
+                    name,
+                    joined: false,
+                });
+            }
+        }
+        self.online = online;
     }
 
     /// Someone is typing until `until`.
@@ -308,6 +329,14 @@ impl RoomView {
     /// Forgets who is online (the connection is gone).
     pub(super) fn offline(&mut self) {
         self.users.clear();
+        self.online = 0;
+        self.members_more = false;
+        self.members_asked = false;
         self.typing.clear();
     }
+}
+
+/// How many are online by a room state (a server that does not count lists everyone).
+fn online_count(state: &RoomState) -> u64 {
+    state.online.max(state.users.len() as u64)
 }

@@ -5,6 +5,7 @@ use chinwag_protocol::{Rejection, RoomKind, RoomState, ServerFrame};
 
 mod annotations;
 mod arrivals;
+mod members;
 
 const TOKEN: &str = "secret-token-0001";
 
@@ -30,6 +31,7 @@ fn room_state(room: &str, name: &str, history: Vec<ChatMessage>, skipped: u64) -
         topic: String::new(),
         peer: None,
         users: vec![name.into()],
+        online: 1,
         history,
         skipped,
         last_read: 0,
@@ -189,22 +191,6 @@ fn a_taken_name_asks_for_another() {
         state.take_outgoing().next(),
         Some(ClientFrame::Hello { name, .. }) if name == "alice2"
     ));
-}
-
-#[test]
-fn presence_updates_the_user_list() {
-    let mut state = joined_state();
-    state.apply(ServerFrame::Joined {
-        room: "lobby".into(),
-        name: "bob".into(),
-    });
-    assert_eq!(lobby(&state).users, ["alice", "bob"]);
-    state.apply(ServerFrame::Left {
-        room: "lobby".into(),
-        name: "bob".into(),
-    });
-    assert_eq!(lobby(&state).users, ["alice"]);
-    assert_eq!(lobby(&state).timeline().len(), 2);
 }
 
 #[test]
@@ -589,9 +575,11 @@ fn a_history_that_ends_before_ours_replaces_ours() {
 #[test]
 fn older_history_is_known_even_when_only_notices_came_first() {
     let mut state = joined_state();
-    state.apply(ServerFrame::Joined {
+    state.apply(ServerFrame::Presence {
         room: "lobby".into(),
-        name: "bob".into(),
+        joined: vec!["bob".into()],
+        left: vec![],
+        online: 2,
     });
     state.apply(welcome("alice", vec![message(51, "bob", "b51", "late")]));
     assert!(lobby(&state).has_older);

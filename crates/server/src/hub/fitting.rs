@@ -47,7 +47,7 @@ impl std::io::Write for ByteCount {
 }
 
 /// The size of `value` as JSON, in bytes.
-fn json_len(value: &impl Serialize) -> usize {
+pub(super) fn json_len(value: &impl Serialize) -> usize {
     let mut count = ByteCount(0);
     // Serialising these plain structs cannot fail, and counting never does.
     serde_json::to_writer(&mut count, value)
@@ -58,7 +58,7 @@ fn json_len(value: &impl Serialize) -> usize {
 /// How many items of these JSON `sizes`, from the start, fit in a JSON array that may add
 /// `budget` bytes to its frame (each costs its size, and a comma after the first); and how many
 /// bytes they add. Sizes are asked for only until one does not fit.
-fn fitting(sizes: impl IntoIterator<Item = usize>, budget: usize) -> (usize, usize) {
+pub(super) fn fitting(sizes: impl IntoIterator<Item = usize>, budget: usize) -> (usize, usize) {
     let mut count = 0;
     let mut used = 0;
     for size in sizes {
@@ -242,6 +242,7 @@ mod tests {
             users: (0..10_000)
                 .map(|n| format!("{n}{}", "\u{10FFFF}".repeat(27)))
                 .collect(),
+            online: u64::MAX,
             history,
             skipped: u64::MAX,
             last_read: u64::MAX,

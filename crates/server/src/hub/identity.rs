@@ -1,4 +1,9 @@
 //! Identity: the hello, names bound to tokens, takeover by a reconnect, renames.
+//!
+//! Hellos are group-committed like messages: a hello's new identity is written into the
+//! batch's open transaction, and its welcome waits for [`Hub::flush`], which commits every hello
+//! of the batch at once (one disk sync) and only then welcomes them. A hello whose identity
+//! fails to commit is not welcomed.
 
 use std::net::IpAddr;
 use std::sync::atomic::Ordering;
@@ -23,15 +28,21 @@ pub const GIVEN_UP_NAME_KEPT_MS: i64 = 30 * 24 * 60 * 60 * 1000;
 /// one hello must not make the server hold a thousand missed messages of every room at once.
 pub const MAX_WELCOME_REPLAY_BYTES: usize = 16 * 1024 * 1024;
 
+/// A hello whose identity is claimed and waits for the batch's commit to be welcomed.
+pub(super) struct PendingHello {
+    conn: ConnId,
+    user: User,
+    since: Vec<RoomCursor>,
+}
+
 /// The refusal of a name that breaks the rules.
 fn invalid_name(problem: NameProblem) -> Refusal {
     refuse(ErrorCode::InvalidName, format!("name {problem}"))
 }
 
 impl Hub {
-    /// A hello: checks the version, name and token, claims or recognises the identity, takes
-    /// over an older connection of it, and answers with every room it is a member of (the
-    /// welcome, and after it the rooms and replays that did not fit in it).
+    /// A hello: checks the version, name and token, and claims or recognises the identity; the
+    /// rest (see [`Hub::welcome`]) waits for the batch's commit.
     pub(super) fn hello(
         &mut self,
         conn: ConnId,
@@ -66,6 +77,46 @@ impl Hub {
         chinwag_protocol::validate_token(&token)?;
         let address = peer.address;
         let user = self.claim(&name, &token_hash(&token), address)?;
+        self.hellos.push(PendingHello { conn, user, since });
+        Ok(())
+    }
+
+    /// Whether `conn` said a hello that waits for the batch's commit.
+    pub(super) fn awaits_welcome(&self, conn: ConnId) -> bool {
+        self.hellos.iter().any(|hello| hello.conn == conn)
+    }
+
+    /// Commits the identities of the batch's hellos (one transaction), then welcomes each; if
+    /// the commit fails, none of them is welcomed and each is told the server failed.
+    pub(super) fn welcome_hellos(&mut self) {
+        if self.hellos.is_empty() {
+            return;
+        }
+        let hellos = std::mem::take(&mut self.hellos);
+        if let Err(err) = self.store.commit_deferred() {
+            tracing::error!(%err, count = hellos.len(), "storing the batch's hellos failed");
+            for hello in hellos {
+                self.fail(hello.conn);
+            }
+            return;
+        }
+        for PendingHello { conn, user, since } in hellos {
+            let welcomed = self
+                .welcome(conn, user, &since)
+                .and_then(|()| self.after_welcome(conn));
+            if let Err(refusal) = welcomed {
+                self.refused(conn, refusal);
+            }
+        }
+    }
+
+    /// Puts a connection whose hello is committed online as its identity (taking over an older
+    /// connection of it), and answers with every room it is a member of (the welcome, and after
+    /// it the rooms and replays that did not fit in it).
+    fn welcome(&mut self, conn: ConnId, user: User, since: &[RoomCursor]) -> Result<(), Refusal> {
+        if !self.peers.contains_key(&conn) {
+            return Ok(());
+        }
         let rejoining = match self.online.get(&user.id) {
             Some(&old) => {
                 self.replace(old);
@@ -115,6 +166,8 @@ impl Hub {
         match me {
             Some(mut user) => {
                 self.may_rename_by_hello(user.id)?;
+                // A rename is its own transaction, told at once: the batch's hellos go first.
+                self.flush();
                 self.store
                     .rename_user(user.id, name, self.now.unix_ms + GIVEN_UP_NAME_KEPT_MS)?;
                 let old = std::mem::replace(&mut user.name, name.text.clone());
@@ -134,6 +187,7 @@ impl Hub {
                             wait,
                         ))
                     })?;
+                self.store.defer_commit()?;
                 let user = self.store.create_user(name, hash)?;
                 self.store.add_member(DEFAULT_ROOM, user.id)?;
                 Ok(user)
@@ -217,6 +271,7 @@ impl Hub {
         conn: Option<ConnId>,
     ) -> Result<(), Refusal> {
         let memberships = self.store.memberships(user)?;
+        self.presence.renamed(from, to);
         // Every room's presence moves first: a broadcast below may drop a slow client, which
         // must then be found under its new name everywhere.
         for membership in &memberships {

@@ -91,10 +91,12 @@ impl Hub {
             .map(|stored| ack(stored.seq, stored.time)))
     }
 
-    /// Stores what the batch queued in one transaction (new messages, and read markers: the
-    /// ones sent, and every poster's, who has read up to their own message), then acks and
-    /// broadcasts the messages.
+    /// Welcomes the batch's hellos once their identities are committed (see
+    /// [`Hub::welcome_hellos`]); then stores what the batch queued in one transaction (new
+    /// messages, and read markers: the ones sent, and every poster's, who has read up to their
+    /// own message), then acks and broadcasts the messages.
     pub fn flush(&mut self) {
+        self.welcome_hellos();
         if self.pending.is_empty() && self.read_marks.is_empty() {
             return;
         }

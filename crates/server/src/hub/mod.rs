@@ -9,8 +9,9 @@
 //! The hub does no I/O but the store's: it reads no clock (each command comes with its [`Now`])
 //! and writes to no socket (outboxes are channels), so a test drives it directly (see `tests`).
 //!
-//! One concern a file: [`identity`] (hello, names, tokens), [`rooms`] (join, leave, direct
-//! messages, topics, presence), [`messages`] (post, edit, delete, read markers, typing, search),
+//! One concern a file: [`identity`] (hello, names, tokens; hellos committed by the batch),
+//! [`rooms`] (join, leave, direct messages, topics), [`presence`] (who came and went, told per
+//! tick; pages of who is online), [`messages`] (post, edit, delete, read markers, typing, search),
 //! [`paging`] (older history for the HTTP API), [`rates`] (which frames count against which
 //! rate limit), [`fitting`] (frames within [`chinwag_protocol::MAX_SERVER_FRAME_BYTES`]),
 //! [`clock`] (the time a command is handled at); beyond text, [`extras`] hands reactions
@@ -21,9 +22,11 @@ mod clock;
 mod extras;
 mod fitting;
 mod identity;
+mod idle;
 mod messages;
 mod paging;
 mod pins;
+mod presence;
 mod rates;
 mod reactions;
 mod receipts;
@@ -47,6 +50,7 @@ use chinwag_protocol::{ClientFrame, ErrorCode, Rejection, RoomKind, ServerFrame,
 
 pub use clock::Now;
 pub use paging::PageRequest;
+pub use presence::{PRESENCE_INTERVAL, tick};
 
 /// Identifies one WebSocket connection for the lifetime of the server.
 pub type ConnId = u64;
@@ -144,6 +148,8 @@ pub enum Command {
         /// Where the answer goes.
         reply: oneshot::Sender<Result<chinwag_protocol::HistoryPage, Rejection>>,
     },
+    /// Time to tell the crowds how many are online (sent every [`PRESENCE_INTERVAL`]).
+    Tick,
     /// `/healthz`: does the store answer? (`Err` says why not.)
     Health {
         /// Where the answer goes.
@@ -227,9 +233,15 @@ pub struct Hub {
     read_marks: HashMap<(String, UserId), u64>,
     /// Who shares read receipts, and markers moved but not yet announced.
     receipts: receipts::Receipts,
+    /// Hellos whose identity waits for the batch's commit before their welcome.
+    hellos: Vec<identity::PendingHello>,
+    /// Who came and went, not yet told.
+    presence: presence::Changes,
     limits: Limiters<UserId>,
     /// The time of the command being handled (see [`Hub::handle`]).
     now: Now,
+    /// Whether the store may have work for idle time (see `idle.rs`).
+    idle_work: bool,
     /// What `/metrics` reports.
     metrics: Arc<Metrics>,
 }
@@ -245,8 +257,11 @@ impl Hub {
             pending: Vec::new(),
             read_marks: HashMap::new(),
             receipts: receipts::Receipts::default(),
+            hellos: Vec::new(),
+            presence: presence::Changes::default(),
             limits: Limiters::new(limits),
             now: Now::read(),
+            idle_work: true,
             metrics: Arc::default(),
         }
     }
@@ -261,18 +276,25 @@ impl Hub {
     /// Runs the hub until every command sender is dropped, then returns (store flushed).
     pub fn run(mut self, mut commands: mpsc::Receiver<Command>) {
         let mut batch = Vec::with_capacity(MAX_BATCH);
-        while commands.blocking_recv_many(&mut batch, MAX_BATCH) > 0 {
+        while self.next_batch(&mut commands, &mut batch) > 0 {
             for command in batch.drain(..) {
                 self.handle(command, Now::read());
             }
-            self.flush();
+            self.end_batch();
         }
         tracing::info!("hub stopped");
     }
 
+    /// Ends a batch: stores and sends what it queued ([`Hub::flush`]), then tells the small
+    /// rooms who came and went in it (crowds hear at the next [`Command::Tick`]).
+    pub fn end_batch(&mut self) {
+        self.flush();
+        self.publish_presence(false);
+    }
+
     /// Applies one command at `now`. What it sends goes to the outboxes at once, but the
-    /// acks and broadcasts of new messages wait for [`Hub::flush`], which [`Hub::run`] calls
-    /// after each batch.
+    /// acks and broadcasts of new messages (and the welcomes of hellos) wait for [`Hub::flush`],
+    /// which [`Hub::run`] calls after each batch (see [`Hub::end_batch`]).
     pub fn handle(&mut self, command: Command, now: Now) {
         self.now = now;
         match command {
@@ -301,6 +323,7 @@ impl Hub {
                 self.flush();
                 let _ = reply.send(self.page(request));
             }
+            Command::Tick => self.publish_presence(true),
             Command::Health { reply } => {
                 let _ = reply.send(self.store.check().map_err(|err| err.to_string()));
             }
@@ -312,14 +335,19 @@ impl Hub {
             self.refused(conn, refusal);
             return;
         }
-        if !matches!(
+        let cheap = matches!(
             frame,
             ClientFrame::Send { .. }
                 | ClientFrame::Typing { .. }
                 | ClientFrame::Read { .. }
                 | ClientFrame::Ping
-        ) {
-            // Whatever reads or changes stored state must see this batch's posts and markers.
+                | ClientFrame::Hello { .. }
+                | ClientFrame::Members { .. }
+        );
+        if !cheap || self.awaits_welcome(conn) {
+            // Whatever reads or changes stored state must see this batch's posts and markers,
+            // and a connection's frames after its hello come after its welcome. (A hello reads
+            // and writes only identities, and its welcome waits for the batch's commit.)
             self.flush();
         }
         let result = match frame {
@@ -328,9 +356,7 @@ impl Hub {
                 name,
                 token,
                 since,
-            } => self
-                .hello(conn, version, name, token, since)
-                .and_then(|()| self.after_hello(conn)),
+            } => self.hello(conn, version, name, token, since),
             ClientFrame::Join {
                 room,
                 create,
@@ -358,6 +384,7 @@ impl Hub {
             | ClientFrame::Unpin { .. }
             | ClientFrame::ListPins { .. }
             | ClientFrame::ShareReceipts { .. }) => self.extra_frame(conn, frame),
+            ClientFrame::Members { room, after } => self.members(conn, room, after),
             // Socket tasks answer pings themselves; nothing reaches the hub.
             ClientFrame::Ping => Ok(()),
         };
@@ -495,13 +522,7 @@ impl Hub {
             return;
         };
         for room in &session.rooms {
-            self.broadcast(
-                room,
-                &ServerFrame::Left {
-                    room: room.clone(),
-                    name: session.name.clone(),
-                },
-            );
+            self.presence.went(room, &session.name);
         }
     }
 

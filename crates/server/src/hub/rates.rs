@@ -24,6 +24,7 @@ fn counted(frame: &ClientFrame) -> Option<Counted<'_>> {
         | ClientFrame::Unpin { .. } => Some(Counted::Message(None)),
         ClientFrame::Search { .. }
         | ClientFrame::ListRooms
+        | ClientFrame::Members { .. }
         | ClientFrame::Join { .. }
         | ClientFrame::Leave { .. }
         | ClientFrame::OpenDm { .. }

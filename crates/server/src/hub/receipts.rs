@@ -55,9 +55,9 @@ impl Hub {
         }
     }
 
-    /// After a successful hello: tells the connection if its identity does not share receipts
+    /// Right after a welcome: tells the connection if its identity does not share receipts
     /// (sharing is what a client assumes on each welcome).
-    pub(super) fn after_hello(&mut self, conn: ConnId) -> Result<(), Refusal> {
+    pub(super) fn after_welcome(&mut self, conn: ConnId) -> Result<(), Refusal> {
         let Ok(who) = self.who(conn) else {
             return Ok(());
         };

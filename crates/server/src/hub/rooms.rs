@@ -81,13 +81,7 @@ impl Hub {
             state.online.remove(&who.name);
         }
         self.reply(conn, &ServerFrame::Parted { room: room.clone() });
-        self.broadcast(
-            &room,
-            &ServerFrame::Left {
-                room: room.clone(),
-                name: who.name,
-            },
-        );
+        self.presence.went(&room, &who.name);
         Ok(())
     }
 
@@ -202,7 +196,8 @@ impl Hub {
     /// Puts `conn` online in a room it is a member of and returns the room's state for it:
     /// history after `last_seq` (or the recent history; at most the newest `most_replayed` it
     /// missed), who is online, unread counts; trimmed to fit in a frame, with the rest of a
-    /// replay to follow. With `announce`, the others online hear that it joined.
+    /// replay to follow. With `announce`, the others online hear (at the next presence
+    /// tick) that it came.
     pub(super) fn subscribe(
         &mut self,
         conn: ConnId,
@@ -220,13 +215,7 @@ impl Hub {
         self.load_room(&room, row.kind)?;
         let already = self.is_subscribed(conn, &room);
         if announce && !already {
-            self.broadcast(
-                &room,
-                &ServerFrame::Joined {
-                    room: room.clone(),
-                    name: who.name.clone(),
-                },
-            );
+            self.presence.came(&room, &who.name);
         }
         if let Some(state) = self.rooms.get_mut(&room) {
             state.online.insert(who.name.clone(), conn);
@@ -245,11 +234,8 @@ impl Hub {
             }
             _ => None,
         };
-        let users = self
-            .rooms
-            .get(&room)
-            .map(|state| state.online.keys().cloned().collect())
-            .unwrap_or_default();
+        let (users, _) = self.online_page(&room, None);
+        let online = self.rooms.get(&room).map_or(0, |state| state.online.len()) as u64;
         let seen = self.seen_for(&room, who.user)?;
         let state = RoomState {
             room,
@@ -257,6 +243,7 @@ impl Hub {
             topic: row.topic,
             peer,
             users,
+            online,
             history,
             skipped,
             last_read: membership.last_read,

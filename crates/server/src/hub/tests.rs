@@ -13,6 +13,8 @@ use super::identity::GIVEN_UP_NAME_KEPT_MS;
 use super::{Command, ConnId, Hub, Now, Outbox, Outgoing, PageRequest};
 use crate::limits::{DEFAULT_MESSAGE_BURST, MIN_MESSAGE_WAIT, RateLimits};
 use crate::store::Store;
+mod crowds;
+
 use chinwag_protocol::{
     ClientFrame, DEFAULT_ROOM, ErrorCode, HistoryPage, PROTOCOL_VERSION, Rejection, ServerFrame,
 };
@@ -29,10 +31,15 @@ struct TestHub {
 impl TestHub {
     /// A hub with the default rate limits.
     fn new() -> Self {
+        Self::with_limits(&RateLimits::default())
+    }
+
+    /// A hub applying `limits`.
+    fn with_limits(limits: &RateLimits) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path().join("chat.sqlite3")).unwrap();
         Self {
-            hub: Hub::new(store, &RateLimits::default()),
+            hub: Hub::new(store, limits),
             now: Now::read(),
             outboxes: HashMap::new(),
             next_conn: 1,
@@ -65,7 +72,7 @@ impl TestHub {
         for command in commands {
             self.hub.handle(command, self.now);
         }
-        self.hub.flush();
+        self.hub.end_batch();
     }
 
     /// `frames` from `conn`, as one batch.

@@ -30,6 +30,26 @@ pub trait Backend: MessageStore + RoomStore + IdentityStore + AnnotationStore + 
 
     /// Whether the database answers (a round trip; a lost connection is opened again first).
     fn check(&self) -> StoreResult<()>;
+
+    /// A slice of the work that waits for idle time (a few milliseconds at most: the SQLite
+    /// store's search index catching up); whether more remains.
+    fn catch_up(&mut self) -> StoreResult<bool>;
+
+    /// Lets the writes after it (until [`Backend::commit_deferred`]) share one transaction: the
+    /// hub writes a batch's new identities so, and their hellos then cost one disk sync. Every
+    /// write stays all or nothing on its own; [`Backend::write_batch`] must not run meanwhile.
+    fn defer_commit(&self) -> StoreResult<()>;
+
+    /// Commits what was written since [`Backend::defer_commit`], if anything: on disk when this
+    /// returns `Ok`; nothing of it stored on `Err`.
+    fn commit_deferred(&self) -> StoreResult<()>;
+
+    /// From now on every commit that follows the creation of an identity fails, as a full disk
+    /// would make it: for the tests of what a failed commit leaves (SQLite's only).
+    #[cfg(test)]
+    fn fail_commits_of_new_identities(&self) {
+        unimplemented!("only the SQLite store fails commits on purpose")
+    }
 }
 
 /// Everything the server keeps, in whichever database [`Location`] names. Its methods are

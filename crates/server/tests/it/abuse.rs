@@ -6,7 +6,7 @@ use chinwag_protocol::{
     close_code,
 };
 use chinwag_server::ServeOptions;
-use chinwag_testkit::{RawClient, StoreKind, TestServer, unlimited};
+use chinwag_testkit::{RawClient, StoreKind, TestServer, came, unlimited, went};
 use tungstenite::Message;
 
 fn error_code(frame: &ServerFrame) -> Option<ErrorCode> {
@@ -99,8 +99,8 @@ fn a_client_that_never_reads_is_dropped_while_others_keep_receiving(store: Store
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");
     let (_sloth, _) = RawClient::join(&server.url(), "sloth", "lobby");
-    alice.recv_until(|f| matches!(f, ServerFrame::Joined { name, .. } if name == "sloth"));
-    bob.recv_until(|f| matches!(f, ServerFrame::Joined { name, .. } if name == "sloth"));
+    alice.recv_until(came("sloth"));
+    bob.recv_until(came("sloth"));
 
     let big = "z".repeat(MAX_TEXT_BYTES);
     const BURST: u64 = 100;
@@ -116,7 +116,7 @@ fn a_client_that_never_reads_is_dropped_while_others_keep_receiving(store: Store
         // Alice reads everything, so she is never the slow one.
         loop {
             match alice.recv() {
-                ServerFrame::Left { name, .. } if name == "sloth" => sloth_left = true,
+                frame if went("sloth")(&frame) => sloth_left = true,
                 ServerFrame::Message(m) if m.seq == sent => break,
                 _ => {}
             }
@@ -170,13 +170,7 @@ fn a_client_that_goes_silent_is_dropped_by_the_idle_timeout() {
     // Joins, then never reads again: it never answers the server's pings (as a peer behind a dead
     // network would not), while the watcher keeps reading and so keeps answering.
     let (_silent, _) = RawClient::join(&server.ws_url(), "silent", "lobby");
-    assert_eq!(
-        watcher.recv_until(|f| matches!(f, ServerFrame::Left { .. })),
-        ServerFrame::Left {
-            room: "lobby".into(),
-            name: "silent".into()
-        }
-    );
+    watcher.recv_until(went("silent"));
 }
 
 fn an_error_about_a_frame_stays_within_the_server_frame_limit(store: StoreKind) {
@@ -237,7 +231,7 @@ fn a_client_that_asks_for_replays_faster_than_it_reads_is_dropped(store: StoreKi
     }
     greedy.socket.flush().unwrap();
     // Dropped as too slow while it still reads nothing: its room hears it leave.
-    alice.recv_until(|f| matches!(f, ServerFrame::Left { name, .. } if name == "greedy"));
+    alice.recv_until(went("greedy"));
     let mut rooms = 0;
     loop {
         match greedy.socket.read() {

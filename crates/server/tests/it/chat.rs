@@ -2,7 +2,7 @@
 
 use chinwag_protocol::{ClientFrame, ErrorCode, HISTORY_ON_JOIN, ServerFrame};
 use chinwag_server::ServeOptions;
-use chinwag_testkit::{RawClient, StoreKind, TestServer, unlimited};
+use chinwag_testkit::{RawClient, StoreKind, TestServer, came, unlimited, went};
 
 fn is_message(frame: &ServerFrame) -> bool {
     matches!(frame, ServerFrame::Message(_))
@@ -14,13 +14,10 @@ fn two_clients_exchange_messages(store: StoreKind) {
     let (mut bob, welcome) = RawClient::join(&server.url(), "bob", "lobby");
     let users = welcome.users;
     assert_eq!(users, ["alice", "bob"]);
-    assert_eq!(
-        alice.recv(),
-        ServerFrame::Joined {
-            room: "lobby".into(),
-            name: "bob".into()
-        }
-    );
+    let ServerFrame::Presence { room, online, .. } = alice.recv_until(came("bob")) else {
+        unreachable!()
+    };
+    assert_eq!((room.as_str(), online), ("lobby", 2));
 
     alice.post("a1", "lobby", "hello bob");
     let ServerFrame::Ack { id, seq, .. } = alice.recv() else {
@@ -49,10 +46,12 @@ fn two_clients_exchange_messages(store: StoreKind) {
 
     drop(bob);
     assert_eq!(
-        alice.recv_until(|f| matches!(f, ServerFrame::Left { .. })),
-        ServerFrame::Left {
+        alice.recv_until(went("bob")),
+        ServerFrame::Presence {
             room: "lobby".into(),
-            name: "bob".into()
+            joined: vec![],
+            left: vec!["bob".into()],
+            online: 1,
         }
     );
 }

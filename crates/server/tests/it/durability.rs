@@ -1,18 +1,25 @@
-//! Never lose a message: the server killed with SIGKILL mid-stream. Every acknowledged message
+//! Never lose a message: the server killed with SIGKILL mid-stream, on either store. Every acknowledged message
 //! must end up exactly once, in order, in every client's view (the writers are the real client
 //! core: chinwag_testkit::writers; connections cut by a proxy are the client's tests).
 
+use std::ffi::OsString;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
+use chinwag_server::store::Location;
+use chinwag_testkit::StoreKind;
 use chinwag_testkit::writers::{Report, SCENARIO_LIMIT, assert_no_loss, spawn_writers};
 
 /// The `chinwag-server` binary (the same server as `chinwag serve`), started on `bind`; returns
 /// the process and its address.
-fn spawn_server(bind: &str, db: &std::path::Path) -> (Child, SocketAddr) {
+fn spawn_server(bind: &str, db: &Location) -> (Child, SocketAddr) {
+    let db: OsString = match db {
+        Location::Sqlite(path) => path.into(),
+        Location::Postgres(url) => url.into(),
+    };
     let mut child = Command::new(env!("CARGO_BIN_EXE_chinwag-server"))
         .args(["--bind", bind, "--db"])
         .arg(db)
@@ -37,13 +44,12 @@ fn spawn_server(bind: &str, db: &std::path::Path) -> (Child, SocketAddr) {
     (child, addr)
 }
 
-#[test]
-fn kill_dash_nine_mid_stream_loses_no_acknowledged_message() {
+fn kill_dash_nine_mid_stream_loses_no_acknowledged_message(store: StoreKind) {
     const CLIENTS: usize = 3;
     const PER_CLIENT: usize = 150;
     const KILLS: usize = 3;
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("chat.sqlite3");
+    let db = store.fresh(dir.path());
     let (mut server, addr) = spawn_server("127.0.0.1:0", &db);
     let url = format!("ws://{addr}/ws");
     let (clients, acked) = spawn_writers(&url, "writer", CLIENTS, PER_CLIENT, 8);
@@ -77,8 +83,10 @@ fn kill_dash_nine_mid_stream_loses_no_acknowledged_message() {
     let stored = assert_no_loss(&reports, PER_CLIENT);
     let resent: usize = reports.iter().map(|r| r.resent).sum();
     println!(
-        "crash test: {KILLS} x SIGKILL at {acked_at_kills:?} acks; sent {total}, acknowledged {}, \
+        "crash test ({store:?}): {KILLS} x SIGKILL at {acked_at_kills:?} acks; sent {total}, acknowledged {}, \
          unacknowledged at a crash and resent {resent}, stored once each {stored}, lost 0",
         acked.load(Ordering::SeqCst)
     );
 }
+
+chinwag_testkit::on_both_stores!(kill_dash_nine_mid_stream_loses_no_acknowledged_message);

@@ -10,6 +10,7 @@ mod abuse;
 mod beyond_text;
 mod chat;
 mod connections;
+mod crowds;
 mod durability;
 mod frame_limits;
 mod history_api;

@@ -6,7 +6,9 @@ use chinwag_protocol::{
     ServerFrame,
 };
 use chinwag_server::ServeOptions;
-use chinwag_testkit::{RawClient, StoreKind, TestServer, error_code, room_of, token_of, unlimited};
+use chinwag_testkit::{
+    RawClient, StoreKind, TestServer, error_code, room_of, token_of, unlimited, went,
+};
 
 fn is_message(frame: &ServerFrame) -> bool {
     matches!(frame, ServerFrame::Message(_))
@@ -300,7 +302,7 @@ fn read_markers_follow_the_identity_and_count_unread_and_mentions(store: StoreKi
     });
     assert!(codes(&bob.sync("lobby")).is_empty());
     drop(bob);
-    alice.recv_until(|frame| matches!(frame, ServerFrame::Left { .. }));
+    alice.recv_until(went("bob"));
 
     // Another device of bob's (same token) gets the marker and the counts.
     let (mut bob, welcome) = RawClient::hello_as(&server.url(), "bob", &token_of("bob"));
@@ -471,7 +473,7 @@ fn a_mention_is_the_whole_name_after_an_at_sign_outside_code(store: StoreKind) {
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     let (bob, _) = RawClient::join(&server.url(), "bob", "lobby");
     drop(bob);
-    alice.recv_until(|frame| matches!(frame, ServerFrame::Left { .. }));
+    alice.recv_until(went("bob"));
     for (i, text) in [
         "hey @bob",         // a mention
         "**@bob**, look",   // a mention in bold

@@ -5,7 +5,7 @@ use chinwag_protocol::{
     ClientFrame, ErrorCode, MAX_REPLAY, PROTOCOL_VERSION, RoomCursor, ServerFrame, close_code,
 };
 use chinwag_server::ServeOptions;
-use chinwag_testkit::{RawClient, StoreKind, TestServer, unlimited};
+use chinwag_testkit::{RawClient, StoreKind, TestServer, came, unlimited};
 
 /// A hello for `name` with `token` (its test token if none), reconnecting to the lobby after
 /// `last_seq` if given.
@@ -35,7 +35,7 @@ fn a_retried_message_is_stored_and_broadcast_once(store: StoreKind) {
     let server = TestServer::start_on_store(store, ServeOptions::default());
     let (mut alice, _) = RawClient::join(&server.url(), "alice", "lobby");
     let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");
-    alice.recv_until(|f| matches!(f, ServerFrame::Joined { .. }));
+    alice.recv_until(came("bob"));
     alice.post("same-id", "lobby", "once");
     let first = alice.recv_until(|f| matches!(f, ServerFrame::Ack { .. }));
     // The retry (same id) gets the same ack and no new broadcast; then a new message goes on.
@@ -107,7 +107,7 @@ fn the_same_client_takes_its_name_back_and_nobody_else_can(store: StoreKind) {
     let (mut watcher, _) = RawClient::join(&server.url(), "watcher", "lobby");
     let mut old = RawClient::connect(&server.url());
     welcome_of(&mut old, &hello("alice", Some("alice-secret-token"), None));
-    watcher.recv_until(|f| matches!(f, ServerFrame::Joined { .. }));
+    watcher.recv_until(came("alice"));
 
     let mut impostor = RawClient::connect(&server.url());
     impostor.send(&hello("alice", Some("a-wrong-guess-token"), None));

@@ -7,7 +7,9 @@ use chinwag_protocol::{
     ServerFrame,
 };
 use chinwag_server::ServeOptions;
-use chinwag_testkit::{RawClient, StoreKind, TestServer, error_code, http_get, room_of, token_of};
+use chinwag_testkit::{
+    RawClient, StoreKind, TestServer, came, error_code, http_get, room_of, token_of, went,
+};
 
 fn join(room: &str, create: bool) -> ClientFrame {
     ClientFrame::Join {
@@ -107,29 +109,34 @@ fn members_online_see_joins_and_leaves_and_a_leaver_can_no_longer_post(store: St
     let (mut bob, state) = RawClient::join(&server.url(), "bob", "den");
     assert_eq!(state.users, ["alice", "bob"]);
     assert_eq!(
-        alice
-            .recv_until(|frame| matches!(frame, ServerFrame::Joined { room, .. } if room == "den")),
-        ServerFrame::Joined {
+        alice.recv_until(
+            |frame| matches!(frame, ServerFrame::Presence { room, .. } if room == "den")
+        ),
+        ServerFrame::Presence {
             room: "den".into(),
-            name: "bob".into()
+            joined: vec!["bob".into()],
+            left: vec![],
+            online: 2,
         }
     );
 
     bob.send(&ClientFrame::Leave { room: "den".into() });
-    // The leaver hears `parted` (and no `left`); the others hear `left`.
+    // The leaver hears `parted` (and no presence of the den); the others hear it went.
     let heard = bob.sync("lobby");
     assert_eq!(
         heard
             .iter()
-            .filter(|frame| matches!(frame, ServerFrame::Parted { .. } | ServerFrame::Left { .. }))
+            .filter(|frame| matches!(frame, ServerFrame::Parted { room } | ServerFrame::Presence { room, .. } if room == "den"))
             .collect::<Vec<_>>(),
         [&ServerFrame::Parted { room: "den".into() }]
     );
     assert_eq!(
-        alice.recv_until(|frame| matches!(frame, ServerFrame::Left { .. })),
-        ServerFrame::Left {
+        alice.recv_until(went("bob")),
+        ServerFrame::Presence {
             room: "den".into(),
-            name: "bob".into()
+            joined: vec![],
+            left: vec!["bob".into()],
+            online: 1,
         }
     );
 
@@ -151,12 +158,14 @@ fn members_online_see_joins_and_leaves_and_a_leaver_can_no_longer_post(store: St
     drop(bob);
     let (_bob, welcome) = RawClient::hello_as(&server.url(), "bob", &token_of("bob"));
     assert_eq!(room_names(welcome), ["lobby"]);
-    // Alice saw bob go offline in the lobby but heard nothing more about the den.
-    let seen = alice.sync("den");
+    // Alice heard nothing more about the den, up to the presence frame that tells of a later
+    // arrival in the lobby.
+    let (_carol, _) = RawClient::join(&server.url(), "carol", "lobby");
+    let seen = alice.recv_all_until(came("carol"));
     assert!(
         !seen
             .iter()
-            .any(|frame| matches!(frame, ServerFrame::Joined { room, .. } | ServerFrame::Left { room, .. } if room == "den")),
+            .any(|frame| matches!(frame, ServerFrame::Presence { room, .. } if room == "den")),
         "{seen:?}"
     );
 }

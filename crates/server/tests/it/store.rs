@@ -2,10 +2,10 @@
 //! (The SQLite store's own tests, of its file lock and of upgrades of older files, are beside it
 //! in `src/store/sqlite/tests.rs`.)
 
-use chinwag_protocol::ChatMessage;
+use chinwag_protocol::{ChatMessage, MAX_SEARCH_RESULTS};
 use chinwag_server::names::{Name, user_name};
 use chinwag_server::store::identities::KEPT_NAMES;
-use chinwag_server::store::{Authored, ReadMark, Store, StoredAt};
+use chinwag_server::store::{Authored, Location, ReadMark, Store, StoredAt};
 use chinwag_testkit::StoreKind;
 
 fn message(seq: u64, id: &str) -> Authored {
@@ -161,10 +161,108 @@ fn messages_carry_their_authors_current_name(kind: StoreKind) {
     );
 }
 
+/// The seqs of what a search for `query` finds, newest first.
+fn found(store: &Store, query: &str) -> Vec<u64> {
+    let messages = store.search("lobby", query, MAX_SEARCH_RESULTS).unwrap();
+    messages.iter().map(|m| m.seq).collect()
+}
+
+fn a_search_finds_the_same_whether_or_not_the_index_caught_up(kind: StoreKind) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = open(kind, &dir);
+    let text = |seq: u64| {
+        if seq.is_multiple_of(2) {
+            format!("Crème brûlée n{seq}")
+        } else {
+            format!("今天天气很好 n{seq}")
+        }
+    };
+    let all: Vec<Authored> = (1..=300)
+        .map(|seq| {
+            let mut message = message(seq, &format!("c{seq}"));
+            message.message.text = text(seq);
+            message
+        })
+        .collect();
+    for batch in all.chunks(50) {
+        store.write_batch(batch, &[]).unwrap();
+    }
+    let queries = [
+        "crème",
+        "CRÈME BRÛ",
+        "天气很好",
+        "天气",
+        "n29",
+        "n1",
+        "zzz",
+        "è",
+    ];
+    let expected: Vec<Vec<u64>> = queries
+        .iter()
+        .map(|query| {
+            (1..=300u64)
+                .rev()
+                .filter(|&seq| text(seq).to_lowercase().contains(&query.to_lowercase()))
+                .take(MAX_SEARCH_RESULTS)
+                .collect()
+        })
+        .collect();
+    let all_found = |store: &Store| -> Vec<Vec<u64>> {
+        queries.iter().map(|query| found(store, query)).collect()
+    };
+    assert_eq!(all_found(&store), expected, "before indexing");
+    // Part of it indexed (the SQLite store indexes 128 a slice), then all of it.
+    store.catch_up().unwrap();
+    assert_eq!(all_found(&store), expected, "partly indexed");
+    while store.catch_up().unwrap() {}
+    assert_eq!(all_found(&store), expected, "all indexed");
+    // Edits and deletions of indexed messages are followed.
+    store.edit("lobby", 2, "now a soufflé", 5).unwrap();
+    store.delete("lobby", 4).unwrap();
+    assert_eq!(found(&store, "soufflé"), [2]);
+    let cremes = found(&store, "crème");
+    assert!(!cremes.contains(&2) && !cremes.contains(&4), "{cremes:?}");
+    assert_eq!(cremes.len(), MAX_SEARCH_RESULTS);
+}
+
 chinwag_testkit::on_both_stores!(
+    a_search_finds_the_same_whether_or_not_the_index_caught_up,
     stores_and_reads_back_in_order,
     a_failed_batch_stores_nothing_not_even_its_read_marks,
     a_name_given_up_is_kept_for_its_identity_until_its_time,
     an_identity_keeps_only_its_most_recent_given_up_names,
     messages_carry_their_authors_current_name,
 );
+
+/// Servers starting together on one PostgreSQL database upgrade its schema once between them
+/// (the upgrade takes an advisory lock), and every one of them opens it.
+#[test]
+fn postgres_stores_opened_at_once_upgrade_the_schema_once() {
+    let Some(cluster) = chinwag_testkit::PgCluster::shared() else {
+        return;
+    };
+    let url = cluster.fresh_database();
+    let opened: Vec<Store> = std::thread::scope(|scope| {
+        let openers: Vec<_> = (0..4)
+            .map(|_| scope.spawn(|| Store::open(Location::Postgres(url.clone()))))
+            .collect();
+        openers
+            .into_iter()
+            .map(|opener| opener.join().unwrap().unwrap())
+            .collect()
+    });
+    let mut admin = ::postgres::Client::connect(&url, ::postgres::NoTls).unwrap();
+    let versions: Vec<i32> = admin
+        .query("SELECT version FROM schema_version", &[])
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(versions, [3]);
+    let lobbies: i64 = admin
+        .query_one("SELECT COUNT(*) FROM rooms WHERE name = 'lobby'", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(lobbies, 1);
+    assert_eq!(opened.len(), 4);
+}

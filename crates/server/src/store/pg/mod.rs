@@ -132,6 +132,23 @@ impl Backend for PgStore {
     fn check(&self) -> StoreResult<()> {
         self.with(|session| session.client.simple_query("SELECT 1").map(drop))
     }
+
+    /// Nothing waits: PostgreSQL keeps its search index itself.
+    fn catch_up(&mut self) -> StoreResult<bool> {
+        Ok(false)
+    }
+
+    // Each new identity commits on its own here, as before: an open transaction across calls
+    // would be lost unnoticed with a broken connection (the next call opens another), and a
+    // `COMMIT` of an aborted one answers success. Hellos are then welcomed after their own
+    // commit, one round trip each.
+    fn defer_commit(&self) -> StoreResult<()> {
+        Ok(())
+    }
+
+    fn commit_deferred(&self) -> StoreResult<()> {
+        Ok(())
+    }
 }
 
 /// A sequence number or read marker as PostgreSQL keeps it (`BIGINT`); numbers beyond it (no

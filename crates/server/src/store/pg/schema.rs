@@ -63,7 +63,7 @@ const V1: &str = "CREATE TABLE users (
 const V2: &str = "CREATE EXTENSION IF NOT EXISTS pg_trgm;
     CREATE INDEX messages_text_trigrams ON messages USING gin (text gin_trgm_ops);";
 
-/// Version 3 (SQLite's version 5): which message each reply answers, emoji reactions (one per
+/// Version 3 (SQLite's version 6): which message each reply answers, emoji reactions (one per
 /// emoji per identity on a message), pinned messages, the identities that keep their read
 /// receipts to themselves, and read markers by room and position (for "seen by").
 const V3: &str = "CREATE TABLE replies (

@@ -1,4 +1,4 @@
-//! Replies, reactions, pins and read-receipt sharing in SQLite (schema version 5).
+//! Replies, reactions, pins and read-receipt sharing in SQLite (schema version 6).
 
 use rusqlite::{OptionalExtension, params};
 

@@ -36,15 +36,19 @@ impl IdentityStore for SqliteStore {
     }
 
     fn create_user(&self, name: &Name, token_hash: &str) -> StoreResult<User> {
-        let transaction = self.connection.unchecked_transaction()?;
-        transaction
-            .prepare_cached("DELETE FROM retired_names WHERE skeleton = ?1")?
-            .execute([&name.key])?;
-        transaction
-            .prepare_cached("INSERT INTO users (name, token_hash, skeleton) VALUES (?1, ?2, ?3)")?
-            .execute(params![name.text, token_hash, name.key])?;
-        let id = transaction.last_insert_rowid();
-        transaction.commit()?;
+        // Within the batch's open transaction if there is one (see `Backend::defer_commit`).
+        let id = self.atomically(|| {
+            let connection = &self.connection;
+            connection
+                .prepare_cached("DELETE FROM retired_names WHERE skeleton = ?1")?
+                .execute([&name.key])?;
+            connection
+                .prepare_cached(
+                    "INSERT INTO users (name, token_hash, skeleton) VALUES (?1, ?2, ?3)",
+                )?
+                .execute(params![name.text, token_hash, name.key])?;
+            Ok(connection.last_insert_rowid())
+        })?;
         Ok(User {
             id,
             name: name.text.clone(),

@@ -1,19 +1,20 @@
-//! Messages in SQLite; search through an FTS5 trigram index (see `schema.rs`, version 4).
+//! Messages in SQLite (search is in `search.rs`).
 
 use rusqlite::{OptionalExtension, Row, params};
 
 use super::SqliteStore;
-use crate::store::messages::{count_mentions, like_pattern};
+use super::search;
+use crate::store::messages::count_mentions;
 use crate::store::{
     AnnotationStore, Authored, MessageStore, StoreResult, StoredAt, StoredMessage, UserId,
 };
 use chinwag_protocol::{ChatMessage, MAX_MENTION_COUNT, MAX_UNREAD_COUNT};
 
-/// The columns every message query reads, in [`message_from_row`]'s order. A message is
+/// The columns every message query reads (qualified: search joins `messages` with its index), in [`message_from_row`]'s order. A message is
 /// attributed to its author's identity: `from` is the author's current name, so a name given up
 /// by a rename never carries the old messages along to whoever takes it later. (Messages older
 /// than identities keep the name they were sent under.)
-const COLUMNS: &str = "messages.room, messages.seq, messages.client_id,
+pub(super) const COLUMNS: &str = "messages.room, messages.seq, messages.client_id,
     COALESCE((SELECT users.name FROM users WHERE users.id = messages.sender_id), messages.sender),
     messages.time, messages.text, messages.edited, messages.deleted";
 
@@ -147,32 +148,7 @@ impl MessageStore for SqliteStore {
     }
 
     fn search(&self, room: &str, query: &str, limit: usize) -> StoreResult<Vec<ChatMessage>> {
-        if query.chars().count() < TRIGRAM {
-            // Too short for a trigram: a scan of the room, newest first, ASCII
-            // case-insensitive (LIKE's folding) until `limit` match.
-            return self.query(
-                &format!(
-                    "SELECT {COLUMNS} FROM messages
-                     WHERE room = ?1 AND deleted = 0 AND text LIKE ?2 ESCAPE '\\'
-                     ORDER BY seq DESC LIMIT ?3"
-                ),
-                params![room, like_pattern(query), limit],
-            );
-        }
-        // The trigram tokenizer matches a quoted phrase as a substring, with Unicode case
-        // folding (see schema.rs, version 4). The index hands its matches out newest row first
-        // (a room's rows are inserted in seq order, and version 3 copied them so), so the
-        // newest `limit` of a common word come without reading all of its matches.
-        let phrase = format!("\"{}\"", query.replace('"', "\"\""));
-        self.query(
-            &format!(
-                "SELECT {COLUMNS} FROM messages_text
-                 JOIN messages ON messages.rowid = messages_text.rowid
-                 WHERE messages_text MATCH ?2 AND messages.room = ?1 AND messages.deleted = 0
-                 ORDER BY messages_text.rowid DESC LIMIT ?3"
-            ),
-            params![room, phrase, limit],
-        )
+        search::search(self, room, query, limit)
     }
 
     fn unread(
@@ -205,11 +181,13 @@ impl MessageStore for SqliteStore {
     }
 }
 
-/// The fewest characters the trigram index can look up.
-const TRIGRAM: usize = 3;
-
 impl SqliteStore {
-    fn query(&self, sql: &str, params: impl rusqlite::Params) -> StoreResult<Vec<ChatMessage>> {
+    /// The messages `sql` answers with `params` (with their quotes and reactions).
+    pub(super) fn query(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> StoreResult<Vec<ChatMessage>> {
         let mut messages = self
             .connection
             .prepare_cached(sql)?

@@ -10,6 +10,7 @@ mod identities;
 mod messages;
 mod rooms;
 mod schema;
+mod search;
 #[cfg(test)]
 mod tests;
 
@@ -47,6 +48,7 @@ impl SqliteStore {
         connection.pragma_update(None, "journal_mode", "WAL")?;
         connection.pragma_update(None, "synchronous", "FULL")?;
         schema::migrate(&connection)?;
+        search::register(&connection)?;
         Ok(Self { connection })
     }
 }
@@ -62,5 +64,62 @@ impl Backend for SqliteStore {
 
     fn check(&self) -> StoreResult<()> {
         Ok(self.connection.query_row("SELECT 1", [], |_| Ok(()))?)
+    }
+
+    fn catch_up(&mut self) -> StoreResult<bool> {
+        search::catch_up(&mut self.connection)
+    }
+
+    fn defer_commit(&self) -> StoreResult<()> {
+        if self.connection.is_autocommit() {
+            self.connection.execute_batch("BEGIN")?;
+        }
+        Ok(())
+    }
+
+    fn commit_deferred(&self) -> StoreResult<()> {
+        if self.connection.is_autocommit() {
+            return Ok(());
+        }
+        Ok(self.connection.execute_batch("COMMIT").inspect_err(|_| {
+            if !self.connection.is_autocommit() {
+                let _ = self.connection.execute_batch("ROLLBACK");
+            }
+        })?)
+    }
+
+    #[cfg(test)]
+    fn fail_commits_of_new_identities(&self) {
+        // A deferred foreign key left dangling by a trigger on new identities.
+        self.connection
+            .execute_batch(
+                "PRAGMA foreign_keys = ON;
+                 CREATE TEMP TABLE commit_guard_parent (id INTEGER PRIMARY KEY);
+                 CREATE TEMP TABLE commit_guard (parent INTEGER
+                    REFERENCES commit_guard_parent (id) DEFERRABLE INITIALLY DEFERRED);
+                 CREATE TEMP TRIGGER fail_the_commit AFTER INSERT ON main.users
+                 BEGIN INSERT INTO commit_guard VALUES (1); END;",
+            )
+            .expect("the commit guard is set up");
+    }
+}
+
+impl SqliteStore {
+    /// Runs `write` as one transaction of its own, or within the open one (see
+    /// [`Backend::defer_commit`]): all of it or nothing of it.
+    fn atomically<T>(&self, write: impl FnOnce() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+        self.connection.execute_batch("SAVEPOINT atomically")?;
+        match write() {
+            Ok(value) => {
+                self.connection.execute_batch("RELEASE atomically")?;
+                Ok(value)
+            }
+            Err(err) => {
+                let _ = self
+                    .connection
+                    .execute_batch("ROLLBACK TO atomically; RELEASE atomically");
+                Err(err)
+            }
+        }
     }
 }

@@ -6,7 +6,7 @@ use crate::names;
 use chinwag_protocol::DEFAULT_ROOM;
 
 /// The schema version this build writes.
-const VERSION: i64 = 5;
+const VERSION: i64 = 6;
 
 /// Version 1: the message history of the single-room era.
 const V1: &str = "CREATE TABLE IF NOT EXISTS messages (
@@ -84,33 +84,47 @@ const V3: &str = "ALTER TABLE users ADD COLUMN skeleton TEXT;
 /// Version 4: an FTS5 index of message texts for search, with the trigram tokenizer: any three
 /// characters of any script (Chinese and Japanese have no spaces between words) find the
 /// messages holding them, with Unicode case folding. It indexes the `messages` table itself
-/// (external content, kept up to date by triggers), so a text is not stored twice.
+/// (external content), so a text is not stored twice. (The first build of version 4 also kept it
+/// up to date by triggers on every insert and indexed all history at once; version 5 undoes
+/// that.)
 const V4: &str = "CREATE VIRTUAL TABLE messages_text USING fts5(
         text, content = 'messages', content_rowid = 'rowid', tokenize = 'trigram'
-    );
-    CREATE TRIGGER messages_text_insert AFTER INSERT ON messages BEGIN
-        INSERT INTO messages_text (rowid, text) VALUES (new.rowid, new.text);
-    END;
-    CREATE TRIGGER messages_text_delete AFTER DELETE ON messages BEGIN
-        INSERT INTO messages_text (messages_text, rowid, text) VALUES ('delete', old.rowid, old.text);
-    END;
-    CREATE TRIGGER messages_text_update AFTER UPDATE OF text ON messages BEGIN
-        INSERT INTO messages_text (messages_text, rowid, text) VALUES ('delete', old.rowid, old.text);
-        INSERT INTO messages_text (rowid, text) VALUES (new.rowid, new.text);
-    END;
-    INSERT INTO messages_text (messages_text) VALUES ('rebuild');";
+    );";
 
-/// Version 5: which message each reply answers, emoji reactions (one per emoji per identity on
+/// Version 5: messages enter the index in the hub's idle time, oldest first, up to
+/// `messages_text_upto.upto` (a rowid; see `search.rs`): indexing costs several times a
+/// message's insert and must not slow down storing and acknowledging. Edits and deletions of
+/// indexed messages update it at once. A database whose version 4 indexed every insert keeps
+/// its index: everything stored so far is in it.
+const V5: &str = "CREATE TABLE messages_text_upto (upto INTEGER NOT NULL);
+    INSERT INTO messages_text_upto (upto) SELECT CASE
+        WHEN EXISTS (SELECT 1 FROM sqlite_schema
+                     WHERE type = 'trigger' AND name = 'messages_text_insert')
+        THEN (SELECT COALESCE(MAX(rowid), 0) FROM messages) ELSE 0 END;
+    DROP TRIGGER IF EXISTS messages_text_insert;
+    DROP TRIGGER IF EXISTS messages_text_update;
+    DROP TRIGGER IF EXISTS messages_text_delete;
+    CREATE TRIGGER messages_text_update AFTER UPDATE OF text ON messages
+    WHEN old.rowid <= (SELECT upto FROM messages_text_upto) BEGIN
+        INSERT INTO messages_text (messages_text, rowid, text) VALUES ('delete', old.rowid, old.text);
+        INSERT INTO messages_text (rowid, text) VALUES (new.rowid, new.text);
+    END;
+    CREATE TRIGGER messages_text_delete AFTER DELETE ON messages
+    WHEN old.rowid <= (SELECT upto FROM messages_text_upto) BEGIN
+        INSERT INTO messages_text (messages_text, rowid, text) VALUES ('delete', old.rowid, old.text);
+    END;";
+
+/// Version 6: which message each reply answers, emoji reactions (one per emoji per identity on
 /// a message), pinned messages, the identities that keep their read receipts to themselves, and
 /// read markers by room and position (a room state's "seen by" reads the furthest without
 /// visiting every member).
-const V5: &str = "CREATE TABLE replies (
+const V6: &str = "CREATE TABLE IF NOT EXISTS replies (
         room     TEXT    NOT NULL,
         seq      INTEGER NOT NULL,
         reply_to INTEGER NOT NULL,
         PRIMARY KEY (room, seq)
     ) WITHOUT ROWID;
-    CREATE TABLE reactions (
+    CREATE TABLE IF NOT EXISTS reactions (
         room    TEXT    NOT NULL,
         seq     INTEGER NOT NULL,
         emoji   TEXT    NOT NULL,
@@ -118,15 +132,15 @@ const V5: &str = "CREATE TABLE replies (
         time    INTEGER NOT NULL,
         PRIMARY KEY (room, seq, emoji, user_id)
     ) WITHOUT ROWID;
-    CREATE TABLE pins (
+    CREATE TABLE IF NOT EXISTS pins (
         room    TEXT    NOT NULL,
         seq     INTEGER NOT NULL,
         user_id INTEGER NOT NULL,
         time    INTEGER NOT NULL,
         PRIMARY KEY (room, seq)
     ) WITHOUT ROWID;
-    CREATE TABLE private_receipts (user_id INTEGER NOT NULL PRIMARY KEY);
-    CREATE INDEX members_by_read ON members (room, last_read);";
+    CREATE TABLE IF NOT EXISTS private_receipts (user_id INTEGER NOT NULL PRIMARY KEY);
+    CREATE INDEX IF NOT EXISTS members_by_read ON members (room, last_read);";
 
 /// Brings the database up to [`VERSION`] in one transaction, and takes the write lock at once
 /// (so a second server on the same file fails now, not at its first write).
@@ -159,6 +173,9 @@ fn upgrade(connection: &Connection) -> rusqlite::Result<()> {
     }
     if version < 5 {
         connection.execute_batch(V5)?;
+    }
+    if version < 6 {
+        connection.execute_batch(V6)?;
     }
     connection.execute(
         "INSERT OR IGNORE INTO rooms (name, kind, skeleton) VALUES (?1, 'public', ?2)",

@@ -125,3 +125,46 @@ fn a_version_2_database_gets_look_alike_keys_and_a_rowid_message_table() {
         "opening again changes nothing"
     );
 }
+
+#[test]
+fn a_version_4_database_that_indexed_every_insert_keeps_its_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db.sqlite3");
+    {
+        // Version 4 as first built: triggers index every insert.
+        let store = Store::open(&path).unwrap();
+        store
+            .connection
+            .execute_batch(
+                "DROP TABLE messages_text_upto;
+                 DROP TRIGGER messages_text_update;
+                 DROP TRIGGER messages_text_delete;
+                 CREATE TRIGGER messages_text_insert AFTER INSERT ON messages BEGIN
+                     INSERT INTO messages_text (rowid, text) VALUES (new.rowid, new.text);
+                 END;
+                 INSERT INTO messages (room, seq, client_id, sender, time, text)
+                     VALUES ('lobby', 1, 'c1', 'bob', 5, 'indexed before');
+                 PRAGMA user_version = 4;",
+            )
+            .unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    let upto: i64 = store
+        .connection
+        .query_row("SELECT upto FROM messages_text_upto", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(upto, 1, "what version 4 indexed stays indexed");
+    let triggers: i64 = store
+        .connection
+        .query_row(
+            "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'messages_text_insert'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(triggers, 0, "inserts are no longer indexed as they come");
+    assert_eq!(
+        texts(&store.search("lobby", "index", 10).unwrap()),
+        ["indexed before"]
+    );
+}
