@@ -80,7 +80,7 @@ fn the_reaction_picker_adds_a_reaction_and_its_chip_takes_it_off() {
     let mut harness = joined_harness(&server.url(), "alice");
     step_until(&mut harness, "bob's message", |h| shows(h, "react to me"));
     settle(&mut harness, "react to me");
-    harness.get_by_label("react to me").hover();
+    harness.get_by_label("react to me").click_secondary();
     harness.run_steps(2);
     harness.get_by_label("React").click();
     harness.run_steps(2);
@@ -121,7 +121,7 @@ fn seen_by_shows_under_the_message_once_the_other_window_has_read_it() {
 }
 
 #[test]
-fn a_message_pinned_from_its_hover_bar_is_announced_and_listed_under_pinned() {
+fn a_message_pinned_from_its_menu_is_announced_and_listed_under_pinned() {
     let server = TestServer::start();
     let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");
     bob.post("b1", "lobby", "the meeting is at ten");
@@ -130,7 +130,9 @@ fn a_message_pinned_from_its_hover_bar_is_announced_and_listed_under_pinned() {
         shows(h, "the meeting is at ten")
     });
     settle(&mut harness, "the meeting is at ten");
-    harness.get_by_label("the meeting is at ten").hover();
+    harness
+        .get_by_label("the meeting is at ten")
+        .click_secondary();
     harness.run_steps(2);
     harness.get_by_label("Pin").click();
     let notice = "alice pinned a message: bob: the meeting is at ten";
@@ -149,7 +151,7 @@ fn a_message_pinned_from_its_hover_bar_is_announced_and_listed_under_pinned() {
 }
 
 #[test]
-fn reply_from_the_hover_bar_shows_the_quote_over_the_composer_and_sends_a_reply() {
+fn reply_from_the_menu_shows_the_quote_over_the_composer_and_sends_a_reply() {
     let server = TestServer::start();
     let (mut bob, _) = RawClient::join(&server.url(), "bob", "lobby");
     bob.post("b1", "lobby", "who is in?");
@@ -157,7 +159,7 @@ fn reply_from_the_hover_bar_shows_the_quote_over_the_composer_and_sends_a_reply(
     let mut harness = joined_harness(&server.url(), "alice");
     step_until(&mut harness, "bob's message", |h| shows(h, "who is in?"));
     settle(&mut harness, "who is in?");
-    harness.get_by_label("who is in?").hover();
+    harness.get_by_label("who is in?").click_secondary();
     harness.run_steps(2);
     harness.get_by_label("Reply").click();
     step_until(&mut harness, "the quote over the composer", |h| {

@@ -1,7 +1,7 @@
 //! What a message row shows beyond its text: the quote of the message a reply answers
 //! (clicking it jumps there), the reactions with their counts (clicking one toggles ours,
 //! hovering lists who), "seen by" under the newest message each member has read, and the
-//! message's actions (Reply, React, Pin) on hover and in its right-click menu.
+//! message's actions (Reply, React, Pin) in its right-click menu.
 
 use crate::client::state::reacted;
 use crate::protocol::{ChatMessage, Quote, Reaction};
@@ -78,7 +78,7 @@ pub(super) fn seen_line(ui: &mut egui::Ui, names: &[&str]) {
 }
 
 /// Reply, React and Pin (or Unpin, once the room's pins are known to hold it) for `message`, as
-/// buttons in `ui` (a hover bar or a menu).
+/// buttons in its right-click menu.
 pub(super) fn message_actions(
     ui: &mut egui::Ui,
     message: &ChatMessage,
@@ -104,43 +104,4 @@ pub(super) fn message_actions(
         action = Some(ListAction::Pin(message.seq, pin));
     }
     action
-}
-
-/// While the pointer is over the row of the message drawn in `rect` (the whole width of the
-/// list): its actions in a bar at the row's top right, floating above the list (so showing it
-/// moves no row).
-pub(super) fn hover_bar(
-    ui: &mut egui::Ui,
-    rect: egui::Rect,
-    message: &ChatMessage,
-    view: &View<'_>,
-) -> Option<ListAction> {
-    let row = egui::Rect::from_x_y_ranges(ui.max_rect().x_range(), rect.y_range());
-    let bar = egui::Id::unique("chinwag_hover_bar");
-    // Over the list or the bar itself, not over a dialog or menu above them.
-    let on_top = |pos| {
-        ui.ctx()
-            .layer_id_at(pos)
-            .is_some_and(|layer| layer == ui.layer_id() || layer.id == bar)
-    };
-    let pointer = ui.input(|input| input.pointer.hover_pos());
-    if message.deleted
-        || !pointer
-            .is_some_and(|pos| row.contains(pos) && ui.clip_rect().contains(pos) && on_top(pos))
-    {
-        return None;
-    }
-    egui::Area::new(bar)
-        .order(egui::Order::Foreground)
-        .fixed_pos(row.right_top())
-        .pivot(egui::Align2::RIGHT_TOP)
-        .show(ui.ctx(), |ui| {
-            egui::Frame::popup(ui.style())
-                .inner_margin(2)
-                .show(ui, |ui| {
-                    ui.horizontal(|ui| message_actions(ui, message, view)).inner
-                })
-                .inner
-        })
-        .inner
 }

@@ -1,6 +1,6 @@
 //! One stored message: its bubble, header, the quote it replies to, text, "(edited)",
-//! reactions, "seen by", its actions (hover bar and right-click menu) and for our own messages
-//! the editor in place.
+//! reactions, "seen by", its right-click menu (Reply, React, Pin; Edit and Delete of our own)
+//! and for our own messages the editor in place.
 
 use crate::protocol::ChatMessage;
 use crate::ui::grouping::{self, Lead};
@@ -56,22 +56,13 @@ impl MessageList {
                 }
             })
             .response;
-        action = annotations::hover_bar(ui, response.rect, message, view).or(action);
         if !seen.is_empty() {
             annotations::seen_line(ui, seen);
         }
-        let hint = if own && !message.deleted {
-            format!(
-                "{}\nRight-click the text to reply, react, pin, edit or delete",
-                full_time(message.time)
-            )
-        } else if !message.deleted {
-            format!(
-                "{}\nRight-click the text to reply, react or pin",
-                full_time(message.time)
-            )
-        } else {
+        let hint = if message.deleted {
             full_time(message.time)
+        } else {
+            format!("{}\nRight-click the text for more", full_time(message.time))
         };
         response.on_hover_text(hint);
         action
