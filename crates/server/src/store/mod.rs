@@ -5,6 +5,7 @@
 //! Durability is the same on both: a batch is on disk when [`Backend::write_batch`] returns,
 //! and the hub acknowledges a message only after that.
 
+pub mod annotations;
 mod error;
 pub mod identities;
 mod location;
@@ -13,6 +14,7 @@ pub mod pg;
 mod rooms;
 pub mod sqlite;
 
+pub use annotations::AnnotationStore;
 pub use error::{StoreError, StoreResult};
 pub use identities::{IdentityStore, User, UserId};
 pub use location::Location;
@@ -21,9 +23,9 @@ pub use rooms::{Membership, ReadMark, RoomRow, RoomStore};
 
 /// Everything a store does: the messages, rooms and identities it keeps, the batch the hub
 /// commits, and whether the database answers.
-pub trait Backend: MessageStore + RoomStore + IdentityStore + Send {
-    /// Stores a batch in one transaction: new messages, and read markers moved forward (never
-    /// back). On disk when this returns `Ok`; nothing of it is stored on `Err`.
+pub trait Backend: MessageStore + RoomStore + IdentityStore + AnnotationStore + Send {
+    /// Stores a batch in one transaction: new messages (with which message each reply
+    /// answers), and read markers moved forward (never back). On disk when this returns `Ok`; nothing of it is stored on `Err`.
     fn write_batch(&mut self, messages: &[Authored], read_marks: &[ReadMark]) -> StoreResult<()>;
 
     /// Whether the database answers (a round trip; a lost connection is opened again first).
@@ -51,7 +53,8 @@ pub trait Backend: MessageStore + RoomStore + IdentityStore + Send {
 }
 
 /// Everything the server keeps, in whichever database [`Location`] names. Its methods are
-/// [`Backend`]'s (and so [`MessageStore`]'s, [`RoomStore`]'s and [`IdentityStore`]'s).
+/// [`Backend`]'s (and so [`MessageStore`]'s, [`RoomStore`]'s, [`IdentityStore`]'s and
+/// [`AnnotationStore`]'s).
 pub struct Store {
     backend: Box<dyn Backend>,
 }

@@ -7,6 +7,7 @@
 )]
 
 mod abuse;
+mod beyond_text;
 mod chat;
 mod connections;
 mod crowds;
@@ -23,4 +24,5 @@ mod operations;
 mod recovery;
 mod rooms;
 mod store;
+mod store_annotations;
 mod tls;

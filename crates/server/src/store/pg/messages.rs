@@ -4,7 +4,9 @@ use postgres::{Row, Statement, Transaction};
 
 use super::{PgStore, from_db, limit, to_db};
 use crate::store::messages::{count_mentions, like_pattern};
-use crate::store::{Authored, MessageStore, StoreResult, StoredAt, StoredMessage, UserId};
+use crate::store::{
+    AnnotationStore, Authored, MessageStore, StoreResult, StoredAt, StoredMessage, UserId,
+};
 use chinwag_protocol::{ChatMessage, MAX_MENTION_COUNT, MAX_UNREAD_COUNT};
 
 /// The columns every message query reads, in [`message_from_row`]'s order (the author's
@@ -55,6 +57,8 @@ fn message_from_row(row: &Row) -> ChatMessage {
         text: row.get(5),
         edited: row.get(6),
         deleted: row.get(7),
+        reply_to: None,
+        reactions: Vec::new(),
     }
 }
 
@@ -183,10 +187,12 @@ impl PgStore {
         sql: &str,
         params: &[&(dyn postgres::types::ToSql + Sync)],
     ) -> StoreResult<Vec<ChatMessage>> {
-        Ok(self
+        let mut messages: Vec<ChatMessage> = self
             .rows(sql, params)?
             .iter()
             .map(message_from_row)
-            .collect())
+            .collect();
+        self.annotate(&mut messages)?;
+        Ok(messages)
     }
 }

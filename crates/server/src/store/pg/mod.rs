@@ -11,6 +11,7 @@
 //! Durability: PostgreSQL's own (`synchronous_commit` on, its default): a batch is on disk when
 //! its `COMMIT` returns.
 
+mod annotations;
 mod identities;
 mod messages;
 mod rooms;
@@ -118,9 +119,11 @@ impl Backend for PgStore {
     fn write_batch(&mut self, messages: &[Authored], read_marks: &[ReadMark]) -> StoreResult<()> {
         self.with(|session| {
             let insert = session.prepare(messages::INSERT)?;
+            let replies = session.prepare(annotations::INSERT_REPLIES)?;
             let mark = session.prepare(rooms::MOVE_READ_MARKS)?;
             let mut transaction = session.client.transaction()?;
             messages::insert_messages(&mut transaction, &insert, messages)?;
+            annotations::insert_replies(&mut transaction, &replies, messages)?;
             rooms::move_read_marks(&mut transaction, &mark, read_marks)?;
             transaction.commit()
         })

@@ -12,7 +12,7 @@ use chinwag_protocol::DEFAULT_ROOM;
 const UPGRADE_LOCK: i64 = 0x0063_6869_6e77_6167; // "chinwag"
 
 /// The upgrades in order: `MIGRATIONS[n]` brings the schema from version `n` to `n + 1`.
-const MIGRATIONS: [&str; 2] = [V1, V2];
+const MIGRATIONS: [&str; 3] = [V1, V2, V3];
 
 /// Version 1: SQLite's version 3 tables (identities with look-alike keys, names kept after a
 /// rename, rooms, memberships with read markers, messages by room and seq with their client
@@ -62,6 +62,33 @@ const V1: &str = "CREATE TABLE users (
 /// should have a UTF-8 one (`C.UTF-8`, `en_US.UTF-8`; see README).
 const V2: &str = "CREATE EXTENSION IF NOT EXISTS pg_trgm;
     CREATE INDEX messages_text_trigrams ON messages USING gin (text gin_trgm_ops);";
+
+/// Version 3 (SQLite's version 6): which message each reply answers, emoji reactions (one per
+/// emoji per identity on a message), pinned messages, the identities that keep their read
+/// receipts to themselves, and read markers by room and position (for "seen by").
+const V3: &str = "CREATE TABLE replies (
+        room     TEXT   NOT NULL,
+        seq      BIGINT NOT NULL,
+        reply_to BIGINT NOT NULL,
+        PRIMARY KEY (room, seq)
+    );
+    CREATE TABLE reactions (
+        room    TEXT   NOT NULL,
+        seq     BIGINT NOT NULL,
+        emoji   TEXT   NOT NULL,
+        user_id BIGINT NOT NULL,
+        time    BIGINT NOT NULL,
+        PRIMARY KEY (room, seq, emoji, user_id)
+    );
+    CREATE TABLE pins (
+        room    TEXT   NOT NULL,
+        seq     BIGINT NOT NULL,
+        user_id BIGINT NOT NULL,
+        time    BIGINT NOT NULL,
+        PRIMARY KEY (room, seq)
+    );
+    CREATE TABLE private_receipts (user_id BIGINT NOT NULL PRIMARY KEY);
+    CREATE INDEX members_by_read ON members (room, last_read);";
 
 /// Brings the database up to the newest version, one transaction per upgrade.
 pub(super) fn migrate(client: &mut Client) -> Result<(), postgres::Error> {

@@ -6,7 +6,7 @@ use crate::names;
 use chinwag_protocol::DEFAULT_ROOM;
 
 /// The schema version this build writes.
-const VERSION: i64 = 5;
+const VERSION: i64 = 6;
 
 /// Version 1: the message history of the single-room era.
 const V1: &str = "CREATE TABLE IF NOT EXISTS messages (
@@ -114,6 +114,34 @@ const V5: &str = "CREATE TABLE messages_text_upto (upto INTEGER NOT NULL);
         INSERT INTO messages_text (messages_text, rowid, text) VALUES ('delete', old.rowid, old.text);
     END;";
 
+/// Version 6: which message each reply answers, emoji reactions (one per emoji per identity on
+/// a message), pinned messages, the identities that keep their read receipts to themselves, and
+/// read markers by room and position (a room state's "seen by" reads the furthest without
+/// visiting every member).
+const V6: &str = "CREATE TABLE IF NOT EXISTS replies (
+        room     TEXT    NOT NULL,
+        seq      INTEGER NOT NULL,
+        reply_to INTEGER NOT NULL,
+        PRIMARY KEY (room, seq)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS reactions (
+        room    TEXT    NOT NULL,
+        seq     INTEGER NOT NULL,
+        emoji   TEXT    NOT NULL,
+        user_id INTEGER NOT NULL,
+        time    INTEGER NOT NULL,
+        PRIMARY KEY (room, seq, emoji, user_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS pins (
+        room    TEXT    NOT NULL,
+        seq     INTEGER NOT NULL,
+        user_id INTEGER NOT NULL,
+        time    INTEGER NOT NULL,
+        PRIMARY KEY (room, seq)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS private_receipts (user_id INTEGER NOT NULL PRIMARY KEY);
+    CREATE INDEX IF NOT EXISTS members_by_read ON members (room, last_read);";
+
 /// Brings the database up to [`VERSION`] in one transaction, and takes the write lock at once
 /// (so a second server on the same file fails now, not at its first write).
 pub fn migrate(connection: &Connection) -> rusqlite::Result<()> {
@@ -145,6 +173,9 @@ fn upgrade(connection: &Connection) -> rusqlite::Result<()> {
     }
     if version < 5 {
         connection.execute_batch(V5)?;
+    }
+    if version < 6 {
+        connection.execute_batch(V6)?;
     }
     connection.execute(
         "INSERT OR IGNORE INTO rooms (name, kind, skeleton) VALUES (?1, 'public', ?2)",
