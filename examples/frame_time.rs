@@ -34,6 +34,7 @@ fn state_with(messages: usize) -> ChatState {
             last_read: 0,
             unread: 0,
             mentions: 0,
+            seen: Vec::new(),
         }],
         more_rooms: 0,
         epoch: None,
@@ -55,6 +56,8 @@ fn state_with(messages: usize) -> ChatState {
             text,
             edited: None,
             deleted: false,
+            reply_to: None,
+            reactions: Vec::new(),
         }));
     }
     state

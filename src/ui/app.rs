@@ -3,6 +3,7 @@
 //! appearance, the composer's text, the widgets' own state, the embedded host and the window
 //! title. The chat screen's panels are in `app/chat_screen.rs`.
 
+mod annotations;
 mod chat_screen;
 mod keyboard;
 
@@ -17,6 +18,7 @@ use crate::ui::join_details::JoinDetails;
 use crate::ui::messages::MessageList;
 use crate::ui::notifications::{self, Notifications};
 use crate::ui::quick_switcher::QuickSwitcher;
+use crate::ui::reactions::ReactionPicker;
 use crate::ui::room_header::RoomHeader;
 use crate::ui::search::SearchPanel;
 use crate::ui::settings_dialog::{SettingsAction, SettingsDialog};
@@ -53,6 +55,9 @@ pub struct ChatApp {
     host: Option<Box<dyn HostFallback>>,
     title: UnreadTitle,
     notifications: Notifications,
+    /// The message the composer's text answers (room, sequence number), if the user is replying.
+    replying_to: Option<(String, u64)>,
+    picker: ReactionPicker,
 }
 
 impl ChatApp {
@@ -87,6 +92,8 @@ impl ChatApp {
             host: None,
             title: UnreadTitle::default(),
             notifications: Notifications::default(),
+            replying_to: None,
+            picker: ReactionPicker::default(),
         };
         if auto_join {
             app.client.join(&app.settings.name);
@@ -203,6 +210,9 @@ impl ChatApp {
             .show(ctx, &mut self.preferences, &mut self.notifications)
         {
             Some(SettingsAction::Rename(name)) => self.client.state_mut().rename(&name),
+            Some(SettingsAction::ShareReceipts(share)) => {
+                self.client.state_mut().set_share_receipts(share);
+            }
             Some(SettingsAction::ChangeServer(url)) => self.change_server(url),
             Some(SettingsAction::Close) => crate::ui::composer::focus(ctx),
             None => {}

@@ -18,6 +18,8 @@ pub fn message(room: &str, seq: u64, from: &str, text: &str) -> ChatMessage {
         text: text.to_owned(),
         edited: None,
         deleted: false,
+        reply_to: None,
+        reactions: Vec::new(),
     }
 }
 
@@ -42,6 +44,7 @@ pub fn public_room(room: &str, users: &[&str], history: Vec<ChatMessage>) -> Roo
         last_read: 0,
         unread: 0,
         mentions: 0,
+        seen: Vec::new(),
     }
 }
 

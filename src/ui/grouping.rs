@@ -74,6 +74,8 @@ mod tests {
             text: "hi".into(),
             edited: None,
             deleted: false,
+            reply_to: None,
+            reactions: Vec::new(),
         }
     }
 

@@ -1,8 +1,9 @@
-//! The bar above the messages: the room's name and topic, editing the topic, search, muting
-//! its notifications and leave.
+//! The bar above the messages: the room's name and topic, editing the topic, search, the
+//! pinned messages, muting its notifications and leave.
 
 use crate::client::state::RoomView;
 use crate::protocol::RoomKind;
+use crate::ui::pins::{self, PinsAction};
 use crate::ui::shortcuts;
 
 /// What the user asked for in the header.
@@ -16,6 +17,8 @@ pub enum HeaderAction {
     Mute(bool),
     /// Leave the room.
     Leave,
+    /// Something in the pinned messages' list.
+    Pins(PinsAction),
 }
 
 /// The header's own state: the topic being edited, if it is.
@@ -23,6 +26,10 @@ pub enum HeaderAction {
 pub struct RoomHeader {
     editing_topic: Option<String>,
     focus_topic: bool,
+    /// Whether the pinned messages show.
+    pins_open: bool,
+    /// The room whose pins were last asked for (once a room, while its list is open).
+    pins_asked: Option<String>,
 }
 
 impl RoomHeader {
@@ -66,6 +73,15 @@ impl RoomHeader {
             {
                 action = Some(HeaderAction::Search);
             }
+            let pinned = room
+                .pins()
+                .map_or(String::new(), |pins| format!(" ({})", pins.len()));
+            if ui
+                .selectable_label(self.pins_open, format!("Pinned{pinned}"))
+                .clicked()
+            {
+                self.pins_open = !self.pins_open;
+            }
             let (mute, hint) = if muted {
                 ("Unmute", "This room shows no desktop notifications")
             } else {
@@ -78,6 +94,13 @@ impl RoomHeader {
                 action = Some(HeaderAction::Leave);
             }
         });
+        if self.pins_open {
+            if room.pins().is_none() && self.pins_asked.as_deref() != Some(room.room.as_str()) {
+                self.pins_asked = Some(room.room.clone());
+                action = action.or(Some(HeaderAction::Pins(PinsAction::Load)));
+            }
+            action = pins::show(ui, room).map(HeaderAction::Pins).or(action);
+        }
         let mut done = false;
         if let Some(topic) = &mut self.editing_topic {
             ui.horizontal(|ui| {

@@ -1,4 +1,4 @@
-//! The settings dialog: theme, text size, notifications, display name, server and the
+//! The settings dialog: theme, text size, notifications, read receipts, display name, server and the
 //! keyboard shortcuts.
 //!
 //! A modal rather than a window: on a phone there is no room to drag a window aside, and a
@@ -21,6 +21,8 @@ pub enum SettingsAction {
     Rename(String),
     /// Connect to this server (a `ws://` or `wss://` URL, trimmed).
     ChangeServer(String),
+    /// Share our read receipts (true) or keep them to ourselves.
+    ShareReceipts(bool),
     /// The dialog was closed (Close, Escape or a tap outside it).
     Close,
 }
@@ -33,6 +35,7 @@ pub struct SettingsDialog {
     name: String,
     current_url: String,
     url: String,
+    share_receipts: bool,
 }
 
 impl SettingsDialog {
@@ -44,7 +47,14 @@ impl SettingsDialog {
             name: current_name.to_owned(),
             current_url: current_url.to_owned(),
             url: current_url.to_owned(),
+            share_receipts: true,
         }
+    }
+
+    /// The dialog with the read-receipts switch as the server last said (shared or not).
+    pub fn sharing_receipts(mut self, share: bool) -> Self {
+        self.share_receipts = share;
+        self
     }
 
     /// Whether the dialog is shown.
@@ -86,6 +96,7 @@ impl SettingsDialog {
             Some(SettingsAction::Rename(name)) => self.current_name.clone_from(name),
             Some(SettingsAction::ChangeServer(url)) => self.current_url.clone_from(url),
             Some(SettingsAction::Close) => self.open = false,
+            Some(SettingsAction::ShareReceipts(_)) => {}
             None => {}
         }
         action
@@ -103,7 +114,9 @@ impl SettingsDialog {
         ui.separator();
         settings_section(ui, notifications);
         ui.separator();
-        let mut action = self.name_section(ui);
+        let mut action = self.receipts_section(ui);
+        ui.separator();
+        action = self.name_section(ui).or(action);
         ui.separator();
         action = self.server_section(ui).or(action);
         ui.separator();
@@ -113,6 +126,14 @@ impl SettingsDialog {
             action = Some(SettingsAction::Close);
         }
         action
+    }
+
+    /// The switch that shares our read receipts or not.
+    fn receipts_section(&mut self, ui: &mut egui::Ui) -> Option<SettingsAction> {
+        ui.checkbox(&mut self.share_receipts, "Share read receipts")
+            .on_hover_text("Others see how far you have read; turned off, you see nobody's")
+            .changed()
+            .then_some(SettingsAction::ShareReceipts(self.share_receipts))
     }
 
     fn name_section(&mut self, ui: &mut egui::Ui) -> Option<SettingsAction> {

@@ -60,6 +60,7 @@ fn fill(socket: &mut Socket, count: usize, window: usize) {
                     id: format!("m{sent}"),
                     room: "lobby".into(),
                     text: format!("history message number {sent}, long enough to look like chat"),
+                    reply_to: None,
                 },
             );
             sent += 1;

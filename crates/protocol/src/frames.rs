@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::ErrorCode;
+use super::annotations::{Pin, Quote, Reaction, SeenMark};
 
 /// A frame sent by a client.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,6 +56,10 @@ pub enum ClientFrame {
         room: String,
         /// The message text, at most [`super::MAX_TEXT_BYTES`].
         text: String,
+        /// The sequence number of the message of the same room this one answers, if it is a
+        /// reply (`unknown_message` if there is no such message).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply_to: Option<u64>,
     },
     /// Replace the text of one of our own messages. Broadcast as [`ServerFrame::Edited`].
     Edit {
@@ -116,6 +121,53 @@ pub enum ClientFrame {
         /// The new name; see [`super::validate_name`].
         name: String,
     },
+    /// Add our reaction `emoji` to a message (nothing changes if we already reacted with it).
+    /// Broadcast as [`ServerFrame::Reactions`].
+    React {
+        /// The room.
+        room: String,
+        /// The message.
+        seq: u64,
+        /// The emoji; see [`super::validate_emoji`].
+        emoji: String,
+    },
+    /// Take our reaction `emoji` off a message (nothing changes if we had none). Broadcast as
+    /// [`ServerFrame::Reactions`].
+    Unreact {
+        /// The room.
+        room: String,
+        /// The message.
+        seq: u64,
+        /// The emoji.
+        emoji: String,
+    },
+    /// Pin a message of a room (any member may; at most [`super::MAX_PINS`] a room). Broadcast as
+    /// [`ServerFrame::Pinned`].
+    Pin {
+        /// The room.
+        room: String,
+        /// The message.
+        seq: u64,
+    },
+    /// Unpin a message. Broadcast as [`ServerFrame::Pinned`] with `pinned: false`.
+    Unpin {
+        /// The room.
+        room: String,
+        /// The message.
+        seq: u64,
+    },
+    /// Ask for a room's pinned messages. Answered by [`ServerFrame::Pins`].
+    ListPins {
+        /// The room.
+        room: String,
+    },
+    /// Share our read receipts with the members of our rooms, or stop (kept by the server for
+    /// the identity; shared by default). Who does not share sees nobody's. Answered by
+    /// [`ServerFrame::ReceiptSharing`] and a [`ServerFrame::Seen`] reset of each room.
+    ShareReceipts {
+        /// Whether to share.
+        share: bool,
+    },
     /// Heartbeat; the server answers [`ServerFrame::Pong`]. Browsers cannot send WebSocket
     /// pings, so clients send this every few seconds to detect a dead connection.
     Ping,
@@ -152,6 +204,12 @@ pub struct ChatMessage {
     /// Whether the sender deleted it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub deleted: bool,
+    /// For a reply: the message it answers, as it reads now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<Quote>,
+    /// Its emoji reactions, in the order each emoji was first used.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<Reaction>,
 }
 
 /// Whether a room is open to anyone or a direct conversation between two users.
@@ -216,6 +274,10 @@ pub struct RoomState {
     /// Of those, how many mention this user (`@name`; at most [`super::MAX_MENTION_COUNT`]).
     #[serde(default)]
     pub mentions: u64,
+    /// How far the members who share read receipts have read, furthest first (at most
+    /// [`super::MAX_SEEN`]; empty when this user does not share theirs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub seen: Vec<SeenMark>,
 }
 
 /// A frame sent by the server.
@@ -364,6 +426,53 @@ pub enum ServerFrame {
         query: String,
         /// The matching messages, newest first.
         messages: Vec<ChatMessage>,
+    },
+    /// A message's reactions changed: all of them as they are now.
+    Reactions {
+        /// The room.
+        room: String,
+        /// The message.
+        seq: u64,
+        /// Its reactions (empty: none left).
+        reactions: Vec<Reaction>,
+    },
+    /// Someone pinned or unpinned a message (shown in the timeline).
+    Pinned {
+        /// The room.
+        room: String,
+        /// The message.
+        quote: Quote,
+        /// Who.
+        by: String,
+        /// True for a pin, false for an unpin.
+        pinned: bool,
+        /// When (server time, ms).
+        time: i64,
+    },
+    /// The answer to [`ClientFrame::ListPins`]: the room's pinned messages, newest pin first.
+    Pins {
+        /// The room.
+        room: String,
+        /// The pins.
+        pins: Vec<Pin>,
+    },
+    /// Read receipts moved: members of the room and the last sequence number each has read
+    /// (sent only to members who share theirs, and only about those who share).
+    Seen {
+        /// The room.
+        room: String,
+        /// The marks that changed (a `seq` of 0 takes a member off).
+        marks: Vec<SeenMark>,
+        /// Whether `marks` replaces every mark the client had for the room.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        reset: bool,
+    },
+    /// Whether this identity shares its read receipts: after each
+    /// [`ClientFrame::ShareReceipts`], and right after the welcome (and the frames that
+    /// complete it) when it does not share (a client assumes it shares on each welcome).
+    ReceiptSharing {
+        /// Whether it shares.
+        share: bool,
     },
     /// The answer to [`ClientFrame::Ping`].
     Pong,

@@ -24,6 +24,8 @@ fn sample_message() -> ChatMessage {
         text: "hi".into(),
         edited: None,
         deleted: false,
+        reply_to: None,
+        reactions: Vec::new(),
     }
 }
 
@@ -91,6 +93,7 @@ fn client_frames_for_messages_and_requests_match_golden_json() {
             id: "c1".into(),
             room: "lobby".into(),
             text: "hi".into(),
+            reply_to: None,
         },
         json!({"type": "send", "id": "c1", "room": "lobby", "text": "hi"}),
     );
@@ -170,6 +173,7 @@ fn sample_room() -> RoomState {
         last_read: 5,
         unread: 2,
         mentions: 1,
+        seen: Vec::new(),
     }
 }
 
@@ -508,4 +512,135 @@ fn parse_errors_name_their_cause() {
             ..
         }
     ));
+}
+
+#[test]
+fn client_frames_of_replies_reactions_pins_and_receipts_match_golden_json() {
+    assert_golden(
+        ClientFrame::Send {
+            id: "c2".into(),
+            room: "lobby".into(),
+            text: "yes".into(),
+            reply_to: Some(7),
+        },
+        json!({"type": "send", "id": "c2", "room": "lobby", "text": "yes", "reply_to": 7}),
+    );
+    let target = json!({"room": "lobby", "seq": 7, "emoji": "👍"});
+    let with_type = |kind: &str| {
+        let mut frame = target.clone();
+        frame["type"] = json!(kind);
+        frame
+    };
+    assert_golden(
+        ClientFrame::React {
+            room: "lobby".into(),
+            seq: 7,
+            emoji: "👍".into(),
+        },
+        with_type("react"),
+    );
+    assert_golden(
+        ClientFrame::Unreact {
+            room: "lobby".into(),
+            seq: 7,
+            emoji: "👍".into(),
+        },
+        with_type("unreact"),
+    );
+    assert_golden(
+        ClientFrame::Pin {
+            room: "lobby".into(),
+            seq: 7,
+        },
+        json!({"type": "pin", "room": "lobby", "seq": 7}),
+    );
+    assert_golden(
+        ClientFrame::Unpin {
+            room: "lobby".into(),
+            seq: 7,
+        },
+        json!({"type": "unpin", "room": "lobby", "seq": 7}),
+    );
+    assert_golden(
+        ClientFrame::ListPins {
+            room: "lobby".into(),
+        },
+        json!({"type": "list_pins", "room": "lobby"}),
+    );
+    assert_golden(
+        ClientFrame::ShareReceipts { share: false },
+        json!({"type": "share_receipts", "share": false}),
+    );
+}
+
+#[test]
+fn server_frames_of_replies_reactions_pins_and_receipts_match_golden_json() {
+    let quote = Quote::of(3, "bob", "lunch?", false);
+    let quote_json = json!({"seq": 3, "from": "bob", "text": "lunch?"});
+    let reaction = Reaction {
+        emoji: "👍".into(),
+        count: 2,
+        names: vec!["bob".into(), "carol".into()],
+    };
+    let reaction_json = json!({"emoji": "👍", "count": 2, "names": ["bob", "carol"]});
+    let reply = ChatMessage {
+        reply_to: Some(quote.clone()),
+        reactions: vec![reaction.clone()],
+        ..sample_message()
+    };
+    let mut reply_json = sample_message_json();
+    reply_json["reply_to"] = quote_json.clone();
+    reply_json["reactions"] = json!([reaction_json.clone()]);
+    assert_golden(reply, reply_json);
+    assert_golden(
+        Quote::of(3, "bob", "gone", true),
+        json!({"seq": 3, "from": "bob", "text": "", "deleted": true}),
+    );
+    assert_golden(
+        ServerFrame::Reactions {
+            room: "lobby".into(),
+            seq: 7,
+            reactions: vec![reaction],
+        },
+        json!({"type": "reactions", "room": "lobby", "seq": 7, "reactions": [reaction_json]}),
+    );
+    assert_golden(
+        ServerFrame::Pinned {
+            room: "lobby".into(),
+            quote: quote.clone(),
+            by: "alice".into(),
+            pinned: true,
+            time: 5,
+        },
+        json!({"type": "pinned", "room": "lobby", "quote": quote_json.clone(), "by": "alice",
+               "pinned": true, "time": 5}),
+    );
+    assert_golden(
+        ServerFrame::Pins {
+            room: "lobby".into(),
+            pins: vec![Pin {
+                quote,
+                by: "alice".into(),
+                time: 5,
+            }],
+        },
+        json!({"type": "pins", "room": "lobby",
+               "pins": [{"quote": quote_json, "by": "alice", "time": 5}]}),
+    );
+    assert_golden(
+        ServerFrame::Seen {
+            room: "lobby".into(),
+            marks: vec![SeenMark {
+                name: "bob".into(),
+                seq: 7,
+            }],
+            reset: true,
+        },
+        json!({"type": "seen", "room": "lobby", "marks": [{"name": "bob", "seq": 7}],
+               "reset": true}),
+    );
+    assert_golden(
+        ServerFrame::ReceiptSharing { share: true },
+        json!({"type": "receipt_sharing", "share": true}),
+    );
 }

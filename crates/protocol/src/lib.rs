@@ -26,7 +26,10 @@
 //! 5. Edits, deletions, typing, topics and renames are broadcast to the room's members online;
 //!    presence is gathered and broadcast as [`ServerFrame::Presence`] (the exact count online,
 //!    and in rooms up to [`MEMBER_PAGE`] online who came and went; a crowd's count at most once
-//!    a second). A crowd's names are paged on demand with [`ClientFrame::Members`].
+//!    a second). A crowd's names are paged on demand with [`ClientFrame::Members`]. So are
+//!    reactions ([`ServerFrame::Reactions`]), pins ([`ServerFrame::Pinned`]) and read receipts
+//!    ([`ServerFrame::Seen`], to those who share theirs). A reply carries a one-line [`Quote`]
+//!    of the message it answers.
 //!
 //! The server is the authority for `from`, `time` (milliseconds since the Unix epoch, UTC) and
 //! `seq` (per room, starts at 1, only grows). A client can never set them.
@@ -39,6 +42,7 @@
 //! that is not UTF-8 is closed with 1007. A connection without a successful hello within 10 s
 //! (by default) gets `hello_timeout` and 1008.
 
+mod annotations;
 pub mod api;
 mod errors;
 mod frames;
@@ -47,6 +51,10 @@ mod golden_tests;
 pub mod markup;
 mod names;
 
+pub use annotations::{
+    MAX_EMOJI_BYTES, MAX_PINS, MAX_QUOTE_CHARS, MAX_REACTION_NAMES, MAX_REACTIONS_PER_MESSAGE,
+    MAX_SEEN, Pin, Quote, Reaction, SeenMark, validate_emoji,
+};
 pub use api::HistoryPage;
 pub use errors::{ErrorCode, Rejection, retry_after_ms, wait_in_words};
 pub use frames::{
@@ -55,7 +63,9 @@ pub use frames::{
 pub use names::{NameProblem, validate_name, validate_room_name};
 
 /// The protocol version spoken by this build. A hello with any other version is refused.
-pub const PROTOCOL_VERSION: u32 = 2;
+/// Version 3 added presence frames and member pages (crowds), replies, reactions, pins and read
+/// receipts.
+pub const PROTOCOL_VERSION: u32 = 3;
 /// The room everybody joins unless they ask for another.
 pub const DEFAULT_ROOM: &str = "lobby";
 /// Longest user or room name, in characters.
@@ -70,7 +80,8 @@ pub const MAX_FRAME_BYTES: usize = 64 * 1024;
 /// state's history and users, a replay, search results, the room list) carry as many as fit and
 /// say how the rest comes (see [`ServerFrame`]); every other frame is far smaller. One message
 /// always fits with room to spare: its text is at most [`MAX_TEXT_BYTES`], which JSON escapes to
-/// at most six times as many bytes.
+/// at most six times as many bytes, and its quote and reactions (at most
+/// [`MAX_REACTIONS_PER_MESSAGE`] of [`MAX_REACTION_NAMES`] names) add under 32 KiB.
 pub const MAX_SERVER_FRAME_BYTES: usize = 128 * 1024;
 /// The most bytes of JSON the `users` of one room state take (see [`RoomState::users`]).
 pub const MAX_USERS_BYTES: usize = 16 * 1024;

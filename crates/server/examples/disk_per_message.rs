@@ -52,6 +52,8 @@ fn database_bytes(length: usize, count: usize) -> u64 {
                     text: text.clone(),
                     edited: None,
                     deleted: false,
+                    reply_to: None,
+                    reactions: Vec::new(),
                 },
             })
             .collect();

@@ -77,6 +77,7 @@ impl Kind {
                 id: format!("flood-{n}"),
                 room: "lobby".into(),
                 text: format!("flood message {n}"),
+                reply_to: None,
             },
             Self::Search => ClientFrame::Search {
                 room: "lobby".into(),
@@ -211,6 +212,7 @@ fn measure(socket: &mut Socket, until: Instant, label: &str) -> Latencies {
                     id,
                     room: "lobby".into(),
                     text: "a member's message".into(),
+                    reply_to: None,
                 };
                 (frame, |frame| matches!(frame, ServerFrame::Ack { .. }))
             } else {
@@ -285,6 +287,7 @@ fn fill_history(db: &std::path::Path, count: u64) {
                     id: format!("history-{sent}"),
                     room: "lobby".into(),
                     text: format!("history message number {sent}, long enough to look like chat"),
+                    reply_to: None,
                 }))
                 .expect("filler sends");
             sent += 1;

@@ -282,6 +282,7 @@ impl Client {
                         id: sent.to_string(),
                         room: DEFAULT_ROOM.into(),
                         text,
+                        reply_to: None,
                     };
                     if sink.send(Message::Text(encode(&frame).into())).await.is_err() {
                         break;

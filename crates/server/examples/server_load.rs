@@ -115,6 +115,7 @@ fn run_client(
                     id,
                     room: "bench".into(),
                     text: format!("message {sent} from {name}"),
+                    reply_to: None,
                 },
             );
             sent += 1;

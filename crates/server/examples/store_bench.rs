@@ -149,6 +149,8 @@ fn message(seq: usize) -> Authored {
             text: format!("{} n{:04}", words.join(" "), seq % 10_000),
             edited: None,
             deleted: false,
+            reply_to: None,
+            reactions: Vec::new(),
         },
     }
 }

@@ -69,14 +69,14 @@ pub struct ServeArgs {
 /// How much one identity, address or token may do how fast; 0 lifts a limit.
 #[derive(clap::Args)]
 struct LimitFlags {
-    /// Messages (send, edit, delete, set_topic, rename) one identity may send at once.
+    /// Messages (send, edit, delete, react, unreact, pin, unpin) one identity may send at once.
     #[arg(long, value_name = "N", default_value_t = limits::DEFAULT_MESSAGE_BURST)]
     message_burst: u32,
     /// Messages one identity may send per second, sustained.
     #[arg(long, value_name = "RATE", default_value_t = limits::DEFAULT_MESSAGES_PER_SECOND)]
     messages_per_second: f64,
-    /// Requests (search, list_rooms, members, join, leave, open_dm, set_topic, rename) one
-    /// identity may make at once.
+    /// Requests (search, list_rooms, members, join, leave, open_dm, set_topic, rename, list_pins,
+    /// share_receipts) one identity may make at once.
     #[arg(long, value_name = "N", default_value_t = limits::DEFAULT_REQUEST_BURST)]
     request_burst: u32,
     /// Requests one identity may make per second, sustained.

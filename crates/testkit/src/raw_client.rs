@@ -108,6 +108,7 @@ impl RawClient {
             id: id.into(),
             room: room.into(),
             text: text.into(),
+            reply_to: None,
         });
     }
 

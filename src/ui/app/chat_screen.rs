@@ -42,7 +42,9 @@ impl ChatApp {
         let action = egui::CentralPanel::default()
             .show(ui, |ui| self.room_panel(ui))
             .inner;
+        let action = self.on_annotation(ui.ctx(), action);
         self.on_list(action);
+        self.reaction_picker(ui.ctx());
     }
 
     /// The rooms: a panel on the left, or a folded line on top in a narrow window.
@@ -96,6 +98,8 @@ impl ChatApp {
                             .small(),
                     ),
                 );
+                self.reply_bar(ui);
+                let reply_to = self.reply_here();
                 let event = composer::show(
                     ui,
                     &mut self.composer,
@@ -107,8 +111,11 @@ impl ChatApp {
                 if event.typing {
                     self.client.state_mut().typing();
                 }
-                if event.send && self.client.state_mut().send(&self.composer) {
+                if event.send && self.client.state_mut().send_reply(&self.composer, reply_to) {
                     self.composer.clear();
+                    if reply_to.is_some() {
+                        self.replying_to = None;
+                    }
                 }
             });
     }
@@ -184,7 +191,8 @@ impl ChatApp {
             Some(SidebarAction::Create(room)) => state.join_room(&room, true),
             Some(SidebarAction::Browse) => state.list_rooms(),
             Some(SidebarAction::Settings) => {
-                self.settings_form = SettingsDialog::open(&self.settings.name, self.client.url());
+                self.settings_form = SettingsDialog::open(&self.settings.name, self.client.url())
+                    .sharing_receipts(self.client.state().shares_receipts());
             }
             None => {}
         }
@@ -200,6 +208,7 @@ impl ChatApp {
                     self.notifications.prefs_mut().set_muted(&room.room, muted);
                 }
             }
+            HeaderAction::Pins(action) => self.on_pins(action),
             HeaderAction::Leave => {
                 if let Some(room) = state.current().map(|room| room.room.clone()) {
                     state.leave_room(&room);
@@ -220,7 +229,14 @@ impl ChatApp {
             Some(ListAction::Edit(seq, text)) => state.edit(seq, &text),
             Some(ListAction::Delete(seq)) => state.delete(seq),
             Some(ListAction::LoadOlder) => self.client.load_older(self.messages.jump_target()),
-            None => {}
+            // Replies, reactions and pins were handled by `on_annotation`.
+            Some(
+                ListAction::Reply(_)
+                | ListAction::PickReaction(_)
+                | ListAction::React(..)
+                | ListAction::Pin(..),
+            )
+            | None => {}
         }
     }
 }

@@ -41,7 +41,7 @@ impl ChatApp {
 
     /// Whether a dialog (the quick switcher, the settings) is over the chat.
     pub(super) fn dialog_open(&self) -> bool {
-        self.switcher.is_open() || self.settings_form.is_open()
+        self.switcher.is_open() || self.settings_form.is_open() || self.picker.is_open()
     }
 
     fn run_command(&mut self, ctx: &egui::Context, command: Command) {
@@ -79,10 +79,11 @@ impl ChatApp {
     }
 
     /// Closes what is on top (one thing a press): the quick switcher, the settings, the
-    /// message being edited, the topic being edited, the search panel or "Browse rooms".
+    /// reaction picker or the reply, the message being edited, the topic being edited, the search panel or "Browse rooms".
     fn close_topmost(&mut self) {
         let _closed = self.switcher.close()
             || self.close_settings()
+            || self.close_annotation()
             || self.messages.cancel_edit()
             || self.header.cancel_topic_edit()
             || self.close_search()

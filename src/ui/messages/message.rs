@@ -1,24 +1,27 @@
-//! One stored message: its bubble, header, text, "(edited)", and for our own messages the
-//! right-click menu and the editor in place.
+//! One stored message: its bubble, header, the quote it replies to, text, "(edited)",
+//! reactions, "seen by", its right-click menu (Reply, React, Pin; Edit and Delete of our own)
+//! and for our own messages the editor in place.
 
 use crate::protocol::ChatMessage;
 use crate::ui::grouping::{self, Lead};
 use crate::ui::rich_text;
 
+use super::annotations;
 use super::edit::{EditOutcome, edit_box};
 use super::rows::View;
 use super::separators::day_separator;
 use super::{ListAction, MessageList};
 
 impl MessageList {
-    /// Draws `message` under its `lead` (day separator, sender header); returns what the user
-    /// asked for in it.
+    /// Draws `message` under its `lead` (day separator, sender header), with who has `seen` it
+    /// (and not the next) under it; returns what the user asked for in it.
     pub(super) fn draw_message(
         &mut self,
         ui: &mut egui::Ui,
         view: &View<'_>,
         message: &ChatMessage,
         lead: Lead,
+        seen: &[&str],
     ) -> Option<ListAction> {
         if let Some(day) = lead.day {
             day_separator(ui, &day);
@@ -42,16 +45,24 @@ impl MessageList {
                             .color(ui.visuals().warn_fg_color),
                     );
                 }
+                if let Some(quote) = &message.reply_to
+                    && annotations::reply_quote(ui, quote)
+                {
+                    self.jump_to(quote.seq);
+                }
                 action = self.message_body(ui, view, message, own);
+                if !message.deleted {
+                    action = annotations::reactions_row(ui, message, view.me).or(action.take());
+                }
             })
             .response;
-        let hint = if own && !message.deleted {
-            format!(
-                "{}\nRight-click the text to edit or delete",
-                full_time(message.time)
-            )
-        } else {
+        if !seen.is_empty() {
+            annotations::seen_line(ui, seen);
+        }
+        let hint = if message.deleted {
             full_time(message.time)
+        } else {
+            format!("{}\nRight-click the text for more", full_time(message.time))
         };
         response.on_hover_text(hint);
         action
@@ -90,20 +101,28 @@ impl MessageList {
         if message.edited.is_some() {
             ui.weak("(edited)");
         }
-        if own {
-            return self.own_message_menu(&text, message);
-        }
-        None
+        self.message_menu(&text, message, view, own)
     }
 
-    /// The right-click menu of one of our messages: Edit (opens the editor in place) and Delete.
-    fn own_message_menu(
+    /// The right-click menu of a message: Reply, React, Pin or Unpin, and for our own Edit
+    /// (opens the editor in place) and Delete.
+    fn message_menu(
         &mut self,
         response: &egui::Response,
         message: &ChatMessage,
+        view: &View<'_>,
+        own: bool,
     ) -> Option<ListAction> {
         let mut action = None;
         response.context_menu(|ui| {
+            action = annotations::message_actions(ui, message, view);
+            if action.is_some() {
+                ui.close();
+            }
+            if !own {
+                return;
+            }
+            ui.separator();
             if ui.button("Edit").clicked() {
                 self.start_editing(message);
                 ui.close();

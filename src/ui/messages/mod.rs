@@ -11,6 +11,7 @@
 //! `rows` (which row is which, drawing one), `message`, `pending`, `edit` and `separators` (the
 //! kinds of rows and what goes between them).
 
+mod annotations;
 mod edit;
 mod heights;
 mod message;
@@ -24,6 +25,7 @@ mod tests;
 use crate::client::state::ChatState;
 use crate::ui::grouping;
 
+pub use annotations::quote_line;
 use heights::RowHeights;
 pub use message::local_time;
 use rows::{Rows, View, estimate_height, line_height_of};
@@ -66,6 +68,14 @@ pub enum ListAction {
     Delete(u64),
     /// Load older history (scrolled to the top).
     LoadOlder,
+    /// Reply to this message (its quote goes above the composer).
+    Reply(u64),
+    /// Open the reaction picker for this message.
+    PickReaction(u64),
+    /// Toggle our reaction with this emoji on this message.
+    React(u64, String),
+    /// Pin (true) or unpin this message.
+    Pin(u64, bool),
 }
 
 /// What one frame of the scroll area gave: the user's request and whether the paging row

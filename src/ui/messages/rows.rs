@@ -6,6 +6,7 @@ use crate::protocol::ChatMessage;
 use crate::ui::grouping;
 use crate::ui::presence;
 
+use super::annotations::quote_line;
 use super::pending::draw_pending;
 use super::separators::new_messages_divider;
 use super::{ListAction, MessageList, ROW_GAP};
@@ -107,6 +108,17 @@ fn previous_message(timeline: &[Entry], index: usize) -> Option<&ChatMessage> {
         })
 }
 
+/// The sequence number of the first message after entry `index` of the timeline, if any.
+fn next_message(timeline: &[Entry], index: usize) -> Option<u64> {
+    timeline
+        .get(index + 1..)?
+        .iter()
+        .find_map(|entry| match entry {
+            Entry::Message(message) => Some(message.seq),
+            _ => None,
+        })
+}
+
 impl MessageList {
     /// Draws `row`, which is entry `stored_index` of the timeline if it is stored; returns what
     /// the user asked for in it.
@@ -130,11 +142,14 @@ impl MessageList {
                 {
                     new_messages_divider(ui);
                 }
+                let next = stored_index.and_then(|index| next_message(timeline, index));
+                let seen = view.room.seen_under(message.seq, next, view.me);
                 return self.draw_message(
                     ui,
                     view,
                     message,
                     grouping::lead(previous, message, view.today),
+                    &seen,
                 );
             }
             Row::Stored(Entry::Presence { .. }) => {
@@ -162,7 +177,7 @@ fn paging_row(ui: &mut egui::Ui, loading: bool) {
     });
 }
 
-/// A gap, topic change or rename in the timeline (messages and presence have rows of their own).
+/// A gap, topic change, rename or pin in the timeline (messages and presence have rows of their own).
 fn notice_row(ui: &mut egui::Ui, entry: &Entry) {
     match entry {
         Entry::Gap { missed } => {
@@ -185,6 +200,11 @@ fn notice_row(ui: &mut egui::Ui, entry: &Entry) {
                     .italics()
                     .weak(),
             );
+        }
+        Entry::Pinned { by, quote, pinned } => {
+            let verb = if *pinned { "pinned" } else { "unpinned" };
+            let text = format!("{by} {verb} a message: {}", quote_line(quote));
+            ui.label(egui::RichText::new(text).italics().weak());
         }
         Entry::Message(_) | Entry::Presence { .. } => {}
     }

@@ -31,11 +31,14 @@ fn lobby_from(first_seq: u64) -> RoomState {
             text: "hello".into(),
             edited: None,
             deleted: false,
+            reply_to: None,
+            reactions: Vec::new(),
         }],
         skipped: 0,
         last_read: 0,
         unread: 0,
         mentions: 0,
+        seen: Vec::new(),
     }
 }
 

@@ -90,6 +90,11 @@ impl ChatState {
                     });
                 }
             }
+            frame @ (ServerFrame::Reactions { .. }
+            | ServerFrame::Pinned { .. }
+            | ServerFrame::Pins { .. }
+            | ServerFrame::Seen { .. }
+            | ServerFrame::ReceiptSharing { .. }) => self.apply_annotation(frame),
             ServerFrame::Error {
                 code,
                 message,
@@ -108,6 +113,8 @@ impl ChatState {
     fn welcome(&mut self, name: String, rooms: Vec<RoomState>, more_rooms: u64) {
         self.phase = Phase::Joined;
         self.name = name;
+        // Unless the server says otherwise right after the welcome.
+        self.share_receipts = true;
         self.last_error = None;
         let names = rooms.iter().map(|state| state.room.clone()).collect();
         for state in rooms {
@@ -205,6 +212,8 @@ impl ChatState {
                 text: pending.text,
                 edited: None,
                 deleted: false,
+                reply_to: pending.reply_to,
+                reactions: Vec::new(),
             };
             self.add_message(message);
         }

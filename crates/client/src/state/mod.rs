@@ -5,6 +5,7 @@
 //! it wants sent wait in a queue that the connection drains once the socket is open, so nothing
 //! is lost to an action made while disconnected.
 
+mod annotations;
 mod apply;
 mod members;
 mod room;
@@ -14,11 +15,13 @@ mod tests;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use chinwag_protocol::{
-    ChatMessage, ClientFrame, ErrorCode, PROTOCOL_VERSION, Rejection, RoomCursor, RoomListing,
+    ChatMessage, ClientFrame, ErrorCode, PROTOCOL_VERSION, Quote, Rejection, RoomCursor,
+    RoomListing,
 };
 
 use crate::notify::Arrival;
 
+pub use annotations::reacted;
 pub use room::{Entry, RoomView, TYPING_SHOWS_FOR};
 
 /// How often the client tells a room the user is typing, at most, in seconds.
@@ -57,6 +60,8 @@ pub struct PendingMessage {
     pub room: String,
     /// What was typed.
     pub text: String,
+    /// The message it replies to, if it is a reply.
+    pub reply_to: Option<Quote>,
     /// Why the server refused it, if it did; a refused message is not sent again until the user
     /// retries it. (A message refused only for coming too fast stays pending: see
     /// [`ChatState::sending_paused_for`].)
@@ -119,6 +124,8 @@ pub struct ChatState {
     ///
     /// [`ServerFrame::Welcome`]: chinwag_protocol::ServerFrame::Welcome
     epoch: Option<String>,
+    /// Whether our identity shares read receipts (as the server last said).
+    share_receipts: bool,
 }
 
 impl ChatState {
@@ -148,6 +155,7 @@ impl ChatState {
             typing_sent: BTreeMap::new(),
             sending_paused_until: None,
             arrivals: VecDeque::new(),
+            share_receipts: true,
         }
     }
 
@@ -450,6 +458,12 @@ impl ChatState {
     /// pending at once and goes out when joined. False (nothing changes) for a blank text or
     /// when no room is open.
     pub fn send(&mut self, text: &str) -> bool {
+        self.send_reply(text, None)
+    }
+
+    /// Like [`Self::send`], as a reply to message `reply_to` of the current room if given
+    /// (the pending message carries its quote from the timeline).
+    pub fn send_reply(&mut self, text: &str, reply_to: Option<u64>) -> bool {
         let text = text.trim_end();
         let Some(room) = self.current.clone() else {
             return false;
@@ -459,10 +473,17 @@ impl ChatState {
         }
         let id = format!("{}-{}", self.id_prefix, self.next_id);
         self.next_id += 1;
+        let reply_to = reply_to.map(|seq| {
+            self.rooms
+                .get(&room)
+                .and_then(|view| view.quote_of(seq))
+                .unwrap_or_else(|| Quote::of(seq, "", "", false))
+        });
         let message = PendingMessage {
             id,
             room: room.clone(),
             text: text.to_owned(),
+            reply_to,
             refused: None,
         };
         if self.may_send() {
@@ -616,5 +637,6 @@ fn send_frame(message: &PendingMessage) -> ClientFrame {
         id: message.id.clone(),
         room: message.room.clone(),
         text: message.text.clone(),
+        reply_to: message.reply_to.as_ref().map(|quote| quote.seq),
     }
 }

@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use chinwag_protocol::{ChatMessage, HistoryPage, RoomKind, RoomState};
+use chinwag_protocol::{ChatMessage, HistoryPage, Pin, Quote, RoomKind, RoomState};
+
+use super::annotations::renamed_in;
 
 /// How long a typing notice shows unless it is repeated, in seconds.
 pub const TYPING_SHOWS_FOR: f64 = 6.0;
@@ -39,6 +41,15 @@ pub enum Entry {
         /// The new name.
         to: String,
     },
+    /// Someone pinned or unpinned a message.
+    Pinned {
+        /// Who.
+        by: String,
+        /// The message.
+        quote: Quote,
+        /// True for a pin, false for an unpin.
+        pinned: bool,
+    },
 }
 
 /// A room the user is a member of.
@@ -61,7 +72,7 @@ pub struct RoomView {
     pub(super) members_more: bool,
     /// Whether a page of names is asked for and not yet answered.
     pub(super) members_asked: bool,
-    timeline: Vec<Entry>,
+    pub(super) timeline: Vec<Entry>,
     last_seq: u64,
     /// Whether older messages than the first loaded one exist on the server.
     pub has_older: bool,
@@ -75,6 +86,10 @@ pub struct RoomView {
     pub divider_after: Option<u64>,
     /// Who is typing, and until when (client clock, seconds).
     typing: BTreeMap<String, f64>,
+    /// How far each member who shares read receipts has read (see [`Self::seen_under`]).
+    pub(super) seen: BTreeMap<String, u64>,
+    /// The room's pinned messages, newest pin first, once asked for.
+    pub(super) pins: Option<Vec<Pin>>,
 }
 
 impl RoomView {
@@ -97,6 +112,8 @@ impl RoomView {
             last_read: 0,
             divider_after: None,
             typing: BTreeMap::new(),
+            seen: BTreeMap::new(),
+            pins: None,
         }
     }
 
@@ -167,6 +184,11 @@ impl RoomView {
         self.last_read = state.last_read;
         self.unread = state.unread;
         self.mentions = state.mentions;
+        self.seen = state
+            .seen
+            .into_iter()
+            .map(|mark| (mark.name, mark.seq))
+            .collect();
         if self.oldest_seq().is_none() {
             self.has_older = state
                 .history
@@ -190,6 +212,7 @@ impl RoomView {
         }
         self.last_seq = message.seq;
         self.typing.remove(&message.from);
+        self.seen_writing(&message);
         self.timeline.push(Entry::Message(message));
         true
     }
@@ -212,7 +235,7 @@ impl RoomView {
     }
 
     /// The message with sequence number `seq`, to change.
-    fn message_mut(&mut self, seq: u64) -> Option<&mut ChatMessage> {
+    pub(super) fn message_mut(&mut self, seq: u64) -> Option<&mut ChatMessage> {
         self.timeline
             .iter_mut()
             .rev()
@@ -225,9 +248,10 @@ impl RoomView {
     /// A message was edited.
     pub(super) fn edited(&mut self, seq: u64, text: String, edited: i64) {
         if let Some(message) = self.message_mut(seq) {
-            message.text = text;
+            message.text.clone_from(&text);
             message.edited = Some(edited);
         }
+        self.requote(seq, &text, false);
     }
 
     /// A message was deleted.
@@ -235,7 +259,9 @@ impl RoomView {
         if let Some(message) = self.message_mut(seq) {
             message.text.clear();
             message.deleted = true;
+            message.reactions.clear();
         }
+        self.requote(seq, "", true);
     }
 
     /// Who came online and who went, and how many are online now. Only a change to the list
@@ -275,10 +301,11 @@ impl RoomView {
     /// current name, so the timeline stays as a reload would show it).
     pub(super) fn renamed(&mut self, from: String, to: String) {
         for entry in &mut self.timeline {
-            if let Entry::Message(message) = entry
-                && message.from == from
-            {
-                message.from.clone_from(&to);
+            if let Entry::Message(message) = entry {
+                if message.from == from {
+                    message.from.clone_from(&to);
+                }
+                renamed_in(message, &from, &to);
             }
         }
         if let Some(index) = self.users.iter().position(|user| *user == from) {
@@ -293,7 +320,15 @@ impl RoomView {
         if let Some(until) = self.typing.remove(&from) {
             self.typing.insert(to.clone(), until);
         }
+        if let Some(seq) = self.seen.remove(&from) {
+            self.seen.insert(to.clone(), seq);
+        }
         self.timeline.push(Entry::Renamed { from, to });
+    }
+
+    /// Adds a notice to the end of the timeline.
+    pub(super) fn push_entry(&mut self, entry: Entry) {
+        self.timeline.push(entry);
     }
 
     /// Forgets who is online (the connection is gone).

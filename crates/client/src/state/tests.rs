@@ -3,6 +3,7 @@
 use super::*;
 use chinwag_protocol::{Rejection, RoomKind, RoomState, ServerFrame};
 
+mod annotations;
 mod arrivals;
 mod members;
 
@@ -36,6 +37,7 @@ fn room_state(room: &str, name: &str, history: Vec<ChatMessage>, skipped: u64) -
         last_read: 0,
         unread: 0,
         mentions: 0,
+        seen: Vec::new(),
     }
 }
 
@@ -49,6 +51,8 @@ fn message(seq: u64, from: &str, id: &str, text: &str) -> ChatMessage {
         text: text.into(),
         edited: None,
         deleted: false,
+        reply_to: None,
+        reactions: Vec::new(),
     }
 }
 

@@ -68,7 +68,12 @@ fn client_frame() -> impl Strategy<Value = ClientFrame> {
         }),
         s().prop_map(|room| ClientFrame::Leave { room }),
         s().prop_map(|peer| ClientFrame::OpenDm { peer }),
-        (s(), s(), s()).prop_map(|(id, room, text)| ClientFrame::Send { id, room, text }),
+        (s(), s(), s()).prop_map(|(id, room, text)| ClientFrame::Send {
+            id,
+            room,
+            text,
+            reply_to: None
+        }),
         (s(), any::<u64>(), s()).prop_map(|(room, seq, text)| ClientFrame::Edit {
             room,
             seq,

@@ -108,6 +108,7 @@ impl Target {
                 id: format!("{index}-{step}-{n}"),
                 room: ROOM.into(),
                 text,
+                reply_to: None,
             })),
             Self::AxumChat => Message::text(text),
         }

@@ -234,6 +234,8 @@ mod tests {
             text: "\u{1}".repeat(MAX_TEXT_BYTES),
             edited: Some(i64::MAX),
             deleted: true,
+            reply_to: None,
+            reactions: Vec::new(),
         }
     }
 
@@ -253,6 +255,7 @@ mod tests {
             last_read: u64::MAX,
             unread: u64::MAX,
             mentions: u64::MAX,
+            seen: Vec::new(),
         }
     }
 

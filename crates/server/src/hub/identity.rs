@@ -101,7 +101,10 @@ impl Hub {
             return;
         }
         for PendingHello { conn, user, since } in hellos {
-            if let Err(refusal) = self.welcome(conn, user, &since) {
+            let welcomed = self
+                .welcome(conn, user, &since)
+                .and_then(|()| self.after_welcome(conn));
+            if let Err(refusal) = welcomed {
                 self.refused(conn, refusal);
             }
         }

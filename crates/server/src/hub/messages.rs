@@ -14,7 +14,7 @@ const TYPING_INTERVAL: Duration = Duration::from_secs(1);
 /// A message that has its sequence number and waits for the batch to commit.
 pub(super) struct PendingPost {
     sender: ConnId,
-    authored: Authored,
+    pub(super) authored: Authored,
 }
 
 impl Hub {
@@ -26,11 +26,15 @@ impl Hub {
         id: String,
         room: String,
         text: String,
+        reply_to: Option<u64>,
     ) -> Result<(), Refusal> {
         let who = self
             .member_of(conn, &room)
             .map_err(|refusal| about_message(refusal, &id))?;
         protocol::validate_message(&id, &text).map_err(|error| error.about_message(&id))?;
+        let reply_to = self
+            .quote_for_reply(&room, reply_to)
+            .map_err(|refusal| about_message(refusal, &id))?;
         if let Some(ack) = self.already_posted(&room, who.user, &id)? {
             // A retry of a message we have: answer with the original, broadcast nothing.
             self.reply(conn, &ack);
@@ -51,6 +55,8 @@ impl Hub {
             text,
             edited: None,
             deleted: false,
+            reply_to,
+            reactions: Vec::new(),
         };
         self.pending.push(PendingPost {
             sender: conn,
@@ -162,6 +168,7 @@ impl Hub {
             let room = message.room.clone();
             self.broadcast(&room, &ServerFrame::Message(message));
         }
+        self.announce_seen();
     }
 
     /// Replaces the text of one of the sender's own messages.
@@ -242,8 +249,10 @@ impl Hub {
             .rooms
             .get(&room)
             .map_or(0, |state| state.last_seq + state.pending);
+        let seq = seq.min(newest);
+        self.receipts.note(&room, &who, seq);
         let marker = self.read_marks.entry((room, who.user)).or_default();
-        *marker = (*marker).max(seq.min(newest));
+        *marker = (*marker).max(seq);
         Ok(())
     }
 

@@ -14,18 +14,25 @@
 //! tick; pages of who is online), [`messages`] (post, edit, delete, read markers, typing, search),
 //! [`paging`] (older history for the HTTP API), [`rates`] (which frames count against which
 //! rate limit), [`fitting`] (frames within [`chinwag_protocol::MAX_SERVER_FRAME_BYTES`]),
-//! [`clock`] (the time a command is handled at).
+//! [`clock`] (the time a command is handled at); beyond text, [`extras`] hands reactions
+//! ([`reactions`]), pins ([`pins`]) and read receipts ([`receipts`]) to their files, and
+//! [`replies`] quotes what a reply answers.
 
 mod clock;
 mod cluster;
 mod delivery;
+mod extras;
 mod fitting;
 mod identity;
 mod idle;
 mod messages;
 mod paging;
+mod pins;
 mod presence;
 mod rates;
+mod reactions;
+mod receipts;
+mod replies;
 mod rooms;
 #[cfg(test)]
 mod tests;
@@ -246,6 +253,8 @@ pub struct Hub {
     pending: Vec<messages::PendingPost>,
     /// Read markers not yet written, by room and identity.
     read_marks: HashMap<(String, UserId), u64>,
+    /// Who shares read receipts, and markers moved but not yet announced.
+    receipts: receipts::Receipts,
     /// Hellos whose identity waits for the batch's commit before their welcome.
     hellos: Vec<identity::PendingHello>,
     /// Who came and went, not yet told.
@@ -273,6 +282,7 @@ impl Hub {
             rooms: HashMap::new(),
             pending: Vec::new(),
             read_marks: HashMap::new(),
+            receipts: receipts::Receipts::default(),
             hellos: Vec::new(),
             presence: presence::Changes::default(),
             limits: Limiters::new(limits),
@@ -389,7 +399,12 @@ impl Hub {
             } => self.join(conn, room, create, last_seq),
             ClientFrame::Leave { room } => self.leave(conn, room),
             ClientFrame::OpenDm { peer } => self.open_dm(conn, peer),
-            ClientFrame::Send { id, room, text } => self.post(conn, id, room, text),
+            ClientFrame::Send {
+                id,
+                room,
+                text,
+                reply_to,
+            } => self.post(conn, id, room, text, reply_to),
             ClientFrame::Edit { room, seq, text } => self.edit(conn, room, seq, text),
             ClientFrame::Delete { room, seq } => self.delete(conn, room, seq),
             ClientFrame::Typing { room } => self.typing(conn, room),
@@ -398,6 +413,12 @@ impl Hub {
             ClientFrame::Search { room, query } => self.search(conn, room, query),
             ClientFrame::Rename { name } => self.rename(conn, name),
             ClientFrame::ListRooms => self.list_rooms(conn),
+            frame @ (ClientFrame::React { .. }
+            | ClientFrame::Unreact { .. }
+            | ClientFrame::Pin { .. }
+            | ClientFrame::Unpin { .. }
+            | ClientFrame::ListPins { .. }
+            | ClientFrame::ShareReceipts { .. }) => self.extra_frame(conn, frame),
             ClientFrame::Members { room, after } => self.members(conn, room, after),
             // Socket tasks answer pings themselves; nothing reaches the hub.
             ClientFrame::Ping => Ok(()),

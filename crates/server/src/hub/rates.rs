@@ -5,7 +5,7 @@ use chinwag_protocol::{ClientFrame, Rejection, wait_in_words};
 
 /// The per-identity limit a frame counts against.
 enum Counted<'a> {
-    /// `send` (with its client id), `edit`, `delete`: the message limit.
+    /// `send` (with its client id), `edit`, `delete`, reactions and pins: the message limit.
     Message(Option<&'a str>),
     /// Frames that make the hub read or change rooms and names: the request limit.
     Request,
@@ -16,7 +16,12 @@ enum Counted<'a> {
 fn counted(frame: &ClientFrame) -> Option<Counted<'_>> {
     match frame {
         ClientFrame::Send { id, .. } => Some(Counted::Message(Some(id))),
-        ClientFrame::Edit { .. } | ClientFrame::Delete { .. } => Some(Counted::Message(None)),
+        ClientFrame::Edit { .. }
+        | ClientFrame::Delete { .. }
+        | ClientFrame::React { .. }
+        | ClientFrame::Unreact { .. }
+        | ClientFrame::Pin { .. }
+        | ClientFrame::Unpin { .. } => Some(Counted::Message(None)),
         ClientFrame::Search { .. }
         | ClientFrame::ListRooms
         | ClientFrame::Members { .. }
@@ -24,7 +29,9 @@ fn counted(frame: &ClientFrame) -> Option<Counted<'_>> {
         | ClientFrame::Leave { .. }
         | ClientFrame::OpenDm { .. }
         | ClientFrame::SetTopic { .. }
-        | ClientFrame::Rename { .. } => Some(Counted::Request),
+        | ClientFrame::Rename { .. }
+        | ClientFrame::ListPins { .. }
+        | ClientFrame::ShareReceipts { .. } => Some(Counted::Request),
         ClientFrame::Hello { .. }
         | ClientFrame::Typing { .. }
         | ClientFrame::Read { .. }

@@ -256,6 +256,7 @@ impl Hub {
         };
         let (users, _) = self.online_page(&room, None);
         let online = self.rooms.get(&room).map_or(0, |state| state.count()) as u64;
+        let seen = self.seen_for(&room, who.user)?;
         let state = RoomState {
             room,
             kind: row.kind,
@@ -268,6 +269,7 @@ impl Hub {
             last_read: membership.last_read,
             unread,
             mentions,
+            seen,
         };
         Ok(fitting::fit_room_state(state, keep))
     }

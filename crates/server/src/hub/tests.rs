@@ -8,6 +8,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
 mod delivery;
+mod receipts;
 
 use super::identity::GIVEN_UP_NAME_KEPT_MS;
 use super::{Command, ConnId, Hub, Now, Outbox, Outgoing, PageRequest};
@@ -169,6 +170,7 @@ fn post(id: &str, text: &str) -> ClientFrame {
         id: id.into(),
         room: DEFAULT_ROOM.into(),
         text: text.into(),
+        reply_to: None,
     }
 }
 

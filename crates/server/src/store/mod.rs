@@ -5,6 +5,7 @@
 //! Durability is the same on both: a batch is on disk when [`Backend::write_batch`] returns,
 //! and the hub acknowledges a message only after that.
 
+pub mod annotations;
 pub mod cluster;
 mod error;
 pub mod identities;
@@ -14,6 +15,7 @@ pub mod pg;
 mod rooms;
 pub mod sqlite;
 
+pub use annotations::AnnotationStore;
 pub use cluster::ClusterStore;
 pub use error::{StoreError, StoreResult};
 pub use identities::{IdentityStore, User, UserId};
@@ -23,12 +25,15 @@ pub use rooms::{Membership, ReadMark, RoomRow, RoomStore};
 
 /// Everything a store does: the messages, rooms and identities it keeps, the batch the hub
 /// commits, and whether the database answers.
-pub trait Backend: MessageStore + RoomStore + IdentityStore + ClusterStore + Send {
-    /// Stores a batch in one transaction: new messages, and read markers moved forward (never
-    /// back). On disk when this returns `Ok`; nothing of it is stored on `Err`. A shared store
-    /// ([`ClusterStore::shared`]) numbers the messages itself (other nodes write the same
-    /// rooms): each room's keep their order and get the next numbers of the room, so a message's
-    /// `seq` is final only when this returns; a store of one node keeps the hub's numbers.
+pub trait Backend:
+    MessageStore + RoomStore + IdentityStore + AnnotationStore + ClusterStore + Send
+{
+    /// Stores a batch in one transaction: new messages (with which message each reply
+    /// answers), and read markers moved forward (never back). On disk when this returns `Ok`;
+    /// nothing of it is stored on `Err`. A shared store ([`ClusterStore::shared`]) numbers the
+    /// messages itself (other nodes write the same rooms): each room's keep their order and get
+    /// the next numbers of the room, so a message's `seq` is final only when this returns; a
+    /// store of one node keeps the hub's numbers.
     fn write_batch(
         &mut self,
         messages: &mut [Authored],
@@ -60,7 +65,8 @@ pub trait Backend: MessageStore + RoomStore + IdentityStore + ClusterStore + Sen
 }
 
 /// Everything the server keeps, in whichever database [`Location`] names. Its methods are
-/// [`Backend`]'s (and so [`MessageStore`]'s, [`RoomStore`]'s and [`IdentityStore`]'s).
+/// [`Backend`]'s (and so [`MessageStore`]'s, [`RoomStore`]'s, [`IdentityStore`]'s and
+/// [`AnnotationStore`]'s).
 pub struct Store {
     backend: Box<dyn Backend>,
 }

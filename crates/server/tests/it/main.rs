@@ -7,6 +7,7 @@
 )]
 
 mod abuse;
+mod beyond_text;
 mod chat;
 mod connections;
 mod crowds;
@@ -25,4 +26,5 @@ mod recovery;
 mod rooms;
 mod server_process;
 mod store;
+mod store_annotations;
 mod tls;

@@ -20,6 +20,8 @@ fn message(seq: u64, id: &str) -> Authored {
             text: format!("message {seq}"),
             edited: None,
             deleted: false,
+            reply_to: None,
+            reactions: Vec::new(),
         },
     }
 }
@@ -271,7 +273,7 @@ fn postgres_stores_opened_at_once_upgrade_the_schema_once() {
         .iter()
         .map(|row| row.get(0))
         .collect();
-    assert_eq!(versions, [3]);
+    assert_eq!(versions, [4]);
     let lobbies: i64 = admin
         .query_one("SELECT COUNT(*) FROM rooms WHERE name = 'lobby'", &[])
         .unwrap()

@@ -4,7 +4,9 @@ use postgres::{Row, Statement, Transaction};
 
 use super::{PgStore, from_db, limit, to_db};
 use crate::store::messages::{count_mentions, like_pattern};
-use crate::store::{Authored, MessageStore, StoreResult, StoredAt, StoredMessage, UserId};
+use crate::store::{
+    AnnotationStore, Authored, MessageStore, ReadMark, StoreResult, StoredAt, StoredMessage, UserId,
+};
 use chinwag_protocol::{ChatMessage, MAX_MENTION_COUNT, MAX_UNREAD_COUNT};
 
 /// The columns every message query reads, in [`message_from_row`]'s order (the author's
@@ -51,6 +53,33 @@ pub(super) fn number(
     Ok(heads)
 }
 
+/// `marks` with each one that stood at a poster's own message of the batch (`provisional`: the
+/// messages' numbers before [`number`]) moved to that message's final number.
+pub(super) fn renumbered_marks(
+    marks: &[ReadMark],
+    provisional: &[u64],
+    messages: &[Authored],
+) -> Vec<ReadMark> {
+    marks
+        .iter()
+        .map(|mark| {
+            let seq = provisional
+                .iter()
+                .zip(messages)
+                .find(|(seq, authored)| {
+                    **seq == mark.seq
+                        && authored.sender_id == mark.user
+                        && authored.message.room == mark.room
+                })
+                .map_or(mark.seq, |(_, authored)| authored.message.seq);
+            ReadMark {
+                seq,
+                ..mark.clone()
+            }
+        })
+        .collect()
+}
+
 /// Inserts `messages` within `transaction` with [`INSERT`] (prepared as `insert`).
 pub(super) fn insert_messages(
     transaction: &mut Transaction<'_>,
@@ -87,6 +116,8 @@ fn message_from_row(row: &Row) -> ChatMessage {
         text: row.get(5),
         edited: row.get(6),
         deleted: row.get(7),
+        reply_to: None,
+        reactions: Vec::new(),
     }
 }
 
@@ -212,10 +243,12 @@ impl PgStore {
         sql: &str,
         params: &[&(dyn postgres::types::ToSql + Sync)],
     ) -> StoreResult<Vec<ChatMessage>> {
-        Ok(self
+        let mut messages: Vec<ChatMessage> = self
             .rows(sql, params)?
             .iter()
             .map(message_from_row)
-            .collect())
+            .collect();
+        self.annotate(&mut messages)?;
+        Ok(messages)
     }
 }

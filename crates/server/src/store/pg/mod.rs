@@ -11,6 +11,7 @@
 //! Durability: PostgreSQL's own (`synchronous_commit` on, its default): a batch is on disk when
 //! its `COMMIT` returns.
 
+mod annotations;
 mod cluster;
 mod identities;
 mod listen;
@@ -132,7 +133,8 @@ impl Session {
 impl Backend for PgStore {
     /// Numbers the batch's messages from their rooms' rows (locked until the commit, so
     /// numbers are gapless and in commit order whichever node commits), stores them, moves the
-    /// markers (each poster's to its message's final number) and tells every node.
+    /// markers (a poster's marker at its message's number follows it to the final one) and
+    /// tells every node.
     fn write_batch(
         &mut self,
         messages: &mut [Authored],
@@ -142,17 +144,15 @@ impl Backend for PgStore {
         self.with(|session| {
             let number = session.prepare(messages::NUMBER)?;
             let insert = session.prepare(messages::INSERT)?;
+            let replies = session.prepare(annotations::INSERT_REPLIES)?;
             let mark = session.prepare(rooms::MOVE_READ_MARKS)?;
             let notify = session.prepare(cluster::NOTIFY)?;
             let mut transaction = session.client.transaction()?;
+            let provisional: Vec<u64> = messages.iter().map(|a| a.message.seq).collect();
             let heads = messages::number(&mut transaction, &number, messages)?;
             messages::insert_messages(&mut transaction, &insert, messages)?;
-            let mut marks = read_marks.to_vec();
-            marks.extend(messages.iter().map(|authored| ReadMark {
-                room: authored.message.room.clone(),
-                user: authored.sender_id,
-                seq: authored.message.seq,
-            }));
+            annotations::insert_replies(&mut transaction, &replies, messages)?;
+            let marks = messages::renumbered_marks(read_marks, &provisional, messages);
             rooms::move_read_marks(&mut transaction, &mark, &marks)?;
             let events: Vec<_> = heads
                 .into_iter()

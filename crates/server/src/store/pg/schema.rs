@@ -12,7 +12,7 @@ use chinwag_protocol::DEFAULT_ROOM;
 const UPGRADE_LOCK: i64 = 0x0063_6869_6e77_6167; // "chinwag"
 
 /// The upgrades in order: `MIGRATIONS[n]` brings the schema from version `n` to `n + 1`.
-const MIGRATIONS: [&str; 3] = [V1, V2, V3];
+const MIGRATIONS: [&str; 4] = [V1, V2, V3, V4];
 
 /// Version 1: SQLite's version 3 tables (identities with look-alike keys, names kept after a
 /// rename, rooms, memberships with read markers, messages by room and seq with their client
@@ -63,12 +63,39 @@ const V1: &str = "CREATE TABLE users (
 const V2: &str = "CREATE EXTENSION IF NOT EXISTS pg_trgm;
     CREATE INDEX messages_text_trigrams ON messages USING gin (text gin_trgm_ops);";
 
-/// Version 3: several nodes on one database. Each room keeps its newest sequence number
+/// Version 3 (SQLite's version 6): which message each reply answers, emoji reactions (one per
+/// emoji per identity on a message), pinned messages, the identities that keep their read
+/// receipts to themselves, and read markers by room and position (for "seen by").
+const V3: &str = "CREATE TABLE replies (
+        room     TEXT   NOT NULL,
+        seq      BIGINT NOT NULL,
+        reply_to BIGINT NOT NULL,
+        PRIMARY KEY (room, seq)
+    );
+    CREATE TABLE reactions (
+        room    TEXT   NOT NULL,
+        seq     BIGINT NOT NULL,
+        emoji   TEXT   NOT NULL,
+        user_id BIGINT NOT NULL,
+        time    BIGINT NOT NULL,
+        PRIMARY KEY (room, seq, emoji, user_id)
+    );
+    CREATE TABLE pins (
+        room    TEXT   NOT NULL,
+        seq     BIGINT NOT NULL,
+        user_id BIGINT NOT NULL,
+        time    BIGINT NOT NULL,
+        PRIMARY KEY (room, seq)
+    );
+    CREATE TABLE private_receipts (user_id BIGINT NOT NULL PRIMARY KEY);
+    CREATE INDEX members_by_read ON members (room, last_read);";
+
+/// Version 4: several nodes on one database. Each room keeps its newest sequence number
 /// (`last_seq`, locked while a batch takes its numbers, so commit order is seq order across
 /// nodes); `nodes` holds each running node's heartbeat and `online` who is online on which node;
 /// `epoch` is a random id of this database (a client seeing another one talks to another
 /// history).
-const V3: &str = "ALTER TABLE rooms ADD COLUMN last_seq BIGINT NOT NULL DEFAULT 0;
+const V4: &str = "ALTER TABLE rooms ADD COLUMN last_seq BIGINT NOT NULL DEFAULT 0;
     UPDATE rooms SET last_seq = COALESCE(
         (SELECT MAX(seq) FROM messages WHERE messages.room = rooms.name), 0);
     CREATE TABLE nodes (

@@ -5,7 +5,9 @@ use rusqlite::{OptionalExtension, Row, params};
 use super::SqliteStore;
 use super::search;
 use crate::store::messages::count_mentions;
-use crate::store::{Authored, MessageStore, StoreResult, StoredAt, StoredMessage, UserId};
+use crate::store::{
+    AnnotationStore, Authored, MessageStore, StoreResult, StoredAt, StoredMessage, UserId,
+};
 use chinwag_protocol::{ChatMessage, MAX_MENTION_COUNT, MAX_UNREAD_COUNT};
 
 /// The columns every message query reads (qualified: search joins `messages` with its index), in [`message_from_row`]'s order. A message is
@@ -49,6 +51,8 @@ fn message_from_row(row: &Row<'_>) -> rusqlite::Result<ChatMessage> {
         text: row.get(5)?,
         edited: row.get(6)?,
         deleted: row.get(7)?,
+        reply_to: None,
+        reactions: Vec::new(),
     })
 }
 
@@ -178,16 +182,18 @@ impl MessageStore for SqliteStore {
 }
 
 impl SqliteStore {
-    /// The messages `sql` answers with `params`.
+    /// The messages `sql` answers with `params` (with their quotes and reactions).
     pub(super) fn query(
         &self,
         sql: &str,
         params: impl rusqlite::Params,
     ) -> StoreResult<Vec<ChatMessage>> {
-        Ok(self
+        let mut messages = self
             .connection
             .prepare_cached(sql)?
             .query_map(params, message_from_row)?
-            .collect::<rusqlite::Result<_>>()?)
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        self.annotate(&mut messages)?;
+        Ok(messages)
     }
 }

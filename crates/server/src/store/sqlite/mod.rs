@@ -5,6 +5,7 @@
 //! writer of the file: a second server pointed at the same file fails to open it instead of
 //! interleaving writes.
 
+mod annotations;
 mod identities;
 mod messages;
 mod rooms;
@@ -70,6 +71,7 @@ impl Backend for SqliteStore {
     ) -> StoreResult<()> {
         let transaction = self.connection.transaction()?;
         messages::insert_messages(&transaction, messages)?;
+        annotations::insert_replies(&transaction, messages)?;
         rooms::move_read_marks(&transaction, read_marks)?;
         Ok(transaction.commit()?)
     }

@@ -6,7 +6,7 @@ use crate::names;
 use chinwag_protocol::DEFAULT_ROOM;
 
 /// The schema version this build writes.
-const VERSION: i64 = 6;
+const VERSION: i64 = 7;
 
 /// Version 1: the message history of the single-room era.
 const V1: &str = "CREATE TABLE IF NOT EXISTS messages (
@@ -114,9 +114,37 @@ const V5: &str = "CREATE TABLE messages_text_upto (upto INTEGER NOT NULL);
         INSERT INTO messages_text (messages_text, rowid, text) VALUES ('delete', old.rowid, old.text);
     END;";
 
-/// Version 6: a random id of this database (its epoch, in the welcome: a client seeing another
+/// Version 6: which message each reply answers, emoji reactions (one per emoji per identity on
+/// a message), pinned messages, the identities that keep their read receipts to themselves, and
+/// read markers by room and position (a room state's "seen by" reads the furthest without
+/// visiting every member).
+const V6: &str = "CREATE TABLE IF NOT EXISTS replies (
+        room     TEXT    NOT NULL,
+        seq      INTEGER NOT NULL,
+        reply_to INTEGER NOT NULL,
+        PRIMARY KEY (room, seq)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS reactions (
+        room    TEXT    NOT NULL,
+        seq     INTEGER NOT NULL,
+        emoji   TEXT    NOT NULL,
+        user_id INTEGER NOT NULL,
+        time    INTEGER NOT NULL,
+        PRIMARY KEY (room, seq, emoji, user_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS pins (
+        room    TEXT    NOT NULL,
+        seq     INTEGER NOT NULL,
+        user_id INTEGER NOT NULL,
+        time    INTEGER NOT NULL,
+        PRIMARY KEY (room, seq)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS private_receipts (user_id INTEGER NOT NULL PRIMARY KEY);
+    CREATE INDEX IF NOT EXISTS members_by_read ON members (room, last_read);";
+
+/// Version 7: a random id of this database (its epoch, in the welcome: a client seeing another
 /// one talks to another history).
-const V6: &str = "CREATE TABLE IF NOT EXISTS epoch (id TEXT NOT NULL);
+const V7: &str = "CREATE TABLE IF NOT EXISTS epoch (id TEXT NOT NULL);
     INSERT INTO epoch (id) SELECT lower(hex(randomblob(16)))
         WHERE NOT EXISTS (SELECT 1 FROM epoch);";
 
@@ -154,6 +182,9 @@ fn upgrade(connection: &Connection) -> rusqlite::Result<()> {
     }
     if version < 6 {
         connection.execute_batch(V6)?;
+    }
+    if version < 7 {
+        connection.execute_batch(V7)?;
     }
     connection.execute(
         "INSERT OR IGNORE INTO rooms (name, kind, skeleton) VALUES (?1, 'public', ?2)",
