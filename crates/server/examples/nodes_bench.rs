@@ -19,10 +19,6 @@
 //! ```
 
 #[path = "fanout_bench/process.rs"]
-#[allow(
-    dead_code,
-    reason = "shared with fanout_bench, which also names the server process"
-)]
 mod process;
 
 use std::sync::Arc;
@@ -36,7 +32,8 @@ use tokio_tungstenite::tungstenite::Message;
 
 use chinwag_protocol::{ClientFrame, DEFAULT_ROOM, PROTOCOL_VERSION, ServerFrame};
 use chinwag_server::cli::{self, ServeArgs};
-use process::OwnServer;
+use chinwag_testkit::process::ServerProcess;
+use process::start_own_server;
 
 /// How long connecting and logging in may take, each.
 const LOGIN_DEADLINE: Duration = Duration::from_secs(60);
@@ -163,9 +160,9 @@ fn main() -> std::process::ExitCode {
     );
     for (label, dbs) in setups {
         // Every client comes from one address: lift the per-address caps.
-        let nodes: Vec<OwnServer> = dbs
+        let nodes: Vec<ServerProcess> = dbs
             .iter()
-            .map(|db| OwnServer::start(std::path::Path::new(db), args.clients * 2))
+            .map(|db| start_own_server(std::path::Path::new(db), args.clients * 2))
             .collect();
         let urls: Vec<String> = nodes.iter().map(|node| node.url.clone()).collect();
         for (index, step) in steps.iter().enumerate() {

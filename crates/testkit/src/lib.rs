@@ -12,6 +12,7 @@ mod http;
 mod live_client;
 pub mod measure;
 mod pg_cluster;
+pub mod process;
 mod raw_client;
 mod server;
 pub mod strategies;

@@ -32,8 +32,9 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use chinwag_testkit::measure::percentile_ms;
+use chinwag_testkit::process::{cpu_seconds, rss_kib};
 use clients::{JOIN_DEADLINE, Storm, Tally, Target};
-use process::{StartedServer, cpu_seconds, rss_kib};
+use process::StartedServer;
 
 /// How long after the last client joined every client has to see the exact online count.
 const SETTLE_DEADLINE: Duration = Duration::from_secs(30);
@@ -84,7 +85,7 @@ async fn main() {
         _ => Some(StartedServer::start(args.clients)),
     };
     let (url, pid) = match (&started, &args.url, args.pid) {
-        (Some(server), _, _) => (server.url.clone(), server.pid()),
+        (Some(server), _, _) => (server.process.url.clone(), server.process.pid()),
         (None, Some(url), Some(pid)) => (url.clone(), pid),
         _ => unreachable!("clap requires --url and --pid together"),
     };
@@ -99,8 +100,8 @@ async fn main() {
         target: args.target,
         tally: Tally::default(),
     });
-    let rss_before = rss_kib(pid);
-    let cpu_before = cpu_seconds(pid);
+    let rss_before = rss_kib(pid).expect("the server runs");
+    let cpu_before = cpu_seconds(pid).expect("the server runs");
     let (stop, stopped) = watch::channel(false);
     let groups = args.clients.div_ceil(args.per_task.max(1)).max(1);
     let start = Instant::now();
@@ -130,8 +131,8 @@ async fn main() {
             tally.see_everyone.load(Ordering::Relaxed) >= tally.joined.load(Ordering::Relaxed)
         })
         .await;
-    let cpu = cpu_seconds(pid) - cpu_before;
-    let rss_after = rss_kib(pid);
+    let cpu = cpu_seconds(pid).expect("the server runs") - cpu_before;
+    let rss_after = rss_kib(pid).expect("the server runs");
     report(
         &args,
         tally,

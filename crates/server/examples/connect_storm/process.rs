@@ -1,65 +1,28 @@
-//! The server process measured from outside: CPU time and resident memory from `/proc`, and
-//! starting the release `chinwag-server` when no running server is given.
+//! The release `chinwag-server` started for a storm when no running server is given, measured
+//! through `chinwag_testkit::process`.
 
-use std::net::TcpListener;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
-/// Clock ticks per second of `/proc/<pid>/stat` times (`USER_HZ`: 100 on Linux).
-const TICKS_PER_SECOND: f64 = 100.0;
+use chinwag_testkit::process::ServerProcess;
 
-/// How long a started server has to accept connections.
-const START_DEADLINE: Duration = Duration::from_secs(20);
-
-/// The user + system CPU seconds process `pid` has used.
-pub fn cpu_seconds(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("the server runs");
-    // Fields after the command name (which may hold spaces, inside parentheses).
-    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
-    let ticks: f64 = fields[11..13]
-        .iter()
-        .map(|field| field.parse::<f64>().expect("a tick count"))
-        .sum();
-    ticks / TICKS_PER_SECOND
-}
-
-/// The resident memory of process `pid`, in KiB.
-pub fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("the server runs");
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmRSS in /proc/<pid>/status")
-}
-
-/// A release `chinwag-server` started for the run, on a free port with a fresh database and its
-/// caps raised for `clients` connections from one address; killed when dropped.
+/// A release `chinwag-server` on a free port with a fresh database and its caps raised for
+/// `clients` connections from one address; stopped (and its database removed) when dropped.
 pub struct StartedServer {
-    child: Child,
-    /// Its WebSocket URL.
-    pub url: String,
+    /// The server process.
+    pub process: ServerProcess,
     _dir: tempfile::TempDir,
 }
 
 impl StartedServer {
     /// Starts the server built next to this example (`cargo build --release -p
-    /// chinwag-server`), and waits until it accepts connections.
+    /// chinwag-server`), and waits until it listens.
     pub fn start(clients: usize) -> Self {
-        let binary = server_binary();
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("a free port")
-            .port();
         let caps = (clients + 64).to_string();
-        let child = Command::new(&binary)
-            .arg("--bind")
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("--db")
+        let mut command = Command::new(server_binary());
+        command
+            .args(["--bind", "127.0.0.1:0", "--db"])
             .arg(dir.path().join("storm.sqlite3"))
             .args([
                 "--max-connections",
@@ -67,37 +30,11 @@ impl StartedServer {
                 "--max-connections-per-ip",
                 &caps,
             ])
-            .args(["--identities-per-hour", "0", "--hello-timeout", "60"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .env("RUST_LOG", "warn")
-            .spawn()
-            .unwrap_or_else(|err| panic!("cannot start {}: {err}", binary.display()));
-        let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < START_DEADLINE,
-                "the server did not accept connections within {START_DEADLINE:?}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+            .args(["--identities-per-hour", "0", "--hello-timeout", "60"]);
         Self {
-            child,
-            url: format!("ws://127.0.0.1:{port}/ws"),
+            process: ServerProcess::start(command),
             _dir: dir,
         }
-    }
-
-    /// The server's process id.
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-}
-
-impl Drop for StartedServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -32,9 +32,10 @@ use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::time::{Instant, sleep_until, timeout_at};
 
 use chinwag_server::cli::{self, ServeArgs};
+use chinwag_testkit::process::{cpu_seconds, process_name};
 use client::Role;
 use plan::Plan;
-use process::{OwnServer, cpu_seconds};
+use process::start_own_server;
 use table::StepFigures;
 use target::{Identity, Target};
 
@@ -99,7 +100,7 @@ fn main() -> std::process::ExitCode {
     let own = args
         .url
         .is_none()
-        .then(|| OwnServer::start(&dir.path().join("bench.sqlite3"), args.clients));
+        .then(|| start_own_server(&dir.path().join("bench.sqlite3"), args.clients));
     let (url, pid) = match &own {
         Some(server) => (server.url.clone(), server.pid()),
         None => (args.url.clone().expect("--url"), args.pid.expect("--pid")),
@@ -172,7 +173,7 @@ async fn bench(args: &Args, url: String, pid: u32) -> Vec<client::Report> {
     println!(
         "\n{:?} (server pid {pid}, {}): {logged_in} clients in one room, {} senders, {} s a step, {}-byte texts; {dropped} clients dropped by the server during the run\n",
         args.target,
-        process::name(pid),
+        process_name(pid),
         args.senders,
         args.seconds,
         args.text_bytes
