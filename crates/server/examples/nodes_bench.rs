@@ -31,7 +31,6 @@ use tokio::time::{Instant, interval, sleep_until, timeout, timeout_at};
 use tokio_tungstenite::tungstenite::Message;
 
 use chinwag_protocol::{ClientFrame, DEFAULT_ROOM, PROTOCOL_VERSION, ServerFrame};
-use chinwag_server::cli::{self, ServeArgs};
 use chinwag_testkit::process::ServerProcess;
 use process::start_own_server;
 
@@ -66,13 +65,6 @@ struct Args {
     connecting: usize,
 }
 
-/// `nodes_bench serve ...` is a server under test (the flags of `chinwag-server`).
-#[derive(Parser)]
-struct Serve {
-    #[command(flatten)]
-    serve: ServeArgs,
-}
-
 /// One step's load: unlimited (`None`: as fast as acks come) or messages a second per sender.
 #[derive(Clone, Copy)]
 struct Step {
@@ -102,15 +94,8 @@ impl Tally {
 }
 
 fn main() -> std::process::ExitCode {
-    if std::env::args().nth(1).as_deref() == Some("serve") {
-        cli::init_logging();
-        return match cli::run(Serve::parse_from(std::env::args().skip(1)).serve) {
-            Ok(()) => std::process::ExitCode::SUCCESS,
-            Err(err) => {
-                eprintln!("nodes_bench serve: {err}");
-                std::process::ExitCode::FAILURE
-            }
-        };
+    if let Some(served) = chinwag_testkit::process::serve_if_asked() {
+        return served;
     }
     let args = Args::parse();
     let pg = match chinwag_testkit::PgCluster::start_durable() {

@@ -2,7 +2,11 @@
 //! running and named by its pid): its CPU time and resident memory come from `/proc/<pid>`.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitCode, Stdio};
+
+use clap::Parser;
+
+use chinwag_server::cli::{self, ServeArgs};
 use std::time::{Duration, Instant};
 
 /// Clock ticks per second of `/proc/<pid>/stat` times (`getconf CLK_TCK`: 100 on Linux).
@@ -35,6 +39,32 @@ pub fn rss_kib(pid: u32) -> Option<u64> {
 pub fn process_name(pid: u32) -> String {
     std::fs::read_to_string(format!("/proc/{pid}/comm"))
         .map_or_else(|_| "?".into(), |comm| comm.trim().to_owned())
+}
+
+/// `PROGRAM serve FLAGS...`: a benchmark started as its own server (the `chinwag-server` flags).
+#[derive(Parser)]
+struct Serve {
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+/// When this program was started as `PROGRAM serve FLAGS...`, serves as the `chinwag-server`
+/// flags say until stopped and returns its exit code; otherwise `None`. A benchmark calls it
+/// first in `main`, so that it can start itself as the server it measures, a process of its own.
+pub fn serve_if_asked() -> Option<ExitCode> {
+    if std::env::args().nth(1).as_deref() != Some("serve") {
+        return None;
+    }
+    cli::init_logging();
+    Some(
+        match cli::run(Serve::parse_from(std::env::args().skip(1)).serve) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("serve: {err}");
+                ExitCode::FAILURE
+            }
+        },
+    )
 }
 
 /// A Chinwag server started as a process of its own; killed when dropped.

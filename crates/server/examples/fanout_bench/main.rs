@@ -31,7 +31,6 @@ use clap::Parser;
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::time::{Instant, sleep_until, timeout_at};
 
-use chinwag_server::cli::{self, ServeArgs};
 use chinwag_testkit::process::{cpu_seconds, process_name};
 use client::Role;
 use plan::Plan;
@@ -77,23 +76,9 @@ struct Args {
     connecting: usize,
 }
 
-/// `fanout_bench serve ...` is the server under test (the flags of `chinwag-server`).
-#[derive(Parser)]
-struct Serve {
-    #[command(flatten)]
-    serve: ServeArgs,
-}
-
 fn main() -> std::process::ExitCode {
-    if std::env::args().nth(1).as_deref() == Some("serve") {
-        cli::init_logging();
-        return match cli::run(Serve::parse_from(std::env::args().skip(1)).serve) {
-            Ok(()) => std::process::ExitCode::SUCCESS,
-            Err(err) => {
-                eprintln!("fanout_bench serve: {err}");
-                std::process::ExitCode::FAILURE
-            }
-        };
+    if let Some(served) = chinwag_testkit::process::serve_if_asked() {
+        return served;
     }
     let args = Args::parse();
     let dir = tempfile::tempdir().expect("temp dir");
