@@ -12,12 +12,21 @@
 //! (notifications) at the end of each batch ([`Hub::publish`]); what the others tell is
 //! broadcast to this node's members ([`Hub::heard`]).
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::Hub;
 use crate::store::UserId;
 use crate::store::cluster::{Event, Happened, Presence};
 use chinwag_protocol::ServerFrame;
+
+/// Whether `event` still means something once the database is back: typing is stale by then,
+/// and presence is restated whole.
+fn lasting(event: &Happened) -> bool {
+    !matches!(
+        event,
+        Happened::Typing { .. } | Happened::Joined { .. } | Happened::Left { .. }
+    )
+}
 
 /// Most messages read from the store at a time while catching up.
 const CATCH_UP_PAGE: usize = 512;
@@ -29,6 +38,9 @@ pub(super) struct Said {
     presence: Vec<Presence>,
     events: Vec<Happened>,
     confirmed: HashSet<UserId>,
+    /// Some presence could not be told (or this node may have been declared dead): all of it
+    /// is written afresh at the next chance ([`Hub::restate`]).
+    restate: bool,
 }
 
 impl Hub {
@@ -57,22 +69,103 @@ impl Hub {
         self.tell(Happened::Hello { user });
     }
 
-    /// Records and tells what the batch noted (see [`Hub::note_presence`], [`Hub::tell`]).
+    /// Records and tells what the batch noted (see [`Hub::note_presence`], [`Hub::tell`]). If
+    /// the database cannot be reached, presence is restated once it can ([`Hub::restate`]) and
+    /// the other events wait for it (but typing, stale by then).
     pub(super) fn publish(&mut self) {
+        if self.said.restate && !self.restate() {
+            self.said.presence.clear();
+            self.said.events.retain(lasting);
+            return;
+        }
         if self.said.presence.is_empty() && self.said.events.is_empty() {
             return;
         }
         let presence = std::mem::take(&mut self.said.presence);
         let events = std::mem::take(&mut self.said.events);
         if let Err(err) = self.store.publish(&presence, &events) {
-            tracing::error!(%err, "telling the other nodes failed");
+            tracing::error!(%err, "telling the other nodes failed; telling them again later");
+            self.said.restate = true;
+            self.said.events = events.into_iter().filter(lasting).collect();
         }
+    }
+
+    /// Writes who is online here afresh, telling the other nodes to read it again; whether
+    /// that worked.
+    fn restate(&mut self) -> bool {
+        let online: Vec<(String, String)> = self
+            .rooms
+            .iter()
+            .flat_map(|(room, state)| {
+                state
+                    .online
+                    .keys()
+                    .map(move |name| (room.clone(), name.clone()))
+            })
+            .collect();
+        match self.store.restate(&online) {
+            Ok(()) => {
+                tracing::info!(
+                    online = online.len(),
+                    "told the other nodes who is online here"
+                );
+                self.said.restate = false;
+                // Written with the rest: what the batch changed is in it.
+                self.said.presence.clear();
+                true
+            }
+            Err(err) => {
+                tracing::warn!(%err, "telling the other nodes who is online here failed");
+                false
+            }
+        }
+    }
+
+    /// Reads again who is online in the rooms in memory on other nodes (after notifications
+    /// may have been lost), telling the members here what changed.
+    fn reload_remote(&mut self) -> crate::store::StoreResult<()> {
+        let rooms: Vec<String> = self.rooms.keys().cloned().collect();
+        let mut fresh: HashMap<String, BTreeSet<String>> = HashMap::new();
+        for (room, name) in self.store.online_elsewhere(&rooms)? {
+            fresh.entry(room).or_default().insert(name);
+        }
+        for room in rooms {
+            let Some(state) = self.rooms.get_mut(&room) else {
+                continue;
+            };
+            let now = fresh.remove(&room).unwrap_or_default();
+            let before = std::mem::replace(&mut state.remote, now);
+            let here = |name: &&String| !state.online.contains_key(*name);
+            let came: Vec<String> = state
+                .remote
+                .difference(&before)
+                .filter(here)
+                .cloned()
+                .collect();
+            let went: Vec<String> = before
+                .difference(&state.remote)
+                .filter(here)
+                .cloned()
+                .collect();
+            for name in came {
+                self.presence.came(&room, &name);
+            }
+            for name in went {
+                self.presence.went(&room, &name);
+            }
+        }
+        Ok(())
     }
 
     /// Acts on what another node said (or on a tick of the listener).
     pub(super) fn heard(&mut self, event: Event) {
         let ours = event.node == self.store.node();
-        if ours && !matches!(event.what, Happened::Tick | Happened::Hello { .. }) {
+        if ours
+            && !matches!(
+                event.what,
+                Happened::Tick | Happened::Listening | Happened::Hello { .. }
+            )
+        {
             return;
         }
         let result = match event.what {
@@ -111,7 +204,14 @@ impl Hub {
                 }
                 Ok(())
             }
+            Happened::Restated => self.reload_remote(),
             Happened::Tick => self.tick(),
+            Happened::Listening => {
+                // Maybe declared dead meanwhile: this node's presence is written afresh.
+                self.said.restate = true;
+                self.reload_remote().and_then(|()| self.tick())
+            }
+            what => self.relayed(what),
         };
         if let Err(err) = result {
             tracing::error!(%err, "catching up with the other nodes failed");

@@ -32,6 +32,7 @@ mod presence;
 mod rates;
 mod reactions;
 mod receipts;
+mod relayed;
 mod replies;
 mod rooms;
 #[cfg(test)]

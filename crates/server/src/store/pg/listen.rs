@@ -89,7 +89,11 @@ fn listen(client: &mut Client, node: i64, forward: &mut Forward) -> Result<(), p
     let mut beaten = Instant::now();
     let mut ticked = Instant::now();
     // Connected (again): whatever was said meanwhile is caught up with now.
-    if !forward(tick()) {
+    let listening = Event {
+        node: 0,
+        what: Happened::Listening,
+    };
+    if !forward(listening) {
         return Ok(());
     }
     loop {
