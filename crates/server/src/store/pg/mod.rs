@@ -249,6 +249,20 @@ impl Backend for PgStore {
         self.deferred.set(Deferred::Closed);
         committed
     }
+
+    #[cfg(test)]
+    fn fail_commits_of_new_identities(&self) {
+        // A check deferred to the commit, failing for every new identity.
+        self.with(|session| {
+            session.client.batch_execute(
+                "CREATE FUNCTION fail_the_commit() RETURNS trigger LANGUAGE plpgsql AS
+                 $$ BEGIN RAISE EXCEPTION 'this commit fails on purpose'; END $$;
+                 CREATE CONSTRAINT TRIGGER fail_the_commit AFTER INSERT ON users
+                 DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION fail_the_commit();",
+            )
+        })
+        .expect("the commit guard is set up");
+    }
 }
 
 /// A sequence number or read marker as PostgreSQL keeps it (`BIGINT`); numbers beyond it (no
