@@ -10,23 +10,16 @@
 //!
 //! Presence and typing: what this node's connections do is recorded (`online` rows) and told
 //! (notifications) at the end of each batch ([`Hub::publish`]); what the others tell is
-//! broadcast to this node's members ([`Hub::heard`]).
+//! broadcast to this node's members ([`Hub::heard`]). Everything else members do (renames,
+//! reactions, pins, topics, receipts, direct rooms) is told the same way and broadcast by
+//! `relayed.rs`; what could not be told while the database was away, `outage.rs` tells later.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::HashSet;
 
 use super::Hub;
 use crate::store::UserId;
 use crate::store::cluster::{Event, Happened, Presence};
 use chinwag_protocol::ServerFrame;
-
-/// Whether `event` still means something once the database is back: typing is stale by then,
-/// and presence is restated whole.
-fn lasting(event: &Happened) -> bool {
-    !matches!(
-        event,
-        Happened::Typing { .. } | Happened::Joined { .. } | Happened::Left { .. }
-    )
-}
 
 /// Most messages read from the store at a time while catching up.
 const CATCH_UP_PAGE: usize = 512;
@@ -35,12 +28,12 @@ const CATCH_UP_PAGE: usize = 512;
 /// identities online had their hello come back (so a later hello elsewhere is newer).
 #[derive(Default)]
 pub(super) struct Said {
-    presence: Vec<Presence>,
-    events: Vec<Happened>,
+    pub(super) presence: Vec<Presence>,
+    pub(super) events: Vec<Happened>,
     confirmed: HashSet<UserId>,
     /// Some presence could not be told (or this node may have been declared dead): all of it
     /// is written afresh at the next chance ([`Hub::restate`]).
-    restate: bool,
+    pub(super) restate: bool,
 }
 
 impl Hub {
@@ -75,7 +68,7 @@ impl Hub {
     pub(super) fn publish(&mut self) {
         if self.said.restate && !self.restate() {
             self.said.presence.clear();
-            self.said.events.retain(lasting);
+            self.keep_waiting();
             return;
         }
         if self.said.presence.is_empty() && self.said.events.is_empty() {
@@ -86,75 +79,9 @@ impl Hub {
         if let Err(err) = self.store.publish(&presence, &events) {
             tracing::error!(%err, "telling the other nodes failed; telling them again later");
             self.said.restate = true;
-            self.said.events = events.into_iter().filter(lasting).collect();
+            self.said.events = events;
+            self.keep_waiting();
         }
-    }
-
-    /// Writes who is online here afresh, telling the other nodes to read it again; whether
-    /// that worked.
-    fn restate(&mut self) -> bool {
-        let online: Vec<(String, String)> = self
-            .rooms
-            .iter()
-            .flat_map(|(room, state)| {
-                state
-                    .online
-                    .keys()
-                    .map(move |name| (room.clone(), name.clone()))
-            })
-            .collect();
-        match self.store.restate(&online) {
-            Ok(()) => {
-                tracing::info!(
-                    online = online.len(),
-                    "told the other nodes who is online here"
-                );
-                self.said.restate = false;
-                // Written with the rest: what the batch changed is in it.
-                self.said.presence.clear();
-                true
-            }
-            Err(err) => {
-                tracing::warn!(%err, "telling the other nodes who is online here failed");
-                false
-            }
-        }
-    }
-
-    /// Reads again who is online in the rooms in memory on other nodes (after notifications
-    /// may have been lost), telling the members here what changed.
-    fn reload_remote(&mut self) -> crate::store::StoreResult<()> {
-        let rooms: Vec<String> = self.rooms.keys().cloned().collect();
-        let mut fresh: HashMap<String, BTreeSet<String>> = HashMap::new();
-        for (room, name) in self.store.online_elsewhere(&rooms)? {
-            fresh.entry(room).or_default().insert(name);
-        }
-        for room in rooms {
-            let Some(state) = self.rooms.get_mut(&room) else {
-                continue;
-            };
-            let now = fresh.remove(&room).unwrap_or_default();
-            let before = std::mem::replace(&mut state.remote, now);
-            let here = |name: &&String| !state.online.contains_key(*name);
-            let came: Vec<String> = state
-                .remote
-                .difference(&before)
-                .filter(here)
-                .cloned()
-                .collect();
-            let went: Vec<String> = before
-                .difference(&state.remote)
-                .filter(here)
-                .cloned()
-                .collect();
-            for name in came {
-                self.presence.came(&room, &name);
-            }
-            for name in went {
-                self.presence.went(&room, &name);
-            }
-        }
-        Ok(())
     }
 
     /// Acts on what another node said (or on a tick of the listener).

@@ -18,7 +18,12 @@ pub(super) const NOTIFY: &str =
 /// A node whose heartbeat is older than this is dead: its users are dropped from presence.
 pub(super) const DEAD_AFTER: &str = "15 seconds";
 
-/// Tells every node `events`, said by `node`, when `transaction` commits.
+/// PostgreSQL refuses a notification's payload of this many bytes or more (and with it the
+/// whole transaction).
+const PAYLOAD_LIMIT: usize = 8000;
+
+/// Tells every node `events`, said by `node`, when `transaction` commits. An event too large
+/// to tell (none should be: they carry ids and names) is left out, so it cannot fail the rest.
 pub(super) fn notify(
     transaction: &mut Transaction<'_>,
     notify: &Statement,
@@ -36,6 +41,16 @@ pub(super) fn notify(
                 what: what.clone(),
             })
             .unwrap_or_else(|err| unreachable!("an event failed to serialise: {err}"))
+        })
+        .filter(|payload| {
+            let fits = payload.len() < PAYLOAD_LIMIT;
+            if !fits {
+                tracing::error!(
+                    bytes = payload.len(),
+                    "an event too large to tell other nodes"
+                );
+            }
+            fits
         })
         .collect();
     transaction.execute(notify, &[&payloads])?;
