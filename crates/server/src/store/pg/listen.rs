@@ -114,7 +114,9 @@ fn listen(client: &mut Client, node: i64, forward: &mut Forward) -> Result<(), p
                 return Ok(());
             }
         }
-        if beaten.elapsed() >= HEARTBEAT {
+        // A closed connection answers at once with nothing: the heartbeat's error says why,
+        // rather than spinning until the next one is due.
+        if beaten.elapsed() >= HEARTBEAT || client.is_closed() {
             beaten = Instant::now();
             beat(client, node)?;
         }
