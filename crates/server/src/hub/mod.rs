@@ -408,7 +408,17 @@ impl Hub {
                 room,
                 text,
                 reply_to,
+                attachment: None,
             } => self.post(conn, id, room, text, reply_to),
+            ClientFrame::Send {
+                id,
+                attachment: Some(_),
+                ..
+            } => Err(refuse(
+                ErrorCode::UnknownAttachment,
+                "this server does not store attachments yet",
+            ))
+            .map_err(|refusal| messages::about_message(refusal, &id)),
             ClientFrame::Edit { room, seq, text } => self.edit(conn, room, seq, text),
             ClientFrame::Delete { room, seq } => self.delete(conn, room, seq),
             ClientFrame::Typing { room } => self.typing(conn, room),

@@ -207,6 +207,7 @@ impl TestHub {
 
 fn post(id: &str, text: &str) -> ClientFrame {
     ClientFrame::Send {
+        attachment: None,
         id: id.into(),
         room: DEFAULT_ROOM.into(),
         text: text.into(),
