@@ -11,6 +11,7 @@ use std::sync::atomic::Ordering;
 use super::{ConnId, Hub, Refusal, Session, fitting, refuse};
 use crate::limits::address_key;
 use crate::names::{self, Name};
+use crate::store::cluster::Happened;
 use crate::store::identities::{same_hash, token_hash};
 use crate::store::{User, UserId};
 use chinwag_protocol::{
@@ -90,6 +91,10 @@ impl Hub {
     /// the commit fails, none of them is welcomed and each is told the server failed.
     pub(super) fn welcome_hellos(&mut self) {
         if self.hellos.is_empty() {
+            // A hello refused after its identity's transaction opened leaves it open.
+            if let Err(err) = self.store.commit_deferred() {
+                tracing::error!(%err, "storing what refused hellos wrote failed");
+            }
             return;
         }
         let hellos = std::mem::take(&mut self.hellos);
@@ -277,6 +282,11 @@ impl Hub {
     ) -> Result<(), Refusal> {
         let memberships = self.store.memberships(user)?;
         self.presence.renamed(from, to);
+        self.tell(Happened::Renamed {
+            user,
+            from: from.to_owned(),
+            to: to.to_owned(),
+        });
         // Every room's presence moves first: a broadcast below may drop a slow client, which
         // must then be found under its new name everywhere.
         for membership in &memberships {

@@ -18,7 +18,9 @@
 //! ([`reactions`]), pins ([`pins`]) and read receipts ([`receipts`]) to their files, and
 //! [`replies`] quotes what a reply answers; [`attachments`] answers who an attachment request
 //! is and what it may, and finds the attachment a `send` names (the bytes never pass through
-//! the hub: see [`crate::attachments`]).
+//! the hub: see [`crate::attachments`]). Several nodes on one database: [`cluster`] (messages,
+//! presence and typing across nodes), [`relayed`] (everything else other nodes tell), [`outage`]
+//! (what is told again after the database or the listener was away).
 
 mod attachments;
 mod clock;
@@ -29,12 +31,14 @@ mod fitting;
 mod identity;
 mod idle;
 mod messages;
+mod outage;
 mod paging;
 mod pins;
 mod presence;
 mod rates;
 mod reactions;
 mod receipts;
+mod relayed;
 mod replies;
 mod rooms;
 #[cfg(test)]
