@@ -26,27 +26,9 @@ pub fn http_request(addr: SocketAddr, request: &str) -> (u16, String) {
 /// Sends a raw HTTP request to `addr` and reads the whole answer; returns the status, the head
 /// (status line and headers) and the body.
 pub fn http_exchange(addr: SocketAddr, request: &str) -> (u16, String, String) {
-    let mut stream = TcpStream::connect(addr).expect("HTTP connects");
-    stream
-        .set_read_timeout(Some(PATIENCE))
-        .expect("read timeout");
-    stream.write_all(request.as_bytes()).expect("request sent");
-    let mut answer = Vec::new();
-    stream.read_to_end(&mut answer).expect("answer read");
-    let answer = String::from_utf8(answer).expect("UTF-8 answer");
-    let (head, body) = answer.split_once("\r\n\r\n").expect("HTTP head and body");
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|status| status.parse().ok())
-        .unwrap_or_else(|| panic!("no status in {head:?}"));
-    assert!(
-        !head
-            .to_ascii_lowercase()
-            .contains("transfer-encoding: chunked"),
-        "chunked answers are not expected: {head}"
-    );
-    (status, head.to_owned(), body.to_owned())
+    let answer = exchange(addr, request.as_bytes(), &[]);
+    let body = String::from_utf8(answer.body).expect("UTF-8 answer");
+    (answer.status, answer.head, body)
 }
 
 /// An answer read by [`http_send`]: the status, the head (status line and headers) and the
@@ -94,13 +76,19 @@ pub fn http_send(
         request.push_str(&format!("Content-Type: {content_type}\r\n"));
     }
     request.push_str(&format!("Content-Length: {}\r\n\r\n", bytes.len()));
+    exchange(addr, request.as_bytes(), bytes)
+}
+
+/// Writes `head` then `body` to a new connection to `addr` and reads the whole answer (which
+/// must not be chunked).
+fn exchange(addr: SocketAddr, head: &[u8], body: &[u8]) -> HttpAnswer {
     let mut stream = TcpStream::connect(addr).expect("HTTP connects");
     stream
         .set_read_timeout(Some(PATIENCE))
         .expect("read timeout");
-    stream.write_all(request.as_bytes()).expect("request sent");
+    stream.write_all(head).expect("request sent");
     // A server that refuses early may close before reading it all: what it answered counts.
-    let _ = stream.write_all(bytes);
+    let _ = stream.write_all(body);
     let mut answer = Vec::new();
     if let Err(err) = stream.read_to_end(&mut answer) {
         // A reset after the answer (the server closed with the request unread) loses nothing.
