@@ -130,6 +130,7 @@ impl ChatState {
         if self.sending_paused_until.is_none() {
             self.resend_pending();
         }
+        self.resume_uploads();
     }
 
     /// A welcome from a server whose database is not the one we talked to (another `epoch`):
