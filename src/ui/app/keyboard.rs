@@ -41,7 +41,10 @@ impl ChatApp {
 
     /// Whether a dialog (the quick switcher, the settings) is over the chat.
     pub(super) fn dialog_open(&self) -> bool {
-        self.switcher.is_open() || self.settings_form.is_open() || self.picker.is_open()
+        self.switcher.is_open()
+            || self.settings_form.is_open()
+            || self.picker.is_open()
+            || self.messages.media.viewer_open()
     }
 
     fn run_command(&mut self, ctx: &egui::Context, command: Command) {
