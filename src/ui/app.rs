@@ -128,6 +128,12 @@ impl ChatApp {
         self.client.state()
     }
 
+    /// How many attachment textures the window keeps, and their bytes (bounded: see
+    /// `src/ui/media/cache.rs`).
+    pub fn texture_use(&self) -> (usize, usize) {
+        self.messages.media.texture_use()
+    }
+
     /// The name and server this window joins with (they follow renames and server changes).
     pub fn join_details(&self) -> &JoinDetails {
         &self.settings
