@@ -13,6 +13,10 @@ use chinwag_protocol::{ErrorCode, Rejection};
 use super::{ChatState, Phase, Upload, UploadRequest, send_frame};
 use crate::error::ClientError;
 
+/// The most uploads moving at once, oldest first (many files dropped at once go a few at a
+/// time rather than each taking a connection).
+pub const UPLOADS_AT_ONCE: usize = 2;
+
 impl ChatState {
     /// The user sends the file `name` (its last path component is kept) with `bytes` to the
     /// current room, with `text` (may be empty) and as a reply to `reply_to` if given. It shows
@@ -39,19 +43,31 @@ impl ChatState {
     }
 
     /// The upload requests due now, each with the id of the message whose file it carries (and
-    /// marks them in flight): none before the client is joined (it needs the identity token).
+    /// marks them in flight): none before the client is joined (it needs the identity token),
+    /// and at most [`UPLOADS_AT_ONCE`] uploads in flight, the oldest first.
     pub fn take_upload_requests(&mut self) -> Vec<(String, UploadRequest)> {
         if self.phase != Phase::Joined {
             return Vec::new();
         }
         let now = self.now;
-        self.pending
-            .iter_mut()
-            .filter_map(|message| {
-                let request = message.upload.as_mut()?.next_request(now)?;
-                Some((message.id.clone(), request))
-            })
-            .collect()
+        let uploads = self.pending.iter_mut().filter_map(|message| {
+            let upload = message.upload.as_mut()?;
+            Some((message.id.as_str(), upload))
+        });
+        let mut moving = 0;
+        let mut requests = Vec::new();
+        for (id, upload) in uploads {
+            if moving == UPLOADS_AT_ONCE {
+                break;
+            }
+            if upload.in_flight() {
+                moving += 1;
+            } else if let Some(request) = upload.next_request(now) {
+                moving += 1;
+                requests.push((id.to_owned(), request));
+            }
+        }
+        requests
     }
 
     /// The answer to the upload request made for message `id` (dropped when the message is

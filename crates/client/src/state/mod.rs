@@ -25,6 +25,7 @@ use crate::notify::Arrival;
 
 pub use annotations::reacted;
 pub use room::{Entry, RoomView, TYPING_SHOWS_FOR};
+pub use attach::UPLOADS_AT_ONCE;
 pub use upload::{Upload, UploadRequest};
 
 /// How often the client tells a room the user is typing, at most, in seconds.

@@ -112,6 +112,11 @@ impl Upload {
         }
     }
 
+    /// Whether a request of it is on its way.
+    pub fn in_flight(&self) -> bool {
+        self.stage == Stage::InFlight
+    }
+
     /// Seconds from `now` until the next try, while pausing after a failed request.
     pub fn retry_in(&self, now: f64) -> Option<f64> {
         match self.stage {

@@ -2,6 +2,7 @@
 //! send, and refusals shown on the message with the text kept.
 
 use super::*;
+use crate::state::UPLOADS_AT_ONCE;
 use chinwag_protocol::attachments::{Attachment, MAX_CHUNK_BYTES, UploadStart, UploadStatus};
 
 use crate::error::ClientError;
@@ -319,4 +320,27 @@ fn attaching_before_joining_waits_for_the_welcome() {
     state.opened();
     state.apply(welcome("alice", vec![]));
     assert!(matches!(one_request(&mut state), UploadRequest::Start(_)));
+}
+
+#[test]
+fn many_files_upload_a_few_at_a_time_oldest_first() {
+    let mut state = joined_state();
+    for n in 0..5 {
+        assert!(state.attach(&format!("f{n}.bin"), vec![n; 10], "", None));
+    }
+    let ids: Vec<String> = state.pending().iter().map(|m| m.id.clone()).collect();
+    let first: Vec<String> = state
+        .take_upload_requests()
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(first, ids[..UPLOADS_AT_ONCE], "the oldest first");
+    assert!(state.take_upload_requests().is_empty(), "both busy");
+    state.upload_answered(&ids[0], Ok(status(10, 10, true)));
+    let next: Vec<String> = state
+        .take_upload_requests()
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(next, [ids[2].clone()], "one more once one is done");
 }
