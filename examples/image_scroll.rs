@@ -36,7 +36,10 @@ fn photo(n: usize) -> Vec<u8> {
     });
     let mut bytes = Vec::new();
     image
-        .write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png)
+        .write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Png,
+        )
         .expect("encode");
     bytes
 }
@@ -106,7 +109,10 @@ fn main() {
     for (direction, end) in [(1.0, 0), (-1.0, IMAGES - 1)] {
         let label = format!("Image photo {end}.png, ");
         while harness.query_by_label_contains(&label).is_none() {
-            assert!(started.elapsed() < PATIENCE, "scrolling to photo {end} took too long");
+            assert!(
+                started.elapsed() < PATIENCE,
+                "scrolling to photo {end} took too long"
+            );
             wheel(&mut harness, 200.0 * direction);
             let frame = Instant::now();
             harness.step();

@@ -24,8 +24,8 @@ use chinwag_protocol::{
 use crate::notify::Arrival;
 
 pub use annotations::reacted;
-pub use room::{Entry, RoomView, TYPING_SHOWS_FOR};
 pub use attach::UPLOADS_AT_ONCE;
+pub use room::{Entry, RoomView, TYPING_SHOWS_FOR};
 pub use upload::{Upload, UploadRequest};
 
 /// How often the client tells a room the user is typing, at most, in seconds.
