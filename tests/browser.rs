@@ -588,6 +588,39 @@ fn figure(json: &str, key: &str) -> f64 {
         .unwrap_or_else(|| panic!("no {key} in {json}"))
 }
 
+/// A file picked through the page's file chooser uploads, and its message reaches the native
+/// client `bob` with what the server found in `png`; the page then shows it (it fetched the
+/// thumbnail).
+fn a_picked_file_reaches_the_native_client(script: &mut Script, bob: &mut RawClient, png: &[u8]) {
+    script.expect("step attached");
+    let ServerFrame::Message(message) = recv_before_deadline(
+        bob,
+        "webby's picture",
+        |frame| matches!(frame, ServerFrame::Message(message) if message.attachment.is_some()),
+    ) else {
+        unreachable!()
+    };
+    let attachment = message.attachment.expect("an attachment");
+    assert_eq!(message.from, "webby");
+    assert_eq!(
+        (
+            attachment.name.as_str(),
+            attachment.mime.as_str(),
+            attachment.size
+        ),
+        ("from the browser.png", "image/png", png.len() as u64)
+    );
+    assert_eq!(
+        attachment.image,
+        Some(chinwag::protocol::attachments::ImageSize {
+            width: 120,
+            height: 80
+        })
+    );
+    script.say("got-file");
+    assert_eq!(script.expect("step thumbnail"), "200");
+}
+
 /// A folder with "from the browser.png" (120 × 80) in it, and the file's bytes.
 fn png_to_attach() -> (tempfile::TempDir, Vec<u8>) {
     let folder = tempfile::tempdir().expect("temp dir");
@@ -641,39 +674,7 @@ fn the_web_client_chats_with_a_native_client() {
     assert_eq!(message.text, "hello from the browser, 日本語 ü, pasted");
     script.say("received");
 
-    // A file picked through the page's file chooser uploads, and its message reaches the
-    // native client; the page then shows it (it fetched the thumbnail).
-    script.expect("step attached");
-    let ServerFrame::Message(message) = recv_before_deadline(
-        &mut bob,
-        "webby's picture",
-        |frame| matches!(frame, ServerFrame::Message(message) if message.attachment.is_some()),
-    ) else {
-        unreachable!()
-    };
-    let attachment = message.attachment.expect("an attachment");
-    assert_eq!(message.from, "webby");
-    assert_eq!(
-        (
-            attachment.name.as_str(),
-            attachment.mime.as_str(),
-            attachment.size
-        ),
-        (
-            "from the browser.png",
-            "image/png",
-            attached_png.len() as u64
-        )
-    );
-    assert_eq!(
-        attachment.image,
-        Some(chinwag::protocol::attachments::ImageSize {
-            width: 120,
-            height: 80
-        })
-    );
-    script.say("got-file");
-    assert_eq!(script.expect("step thumbnail"), "200");
+    a_picked_file_reaches_the_native_client(&mut script, &mut bob, &attached_png);
 
     // With the page in the background, the native client's reply shows as unread in the title,
     // and as a desktop notification, since it mentions the browser user.
