@@ -202,9 +202,12 @@ async function run() {
         }
     });
 
-    // The app fetches its Arabic font once it runs (kept out of the .wasm).
+    // The app fetches its Arabic and monospace fonts once it runs (kept out of the .wasm).
     const arabicFont = page.waitForResponse((answer) =>
         answer.url().endsWith("/NotoSansArabic-Regular.ttf"),
+    );
+    const monospaceFont = page.waitForResponse((answer) =>
+        answer.url().endsWith("/Hack-Regular.ttf"),
     );
     const response = await page.goto(url, { waitUntil: "load" });
     if (!response || !response.ok()) {
@@ -229,6 +232,10 @@ async function run() {
     const font = await arabicFont;
     if (font.status() !== 200 || (await font.body()).length < 100_000) {
         fail(`the Arabic font answered ${font.status()}`);
+    }
+    const monospace = await monospaceFont;
+    if (monospace.status() !== 200 || (await monospace.body()).length < 100_000) {
+        fail(`the monospace font answered ${monospace.status()}`);
     }
     step(`loaded ${JSON.stringify(timing)}`);
     if ((await page.title()) !== "Chinwag") {
