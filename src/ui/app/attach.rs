@@ -5,12 +5,24 @@
 use super::ChatApp;
 
 impl ChatApp {
-    /// Before drawing: files dropped onto the window and images pasted start being read.
+    /// Before drawing: files dropped onto the window and images pasted start being read; while
+    /// files are dragged over the window it says where they will go.
     pub(super) fn take_dropped_and_pasted(&mut self, ctx: &egui::Context) {
-        if self.client.state().current().is_none() || self.dialog_open() {
-            return;
+        let room = self
+            .client
+            .state()
+            .current()
+            .map(|room| room.title().to_owned());
+        if ctx.input(|input| !input.raw.hovered_files.is_empty()) {
+            drop_hint(ctx, room.as_deref());
         }
         let dropped = ctx.input_mut(|input| std::mem::take(&mut input.raw.dropped_files));
+        if room.is_none() {
+            if !dropped.is_empty() {
+                self.attach_error = Some("open a room to send files to".to_owned());
+            }
+            return;
+        }
         if !dropped.is_empty() {
             self.messages.media.incoming.dropped(ctx, dropped);
         }
@@ -66,4 +78,25 @@ impl ChatApp {
             self.attach_error = None;
         }
     }
+}
+
+/// Over the whole window while files are dragged over it: where they will be sent.
+fn drop_hint(ctx: &egui::Context, room: Option<&str>) {
+    let text = room.map_or_else(
+        || "Open a room to send files to".to_owned(),
+        |room| format!("Drop to send to {room}"),
+    );
+    let screen = ctx.content_rect();
+    let painter = ctx.layer_painter(egui::LayerId::new(
+        egui::Order::Foreground,
+        egui::Id::unique("chinwag_drop_hint"),
+    ));
+    painter.rect_filled(screen, 0.0, egui::Color32::from_black_alpha(160));
+    painter.text(
+        screen.center(),
+        egui::Align2::CENTER_CENTER,
+        text,
+        egui::FontId::proportional(24.0),
+        egui::Color32::WHITE,
+    );
 }
