@@ -154,3 +154,28 @@ fn name_of(path: &std::path::Path) -> String {
         |name| name.to_string_lossy().into_owned(),
     )
 }
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_past_the_limit_is_refused_before_it_is_read() {
+        let folder = tempfile::tempdir().expect("a folder");
+        let path = folder.path().join("huge.iso");
+        // Sparse: it takes no disk, and reading it would take 256 MiB of memory.
+        let file = std::fs::File::create(&path).expect("created");
+        file.set_len(MAX_FILE_BYTES + 1024 * 1024).expect("sized");
+        let error = read_path(&path).expect_err("too large");
+        assert_eq!(
+            error,
+            "huge.iso is too large to send (257.0 MB; at most 256.0 MB)"
+        );
+        std::fs::write(&path, b"fine").expect("written");
+        let file = read_path(&path).expect("read");
+        assert_eq!(
+            (file.name.as_str(), file.bytes.as_slice()),
+            ("huge.iso", &b"fine"[..])
+        );
+    }
+}
