@@ -27,13 +27,21 @@ impl Hub {
         room: String,
         text: String,
         reply_to: Option<u64>,
+        attachment: Option<String>,
     ) -> Result<(), Refusal> {
         let who = self
             .member_of(conn, &room)
             .map_err(|refusal| about_message(refusal, &id))?;
-        protocol::validate_message(&id, &text).map_err(|error| error.about_message(&id))?;
+        match protocol::validate_message(&id, &text) {
+            // A message with an attachment may have no text.
+            Err(error) if error.code == ErrorCode::EmptyMessage && attachment.is_some() => {}
+            checked => checked.map_err(|error| error.about_message(&id))?,
+        }
         let reply_to = self
             .quote_for_reply(&room, reply_to)
+            .map_err(|refusal| about_message(refusal, &id))?;
+        let attachment = self
+            .attachment_to_send(who.user, attachment)
             .map_err(|refusal| about_message(refusal, &id))?;
         if let Some(ack) = self.already_posted(&room, who.user, &id)? {
             // A retry of a message we have: answer with the original, broadcast nothing.
@@ -47,7 +55,7 @@ impl Hub {
         state.pending += 1;
         let seq = state.last_seq + state.pending;
         let message = ChatMessage {
-            attachment: None,
+            attachment,
             room,
             seq,
             id,
@@ -204,6 +212,8 @@ impl Hub {
     pub(super) fn delete(&mut self, conn: ConnId, room: String, seq: u64) -> Result<(), Refusal> {
         self.own_message(conn, &room, seq)?;
         self.store.delete(&room, seq)?;
+        // Its attachment, if it had one, may now be carried by no message.
+        self.sweeper.notify_one();
         self.tell(Happened::Changed {
             room: room.clone(),
             seq,

@@ -18,6 +18,7 @@
 //! ([`reactions`]), pins ([`pins`]) and read receipts ([`receipts`]) to their files, and
 //! [`replies`] quotes what a reply answers.
 
+mod attachments;
 mod clock;
 mod cluster;
 mod delivery;
@@ -50,6 +51,7 @@ use crate::metrics::Metrics;
 use crate::store::{Store, StoreError, UserId};
 use chinwag_protocol::{ClientFrame, ErrorCode, Rejection, RoomKind, ServerFrame, close_code};
 
+pub use attachments::{Access, AttachmentRequest, Grant};
 pub use clock::Now;
 pub use paging::PageRequest;
 pub use presence::{PRESENCE_INTERVAL, tick};
@@ -149,6 +151,13 @@ pub enum Command {
         request: PageRequest,
         /// Where the answer goes.
         reply: oneshot::Sender<Result<chinwag_protocol::HistoryPage, Rejection>>,
+    },
+    /// An HTTP request of the attachment API: who asks, and may they (see [`Access`]).
+    Attachment {
+        /// What is asked, and by whom.
+        request: AttachmentRequest,
+        /// Where the answer goes: what the asker may, or why not.
+        reply: oneshot::Sender<Result<Grant, Rejection>>,
     },
     /// What another node said (or a tick of the listener), when several share the database.
     Cluster(crate::store::cluster::Event),
@@ -270,6 +279,8 @@ pub struct Hub {
     metrics: Arc<Metrics>,
     /// What this node tells the others at the end of the batch (see [`cluster`]).
     said: cluster::Said,
+    /// Woken when a deleted message may have left an attachment unreferenced.
+    sweeper: Arc<Notify>,
 }
 
 impl Hub {
@@ -291,7 +302,16 @@ impl Hub {
             idle_work: true,
             metrics: Arc::default(),
             said: cluster::Said::default(),
+            sweeper: Arc::default(),
         }
+    }
+
+    /// The hub, waking `sweeper` when a deleted message may have left an attachment that
+    /// nothing references (see [`crate::attachments`]).
+    #[must_use]
+    pub fn with_sweeper(mut self, sweeper: Arc<Notify>) -> Self {
+        self.sweeper = sweeper;
+        self
     }
 
     /// The hub, counting into `metrics` (see [`crate::metrics`]).
@@ -357,6 +377,9 @@ impl Hub {
                 self.flush();
                 let _ = reply.send(self.page(request));
             }
+            Command::Attachment { request, reply } => {
+                let _ = reply.send(self.attachment_access(request));
+            }
             Command::Cluster(event) => self.heard(event),
             Command::Tick => self.publish_presence(true),
             Command::Health { reply } => {
@@ -404,17 +427,8 @@ impl Hub {
                 room,
                 text,
                 reply_to,
-                attachment: None,
-            } => self.post(conn, id, room, text, reply_to),
-            ClientFrame::Send {
-                id,
-                attachment: Some(_),
-                ..
-            } => Err(refuse(
-                ErrorCode::UnknownAttachment,
-                "this server does not store attachments yet",
-            ))
-            .map_err(|refusal| messages::about_message(refusal, &id)),
+                attachment,
+            } => self.post(conn, id, room, text, reply_to, attachment),
             ClientFrame::Edit { room, seq, text } => self.edit(conn, room, seq, text),
             ClientFrame::Delete { room, seq } => self.delete(conn, room, seq),
             ClientFrame::Typing { room } => self.typing(conn, room),
