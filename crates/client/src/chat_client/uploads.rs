@@ -50,17 +50,30 @@ fn build(base: &str, request: UploadRequest) -> ehttp::Request {
         UploadRequest::Start(start) => {
             // Serialising a plain struct of strings and numbers cannot fail.
             let body = serde_json::to_vec(&start).unwrap_or_default();
-            ehttp::Request::post(format!("{base}/api/uploads"), body)
-                .with_header("Content-Type", "application/json")
+            with_type(
+                ehttp::Request::post(format!("{base}/api/uploads"), body),
+                "application/json",
+            )
         }
         UploadRequest::Chunk {
             upload,
             offset,
             bytes,
-        } => ehttp::Request::put(format!("{base}{}", chunk_path(&upload, offset)), bytes)
-            .with_header("Content-Type", "application/octet-stream"),
+        } => with_type(
+            ehttp::Request::put(format!("{base}{}", chunk_path(&upload, offset)), bytes),
+            "application/octet-stream",
+        ),
         UploadRequest::Status { upload } => {
             ehttp::Request::get(format!("{base}{}", upload_path(&upload)))
         }
+    }
+}
+
+/// `request` with `content_type` as its only `Content-Type` (ehttp's `post` and `put` already
+/// carry `text/plain`, and adding a header keeps the first).
+fn with_type(request: ehttp::Request, content_type: &str) -> ehttp::Request {
+    ehttp::Request {
+        headers: ehttp::Headers::new(&[("Accept", "*/*"), ("Content-Type", content_type)]),
+        ..request
     }
 }
