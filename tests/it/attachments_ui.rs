@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::window::{joined_harness, step_until};
+use chinwag::client::state::Entry;
 use chinwag::ui::ChatApp;
 use chinwag_testkit::TestServer;
 use egui::accesskit::Role;
@@ -53,6 +54,20 @@ fn png(width: u32, height: u32) -> Vec<u8> {
     bytes
 }
 
+/// Steps the window (whose client uploads as it pumps) until its message with the file is
+/// acknowledged: nothing pending, and a message of the room carries a file.
+fn wait_for_ack(harness: &mut Harness<'_, ChatApp>) {
+    step_until(harness, "the upload and its ack", |h| {
+        let state = h.state().state();
+        state.pending().is_empty()
+            && state.current().is_some_and(|room| {
+                room.timeline().iter().any(
+                |entry| matches!(entry, Entry::Message(message) if message.attachment.is_some()),
+            )
+            })
+    });
+}
+
 /// Types `text` into the composer without sending it.
 fn type_caption(harness: &mut Harness<'_, ChatApp>, text: &str) {
     let composer = harness.get_by_role_and_label(Role::MultilineTextInput, "Message");
@@ -69,13 +84,7 @@ fn a_dropped_image_uploads_and_shows_inline_in_another_window_and_opens_full_siz
     let mut bob = joined_harness(&server.url(), "bob");
     type_caption(&mut alice, "look at this");
     drop_file(&mut alice, folder.path(), "photo.png", &png(640, 480));
-    step_until(&mut alice, "the upload and its ack", |h| {
-        h.state().state().pending().is_empty()
-            && h.state()
-                .state()
-                .current()
-                .is_some_and(|room| room.last_seq() > 0)
-    });
+    wait_for_ack(&mut alice);
     assert!(
         alice.query_by_label("look at this").is_some(),
         "the caption went with the file"
@@ -88,7 +97,7 @@ fn a_dropped_image_uploads_and_shows_inline_in_another_window_and_opens_full_siz
         h.state().texture_use().0 == 1
     });
     let room = bob.state().state().room("lobby").unwrap();
-    let Some(chinwag::client::state::Entry::Message(message)) = room.timeline().last() else {
+    let Some(Entry::Message(message)) = room.timeline().last() else {
         panic!("the last entry is the message");
     };
     let attachment = message.attachment.as_deref().unwrap();
@@ -127,6 +136,7 @@ fn a_dropped_file_shows_its_name_size_and_download_button_and_controls_are_named
         "the attach button has an accessible name"
     );
     drop_file(&mut alice, folder.path(), "notes.txt", &vec![b'a'; 3000]);
+    wait_for_ack(&mut alice);
     step_until(&mut bob, "the file in bob's window", |h| {
         h.query_by_label("notes.txt").is_some()
     });

@@ -59,8 +59,9 @@ impl ChatApp {
                 Err(error) => self.attach_error = Some(error),
             }
         }
-        self.messages.media.pump(ctx, &self.client);
+        // The viewer first: what it asks for is fetched by this pump.
         self.messages.media.show_viewer(ctx);
+        self.messages.media.pump(ctx, &self.client);
     }
 
     /// Why a file could not be attached, above the composer, until dismissed.

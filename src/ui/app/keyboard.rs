@@ -81,10 +81,11 @@ impl ChatApp {
         }
     }
 
-    /// Closes what is on top (one thing a press): the quick switcher, the settings, the
-    /// reaction picker or the reply, the message being edited, the topic being edited, the search panel or "Browse rooms".
+    /// Closes what is on top (one thing a press): the image viewer, the quick switcher, the
+    /// settings, the reaction picker or the reply, the message being edited, the topic being edited, the search panel or "Browse rooms".
     fn close_topmost(&mut self) {
-        let _closed = self.switcher.close()
+        let _closed = self.messages.media.close_viewer()
+            || self.switcher.close()
             || self.close_settings()
             || self.close_annotation()
             || self.messages.cancel_edit()

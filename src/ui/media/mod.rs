@@ -121,6 +121,11 @@ impl Media {
         self.viewing = Some((room.to_owned(), attachment.clone()));
     }
 
+    /// Closes the viewer; false if it was not open.
+    pub fn close_viewer(&mut self) -> bool {
+        self.viewing.take().is_some()
+    }
+
     /// Whether the viewer is open.
     pub fn viewer_open(&self) -> bool {
         self.viewing.is_some()

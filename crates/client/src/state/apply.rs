@@ -2,7 +2,8 @@
 //! the method that handles its kind.
 
 use super::{
-    ChatState, MAX_ARRIVALS, Opening, Phase, RoomView, RoomsToCome, SearchResults, TYPING_SHOWS_FOR,
+    ChatState, MAX_ARRIVALS, Opening, Phase, RoomView, RoomsToCome, SearchResults,
+    TYPING_SHOWS_FOR, Upload,
 };
 use crate::notify::Arrival;
 use chinwag_protocol::markup::mentions;
@@ -205,7 +206,13 @@ impl ChatState {
         if let Some(index) = self.pending.iter().position(|m| m.id == id) {
             let pending = self.pending.remove(index);
             let message = ChatMessage {
-                attachment: None,
+                // What the server stored, as the upload's last answer said.
+                attachment: pending
+                    .upload
+                    .as_ref()
+                    .and_then(Upload::attachment)
+                    .cloned()
+                    .map(Box::new),
                 room,
                 seq,
                 id,

@@ -139,6 +139,14 @@ fn chunks_go_in_order_with_progress_and_the_message_is_sent_once_stored() {
         time: 1,
     });
     assert!(state.pending().is_empty(), "acknowledged like any message");
+    let Some(Entry::Message(stored)) = lobby(&state).timeline().last() else {
+        panic!("the message is stored");
+    };
+    assert_eq!(
+        stored.attachment.as_deref().map(|a| a.hash.as_str()),
+        Some("ab".repeat(32).as_str()),
+        "it carries what the server stored"
+    );
 }
 
 #[test]
