@@ -1,7 +1,8 @@
 //! Images and files through the real window (egui_kittest) on a real server: a file dropped
 //! onto one window uploads, and shows in another window inline as an image (its thumbnail
 //! decoded into a texture; a click opens it full size, Escape closes it) or as a file with its
-//! name, size and Download button; the new controls have accessible names.
+//! name, size and Download button; an image pasted from the clipboard is sent as a PNG; the new
+//! controls have accessible names.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -168,5 +169,37 @@ fn an_empty_file_is_refused_with_a_reason_and_the_typed_text_stays() {
         composer.value().as_deref(),
         Some("keep me"),
         "the typed text stays in the composer"
+    );
+}
+
+#[test]
+fn a_pasted_image_is_sent_as_a_png_and_shows_inline() {
+    let server = TestServer::start();
+    let mut alice = joined_harness(&server.url(), "alice");
+    let mut bob = joined_harness(&server.url(), "bob");
+    let pasted = egui::ColorImage::filled([200, 100], egui::Color32::from_rgb(30, 120, 200));
+    alice.event(egui::Event::PasteImage(Arc::new(pasted)));
+    alice.run_steps(1);
+    wait_for_ack(&mut alice);
+    step_until(&mut bob, "the pasted image in bob's window", |h| {
+        h.query_by_label_contains("Image pasted image.png, ")
+            .is_some()
+    });
+    let room = bob.state().state().room("lobby").unwrap();
+    let attachment = room
+        .timeline()
+        .iter()
+        .find_map(|entry| match entry {
+            Entry::Message(message) => message.attachment.as_deref(),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(attachment.mime, "image/png");
+    assert_eq!(
+        attachment.image,
+        Some(chinwag::protocol::attachments::ImageSize {
+            width: 200,
+            height: 100
+        })
     );
 }

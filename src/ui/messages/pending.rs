@@ -9,8 +9,8 @@ use super::message::bubble;
 use super::rows::View;
 
 /// Draws `pending` with "sending…", "waiting…" while the server has us slow down, its file's
-/// upload progress, or why it was refused with Edit (Remove for a file that cannot be sent) and
-/// Retry; returns what the user asked for.
+/// upload progress (Cancel puts the text back), or why it was refused with Edit (Remove for a
+/// file that cannot be sent) and Retry; returns what the user asked for.
 pub(super) fn draw_pending(
     ui: &mut egui::Ui,
     pending: &PendingMessage,
@@ -22,7 +22,11 @@ pub(super) fn draw_pending(
         ui.horizontal(|ui| {
             ui.label(egui::RichText::new(view.me).strong());
             match pending.refused.as_deref().or(upload_error) {
-                None => status(ui, pending, view),
+                None => {
+                    if status(ui, pending, view) && ui.small_button("Cancel").clicked() {
+                        action = Some(ListAction::TakeBack(pending.id.clone()));
+                    }
+                }
                 Some(reason) => {
                     ui.colored_label(ui.visuals().error_fg_color, format!("not sent: {reason}"));
                     let take_back = if upload_error.is_some() {
@@ -49,8 +53,9 @@ pub(super) fn draw_pending(
     action
 }
 
-/// "sending…", "uploading…" or how long the server has us wait.
-fn status(ui: &mut egui::Ui, pending: &PendingMessage, view: &View) {
+/// "sending…", "uploading…" or how long the server has us wait; true while its file uploads
+/// (it can be cancelled then).
+fn status(ui: &mut egui::Ui, pending: &PendingMessage, view: &View) -> bool {
     let uploading = pending
         .upload
         .as_ref()
@@ -63,12 +68,13 @@ fn status(ui: &mut egui::Ui, pending: &PendingMessage, view: &View) {
             )),
             None => ui.weak("uploading…"),
         };
-        return;
+        return true;
     }
     match view.paused_for {
         None => ui.weak("sending…"),
         Some(seconds) => ui.weak(format!("waiting {}: sending too fast", wait_words(seconds))),
     };
+    false
 }
 
 /// The file's name and how much of it the server has.
