@@ -11,13 +11,15 @@ pub struct Saved {
     pub folder: Option<String>,
 }
 
-/// Saves `bytes` as `name` in the Downloads folder (the home folder if the platform names
-/// none); `name (1).ext`, `name (2).ext`… if the name is taken.
+/// Saves `bytes` as `name` in the Downloads folder (`Downloads` in the home folder if the
+/// platform names none); `name (1).ext`, `name (2).ext`… if the name is taken.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn save(name: &str, _mime: &str, bytes: &[u8]) -> Result<Saved, String> {
     let dirs = directories::UserDirs::new().ok_or("no home folder to save into")?;
-    let folder = dirs.download_dir().unwrap_or(dirs.home_dir());
-    save_into(folder, name, bytes)
+    let folder = dirs
+        .download_dir()
+        .map_or_else(|| dirs.home_dir().join("Downloads"), Into::into);
+    save_into(&folder, name, bytes)
 }
 
 /// Saves `bytes` as `name` in `folder` under the first free name.

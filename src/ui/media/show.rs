@@ -107,7 +107,11 @@ impl Media {
                 ui.weak("downloading…");
             }
             Some(SaveState::Saved(saved)) => {
-                ui.weak(format!("saved as {}", saved.path));
+                let file = std::path::Path::new(&saved.path)
+                    .file_name()
+                    .map_or_else(|| saved.path.clone(), |f| f.to_string_lossy().into_owned());
+                ui.weak(format!("saved as {file}"))
+                    .on_hover_text(&saved.path);
                 if let Some(folder) = &saved.folder
                     && ui.small_button("Show in folder").clicked()
                 {
