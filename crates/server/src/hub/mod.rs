@@ -16,7 +16,9 @@
 //! rate limit), [`fitting`] (frames within [`chinwag_protocol::MAX_SERVER_FRAME_BYTES`]),
 //! [`clock`] (the time a command is handled at); beyond text, [`extras`] hands reactions
 //! ([`reactions`]), pins ([`pins`]) and read receipts ([`receipts`]) to their files, and
-//! [`replies`] quotes what a reply answers.
+//! [`replies`] quotes what a reply answers. Several nodes on one database: [`cluster`] (messages,
+//! presence and typing across nodes), [`relayed`] (everything else other nodes tell), [`outage`]
+//! (what is told again after the database or the listener was away).
 
 mod attachments;
 mod clock;
@@ -27,12 +29,14 @@ mod fitting;
 mod identity;
 mod idle;
 mod messages;
+mod outage;
 mod paging;
 mod pins;
 mod presence;
 mod rates;
 mod reactions;
 mod receipts;
+mod relayed;
 mod replies;
 mod rooms;
 #[cfg(test)]
