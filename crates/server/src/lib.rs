@@ -1,5 +1,5 @@
-//! The chat server: an axum app with the WebSocket endpoint, the history API, a health check and graceful
-//! shutdown, around a [`hub::Hub`] thread that owns the rooms and the SQLite [`store::Store`].
+//! The chat server: an axum app with the WebSocket endpoint, the history API, the attachment API
+//! ([`attachments`]), a health check and graceful shutdown, around a [`hub::Hub`] thread that owns the rooms and the SQLite [`store::Store`].
 //! Its own accept loop ([`listen`]) caps connections ([`connections`]), times out slow clients
 //! and speaks TLS when given a certificate ([`tls`]); [`origin`] decides which web pages may use it.
 //!

@@ -6,7 +6,7 @@
 
 use std::io::Cursor;
 
-use image::{DynamicImage, ImageFormat, ImageReader, Limits};
+use image::{DynamicImage, ImageDecoder as _, ImageFormat, ImageReader, Limits};
 
 use crate::store::attachments::Examined;
 use chinwag_protocol::ImageSize;
@@ -100,20 +100,33 @@ fn is_text(content: &[u8]) -> bool {
     })
 }
 
-/// The image in `content`, if it decodes within the limits: its declared size is checked
-/// before any pixel is decoded.
+/// The image in `content` as it is meant to be seen (turned as its EXIF orientation says), if
+/// it decodes within the limits: its declared size and the memory it needs are checked before
+/// any pixel is decoded.
 fn decode(content: &[u8], format: ImageFormat) -> Option<DynamicImage> {
+    let decoded = (|| {
+        let mut reader = ImageReader::new(Cursor::new(content));
+        reader.set_format(format);
+        reader.limits(limits());
+        let mut decoder = reader.into_decoder()?;
+        limits().reserve(decoder.total_bytes())?;
+        let orientation = decoder.orientation()?;
+        let mut image = DynamicImage::from_decoder(decoder)?;
+        image.apply_orientation(orientation);
+        Ok::<_, image::ImageError>(image)
+    })();
+    decoded
+        .inspect_err(|err| tracing::info!(%err, "an image attachment kept as a plain file"))
+        .ok()
+}
+
+/// What decoding an image may take.
+fn limits() -> Limits {
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_IMAGE_SIDE);
     limits.max_image_height = Some(MAX_IMAGE_SIDE);
     limits.max_alloc = Some(MAX_DECODE_BYTES);
-    let mut reader = ImageReader::new(Cursor::new(content));
-    reader.set_format(format);
-    reader.limits(limits);
-    reader
-        .decode()
-        .inspect_err(|err| tracing::info!(%err, "an image attachment kept as a plain file"))
-        .ok()
+    limits
 }
 
 /// `image` at most [`THUMBNAIL_MAX_PX`] on its longer side: PNG if it has alpha, else JPEG.
@@ -171,6 +184,30 @@ mod tests {
         assert_eq!(image::guess_format(&thumbnail).unwrap(), ImageFormat::Png);
         let thumbnail = image::load_from_memory(&thumbnail).unwrap();
         assert_eq!((thumbnail.width(), thumbnail.height()), (20, 10));
+    }
+
+    #[test]
+    fn a_photo_turned_by_its_exif_orientation_is_measured_and_thumbnailed_upright() {
+        use image::ImageEncoder as _;
+        // EXIF (big-endian TIFF) with one entry: orientation 6, turn 90° clockwise to view.
+        let exif = b"MM\0\x2a\0\0\0\x08\0\x01\x01\x12\0\x03\0\0\0\x01\0\x06\0\0\0\0\0\0".to_vec();
+        let mut jpeg = Cursor::new(Vec::new());
+        let mut encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90);
+        encoder.set_exif_metadata(exif).unwrap();
+        let stored = DynamicImage::new_rgb8(640, 480).to_rgb8();
+        encoder
+            .write_image(&stored, 640, 480, image::ExtendedColorType::Rgb8)
+            .unwrap();
+        let examined = examine(&jpeg.into_inner());
+        assert_eq!(
+            examined.image,
+            Some(ImageSize {
+                width: 480,
+                height: 640
+            })
+        );
+        let thumbnail = image::load_from_memory(&examined.thumbnail.unwrap()).unwrap();
+        assert_eq!((thumbnail.width(), thumbnail.height()), (240, 320));
     }
 
     #[test]

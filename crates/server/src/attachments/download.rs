@@ -45,10 +45,8 @@ pub(super) async fn file(
             async move {
                 let chunk = files.run(move |store| store.chunk(&content, at)).await?;
                 Ok::<_, Rejection>(chunk.filter(|chunk| !chunk.is_empty()).map(|chunk| {
-                    (
-                        axum::body::Bytes::from(chunk.clone()),
-                        at + chunk.len() as u64,
-                    )
+                    let next = at + chunk.len() as u64;
+                    (axum::body::Bytes::from(chunk), next)
                 }))
             }
         });

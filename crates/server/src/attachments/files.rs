@@ -9,11 +9,15 @@ use chinwag_protocol::{ErrorCode, Rejection};
 
 /// Connections kept open between requests.
 const MAX_IDLE: usize = 4;
+/// Connections in use at once at most (a flood of downloads waits for one rather than opening a
+/// database connection each).
+const MAX_BUSY: usize = 8;
 
 /// Connections to the database at a location.
 pub struct Files {
     location: Location,
     idle: Mutex<Vec<Box<dyn BlobStore>>>,
+    busy: tokio::sync::Semaphore,
 }
 
 impl Files {
@@ -22,15 +26,18 @@ impl Files {
         Arc::new(Self {
             location,
             idle: Mutex::default(),
+            busy: tokio::sync::Semaphore::new(MAX_BUSY),
         })
     }
 
-    /// Runs `work` on a connection, on the blocking pool. A store error is logged and answered
-    /// as `internal` (the connection is then closed: it may be broken).
+    /// Runs `work` on a connection, on the blocking pool, once one of [`MAX_BUSY`] is free. A
+    /// store error is logged and answered as `internal` (the connection is then closed: it may
+    /// be broken).
     pub async fn run<T: Send + 'static>(
         self: &Arc<Self>,
         work: impl FnOnce(&mut dyn BlobStore) -> StoreResult<T> + Send + 'static,
     ) -> Result<T, Rejection> {
+        let _busy = self.busy.acquire().await.map_err(|_| failed())?;
         let files = Arc::clone(self);
         let done = tokio::task::spawn_blocking(move || files.run_here(work))
             .await
@@ -81,7 +88,7 @@ impl Drop for Files {
 }
 
 /// The answer when the store failed.
-fn failed() -> Rejection {
+pub(super) fn failed() -> Rejection {
     Rejection::new(
         ErrorCode::Internal,
         "the server could not store or read the attachment",

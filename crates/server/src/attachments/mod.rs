@@ -1,5 +1,5 @@
 //! The attachment API (see [`chinwag_protocol::attachments`]): resumable uploads in chunks
-//! ([`upload`]) and downloads for the members of a room ([`download`]), what a content is
+//! (`upload.rs`) and downloads for the members of a room (`download.rs`), what a content is
 //! ([`content`]), and the store connections that move the bytes ([`files`]).
 //!
 //! The hub decides who a request is and what they may (a small command each, with the HTTP

@@ -20,6 +20,9 @@ use crate::store::attachments::{Placement, UploadRow};
 use chinwag_protocol::attachments::{MAX_FILE_NAME_BYTES, UploadStart, UploadStatus};
 use chinwag_protocol::{Attachment, ErrorCode, Rejection};
 
+/// Uploads completed (their content read back, hashed and examined) at once at most.
+static EXAMINING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
 /// `POST /api/uploads`: a new upload (201), within the size limit and the asker's quota.
 pub(super) async fn start(
     State(state): State<Attachments>,
@@ -156,6 +159,11 @@ async fn finish(state: &Attachments, upload: UploadRow) -> Result<UploadStatus, 
         return Ok(status_of(&upload, None));
     }
     let fresh = upload.hash.is_none();
+    // Decoding takes up to `content::MAX_DECODE_BYTES` of memory: a few at a time.
+    let _examining = EXAMINING
+        .acquire()
+        .await
+        .map_err(|_| super::files::failed())?;
     let (upload, attachment) = state
         .files
         .run(move |store| {

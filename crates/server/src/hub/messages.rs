@@ -40,14 +40,15 @@ impl Hub {
         let reply_to = self
             .quote_for_reply(&room, reply_to)
             .map_err(|refusal| about_message(refusal, &id))?;
-        let attachment = self
-            .attachment_to_send(who.user, attachment)
-            .map_err(|refusal| about_message(refusal, &id))?;
         if let Some(ack) = self.already_posted(&room, who.user, &id)? {
-            // A retry of a message we have: answer with the original, broadcast nothing.
+            // A retry of a message we have: answer with the original, broadcast nothing (even
+            // if its attachment is gone since).
             self.reply(conn, &ack);
             return Ok(());
         }
+        let attachment = self
+            .attachment_to_send(who.user, attachment)
+            .map_err(|refusal| about_message(refusal, &id))?;
         let Some(state) = self.rooms.get_mut(&room) else {
             return Ok(());
         };

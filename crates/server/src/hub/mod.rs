@@ -16,7 +16,9 @@
 //! rate limit), [`fitting`] (frames within [`chinwag_protocol::MAX_SERVER_FRAME_BYTES`]),
 //! [`clock`] (the time a command is handled at); beyond text, [`extras`] hands reactions
 //! ([`reactions`]), pins ([`pins`]) and read receipts ([`receipts`]) to their files, and
-//! [`replies`] quotes what a reply answers. Several nodes on one database: [`cluster`] (messages,
+//! [`replies`] quotes what a reply answers; [`attachments`] answers who an attachment request
+//! is and what it may, and finds the attachment a `send` names (the bytes never pass through
+//! the hub: see [`crate::attachments`]). Several nodes on one database: [`cluster`] (messages,
 //! presence and typing across nodes), [`relayed`] (everything else other nodes tell), [`outage`]
 //! (what is told again after the database or the listener was away).
 

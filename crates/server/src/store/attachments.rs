@@ -3,7 +3,8 @@
 //! [`chinwag_protocol::attachments::MAX_CHUNK_BYTES`] under the id of the upload that first stored
 //! it), uploads with what they received so far (`uploads`, so any node or a restarted server
 //! resumes them), which identity uploaded which content (`attachment_owners`: the quota and the
-//! send check) and which message carries which (`message_attachments`).
+//! send check) and which message carries which (`message_attachments`). A content lives while
+//! an upload holds it (until it is sent, or expires) or a message carries it.
 //!
 //! Two sides: the hub's connection reads the little a message needs ([`AttachmentStore`]);
 //! the HTTP handlers move the bytes on connections of their own ([`BlobStore`]), so chat never

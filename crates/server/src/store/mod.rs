@@ -1,5 +1,6 @@
-//! Storage: messages, identities, rooms and memberships, written by the hub thread, in one of
-//! two databases behind one interface ([`Backend`]): SQLite ([`sqlite`], the default: a file,
+//! Storage: messages, identities, rooms and memberships, written by the hub thread, and the
+//! bytes of attachments, moved by the HTTP side on connections of its own ([`BlobStore`],
+//! [`open_blobs`]), in one of two databases behind one interface ([`Backend`]): SQLite ([`sqlite`], the default: a file,
 //! nothing to set up) or PostgreSQL ([`pg`], `--db postgres://…`).
 //!
 //! Durability is the same on both: a batch is on disk when [`Backend::write_batch`] returns,

@@ -176,6 +176,16 @@ fn a_deleted_message_takes_its_attachment_and_the_content_goes_once_unreferenced
     for table in ["chunks", "attachment_owners", "message_attachments"] {
         assert_eq!(rows(&server.db, table), 0, "{table}");
     }
+    // A retry of a message it was sent with still gets that message's ack.
+    alice.recv_until(
+        |frame| matches!(frame, ServerFrame::Deleted { seq, .. } if *seq == second.seq),
+    );
+    send_attachment(&mut alice, "m2", "lobby", "twice", &attachment.hash);
+    let ack = alice.recv_until(|frame| matches!(frame, ServerFrame::Ack { .. }));
+    assert!(
+        matches!(ack, ServerFrame::Ack { seq, .. } if seq == second.seq),
+        "{ack:?}"
+    );
     // Gone for its uploader too: sending it again needs a new upload.
     send_attachment(&mut alice, "m3", "lobby", "again", &attachment.hash);
     assert_eq!(alice.recv_error(), ErrorCode::UnknownAttachment);

@@ -34,6 +34,14 @@ fn an_attachment_at_the_size_limit_is_taken_and_one_byte_over_is_refused() {
     assert_eq!(refusal(&over), (413, ErrorCode::TooLarge));
     let file = noise(usize::try_from(max).unwrap(), 11);
     assert_eq!(upload(server.addr(), &token, "big.bin", &file).size, max);
+    let metrics = http_send(server.addr(), "GET", "/metrics", None, None).text();
+    for counted in [
+        "chinwag_uploads_started_total 1\n".to_owned(),
+        "chinwag_uploads_completed_total 1\n".to_owned(),
+        format!("chinwag_upload_bytes_total {max}\n"),
+    ] {
+        assert!(metrics.contains(&counted), "{counted} in {metrics}");
+    }
     // A chunk one byte over its limit: 413 with a JSON body, nothing taken.
     let id = status(&start_upload(server.addr(), &token, "more.bin", max)).id;
     let long = put_chunk(
