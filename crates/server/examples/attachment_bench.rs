@@ -4,7 +4,9 @@
 //! store the upload throughput (the chunks before the last, and the whole upload including
 //! the completing chunk, which hashes, examines and thumbnails the photo), the completing
 //! chunk's time, the download throughput, and, in process, the time to examine the photo
-//! (decode and thumbnail) alone. Medians of `--runs`.
+//! (decode and thumbnail) alone. Medians of `--runs`. Meanwhile another client posts chat
+//! messages one at a time: their ack latency while the uploads run, next to as many posted
+//! with nothing else going on (the uploads must not hold chat up).
 //!
 //! ```text
 //! cargo run --release -p chinwag-server --example attachment_bench -- [--runs 3]
@@ -12,6 +14,7 @@
 
 use std::io::Cursor;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
@@ -91,9 +94,12 @@ fn measure(store: &str, db: Location, photo: &[u8], runs: usize) {
     };
     let server = RunningServer::start_with(SocketAddr::from(([127, 0, 0, 1], 0)), &db, options)
         .expect("server starts");
-    let runs: Vec<Run> = (0..runs)
-        .map(|run| upload_and_post(&server, photo, run))
-        .collect();
+    let (runs, mut busy): (Vec<Run>, _) = chat_while(&server, || {
+        (0..runs)
+            .map(|run| upload_and_post(&server, photo, run))
+            .collect()
+    });
+    let mut idle = chat_for(&server, busy.len());
     let mb = photo.len() as f64 / 1e6;
     let chunk_mb = runs[0].chunk_bytes as f64 / 1e6;
     let pick = |field: fn(&Run) -> Duration| {
@@ -112,7 +118,61 @@ fn measure(store: &str, db: Location, photo: &[u8], runs: usize) {
         completing * 1e3,
         mb / download
     );
+    println!(
+        "{:>10}  chat ack latency p50 / p99 / max: {} while uploading, {} idle ({} messages each)",
+        "",
+        percentiles(&mut busy),
+        percentiles(&mut idle),
+        idle.len()
+    );
     server.stop().expect("server stops");
+}
+
+/// The ack latencies of chat messages a client posts one at a time while `work` runs.
+fn chat_while<T>(server: &RunningServer, work: impl FnOnce() -> T) -> (T, Vec<Duration>) {
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let chat = scope.spawn(|| {
+            chat(server, "busy", |sent| {
+                sent > 0 && stop.load(Ordering::Relaxed)
+            })
+        });
+        let done = work();
+        stop.store(true, Ordering::Relaxed);
+        (done, chat.join().expect("the chat client"))
+    })
+}
+
+/// The ack latencies of `count` chat messages posted one at a time.
+fn chat_for(server: &RunningServer, count: usize) -> Vec<Duration> {
+    chat(server, "idle", |sent| sent >= count)
+}
+
+/// Posts messages one at a time (ids `{prefix}{n}`), each after the last one's ack, until
+/// `done(sent)`; their ack latencies.
+fn chat(server: &RunningServer, prefix: &str, done: impl Fn(usize) -> bool) -> Vec<Duration> {
+    let (mut client, _) = RawClient::join(&server.ws_url(), "chatter", "lobby");
+    let mut latencies = Vec::new();
+    while !done(latencies.len()) {
+        let id = format!("{prefix}{}", latencies.len());
+        let sent = Instant::now();
+        client.post(&id, "lobby", "meanwhile");
+        client.recv_until(
+            |frame| matches!(frame, ServerFrame::Ack { id: acked, .. } if *acked == id),
+        );
+        latencies.push(sent.elapsed());
+    }
+    latencies
+}
+
+/// "p50 / p99 / max" of `latencies`, in milliseconds.
+fn percentiles(latencies: &mut [Duration]) -> String {
+    latencies.sort();
+    let at = |share: f64| {
+        let index = ((latencies.len() as f64 * share) as usize).min(latencies.len() - 1);
+        latencies[index].as_secs_f64() * 1e3
+    };
+    format!("{:.1} / {:.1} / {:.1} ms", at(0.5), at(0.99), at(1.0))
 }
 
 /// One upload of `photo` (made unique by `run`, so nothing is deduplicated), posted and
@@ -156,7 +216,7 @@ fn upload_and_post(server: &RunningServer, photo: &[u8], run: usize) -> Run {
         reply_to: None,
         attachment: Some(attachment.hash.clone()),
     });
-    client.recv_until(|frame| matches!(frame, ServerFrame::Message(_)));
+    client.recv_until(|frame| matches!(frame, ServerFrame::Ack { id, .. } if id == "photo"));
     let download_began = Instant::now();
     let answer = http_send(
         addr,
@@ -168,7 +228,10 @@ fn upload_and_post(server: &RunningServer, photo: &[u8], run: usize) -> Run {
     let download = download_began.elapsed();
     assert!(
         answer.status == 200 && answer.body == photo,
-        "the download is the photo"
+        "the download is the photo: {} after {download:?}, {} of {} bytes",
+        answer.status,
+        answer.body.len(),
+        photo.len()
     );
     Run {
         chunks: chunks_took,

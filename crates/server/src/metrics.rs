@@ -3,9 +3,9 @@
 //!
 //! Connections open now, messages stored, frames queued for connections (the fan-out), slow
 //! clients dropped, how long the store takes to commit a batch (a histogram), attachment
-//! uploads (started, completed, bytes) and what is stored of attachments. Rates
-//! (messages stored a second, …) are Prometheus's `rate()` over the counters. A node of several
-//! on one database labels each sample with its id (`node="3"`, its row in `nodes`).
+//! uploads (started, completed, bytes) and what is stored of attachments. Rates (messages
+//! stored a second, …) are Prometheus's `rate()` over the counters. A node of several on one
+//! database labels each sample with its id (`node="3"`, its row in `nodes`).
 
 use std::fmt::Write as _;
 use std::sync::Arc;
