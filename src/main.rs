@@ -12,6 +12,7 @@ mod native {
     use chinwag::server::cli::ServeArgs;
     use chinwag::ui::appearance::Appearance;
     use chinwag::ui::notifications::Notifications;
+    use chinwag::ui::reactions::ReactionPicker;
     use chinwag::ui::{ChatApp, JoinDetails};
 
     /// Chinwag: real-time chat. Without a command, opens the chat window.
@@ -93,6 +94,7 @@ mod native {
                 };
                 let app = ChatApp::new(details, false)
                     .with_appearance(Appearance::load(cc.storage))
+                    .with_reaction_picker(ReactionPicker::load(cc.storage))
                     .with_notifications(Notifications::platform(cc));
                 Ok(Box::new(match host {
                     Some(host) => app.with_host(Box::new(host)),
@@ -134,6 +136,9 @@ fn main() {
                             false,
                         )
                         .with_appearance(chinwag::ui::appearance::Appearance::load(cc.storage))
+                        .with_reaction_picker(chinwag::ui::reactions::ReactionPicker::load(
+                            cc.storage,
+                        ))
                         .with_notifications(
                             chinwag::ui::notifications::Notifications::platform(cc),
                         ),

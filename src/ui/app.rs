@@ -117,6 +117,13 @@ impl ChatApp {
         self
     }
 
+    /// Uses `picker` (with the reaction use counts of an earlier run, see
+    /// [`ReactionPicker::load`]).
+    pub fn with_reaction_picker(mut self, picker: ReactionPicker) -> Self {
+        self.picker = picker;
+        self
+    }
+
     /// Notifies of new messages with `notifications` (by default nothing is shown).
     pub fn with_notifications(mut self, notifications: Notifications) -> Self {
         self.notifications = notifications;
@@ -263,5 +270,6 @@ impl eframe::App for ChatApp {
         eframe::set_value(storage, eframe::APP_KEY, &self.settings);
         self.preferences.save(storage);
         self.notifications.save(storage);
+        self.picker.save(storage);
     }
 }

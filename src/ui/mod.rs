@@ -18,7 +18,7 @@ pub mod notifications;
 mod pins;
 mod presence;
 mod quick_switcher;
-mod reactions;
+pub mod reactions;
 pub mod rich_text;
 mod room_header;
 mod search;

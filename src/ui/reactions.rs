@@ -1,5 +1,5 @@
-//! The reaction picker: a small dialog of emoji, the ones used most in this window first, with
-//! a field to find one by name.
+//! The reaction picker: a small dialog of emoji, the ones used most first (counted across runs),
+//! with a field to find one by name.
 
 use std::collections::BTreeMap;
 
@@ -35,7 +35,7 @@ const EMOJI: &[(&str, &str)] = &[
 const PICKER_WIDTH: f32 = 260.0;
 
 /// The picker's state: which message it is open for, what was typed, and how often each emoji
-/// was picked in this window (frequent ones come first).
+/// was picked (frequent ones come first; saved for the next run with [`Self::save`]).
 #[derive(Default)]
 pub struct ReactionPicker {
     open_for: Option<u64>,
@@ -44,9 +44,42 @@ pub struct ReactionPicker {
 }
 
 impl ReactionPicker {
+    /// The eframe storage key the use counts are saved under.
+    pub const STORAGE_KEY: &'static str = "chinwag_reaction_use";
+
+    /// A closed picker with the use counts saved by an earlier run (none if there are none).
+    pub fn load(storage: Option<&dyn eframe::Storage>) -> Self {
+        let used: BTreeMap<String, u32> = storage
+            .and_then(|storage| eframe::get_value(storage, Self::STORAGE_KEY))
+            .unwrap_or_default();
+        // Only the emoji the picker offers count: a stored map cannot grow past them.
+        let used = used
+            .into_iter()
+            .filter(|(emoji, _)| EMOJI.iter().any(|(offered, _)| offered == emoji))
+            .collect();
+        Self {
+            used,
+            ..Self::default()
+        }
+    }
+
+    /// Saves the use counts for the next run.
+    pub fn save(&self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, Self::STORAGE_KEY, &self.used);
+    }
+
     /// Counts one more use of `emoji`.
-    fn count_use(&mut self, emoji: &str) {
-        *self.used.entry(emoji.to_owned()).or_default() += 1;
+    pub fn count_use(&mut self, emoji: &str) {
+        let count = self.used.entry(emoji.to_owned()).or_default();
+        *count = count.saturating_add(1);
+    }
+
+    /// The emoji offered with nothing typed, in the picker's order.
+    pub fn offered(&self) -> Vec<&'static str> {
+        self.matching()
+            .into_iter()
+            .map(|(emoji, _)| emoji)
+            .collect()
     }
 
     /// Opens the picker for message `seq`.

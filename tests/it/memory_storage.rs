@@ -33,3 +33,30 @@ fn the_appearance_survives_a_restart() {
     appearance.save(&mut storage);
     assert_eq!(Appearance::load(Some(&storage)), appearance);
 }
+
+#[test]
+fn the_reaction_pickers_most_used_emoji_survive_a_restart() {
+    use chinwag::ui::reactions::ReactionPicker;
+
+    let mut storage = MemoryStorage::default();
+    let fresh = ReactionPicker::load(Some(&storage)).offered();
+    assert_eq!(fresh[..2], ["👍", "❤️"]);
+    let mut picker = ReactionPicker::load(Some(&storage));
+    picker.count_use("🦀");
+    picker.count_use("🦀");
+    picker.count_use("🚀");
+    picker.save(&mut storage);
+    let restarted = ReactionPicker::load(Some(&storage)).offered();
+    assert_eq!(restarted[..3], ["🦀", "🚀", "👍"]);
+    assert_eq!(restarted.len(), fresh.len(), "the same emoji, reordered");
+    // A stored count of something the picker does not offer is dropped, not shown.
+    eframe::Storage::set_string(
+        &mut storage,
+        ReactionPicker::STORAGE_KEY,
+        r#"{"zzz":9,"🚀":1}"#.into(),
+    );
+    assert_eq!(
+        ReactionPicker::load(Some(&storage)).offered()[..2],
+        ["🚀", "👍"]
+    );
+}

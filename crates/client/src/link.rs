@@ -258,7 +258,10 @@ mod tests {
         assert!((0.15..=0.5).contains(&wait), "first delay {wait}");
         link.reconnect_now(&mut state);
         assert_eq!(link.reconnect_in(0.1), None);
-        assert!(state.wants_connection(), "skipping the wait asks for a connection");
+        assert!(
+            state.wants_connection(),
+            "skipping the wait asks for a connection"
+        );
         // The next pump connects at once; on loopback that attempt may already have failed by
         // the time the pump polls, so wait for its outcome instead of looking in between.
         let (woken, wait) = std::sync::mpsc::channel();
@@ -270,7 +273,10 @@ mod tests {
             .expect("the second connect fails too");
         link.pump(&mut state, 0.3, || {});
         assert!(matches!(state.phase(), Phase::Disconnected { .. }));
-        assert!(link.reconnect_in(0.3).is_some(), "and schedules the next retry");
+        assert!(
+            link.reconnect_in(0.3).is_some(),
+            "and schedules the next retry"
+        );
     }
 
     #[test]
