@@ -189,17 +189,22 @@ async fn websocket(
         .max_write_buffer_size(MAX_WRITE_BUFFER_BYTES)
         .max_message_size(HARD_FRAME_LIMIT_BYTES)
         .max_frame_size(HARD_FRAME_LIMIT_BYTES)
-        .on_upgrade(move |socket| async move {
-            let _open = state.metrics.connection_opened();
-            socket_task::run(
+        .on_upgrade(move |socket| {
+            // Not an `async move` over the socket and the state: the task would hold them
+            // beside the connection's future, which has them already (see `socket_task::run`).
+            let open = state.metrics.connection_opened();
+            let connection = socket_task::run(
                 socket,
                 peer,
                 state.hub,
                 state.shutdown,
                 state.heartbeat,
                 state.hello_timeout,
-            )
-            .await;
+            );
+            async move {
+                connection.await;
+                drop(open);
+            }
         })
 }
 

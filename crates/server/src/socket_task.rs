@@ -5,16 +5,15 @@
 //! oversized frames get an error frame or a close code, never a panic. The outgoing queue is
 //! bounded; the hub kicks a connection whose queue fills, and a write that stalls is abandoned.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::SinkExt;
-use tokio::sync::{Notify, mpsc, watch};
+use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, MissedTickBehavior, interval, timeout};
 
-use crate::hub::{Command, ConnId, Outbox, Outgoing, encode};
+use crate::hub::{Command, ConnId, Outbox, OutboxReader, Outgoing, Wake, encode};
 use chinwag_protocol::{self as protocol, ClientFrame, ErrorCode, ServerFrame, close_code};
 
 /// Items queued for one connection before the hub considers it too slow. An item is what one
@@ -78,44 +77,33 @@ enum WriteFailure {
 
 /// Runs one connection to completion; one not welcomed (a successful hello) within
 /// `hello_timeout` is closed with 1008.
-pub async fn run(
+///
+/// The connection's state is boxed before the returned future is made, so that the future
+/// (which the runtime keeps for every connection) holds it once, not once as an argument and
+/// again as a local.
+pub fn run(
     socket: WebSocket,
     peer: std::net::SocketAddr,
     hub: mpsc::Sender<Command>,
     shutdown: watch::Receiver<bool>,
     heartbeat: Heartbeat,
     hello_timeout: Duration,
-) {
+) -> impl Future<Output = ()> + Send + 'static {
     let conn: ConnId = NEXT_CONN_ID.fetch_add(1, Ordering::Relaxed);
     let (outbox, outgoing) = Outbox::channel(OUTBOX_CAPACITY);
-    let mut task = SocketTask {
+    let task = Box::new(SocketTask {
         socket,
         conn,
         hub,
         outgoing,
-        kicked: outbox.kicked.clone(),
-        welcomed: outbox.welcomed.clone(),
-        queued_bytes: outbox.queued_bytes.clone(),
         last_heard: Instant::now(),
-    };
+    });
     let connect = Command::Connect {
         conn,
         outbox,
         address: peer.ip(),
     };
-    if task.hub.send(connect).await.is_err() {
-        return;
-    }
-    tracing::info!(conn, %peer, "connected");
-    let end = task.serve(shutdown, heartbeat, hello_timeout).await;
-    match &end {
-        End::WriteFailed(failure) => {
-            tracing::error!(conn, ?failure, "disconnected: a write failed")
-        }
-        _ => tracing::info!(conn, ?end, "disconnected"),
-    }
-    // The hub may already be gone during shutdown; then there is nobody left to tell.
-    let _ = task.hub.send(Command::Disconnect { conn }).await;
+    task.run(connect, peer, shutdown, heartbeat, hello_timeout)
 }
 
 /// One connection's socket and its ends of the hub's channels.
@@ -124,15 +112,38 @@ struct SocketTask {
     conn: ConnId,
     hub: mpsc::Sender<Command>,
     /// What the hub queued for the socket (see [`Outbox`]).
-    outgoing: mpsc::Receiver<Outgoing>,
-    kicked: Arc<Notify>,
-    welcomed: Arc<AtomicBool>,
-    queued_bytes: Arc<AtomicUsize>,
+    outgoing: OutboxReader,
     /// When the peer last sent anything (a frame, a pong, a heartbeat).
     last_heard: Instant,
 }
 
 impl SocketTask {
+    /// Registers the connection with the hub (`connect`), serves it, and tells the hub it is
+    /// gone.
+    async fn run(
+        mut self: Box<Self>,
+        connect: Command,
+        peer: std::net::SocketAddr,
+        shutdown: watch::Receiver<bool>,
+        heartbeat: Heartbeat,
+        hello_timeout: Duration,
+    ) {
+        let conn = self.conn;
+        if cold(self.hub.send(connect)).await.is_err() {
+            return;
+        }
+        tracing::info!(conn, %peer, "connected");
+        let end = self.serve(shutdown, heartbeat, hello_timeout).await;
+        match &end {
+            End::WriteFailed(failure) => {
+                tracing::error!(conn, ?failure, "disconnected: a write failed")
+            }
+            _ => tracing::info!(conn, ?end, "disconnected"),
+        }
+        // The hub may already be gone during shutdown; then there is nobody left to tell.
+        let _ = cold(self.hub.send(Command::Disconnect { conn })).await;
+    }
+
     /// Reads, forwards and writes until the connection ends, and says why it did.
     async fn serve(
         &mut self,
@@ -142,29 +153,27 @@ impl SocketTask {
     ) -> End {
         let mut ping = interval(heartbeat.ping_interval);
         ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        let hello_deadline = tokio::time::sleep(hello_timeout);
-        tokio::pin!(hello_deadline);
-        let mut hello_pending = true;
+        // Boxed, and dropped once it has fired: a welcomed connection keeps no timer for it.
+        let mut hello_deadline = Some(Box::pin(tokio::time::sleep(hello_timeout)));
         loop {
-            // The rare branches run boxed: an idle connection's task then holds only the state
-            // of the common ones (see `cold`).
+            // The rare branches, and writing, run boxed: an idle connection's task then holds
+            // only what it waits on (see `cold`).
             let ended = tokio::select! {
                 biased;
                 _ = shutdown.changed() => {
                     Some(cold(close(&mut self.socket, close_code::GOING_AWAY, "server shutting down")).await)
                 }
-                () = &mut hello_deadline, if hello_pending => {
-                    hello_pending = false;
+                () = until(&mut hello_deadline) => {
+                    hello_deadline = None;
                     cold(self.check_welcomed(hello_timeout)).await
                 }
-                () = self.kicked.notified() => cold(async {
-                    send_error(&mut self.socket, ErrorCode::TooSlow, "you fell too far behind; reconnect").await;
-                    Some(close(&mut self.socket, close_code::POLICY, "too slow").await)
-                }).await,
-                Some(item) = self.outgoing.recv() => {
-                    let item = counted_out(&self.queued_bytes, item);
-                    self.write_outgoing(item).await
-                }
+                wake = self.outgoing.next() => match wake {
+                    Wake::Item(item) => cold(self.write_outgoing(item)).await,
+                    Wake::Kicked => cold(async {
+                        send_error(&mut self.socket, ErrorCode::TooSlow, "you fell too far behind; reconnect").await;
+                        Some(close(&mut self.socket, close_code::POLICY, "too slow").await)
+                    }).await,
+                },
                 incoming = self.socket.recv() => {
                     self.last_heard = Instant::now();
                     cold(self.read(incoming)).await
@@ -179,7 +188,7 @@ impl SocketTask {
 
     /// At the hello deadline: closes a connection that has not been welcomed.
     async fn check_welcomed(&mut self, hello_timeout: Duration) -> Option<End> {
-        if self.welcomed.load(Ordering::Relaxed) {
+        if self.outgoing.welcomed() {
             return None;
         }
         let seconds = hello_timeout.as_secs_f64();
@@ -215,11 +224,7 @@ impl SocketTask {
             }
             written += 1;
             if written < MAX_WRITE_BATCH {
-                next = self
-                    .outgoing
-                    .try_recv()
-                    .ok()
-                    .map(|item| counted_out(&self.queued_bytes, item));
+                next = self.outgoing.try_recv();
             }
         }
         SinkExt::<Message>::flush(&mut self.socket)
@@ -279,18 +284,19 @@ impl SocketTask {
     }
 }
 
-/// Boxes the future of a rare path (reading a frame, closing, refusing, pinging), so that its
-/// state takes room on the heap only while it runs instead of in every connection's task all
-/// the time (an idle connection's task: 2,424 -> 1,688 bytes). Writing, the common path, stays
-/// unboxed.
+/// Boxes the future of a path the task takes now and then (writing, reading a frame, closing,
+/// refusing, pinging), so that its state takes room on the heap only while it runs instead of in
+/// every connection's task all the time.
 fn cold<F: Future>(future: F) -> std::pin::Pin<Box<F>> {
     Box::pin(future)
 }
 
-/// `item`, just taken out of the queue, no longer counted in its bytes.
-fn counted_out(queued_bytes: &AtomicUsize, item: Outgoing) -> Outgoing {
-    queued_bytes.fetch_sub(item.bytes(), Ordering::Relaxed);
-    item
+/// Waits for `deadline`, or forever if there is none.
+async fn until(deadline: &mut Option<std::pin::Pin<Box<tokio::time::Sleep>>>) {
+    match deadline {
+        Some(sleep) => sleep.await,
+        None => std::future::pending().await,
+    }
 }
 
 /// A frame over [`protocol::MAX_FRAME_BYTES`]: an error frame, then close code 1009.

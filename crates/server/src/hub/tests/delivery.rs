@@ -4,7 +4,7 @@
 use chinwag_protocol::{ErrorCode, ServerFrame};
 
 use super::{Command, ConnId, TestHub, post};
-use crate::hub::delivery::WIDE_FANOUT;
+use crate::hub::pacing::WIDE_FANOUT;
 
 /// The position of the first frame of `frames` that `is` picks.
 fn position(frames: &[ServerFrame], is: impl Fn(&ServerFrame) -> bool) -> usize {
