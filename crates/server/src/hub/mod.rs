@@ -294,12 +294,15 @@ impl Hub {
         tracing::info!("hub stopped");
     }
 
-    /// Ends a batch: stores and sends what it queued ([`Hub::flush`]), releases the paced rooms
+    /// Ends a batch: stores and sends what it queued ([`Hub::flush`]; unless it can wait for a
+    /// paced room's next fan-out, see [`pacing`]), releases the paced rooms
     /// whose interval is over (see [`pacing`]), tells the small rooms who came and went in it
     /// (crowds hear at the next [`Command::Tick`]), then posts what the batch sends each
     /// connection as one queue item (see [`delivery`]).
     pub fn end_batch(&mut self) {
-        self.flush();
+        if !self.commit_can_wait() {
+            self.flush();
+        }
         self.release_due();
         self.drop_full();
         self.publish_presence(false);

@@ -4,6 +4,11 @@
 //! hub goes on taking commands: hellos, direct messages and small rooms are never held back
 //! behind a big room, and a lone message in a big room goes at once.
 //!
+//! The commit waits too: while every new message of a batch is for a paced room, the batch is
+//! not committed ([`Hub::commit_can_wait`]); the room's next fan-out commits them all in one
+//! transaction (one fsync) and acks them. So a busy big room costs one commit an interval, not
+//! one a batch, and a message is never acknowledged before it is stored.
+//!
 //! Order is kept: every broadcast to a held room waits in the room's queue, in order (messages,
 //! edits, presence, typing), and a connection joining the room gets what was held delivered to
 //! the others first, so its room state (read from the store) is followed only by what came
@@ -55,13 +60,18 @@ impl Pacing {
         self.clock = Some(now);
     }
 
-    /// When the hub must wake to release a held room, if one holds anything.
+    /// When the hub must wake to release a paced room (whose new messages may wait uncommitted
+    /// too, see [`Hub::commit_can_wait`]), if one is paced.
     pub(super) fn next_release(&self) -> Option<Instant> {
-        self.held
-            .values()
-            .filter(|held| !held.frames.is_empty())
-            .map(|held| held.until)
-            .min()
+        self.held.values().map(|held| held.until).min()
+    }
+
+    /// Whether `room` is paced and its interval is not over.
+    fn waits(&self, room: &str) -> bool {
+        let (Some(now), Some(held)) = (self.clock, self.held.get(room)) else {
+            return false;
+        };
+        held.until > now
     }
 
     /// Keeps `frame` (skipping `skip`) for `room` if the room is paced; gives it back if it
@@ -133,6 +143,19 @@ impl Pacing {
 }
 
 impl Hub {
+    /// Whether the batch's commit can wait for the next fan-out: every new message is for a
+    /// paced room whose interval is not over, and no hello waits for its welcome. The batch of
+    /// that fan-out then commits them all at once (one fsync), and their acks go with it; a
+    /// frame that needs them stored commits them earlier, as within a batch.
+    pub(super) fn commit_can_wait(&self) -> bool {
+        !self.pending.is_empty()
+            && self.hellos.is_empty()
+            && self
+                .pending
+                .iter()
+                .all(|post| self.pacing.waits(&post.authored.message.room))
+    }
+
     /// Sends what the paced rooms whose interval is over hold (each such fan-out starts the
     /// room's next interval). Called at the end of every batch.
     pub(super) fn release_due(&mut self) {
