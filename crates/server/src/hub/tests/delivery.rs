@@ -4,6 +4,7 @@
 use chinwag_protocol::{ErrorCode, ServerFrame};
 
 use super::{Command, ConnId, TestHub, post};
+use crate::hub::delivery::{BEHIND_COMMANDS, LAGGING_ITEMS};
 use crate::hub::pacing::WIDE_FANOUT;
 
 /// The position of the first frame of `frames` that `is` picks.
@@ -150,7 +151,10 @@ fn senders_are_refused_while_most_readers_of_a_wide_room_lag_and_accepted_once_t
     assert_eq!(refused.0, ErrorCode::RateLimited);
     assert_eq!(refused.1, Some(format!("m{accepted}")));
     assert!(refused.2.is_some_and(|ms| ms > 0));
-    assert!(accepted >= 8, "refused after only {accepted} batches");
+    assert!(
+        accepted >= LAGGING_ITEMS,
+        "refused after only {accepted} batches"
+    );
 
     // The readers catch up: the same message goes through.
     drain(&mut hub);
@@ -160,5 +164,31 @@ fn senders_are_refused_while_most_readers_of_a_wide_room_lag_and_accepted_once_t
             .iter()
             .any(|frame| matches!(frame, ServerFrame::Ack { .. })),
         "still refused after the readers caught up"
+    );
+}
+
+#[test]
+fn senders_are_refused_while_the_hub_itself_is_a_batch_behind() {
+    let mut hub = TestHub::new();
+    let (alice, _) = hub.hello("alice");
+    hub.received(alice);
+
+    hub.hub.note_waiting_commands(BEHIND_COMMANDS);
+    hub.send(alice, post("m1", "hi"));
+    assert!(
+        matches!(
+            hub.received(alice).as_slice(),
+            [ServerFrame::Error { code: ErrorCode::RateLimited, id: Some(id), .. }] if id == "m1"
+        ),
+        "not refused while the hub was behind"
+    );
+
+    hub.hub.note_waiting_commands(BEHIND_COMMANDS - 1);
+    hub.send(alice, post("m1", "hi"));
+    assert!(
+        hub.received(alice)
+            .iter()
+            .any(|frame| matches!(frame, ServerFrame::Ack { .. })),
+        "still refused once the hub caught up"
     );
 }
