@@ -8,10 +8,13 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket};
-use futures_util::SinkExt;
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+
+use futures_util::{FutureExt, Sink, SinkExt, StreamExt};
 use tokio::sync::{mpsc, watch};
-use tokio::time::{Instant, MissedTickBehavior, interval, timeout};
+use tokio::time::{Instant, MissedTickBehavior, Sleep, interval, timeout};
 
 use crate::hub::{Command, ConnId, Outbox, OutboxReader, Outgoing, Wake, encode};
 use chinwag_protocol::{self as protocol, ClientFrame, ErrorCode, ServerFrame, close_code};
@@ -97,6 +100,7 @@ pub fn run(
         hub,
         outgoing,
         last_heard: Instant::now(),
+        flush_stall: None,
     });
     let connect = Command::Connect {
         conn,
@@ -115,6 +119,10 @@ struct SocketTask {
     outgoing: OutboxReader,
     /// When the peer last sent anything (a frame, a pong, a heartbeat).
     last_heard: Instant,
+    /// While a flush waits for the socket to take more: when the connection counts as stalled.
+    /// Meanwhile the task goes on reading, and takes nothing more from its queue (which the hub
+    /// sees growing).
+    flush_stall: Option<Pin<Box<Sleep>>>,
 }
 
 impl SocketTask {
@@ -167,17 +175,25 @@ impl SocketTask {
                     hello_deadline = None;
                     cold(self.check_welcomed(hello_timeout)).await
                 }
-                wake = self.outgoing.next() => match wake {
+                wake = self.outgoing.wait(self.flush_stall.is_none()) => match wake {
                     Wake::Item(item) => cold(self.write_outgoing(item)).await,
                     Wake::Kicked => cold(async {
                         send_error(&mut self.socket, ErrorCode::TooSlow, "you fell too far behind; reconnect").await;
                         Some(close(&mut self.socket, close_code::POLICY, "too slow").await)
                     }).await,
                 },
-                incoming = self.socket.recv() => {
-                    self.last_heard = Instant::now();
-                    cold(self.read(incoming)).await
-                }
+                event = socket_event(&mut self.socket, self.flush_stall.is_some()) => match event {
+                    SocketEvent::Read(incoming) => {
+                        self.last_heard = Instant::now();
+                        cold(self.read(incoming)).await
+                    }
+                    SocketEvent::Flushed(Ok(())) => {
+                        self.flush_stall = None;
+                        None
+                    }
+                    SocketEvent::Flushed(Err(err)) => Some(End::WriteFailed(WriteFailure::Socket(err))),
+                },
+                () = until(&mut self.flush_stall) => Some(End::WriteFailed(WriteFailure::Stalled)),
                 _ = ping.tick() => cold(self.ping(heartbeat.idle_timeout)).await,
             };
             if let Some(end) = ended {
@@ -199,7 +215,9 @@ impl SocketTask {
 
     /// Writes what the hub queued: `first` and whatever else is already waiting behind it (at
     /// most [`MAX_WRITE_BATCH`] items), then flushes once, so a burst of frames costs one
-    /// socket write instead of one each. The whole write gets [`WRITE_TIMEOUT`].
+    /// socket write instead of one each. A flush the socket cannot take at once goes on in
+    /// [`SocketTask::serve`] (see `flush_stall`), so the task keeps reading the peer's frames
+    /// meanwhile; the rest gets [`WRITE_TIMEOUT`].
     async fn write_outgoing(&mut self, first: Outgoing) -> Option<End> {
         match timeout(WRITE_TIMEOUT, self.write_queued(first)).await {
             Ok(ended) => ended,
@@ -211,26 +229,36 @@ impl SocketTask {
     async fn write_queued(&mut self, first: Outgoing) -> Option<End> {
         let mut next = Some(first);
         let mut written = 0;
+        // What was fed since the socket's write buffer was last empty (at most).
+        let mut fed = 0;
         while let Some(item) = next.take() {
-            let fed = match item {
-                Outgoing::Frame(text) => self.socket.feed(Message::Text(text)).await,
-                Outgoing::Frames(texts) => feed_each(&mut self.socket, texts).await,
+            let texts = match item {
+                Outgoing::Frame(text) => vec![text],
+                Outgoing::Frames(texts) => texts,
                 Outgoing::Close(code, reason) => {
                     return Some(cold(close(&mut self.socket, code, reason)).await);
                 }
             };
-            if let Err(err) = fed {
-                return Some(End::WriteFailed(WriteFailure::Socket(err)));
+            for text in texts {
+                if let Err(err) = feed(&mut self.socket, text, &mut fed).await {
+                    return Some(End::WriteFailed(WriteFailure::Socket(err)));
+                }
             }
             written += 1;
-            if written < MAX_WRITE_BATCH {
+            // Once the socket takes no more, the rest stays in the queue, where the hub sees it.
+            if written < MAX_WRITE_BATCH && takes_more(&mut self.socket) {
                 next = self.outgoing.try_recv();
             }
         }
-        SinkExt::<Message>::flush(&mut self.socket)
-            .await
-            .err()
-            .map(|err| End::WriteFailed(WriteFailure::Socket(err)))
+        match SinkExt::<Message>::flush(&mut self.socket).now_or_never() {
+            Some(flushed) => flushed
+                .err()
+                .map(|err| End::WriteFailed(WriteFailure::Socket(err))),
+            None => {
+                self.flush_stall = Some(Box::pin(tokio::time::sleep(WRITE_TIMEOUT)));
+                None
+            }
+        }
     }
 
     /// Handles what the socket read: forwards a frame to the hub, answers a ping, refuses
@@ -287,12 +315,32 @@ impl SocketTask {
 /// Boxes the future of a path the task takes now and then (writing, reading a frame, closing,
 /// refusing, pinging), so that its state takes room on the heap only while it runs instead of in
 /// every connection's task all the time.
-fn cold<F: Future>(future: F) -> std::pin::Pin<Box<F>> {
+fn cold<F: Future>(future: F) -> Pin<Box<F>> {
     Box::pin(future)
 }
 
+/// What the socket has for its task: a frame read (or the end), or the end of a flush that had
+/// to wait for the socket.
+enum SocketEvent {
+    Read(Option<Result<Message, axum::Error>>),
+    Flushed(Result<(), axum::Error>),
+}
+
+/// Waits for the next frame from the socket and, if `flushing`, for the pending flush to end
+/// too, whichever comes first.
+fn socket_event(socket: &mut WebSocket, flushing: bool) -> impl Future<Output = SocketEvent> + '_ {
+    std::future::poll_fn(move |cx| {
+        if flushing
+            && let Poll::Ready(flushed) = Sink::<Message>::poll_flush(Pin::new(&mut *socket), cx)
+        {
+            return Poll::Ready(SocketEvent::Flushed(flushed));
+        }
+        socket.poll_next_unpin(cx).map(SocketEvent::Read)
+    })
+}
+
 /// Waits for `deadline`, or forever if there is none.
-async fn until(deadline: &mut Option<std::pin::Pin<Box<tokio::time::Sleep>>>) {
+async fn until(deadline: &mut Option<Pin<Box<Sleep>>>) {
     match deadline {
         Some(sleep) => sleep.await,
         None => std::future::pending().await,
@@ -377,14 +425,28 @@ async fn within_write_timeout(
     }
 }
 
-/// Queues text frames in order in the socket's write buffer (written out when the buffer fills
-/// or on flush).
-async fn feed_each(
-    socket: &mut WebSocket,
-    texts: Vec<axum::extract::ws::Utf8Bytes>,
-) -> Result<(), axum::Error> {
-    for text in texts {
-        socket.feed(Message::Text(text)).await?;
+/// Queues a text frame in the socket's write buffer (written out when the buffer passes
+/// [`crate::WRITE_BUFFER_BYTES`], or on flush). It goes in without waiting while the buffer
+/// surely has room for it (`fed`, what was fed since the buffer was last empty, stays within
+/// [`crate::MAX_WRITE_BUFFER_BYTES`]): a socket that takes nothing then never stops the task from
+/// reading. Otherwise it waits for the socket to take what the buffer holds.
+async fn feed(socket: &mut WebSocket, text: Utf8Bytes, fed: &mut usize) -> Result<(), axum::Error> {
+    // A frame's header is at most 10 bytes.
+    let bytes = text.len() + 10;
+    if *fed + bytes <= crate::MAX_WRITE_BUFFER_BYTES {
+        *fed += bytes;
+        return Sink::<Message>::start_send(Pin::new(socket), Message::Text(text));
     }
-    Ok(())
+    *fed = bytes;
+    socket.feed(Message::Text(text)).await
+}
+
+/// Whether the socket has taken everything fed to it so far (or can at once), so that more
+/// can be fed without growing its write buffer.
+fn takes_more(socket: &mut WebSocket) -> bool {
+    let mut context = Context::from_waker(Waker::noop());
+    matches!(
+        Sink::<Message>::poll_ready(Pin::new(socket), &mut context),
+        Poll::Ready(Ok(()))
+    )
 }

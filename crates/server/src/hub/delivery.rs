@@ -9,8 +9,8 @@
 //! A room that fans out wide is paced (see [`super::pacing`]): what else is broadcast to it in
 //! the next [`FANOUT_INTERVAL`](super::pacing::FANOUT_INTERVAL) goes out together.
 //!
-//! Overload: if the hub itself is a batch behind, or most of the connections that received the
-//! last wide fan-out (a sample of them) still have [`LAGGING_ITEMS`] items or more waiting in
+//! Overload: if most of the connections that received the last wide fan-out (a sample of them)
+//! still have [`LAGGING_ITEMS`] items or more waiting in
 //! their queues, the server is not keeping up; new messages are then refused with
 //! `rate_limited` (the client pauses and resends them) until it catches up, so what is accepted
 //! is delivered within a bounded time instead of queueing for seconds. Sockets keep little
@@ -33,9 +33,6 @@ use chinwag_protocol::Rejection;
 /// A connection with this many items waiting in its queue is lagging: a paced room sends its
 /// members one item an interval, so this is about 160 ms behind.
 pub(super) const LAGGING_ITEMS: usize = 4;
-/// The hub is behind when this many commands still wait after it took a batch: another full
-/// batch.
-pub(super) const BEHIND_COMMANDS: usize = super::MAX_BATCH;
 /// How many of the last wide fan-out's connections [`Hub::overloaded`] looks at.
 const LAG_SAMPLE: usize = 32;
 /// How long a sender refused for overload is asked to wait before it sends again.
@@ -72,8 +69,6 @@ pub(super) struct Mail {
     filled: Vec<ConnId>,
     /// Some of the connections of the last wide fan-out, for [`Hub::overloaded`].
     sample: Vec<ConnId>,
-    /// Commands that still waited when the hub took its batch.
-    commands_waiting: usize,
 }
 
 /// What one connection gets at the end of the batch (kept in its [`Peer`]).
@@ -191,18 +186,10 @@ impl Hub {
         ))
     }
 
-    /// Notes how many commands still wait after the hub took its batch.
-    pub(super) fn note_waiting_commands(&mut self, waiting: usize) {
-        self.mail.commands_waiting = waiting;
-    }
-
-    /// Whether the server is not keeping up: the hub itself is a batch or more behind, or most
-    /// of the sampled connections of the last wide fan-out still have [`LAGGING_ITEMS`] or more
-    /// items waiting (what their sockets do not take waits there, see `listen.rs`).
+    /// Whether the server is not keeping up: most of the sampled connections of the last wide
+    /// fan-out still have [`LAGGING_ITEMS`] or more items waiting (what their sockets do not
+    /// take waits there, see `listen.rs`).
     pub(super) fn overloaded(&self) -> bool {
-        if self.mail.commands_waiting >= BEHIND_COMMANDS {
-            return true;
-        }
         let (mut seen, mut lagging) = (0, 0);
         for conn in &self.mail.sample {
             if let Some(peer) = self.peers.get(conn) {

@@ -286,7 +286,6 @@ impl Hub {
             if paced {
                 self.pacing.set_clock(std::time::Instant::now());
             }
-            self.note_waiting_commands(commands.len());
             for command in batch.drain(..) {
                 self.handle(command, Now::read());
             }

@@ -119,13 +119,14 @@ impl Outbox {
 }
 
 impl OutboxReader {
-    /// Waits for the next item, or the kick; a kick comes before what is still queued.
-    pub async fn next(&self) -> Wake {
+    /// Waits for the next item (if `take_items`; else only for the kick), or the kick; a kick
+    /// comes before what is still queued.
+    pub async fn wait(&self, take_items: bool) -> Wake {
         loop {
             if self.shared.kicked.load(Ordering::Relaxed) {
                 return Wake::Kicked;
             }
-            if let Some(item) = self.try_recv() {
+            if let Some(item) = take_items.then(|| self.try_recv()).flatten() {
                 return Wake::Item(item);
             }
             // A push between `try_recv` and here leaves a permit: this returns at once.

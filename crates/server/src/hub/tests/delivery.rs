@@ -4,7 +4,7 @@
 use chinwag_protocol::{ErrorCode, ServerFrame};
 
 use super::{Command, ConnId, TestHub, post};
-use crate::hub::delivery::{BEHIND_COMMANDS, LAGGING_ITEMS};
+use crate::hub::delivery::LAGGING_ITEMS;
 use crate::hub::pacing::WIDE_FANOUT;
 
 /// The position of the first frame of `frames` that `is` picks.
@@ -164,31 +164,5 @@ fn senders_are_refused_while_most_readers_of_a_wide_room_lag_and_accepted_once_t
             .iter()
             .any(|frame| matches!(frame, ServerFrame::Ack { .. })),
         "still refused after the readers caught up"
-    );
-}
-
-#[test]
-fn senders_are_refused_while_the_hub_itself_is_a_batch_behind() {
-    let mut hub = TestHub::new();
-    let (alice, _) = hub.hello("alice");
-    hub.received(alice);
-
-    hub.hub.note_waiting_commands(BEHIND_COMMANDS);
-    hub.send(alice, post("m1", "hi"));
-    assert!(
-        matches!(
-            hub.received(alice).as_slice(),
-            [ServerFrame::Error { code: ErrorCode::RateLimited, id: Some(id), .. }] if id == "m1"
-        ),
-        "not refused while the hub was behind"
-    );
-
-    hub.hub.note_waiting_commands(BEHIND_COMMANDS - 1);
-    hub.send(alice, post("m1", "hi"));
-    assert!(
-        hub.received(alice)
-            .iter()
-            .any(|frame| matches!(frame, ServerFrame::Ack { .. })),
-        "still refused once the hub caught up"
     );
 }
