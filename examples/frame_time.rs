@@ -48,6 +48,7 @@ fn state_with(messages: usize) -> ChatState {
                 .repeat(3),
         };
         state.apply(ServerFrame::Message(ChatMessage {
+            attachment: None,
             room: "lobby".into(),
             seq,
             id: format!("m{seq}"),

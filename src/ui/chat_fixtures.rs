@@ -10,6 +10,7 @@ const FIRST_MESSAGE_MS: i64 = 1_795_100_000_000;
 /// Message `seq` of `room`, from `from`, ten seconds after the one before it.
 pub fn message(room: &str, seq: u64, from: &str, text: &str) -> ChatMessage {
     ChatMessage {
+        attachment: None,
         room: room.to_owned(),
         seq,
         id: format!("{from}-{seq}"),

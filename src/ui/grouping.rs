@@ -66,6 +66,7 @@ mod tests {
             .unwrap()
             .timestamp_millis();
         ChatMessage {
+            attachment: None,
             room: "lobby".into(),
             seq: 1,
             id: "x".into(),

@@ -50,6 +50,7 @@ fn clicking_a_reply_quote_pages_back_to_the_original_and_shows_it() {
         bob.post(&format!("b{n}"), "lobby", &format!("filler {n}"));
     }
     bob.send(&ClientFrame::Send {
+        attachment: None,
         id: "answer".into(),
         room: "lobby".into(),
         text: "and the answer".into(),

@@ -57,6 +57,7 @@ fn fill(socket: &mut Socket, count: usize, window: usize) {
             send(
                 socket,
                 &ClientFrame::Send {
+                    attachment: None,
                     id: format!("m{sent}"),
                     room: "lobby".into(),
                     text: format!("history message number {sent}, long enough to look like chat"),

@@ -24,8 +24,8 @@ pub struct Connection {
 pub enum ConnectionEvent {
     /// The socket is open.
     Opened,
-    /// The server sent a frame.
-    Frame(ServerFrame),
+    /// The server sent a frame (boxed: most events are small).
+    Frame(Box<ServerFrame>),
     /// The socket is gone (closed, failed to connect, or broke), with the reason.
     Closed(String),
 }
@@ -84,7 +84,7 @@ impl Connection {
                 }
                 WsEvent::Message(WsMessage::Text(text)) => {
                     match serde_json::from_str::<ServerFrame>(&text) {
-                        Ok(frame) => events.push(ConnectionEvent::Frame(frame)),
+                        Ok(frame) => events.push(ConnectionEvent::Frame(Box::new(frame))),
                         Err(err) => log::warn!("ignoring a frame the client cannot read: {err}"),
                     }
                 }

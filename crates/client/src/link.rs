@@ -122,10 +122,10 @@ impl Link {
                     state.opened();
                 }
                 ConnectionEvent::Frame(frame) => {
-                    if matches!(frame, ServerFrame::Welcome { .. }) {
+                    if matches!(*frame, ServerFrame::Welcome { .. }) {
                         self.backoff.reset();
                     }
-                    state.apply(frame);
+                    state.apply(*frame);
                 }
                 ConnectionEvent::Closed(reason) => {
                     self.lost(state, now, reason);

@@ -38,7 +38,7 @@ pub fn history_path(room: &str, before: Option<u64>, limit: usize) -> String {
 }
 
 /// Percent-encodes everything but unreserved URL characters.
-fn percent_encode(text: &str) -> String {
+pub(crate) fn percent_encode(text: &str) -> String {
     let mut encoded = String::with_capacity(text.len());
     for byte in text.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {

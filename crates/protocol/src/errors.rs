@@ -57,6 +57,16 @@ pub enum ErrorCode {
     /// requests): the frame was not applied. Not fatal: try again after `retry_after`
     /// milliseconds (HTTP: 429 with a `Retry-After` header).
     RateLimited,
+    /// Storing the attachment would take the identity past its storage quota (HTTP 413).
+    QuotaExceeded,
+    /// No attachment with that hash that the asker may use (a send naming content the sender
+    /// has not uploaded, or a download of content no message of the room carries). Not fatal.
+    UnknownAttachment,
+    /// No upload with that id belongs to the asker (or it expired). HTTP 404.
+    UnknownUpload,
+    /// An upload chunk started past the bytes the server has; the body's status says where to
+    /// resume. HTTP 409.
+    UploadOffset,
 }
 
 impl ErrorCode {

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ErrorCode;
 use super::annotations::{Pin, Quote, Reaction, SeenMark};
+use super::attachments::Attachment;
 
 /// A frame sent by a client.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,6 +61,10 @@ pub enum ClientFrame {
         /// reply (`unknown_message` if there is no such message).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reply_to: Option<u64>,
+        /// The [`Attachment::hash`] of content the sender uploaded, to post with the text (which
+        /// may then be empty); see [`super::attachments`].
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        attachment: Option<String>,
     },
     /// Replace the text of one of our own messages. Broadcast as [`ServerFrame::Edited`].
     Edit {
@@ -210,6 +215,9 @@ pub struct ChatMessage {
     /// Its emoji reactions, in the order each emoji was first used.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reactions: Vec<Reaction>,
+    /// The image or file posted with it (gone once the message is deleted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<Box<Attachment>>,
 }
 
 /// Whether a room is open to anyone or a direct conversation between two users.

@@ -16,6 +16,7 @@ where
 
 fn sample_message() -> ChatMessage {
     ChatMessage {
+        attachment: None,
         room: "lobby".into(),
         seq: 7,
         id: "c1".into(),
@@ -90,6 +91,7 @@ fn client_frames_for_identity_and_rooms_match_golden_json() {
 fn client_frames_for_messages_and_requests_match_golden_json() {
     assert_golden(
         ClientFrame::Send {
+            attachment: None,
             id: "c1".into(),
             room: "lobby".into(),
             text: "hi".into(),
@@ -518,6 +520,7 @@ fn parse_errors_name_their_cause() {
 fn client_frames_of_replies_reactions_pins_and_receipts_match_golden_json() {
     assert_golden(
         ClientFrame::Send {
+            attachment: None,
             id: "c2".into(),
             room: "lobby".into(),
             text: "yes".into(),

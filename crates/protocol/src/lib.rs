@@ -44,6 +44,7 @@
 
 mod annotations;
 pub mod api;
+pub mod attachments;
 mod errors;
 mod frames;
 #[cfg(test)]
@@ -56,6 +57,7 @@ pub use annotations::{
     MAX_SEEN, Pin, Quote, Reaction, SeenMark, validate_emoji,
 };
 pub use api::HistoryPage;
+pub use attachments::{Attachment, ImageSize};
 pub use errors::{ErrorCode, Rejection, retry_after_ms, wait_in_words};
 pub use frames::{
     ChatMessage, ClientFrame, RoomCursor, RoomKind, RoomListing, RoomState, ServerFrame,
@@ -64,8 +66,8 @@ pub use names::{NameProblem, validate_name, validate_room_name};
 
 /// The protocol version spoken by this build. A hello with any other version is refused.
 /// Version 3 added presence frames and member pages (crowds), replies, reactions, pins and read
-/// receipts.
-pub const PROTOCOL_VERSION: u32 = 3;
+/// receipts. Version 4 added attachments ([`attachments`]).
+pub const PROTOCOL_VERSION: u32 = 4;
 /// The room everybody joins unless they ask for another.
 pub const DEFAULT_ROOM: &str = "lobby";
 /// Longest user or room name, in characters.

@@ -44,6 +44,7 @@ fn database_bytes(length: usize, count: usize) -> u64 {
             .map(|seq| Authored {
                 sender_id: 1,
                 message: ChatMessage {
+                    attachment: None,
                     room: "lobby".into(),
                     seq: seq as u64,
                     id: format!("client-message-{seq}"),

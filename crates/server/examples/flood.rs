@@ -74,6 +74,7 @@ impl Kind {
     fn frame(self, n: u64) -> ClientFrame {
         match self {
             Self::Send => ClientFrame::Send {
+                attachment: None,
                 id: format!("flood-{n}"),
                 room: "lobby".into(),
                 text: format!("flood message {n}"),
@@ -209,6 +210,7 @@ fn measure(socket: &mut Socket, until: Instant, label: &str) -> Latencies {
                 next_message += MEMBER_MESSAGE_EVERY;
                 let id = format!("{label}-{}", latencies.message.len());
                 let frame = ClientFrame::Send {
+                    attachment: None,
                     id,
                     room: "lobby".into(),
                     text: "a member's message".into(),
@@ -284,6 +286,7 @@ fn fill_history(db: &std::path::Path, count: u64) {
         while sent < count && sent - acked < 64 {
             filler
                 .send(encode(&ClientFrame::Send {
+                    attachment: None,
                     id: format!("history-{sent}"),
                     room: "lobby".into(),
                     text: format!("history message number {sent}, long enough to look like chat"),

@@ -260,7 +260,7 @@ impl Client {
                     sent += 1;
                     unacked += 1;
                     let text = format!("{} {}", self.node, start.elapsed().as_micros());
-                    let frame = ClientFrame::Send {
+                    let frame = ClientFrame::Send { attachment: None,
                         id: sent.to_string(),
                         room: DEFAULT_ROOM.into(),
                         text,

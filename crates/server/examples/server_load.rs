@@ -112,6 +112,7 @@ fn run_client(
             send(
                 &mut socket,
                 &ClientFrame::Send {
+                    attachment: None,
                     id,
                     room: "bench".into(),
                     text: format!("message {sent} from {name}"),

@@ -141,6 +141,7 @@ fn message(seq: usize) -> Authored {
     Authored {
         sender_id: 1,
         message: ChatMessage {
+            attachment: None,
             room: "lobby".into(),
             seq: seq as u64,
             id: format!("client-message-{seq}"),

@@ -105,7 +105,9 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let (hub_sender, hub_receiver) = mpsc::channel(HUB_QUEUE);
     let limits = options.rate_limits;
-    let metrics = Arc::new(metrics::Metrics::default());
+    let metrics = Arc::new(metrics::Metrics::of_node(
+        store.shared().then(|| store.node()),
+    ));
     let hub_metrics = Arc::clone(&metrics);
     if store.shared() {
         // Other nodes' events reach the hub as commands; the listener stops with the hub.

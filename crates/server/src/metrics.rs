@@ -3,7 +3,8 @@
 //!
 //! Connections open now, messages stored, frames queued for connections (the fan-out), slow
 //! clients dropped, and how long the store takes to commit a batch (a histogram). Rates
-//! (messages stored a second, …) are Prometheus's `rate()` over the counters.
+//! (messages stored a second, …) are Prometheus's `rate()` over the counters. A node of several
+//! on one database labels each sample with its id (`node="3"`, its row in `nodes`).
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -27,6 +28,8 @@ pub struct Metrics {
     frames_queued: AtomicU64,
     slow_clients_dropped: AtomicU64,
     batch_latency: Histogram,
+    /// `node="…"` when several nodes share the database, else empty.
+    node_label: String,
 }
 
 /// Counts one open connection while it lives.
@@ -39,6 +42,17 @@ impl Drop for OpenConnection {
 }
 
 impl Metrics {
+    /// Counters of node `node` of several sharing one database (its samples are labelled with
+    /// it), or of the only one.
+    pub fn of_node(node: Option<i64>) -> Self {
+        Self {
+            node_label: node
+                .map(|node| format!("node=\"{node}\""))
+                .unwrap_or_default(),
+            ..Self::default()
+        }
+    }
+
     /// A WebSocket connection opened; it counts until the guard is dropped.
     pub fn connection_opened(self: &Arc<Self>) -> OpenConnection {
         self.connections.fetch_add(1, Ordering::Relaxed);
@@ -75,10 +89,15 @@ impl Metrics {
     /// The counters in Prometheus's text format.
     pub fn render(&self) -> String {
         let mut text = String::new();
+        let labels = if self.node_label.is_empty() {
+            String::new()
+        } else {
+            format!("{{{}}}", self.node_label)
+        };
         let mut metric = |name: &str, kind: &str, help: &str, value: String| {
             let _ = writeln!(
                 text,
-                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name}{labels} {value}"
             );
         };
         let load = |counter: &AtomicU64| counter.load(Ordering::Relaxed).to_string();
@@ -108,6 +127,7 @@ impl Metrics {
         );
         self.batch_latency.render(
             &mut text,
+            &self.node_label,
             "chinwag_store_batch_seconds",
             "Time to commit one batch of messages and read markers to the store.",
         );
@@ -136,18 +156,28 @@ impl Histogram {
         self.sum_micros.fetch_add(micros, Ordering::Relaxed);
     }
 
-    fn render(&self, text: &mut String, name: &str, help: &str) {
+    /// Writes the histogram as `name`, each sample labelled with `labels` (`a="b"`, or empty).
+    fn render(&self, text: &mut String, labels: &str, name: &str, help: &str) {
         let _ = writeln!(text, "# HELP {name} {help}\n# TYPE {name} histogram");
+        let (bucket_labels, plain) = if labels.is_empty() {
+            (String::new(), String::new())
+        } else {
+            (format!("{labels},"), format!("{{{labels}}}"))
+        };
         let mut count = 0;
         for (bound, bucket) in LATENCY_BUCKETS.iter().zip(&self.buckets) {
             count += bucket.load(Ordering::Relaxed);
-            let _ = writeln!(text, "{name}_bucket{{le=\"{bound}\"}} {count}");
+            let _ = writeln!(
+                text,
+                "{name}_bucket{{{bucket_labels}le=\"{bound}\"}} {count}"
+            );
         }
         count += self.beyond.load(Ordering::Relaxed);
         let sum = self.sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
         let _ = writeln!(
             text,
-            "{name}_bucket{{le=\"+Inf\"}} {count}\n{name}_sum {sum}\n{name}_count {count}"
+            "{name}_bucket{{{bucket_labels}le=\"+Inf\"}} {count}\n{name}_sum{plain} {sum}\n\
+             {name}_count{plain} {count}"
         );
     }
 }
@@ -203,6 +233,34 @@ mod tests {
         assert!(
             text.contains("chinwag_store_batch_seconds_count 10\n"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn a_node_of_several_labels_every_sample_with_its_id() {
+        let metrics = Metrics::of_node(Some(7));
+        let _: Result<(), ()> = metrics.time_batch(3, || Ok(()));
+        let text = metrics.render();
+        for line in text.lines().filter(|line| !line.starts_with('#')) {
+            assert!(line.contains("node=\"7\""), "{line}");
+        }
+        assert!(
+            text.contains("chinwag_messages_stored_total{node=\"7\"} 3\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("chinwag_store_batch_seconds_bucket{node=\"7\",le=\"+Inf\"} 1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("chinwag_store_batch_seconds_count{node=\"7\"} 1\n"),
+            "{text}"
+        );
+        // One node of its own: no label.
+        assert!(
+            Metrics::of_node(None)
+                .render()
+                .contains("chinwag_connections 0\n")
         );
     }
 }

@@ -105,6 +105,7 @@ impl RawClient {
     /// Sends the message `text` to `room` with the client's message `id`.
     pub fn post(&mut self, id: &str, room: &str, text: &str) {
         self.send(&ClientFrame::Send {
+            attachment: None,
             id: id.into(),
             room: room.into(),
             text: text.into(),

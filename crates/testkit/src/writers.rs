@@ -47,8 +47,12 @@ fn run_client(
     loop {
         assert!(
             Instant::now() < give_up,
-            "{name}: scenario took too long; phase {:?}",
-            client.state().phase()
+            "{name} on {url}: scenario took too long; phase {:?}, sent {sent}, unacknowledged {}, \
+             messages {} of {expected_total}, last error {:?}",
+            client.state().phase(),
+            client.state().pending().len(),
+            crate::texts(client.state()).len(),
+            client.state().last_error(),
         );
         let joined = client.state().phase() == &Phase::Joined;
         if was_joined && !joined {

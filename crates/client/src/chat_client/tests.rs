@@ -23,6 +23,7 @@ fn lobby_from(first_seq: u64) -> RoomState {
         users: vec!["alice".into()],
         online: 1,
         history: vec![ChatMessage {
+            attachment: None,
             room: "lobby".into(),
             seq: first_seq,
             id: "m".into(),

@@ -204,6 +204,7 @@ impl ChatState {
         if let Some(index) = self.pending.iter().position(|m| m.id == id) {
             let pending = self.pending.remove(index);
             let message = ChatMessage {
+                attachment: None,
                 room,
                 seq,
                 id,

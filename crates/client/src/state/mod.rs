@@ -634,6 +634,7 @@ impl ChatState {
 
 fn send_frame(message: &PendingMessage) -> ClientFrame {
     ClientFrame::Send {
+        attachment: None,
         id: message.id.clone(),
         room: message.room.clone(),
         text: message.text.clone(),

@@ -43,6 +43,7 @@ fn room_state(room: &str, name: &str, history: Vec<ChatMessage>, skipped: u64) -
 
 fn message(seq: u64, from: &str, id: &str, text: &str) -> ChatMessage {
     ChatMessage {
+        attachment: None,
         room: "lobby".into(),
         seq,
         id: id.into(),

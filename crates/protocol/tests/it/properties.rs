@@ -69,6 +69,7 @@ fn client_frame() -> impl Strategy<Value = ClientFrame> {
         s().prop_map(|room| ClientFrame::Leave { room }),
         s().prop_map(|peer| ClientFrame::OpenDm { peer }),
         (s(), s(), s()).prop_map(|(id, room, text)| ClientFrame::Send {
+            attachment: None,
             id,
             room,
             text,

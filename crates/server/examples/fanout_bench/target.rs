@@ -105,6 +105,7 @@ impl Target {
     pub fn send_frame(self, index: usize, step: usize, n: u64, text: String) -> Message {
         match self {
             Self::Chinwag => Message::text(json(&ClientFrame::Send {
+                attachment: None,
                 id: format!("{index}-{step}-{n}"),
                 room: ROOM.into(),
                 text,

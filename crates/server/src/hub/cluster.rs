@@ -10,7 +10,9 @@
 //!
 //! Presence and typing: what this node's connections do is recorded (`online` rows) and told
 //! (notifications) at the end of each batch ([`Hub::publish`]); what the others tell is
-//! broadcast to this node's members ([`Hub::heard`]).
+//! broadcast to this node's members ([`Hub::heard`]). Everything else members do (renames,
+//! reactions, pins, topics, receipts, direct rooms) is told the same way and broadcast by
+//! `relayed.rs`; what could not be told while the database was away, `outage.rs` tells later.
 
 use std::collections::HashSet;
 
@@ -26,9 +28,12 @@ const CATCH_UP_PAGE: usize = 512;
 /// identities online had their hello come back (so a later hello elsewhere is newer).
 #[derive(Default)]
 pub(super) struct Said {
-    presence: Vec<Presence>,
-    events: Vec<Happened>,
+    pub(super) presence: Vec<Presence>,
+    pub(super) events: Vec<Happened>,
     confirmed: HashSet<UserId>,
+    /// Some presence could not be told (or this node may have been declared dead): all of it
+    /// is written afresh at the next chance ([`Hub::restate`]).
+    pub(super) restate: bool,
 }
 
 impl Hub {
@@ -57,22 +62,37 @@ impl Hub {
         self.tell(Happened::Hello { user });
     }
 
-    /// Records and tells what the batch noted (see [`Hub::note_presence`], [`Hub::tell`]).
+    /// Records and tells what the batch noted (see [`Hub::note_presence`], [`Hub::tell`]). If
+    /// the database cannot be reached, presence is restated once it can ([`Hub::restate`]) and
+    /// the other events wait for it (but typing, stale by then).
     pub(super) fn publish(&mut self) {
+        if self.said.restate && !self.restate() {
+            self.said.presence.clear();
+            self.keep_waiting();
+            return;
+        }
         if self.said.presence.is_empty() && self.said.events.is_empty() {
             return;
         }
         let presence = std::mem::take(&mut self.said.presence);
         let events = std::mem::take(&mut self.said.events);
         if let Err(err) = self.store.publish(&presence, &events) {
-            tracing::error!(%err, "telling the other nodes failed");
+            tracing::error!(%err, "telling the other nodes failed; telling them again later");
+            self.said.restate = true;
+            self.said.events = events;
+            self.keep_waiting();
         }
     }
 
     /// Acts on what another node said (or on a tick of the listener).
     pub(super) fn heard(&mut self, event: Event) {
         let ours = event.node == self.store.node();
-        if ours && !matches!(event.what, Happened::Tick | Happened::Hello { .. }) {
+        if ours
+            && !matches!(
+                event.what,
+                Happened::Tick | Happened::Listening | Happened::Hello { .. }
+            )
+        {
             return;
         }
         let result = match event.what {
@@ -111,7 +131,14 @@ impl Hub {
                 }
                 Ok(())
             }
+            Happened::Restated => self.reload_remote(),
             Happened::Tick => self.tick(),
+            Happened::Listening => {
+                // Maybe declared dead meanwhile: this node's presence is written afresh.
+                self.said.restate = true;
+                self.reload_remote().and_then(|()| self.tick())
+            }
+            what => self.relayed(what),
         };
         if let Err(err) = result {
             tracing::error!(%err, "catching up with the other nodes failed");

@@ -226,6 +226,7 @@ mod tests {
     /// A message as large as JSON can make one: every byte of its text and id escaped to six.
     fn largest_message(seq: u64) -> ChatMessage {
         ChatMessage {
+            attachment: None,
             room: "\u{10FFFF}".repeat(MAX_NAME_CHARS),
             seq,
             id: "\u{1}".repeat(MAX_CLIENT_ID_BYTES),

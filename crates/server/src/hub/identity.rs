@@ -10,6 +10,7 @@ use std::net::IpAddr;
 use super::{ConnId, Hub, Refusal, Session, fitting, refuse};
 use crate::limits::address_key;
 use crate::names::{self, Name};
+use crate::store::cluster::Happened;
 use crate::store::identities::{same_hash, token_hash};
 use crate::store::{User, UserId};
 use chinwag_protocol::{
@@ -276,6 +277,11 @@ impl Hub {
     ) -> Result<(), Refusal> {
         let memberships = self.store.memberships(user)?;
         self.presence.renamed(from, to);
+        self.tell(Happened::Renamed {
+            user,
+            from: from.to_owned(),
+            to: to.to_owned(),
+        });
         // Every room's presence moves first: a broadcast below may drop a slow client, which
         // must then be found under its new name everywhere.
         for membership in &memberships {

@@ -47,6 +47,7 @@ impl Hub {
         state.pending += 1;
         let seq = state.last_seq + state.pending;
         let message = ChatMessage {
+            attachment: None,
             room,
             seq,
             id,
@@ -299,7 +300,7 @@ impl Hub {
 }
 
 /// Ties a refusal's error frame to the client message id it is about.
-fn about_message(refusal: Refusal, id: &str) -> Refusal {
+pub(super) fn about_message(refusal: Refusal, id: &str) -> Refusal {
     match refusal {
         Refusal::Rejected(rejection) => Refusal::Rejected(rejection.about_message(id)),
         other => other,

@@ -16,7 +16,9 @@
 //! rate limit), [`fitting`] (frames within [`chinwag_protocol::MAX_SERVER_FRAME_BYTES`]),
 //! [`clock`] (the time a command is handled at); beyond text, [`extras`] hands reactions
 //! ([`reactions`]), pins ([`pins`]) and read receipts ([`receipts`]) to their files, and
-//! [`replies`] quotes what a reply answers.
+//! [`replies`] quotes what a reply answers. Several nodes on one database: [`cluster`] (messages,
+//! presence and typing across nodes), [`relayed`] (everything else other nodes tell), [`outage`]
+//! (what is told again after the database or the listener was away).
 
 mod clock;
 mod cluster;
@@ -26,6 +28,7 @@ mod fitting;
 mod identity;
 mod idle;
 mod messages;
+mod outage;
 mod outbox;
 mod pacing;
 mod paging;
@@ -34,6 +37,7 @@ mod presence;
 mod rates;
 mod reactions;
 mod receipts;
+mod relayed;
 mod replies;
 mod rooms;
 #[cfg(test)]
@@ -388,7 +392,17 @@ impl Hub {
                 room,
                 text,
                 reply_to,
+                attachment: None,
             } => self.post(conn, id, room, text, reply_to),
+            ClientFrame::Send {
+                id,
+                attachment: Some(_),
+                ..
+            } => Err(refuse(
+                ErrorCode::UnknownAttachment,
+                "this server does not store attachments yet",
+            ))
+            .map_err(|refusal| messages::about_message(refusal, &id)),
             ClientFrame::Edit { room, seq, text } => self.edit(conn, room, seq, text),
             ClientFrame::Delete { room, seq } => self.delete(conn, room, seq),
             ClientFrame::Typing { room } => self.typing(conn, room),

@@ -1,6 +1,8 @@
 //! Pins: pinning and unpinning a room's messages (announced to the room) and listing them.
 
 use super::{ConnId, Hub, Refusal, refuse};
+use crate::store::StoreResult;
+use crate::store::cluster::Happened;
 use chinwag_protocol::{ErrorCode, MAX_PINS, Quote, ServerFrame};
 
 impl Hub {
@@ -31,10 +33,15 @@ impl Hub {
             if !self.store.unpin(&room, seq)? {
                 return Ok(());
             }
-            self.store
-                .quote(&room, seq)?
-                .unwrap_or_else(|| Quote::of(seq, "", "", true))
+            self.pin_quote(&room, seq)?
         };
+        self.tell(Happened::Pinned {
+            room: room.clone(),
+            seq,
+            by: who.name.clone(),
+            pinned: pin,
+            time,
+        });
         let frame = ServerFrame::Pinned {
             room: room.clone(),
             quote,
@@ -44,6 +51,15 @@ impl Hub {
         };
         self.broadcast(&room, &frame);
         Ok(())
+    }
+
+    /// The quote a [`ServerFrame::Pinned`] about message `seq` of `room` shows (that of a
+    /// deleted message if it is gone).
+    pub(super) fn pin_quote(&self, room: &str, seq: u64) -> StoreResult<Quote> {
+        Ok(self
+            .store
+            .quote(room, seq)?
+            .unwrap_or_else(|| Quote::of(seq, "", "", true)))
     }
 
     /// Answers `conn` with the pinned messages of `room`.

@@ -2,6 +2,7 @@
 //! reactions as they are now (so every window ends with the same, whatever the order).
 
 use super::{ConnId, Hub, Refusal, refuse};
+use crate::store::cluster::Happened;
 use chinwag_protocol::{self as protocol, ErrorCode, MAX_REACTIONS_PER_MESSAGE, ServerFrame};
 
 impl Hub {
@@ -41,6 +42,10 @@ impl Hub {
             seq,
         };
         if changed {
+            self.tell(Happened::Reactions {
+                room: room.clone(),
+                seq,
+            });
             self.broadcast(&room, &frame);
         } else {
             self.reply(conn, &frame);

@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use super::{ConnId, Hub, Outgoing, Refusal, Who, encode};
+use crate::store::cluster::Happened;
 use crate::store::{StoreResult, UserId};
 use chinwag_protocol::{MAX_SEEN, SeenMark, ServerFrame};
 
@@ -80,6 +81,10 @@ impl Hub {
             private.insert(who.user);
         }
         self.reply(conn, &ServerFrame::ReceiptSharing { share });
+        self.tell(Happened::Sharing {
+            user: who.user,
+            share,
+        });
         let rooms: Vec<String> = self
             .peers
             .get(&conn)
@@ -112,6 +117,7 @@ impl Hub {
                 name: who.name.clone(),
                 seq: own,
             };
+            self.tell_seen(&room, std::slice::from_ref(&mark));
             self.send_to(&others, &seen(room, vec![mark]));
         }
         Ok(())
@@ -127,12 +133,33 @@ impl Hub {
             });
             match announced {
                 Ok((marks, recipients)) if !marks.is_empty() => {
+                    self.tell_seen(&room, &marks);
                     self.send_to(&recipients, &seen(room, marks));
                 }
                 Ok(_) => {}
                 Err(err) => tracing::error!(%err, "reading who shares read receipts failed"),
             }
         }
+    }
+
+    /// Read receipts moved in `room` on another node: told to the members here who share.
+    pub(super) fn seen_elsewhere(&mut self, room: String, marks: Vec<SeenMark>) -> StoreResult<()> {
+        let recipients = self.sharers_online(&room)?;
+        self.send_to(&recipients, &seen(room, marks));
+        Ok(())
+    }
+
+    /// Identity `user` started or stopped sharing on another node: the cache of who does not
+    /// share follows (if it was read yet).
+    pub(super) fn sharing_elsewhere(&mut self, user: UserId, share: bool) -> StoreResult<()> {
+        if let Some(private) = self.receipts.private.as_mut() {
+            if share {
+                private.remove(&user);
+            } else {
+                private.insert(user);
+            }
+        }
+        Ok(())
     }
 
     /// Of `moved`, the marks of those who share.

@@ -114,12 +114,34 @@ impl Hub {
         self.store.create_direct_room(&room)?;
         self.store.add_member(&room, who.user)?;
         self.store.add_member(&room, peer.id)?;
-        if let Some(&peer_conn) = self.online.get(&peer.id)
-            && !self.is_subscribed(peer_conn, &room)
-        {
-            self.enter(peer_conn, &room, peer.id, None, false)?;
+        match self.online.get(&peer.id) {
+            Some(&peer_conn) if !self.is_subscribed(peer_conn, &room) => {
+                self.enter(peer_conn, &room, peer.id, None, false)?;
+            }
+            Some(_) => {}
+            // Perhaps online on another node.
+            None => self.tell(Happened::Opened {
+                room: room.clone(),
+                user: peer.id,
+            }),
         }
         self.enter(conn, &room, who.user, None, true)
+    }
+
+    /// Direct room `room` was opened with `user` on another node: its connection here, if it
+    /// has one, gets the room.
+    pub(super) fn opened_elsewhere(&mut self, room: &str, user: UserId) -> StoreResult<()> {
+        let Some(&conn) = self.online.get(&user) else {
+            return Ok(());
+        };
+        if self.is_subscribed(conn, room) {
+            return Ok(());
+        }
+        match self.enter(conn, room, user, None, false) {
+            Err(Refusal::Database(err)) => Err(err),
+            // A member of the room can always enter it.
+            Ok(()) | Err(Refusal::Rejected(_)) => Ok(()),
+        }
     }
 
     /// Counts a room `user` is about to create against its limit.
@@ -181,6 +203,10 @@ impl Hub {
             ));
         }
         self.store.set_topic(&room, &topic)?;
+        self.tell(Happened::Topic {
+            room: room.clone(),
+            by: who.name.clone(),
+        });
         self.broadcast(
             &room,
             &ServerFrame::Topic {
@@ -326,7 +352,12 @@ impl Hub {
     pub(super) fn load_room(&mut self, room: &str, kind: RoomKind) -> StoreResult<()> {
         if !self.rooms.contains_key(room) {
             let last_seq = self.store.last_seq(room)?;
-            let remote = self.store.online_elsewhere(room)?.into_iter().collect();
+            let remote = self
+                .store
+                .online_elsewhere(&[room.to_owned()])?
+                .into_iter()
+                .map(|(_, name)| name)
+                .collect();
             self.rooms.insert(
                 room.to_owned(),
                 Room {

@@ -21,12 +21,39 @@ use chinwag_protocol::{
     ClientFrame, DEFAULT_ROOM, ErrorCode, HistoryPage, PROTOCOL_VERSION, Rejection, ServerFrame,
 };
 
+/// Which database a [`TestHub`] keeps its state in.
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    Sqlite,
+    Postgres,
+}
+
+/// Makes each `test(kind: Kind)` a `#[test]` on both stores: `sqlite::test` and
+/// `postgres::test` (which does nothing where PostgreSQL is missing).
+macro_rules! on_both_stores {
+    ($($test:ident),+ $(,)?) => {
+        mod sqlite {
+            $(#[test] fn $test() { super::$test(super::Kind::Sqlite); })+
+        }
+        mod postgres {
+            $(#[test] fn $test() {
+                if chinwag_testkit::PgCluster::shared().is_some() {
+                    super::$test(super::Kind::Postgres);
+                }
+            })+
+        }
+    };
+}
+use on_both_stores;
+
 /// A hub over a fresh database, its connections' outboxes and a clock that moves only when told.
 struct TestHub {
     hub: Hub,
     now: Now,
     outboxes: HashMap<ConnId, OutboxReader>,
     next_conn: ConnId,
+    /// Where its database is.
+    location: crate::store::Location,
     _dir: tempfile::TempDir,
 }
 
@@ -38,15 +65,28 @@ impl TestHub {
 
     /// A hub applying `limits`.
     fn with_limits(limits: &RateLimits) -> Self {
+        Self::on(Kind::Sqlite, limits).unwrap()
+    }
+
+    /// A hub applying `limits` over a fresh database of kind `kind`; none for PostgreSQL where
+    /// it is missing (see `chinwag_testkit::PgCluster::shared`).
+    fn on(kind: Kind, limits: &RateLimits) -> Option<Self> {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path().join("chat.sqlite3")).unwrap();
-        Self {
+        let location = match kind {
+            Kind::Sqlite => crate::store::Location::Sqlite(dir.path().join("chat.sqlite3")),
+            Kind::Postgres => crate::store::Location::Postgres(
+                chinwag_testkit::PgCluster::shared()?.fresh_database(),
+            ),
+        };
+        let store = Store::open(location.clone()).unwrap();
+        Some(Self {
             hub: Hub::new(store, limits),
             now: Now::read(),
             outboxes: HashMap::new(),
             next_conn: 1,
+            location,
             _dir: dir,
-        }
+        })
     }
 
     /// Moves the clock on by `by`.
@@ -168,6 +208,7 @@ impl TestHub {
 
 fn post(id: &str, text: &str) -> ClientFrame {
     ClientFrame::Send {
+        attachment: None,
         id: id.into(),
         room: DEFAULT_ROOM.into(),
         text: text.into(),

@@ -4,6 +4,7 @@
 //! Only PostgreSQL is shared ([`super::pg`]: `LISTEN`/`NOTIFY`, heartbeat rows, who is online
 //! where). SQLite is one node's own file: every method keeps its default, which does nothing.
 
+use chinwag_protocol::SeenMark;
 use serde::{Deserialize, Serialize};
 
 use super::StoreResult;
@@ -63,10 +64,80 @@ pub enum Happened {
         /// The identity.
         user: i64,
     },
-    /// Not a notification: a second passed (or the listener connected again) — time to catch up
-    /// with anything a lost notification did not say, and to drop dead nodes' users.
+    /// Identity `user` changed its name from `from` to `to`.
+    Renamed {
+        /// The identity.
+        user: i64,
+        /// The old name.
+        from: String,
+        /// The new name.
+        to: String,
+    },
+    /// The reactions of message `seq` of `room` changed (read them from the store).
+    Reactions {
+        /// The room.
+        room: String,
+        /// The message.
+        seq: u64,
+    },
+    /// `by` pinned (or unpinned) message `seq` of `room` at `time`.
+    Pinned {
+        /// The room.
+        room: String,
+        /// The message.
+        seq: u64,
+        /// Who.
+        by: String,
+        /// A pin (or an unpin).
+        pinned: bool,
+        /// When (server time, ms).
+        time: i64,
+    },
+    /// `by` set the topic of `room` (read it from the store).
+    Topic {
+        /// The room.
+        room: String,
+        /// Who.
+        by: String,
+    },
+    /// Read receipts moved in `room`: the marks of members who share theirs (at most
+    /// [`SEEN_PER_EVENT`] an event, so a notification stays small).
+    Seen {
+        /// The room.
+        room: String,
+        /// The marks (a `seq` of 0 takes a member off).
+        marks: Vec<SeenMark>,
+    },
+    /// Identity `user` started (or stopped) sharing its read receipts.
+    Sharing {
+        /// The identity.
+        user: i64,
+        /// Whether it shares now.
+        share: bool,
+    },
+    /// The direct room `room` was opened with identity `user`: a connection of it elsewhere
+    /// gets the room.
+    Opened {
+        /// The direct room.
+        room: String,
+        /// The peer it was opened with.
+        user: i64,
+    },
+    /// The sending node wrote all of its `online` rows afresh (after it could not tell some
+    /// changes): who is online elsewhere is read again.
+    Restated,
+    /// Not a notification: a second passed — time to catch up with anything a lost
+    /// notification did not say, and to drop dead nodes' users.
     Tick,
+    /// Not a notification: the listener connected (again). What was said while it was not
+    /// listening is lost: who is online elsewhere is read again, and this node writes its own
+    /// presence afresh (it may have been declared dead meanwhile).
+    Listening,
 }
+
+/// The most read receipts one [`Happened::Seen`] carries: 16 marks of the longest names stay
+/// far below PostgreSQL's 8,000-byte limit of a notification.
+pub const SEEN_PER_EVENT: usize = 16;
 
 /// A change of who is online on this node: `name` in `room`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -106,8 +177,14 @@ pub trait ClusterStore {
         Ok(())
     }
 
-    /// The names online in `room` on other live nodes.
-    fn online_elsewhere(&self, _room: &str) -> StoreResult<Vec<String>> {
+    /// Writes who is online on this node afresh (`(room, name)` pairs: all of them) and tells
+    /// the other nodes [`Happened::Restated`]: after changes that could not be told.
+    fn restate(&mut self, _online: &[(String, String)]) -> StoreResult<()> {
+        Ok(())
+    }
+
+    /// Who is online on other nodes in each of `rooms`, as `(room, name)` pairs.
+    fn online_elsewhere(&self, _rooms: &[String]) -> StoreResult<Vec<(String, String)>> {
         Ok(Vec::new())
     }
 
@@ -128,7 +205,8 @@ pub trait ClusterStore {
     }
 
     /// Starts listening for the other nodes' events on a thread of its own, heartbeating this
-    /// node; each event (and a [`Happened::Tick`] every second) goes to `forward`.
+    /// node; each event (and a [`Happened::Tick`] every second, a [`Happened::Listening`] after
+    /// each connection) goes to `forward`.
     fn listen(&self, _forward: Forward) -> std::io::Result<()> {
         Ok(())
     }

@@ -9,6 +9,8 @@ pub enum StoreError {
     Postgres(postgres::Error),
     /// A row the caller had just seen (or written) is gone.
     Missing(&'static str),
+    /// A transaction kept open across calls failed before its commit: nothing of it is stored.
+    Aborted,
     /// The `--db` location cannot be used (not a path, not a `postgres://` URL).
     Location(String),
 }
@@ -26,6 +28,7 @@ impl std::fmt::Display for StoreError {
                 None => err.fmt(f),
             },
             Self::Missing(what) => write!(f, "{what} is missing"),
+            Self::Aborted => f.write_str("the transaction failed before its commit"),
             Self::Location(why) => f.write_str(why),
         }
     }
@@ -36,7 +39,7 @@ impl std::error::Error for StoreError {
         match self {
             Self::Sqlite(err) => Some(err),
             Self::Postgres(err) => Some(err),
-            Self::Missing(_) | Self::Location(_) => None,
+            Self::Missing(_) | Self::Aborted | Self::Location(_) => None,
         }
     }
 }

@@ -57,11 +57,9 @@ pub trait Backend:
     fn commit_deferred(&self) -> StoreResult<()>;
 
     /// From now on every commit that follows the creation of an identity fails, as a full disk
-    /// would make it: for the tests of what a failed commit leaves (SQLite's only).
+    /// would make it: for the tests of what a failed commit leaves.
     #[cfg(test)]
-    fn fail_commits_of_new_identities(&self) {
-        unimplemented!("only the SQLite store fails commits on purpose")
-    }
+    fn fail_commits_of_new_identities(&self);
 }
 
 /// Everything the server keeps, in whichever database [`Location`] names. Its methods are

@@ -20,6 +20,7 @@ fn next_message(client: &mut RawClient) -> ChatMessage {
 /// A reply to message `reply_to` of the lobby.
 fn reply(id: &str, text: &str, reply_to: u64) -> ClientFrame {
     ClientFrame::Send {
+        attachment: None,
         id: id.into(),
         room: "lobby".into(),
         text: text.into(),

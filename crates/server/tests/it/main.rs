@@ -21,6 +21,7 @@ mod messages;
 mod name_properties;
 mod names;
 mod nodes;
+mod nodes_live;
 mod operations;
 mod recovery;
 mod rooms;

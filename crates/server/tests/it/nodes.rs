@@ -16,7 +16,7 @@ use chinwag_testkit::writers::{Report, SCENARIO_LIMIT, assert_no_loss, spawn_wri
 use chinwag_testkit::{PgCluster, RawClient, error_code, room_of, token_of};
 
 /// Nodes on one database, killed when dropped.
-struct Nodes {
+pub(crate) struct Nodes {
     db: Location,
     processes: Vec<Child>,
     addrs: Vec<SocketAddr>,
@@ -24,7 +24,7 @@ struct Nodes {
 
 impl Nodes {
     /// `count` nodes on the PostgreSQL database at `url`.
-    fn start(url: String, count: usize) -> Self {
+    pub(crate) fn start(url: String, count: usize) -> Self {
         let db = Location::Postgres(url);
         let (processes, addrs) = (0..count).map(|_| spawn_server("127.0.0.1:0", &db)).unzip();
         Self {
@@ -34,7 +34,8 @@ impl Nodes {
         }
     }
 
-    fn url(&self, node: usize) -> String {
+    /// The WebSocket URL of node `node`.
+    pub(crate) fn url(&self, node: usize) -> String {
         format!("ws://{}/ws", self.addrs[node])
     }
 
@@ -125,7 +126,7 @@ fn presence_and_typing_cross_nodes() {
 
 /// Whether `frame` tells that `name` came (true) or went (false) in `room`, and the count
 /// online it tells.
-fn presence_of(frame: &ServerFrame, room: &str, name: &str) -> Option<(bool, u64)> {
+pub(crate) fn presence_of(frame: &ServerFrame, room: &str, name: &str) -> Option<(bool, u64)> {
     let ServerFrame::Presence {
         room: about,
         joined,

@@ -12,6 +12,7 @@ fn message(seq: u64, id: &str) -> Authored {
     Authored {
         sender_id: 1,
         message: ChatMessage {
+            attachment: None,
             room: "lobby".into(),
             seq,
             id: id.into(),

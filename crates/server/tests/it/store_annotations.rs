@@ -11,6 +11,7 @@ fn message(author: &User, seq: u64, text: &str, reply_to: Option<u64>) -> Author
     Authored {
         sender_id: author.id,
         message: ChatMessage {
+            attachment: None,
             room: "lobby".into(),
             seq,
             id: format!("m{seq}"),

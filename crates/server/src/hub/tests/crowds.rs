@@ -43,10 +43,17 @@ fn presence_frames(frames: &[ServerFrame]) -> Vec<&ServerFrame> {
         .collect()
 }
 
-#[test]
-fn a_thousand_hellos_in_one_batch_are_welcomed_and_each_sees_the_exact_count_after_one_tick() {
+on_both_stores!(
+    a_thousand_hellos_in_one_batch_are_welcomed_and_each_sees_the_exact_count_after_one_tick,
+    hellos_whose_commit_fails_are_not_welcomed_and_leave_no_identity,
+);
+
+/// One transaction for the batch's new identities (see `Backend::defer_commit`).
+fn a_thousand_hellos_in_one_batch_are_welcomed_and_each_sees_the_exact_count_after_one_tick(
+    kind: Kind,
+) {
     const CROWD: usize = 1200;
-    let mut hub = TestHub::with_limits(&RateLimits::unlimited());
+    let mut hub = TestHub::on(kind, &RateLimits::unlimited()).unwrap();
     let conns = crowd(&mut hub, CROWD);
     let mut seen = HashMap::new();
     for &conn in &conns {
@@ -217,9 +224,8 @@ fn the_names_online_come_in_sorted_pages_to_members_only() {
     );
 }
 
-#[test]
-fn hellos_whose_commit_fails_are_not_welcomed_and_leave_no_identity() {
-    let mut hub = TestHub::with_limits(&RateLimits::unlimited());
+fn hellos_whose_commit_fails_are_not_welcomed_and_leave_no_identity(kind: Kind) {
+    let mut hub = TestHub::on(kind, &RateLimits::unlimited()).unwrap();
     let (alice, _) = hub.hello("alice");
     hub.hub.store.fail_commits_of_new_identities();
     let bob = hub.connect();
@@ -268,5 +274,43 @@ fn hellos_whose_commit_fails_are_not_welcomed_and_leave_no_identity() {
             .user_named(&crate::names::user_name(name).unwrap())
             .unwrap();
         assert_eq!(stored, None, "{name}");
+    }
+}
+
+#[test]
+fn a_batchs_new_identities_are_committed_together_at_its_end_on_postgres() {
+    let Some(mut hub) = TestHub::on(Kind::Postgres, &RateLimits::unlimited()) else {
+        return;
+    };
+    let crate::store::Location::Postgres(url) = hub.location.clone() else {
+        unreachable!()
+    };
+    let mut other = ::postgres::Client::connect(&url, ::postgres::NoTls).unwrap();
+    let mut stored = |name: &str| {
+        other
+            .query_opt("SELECT 1 FROM users WHERE name = $1", &[&name])
+            .unwrap()
+            .is_some()
+    };
+    let conns: Vec<ConnId> = (0..3).map(|_| hub.connect()).collect();
+    for (conn, name) in conns.iter().zip(["bob", "carol", "dave"]) {
+        hub.hub.handle(
+            Command::Frame {
+                conn: *conn,
+                frame: hello_frame(name),
+            },
+            hub.now,
+        );
+    }
+    // Written, in one transaction still open: nobody else sees them yet, nobody is welcomed.
+    assert!(!stored("bob") && !stored("carol") && !stored("dave"));
+    hub.hub.end_batch();
+    assert!(stored("bob") && stored("carol") && stored("dave"));
+    for conn in conns {
+        let frames = hub.received(conn);
+        assert!(
+            matches!(frames.first(), Some(ServerFrame::Welcome { .. })),
+            "connection {conn}: {frames:?}"
+        );
     }
 }

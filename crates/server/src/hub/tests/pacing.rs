@@ -34,6 +34,7 @@ fn post_in(room: &str, id: &str, text: &str) -> ClientFrame {
         room: room.into(),
         text: text.into(),
         reply_to: None,
+        attachment: None,
     }
 }
 

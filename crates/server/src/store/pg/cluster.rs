@@ -18,7 +18,12 @@ pub(super) const NOTIFY: &str =
 /// A node whose heartbeat is older than this is dead: its users are dropped from presence.
 pub(super) const DEAD_AFTER: &str = "15 seconds";
 
-/// Tells every node `events`, said by `node`, when `transaction` commits.
+/// PostgreSQL refuses a notification's payload of this many bytes or more (and with it the
+/// whole transaction).
+const PAYLOAD_LIMIT: usize = 8000;
+
+/// Tells every node `events`, said by `node`, when `transaction` commits. An event too large
+/// to tell (none should be: they carry ids and names) is left out, so it cannot fail the rest.
 pub(super) fn notify(
     transaction: &mut Transaction<'_>,
     notify: &Statement,
@@ -37,8 +42,44 @@ pub(super) fn notify(
             })
             .unwrap_or_else(|err| unreachable!("an event failed to serialise: {err}"))
         })
+        .filter(|payload| {
+            let fits = payload.len() < PAYLOAD_LIMIT;
+            if !fits {
+                tracing::error!(
+                    bytes = payload.len(),
+                    "an event too large to tell other nodes"
+                );
+            }
+            fits
+        })
         .collect();
     transaction.execute(notify, &[&payloads])?;
+    Ok(())
+}
+
+/// The rooms and the names of `pairs`, as two columns for `UNNEST`.
+fn columns<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> (Vec<String>, Vec<String>) {
+    pairs
+        .map(|(room, name)| (room.to_owned(), name.to_owned()))
+        .unzip()
+}
+
+/// Records that `names` are online in `rooms` (pairwise) on `node`.
+fn insert_online(
+    transaction: &mut Transaction<'_>,
+    node: i64,
+    rooms: &[String],
+    names: &[String],
+) -> Result<(), postgres::Error> {
+    if rooms.is_empty() {
+        return Ok(());
+    }
+    transaction.execute(
+        "INSERT INTO online (node, room, name)
+         SELECT $1, room, name FROM UNNEST($2::text[], $3::text[]) AS o (room, name)
+         ON CONFLICT DO NOTHING",
+        &[&node, &rooms, &names],
+    )?;
     Ok(())
 }
 
@@ -57,7 +98,7 @@ impl ClusterStore for PgStore {
 
     fn publish(&mut self, presence: &[Presence], events: &[Happened]) -> StoreResult<()> {
         let node = self.node;
-        self.with(|session| {
+        self.transact(|session| {
             let notify_all = session.prepare(NOTIFY)?;
             let mut transaction = session.client.transaction()?;
             // The last change of each (room, name) is what holds.
@@ -66,29 +107,14 @@ impl ClusterStore for PgStore {
                 last.insert((change.room.as_str(), change.name.as_str()), change.online);
             }
             let (online, offline): (Vec<_>, Vec<_>) = last.into_iter().partition(|(_, on)| *on);
-            let rooms = |list: &[((&str, &str), bool)]| -> Vec<String> {
-                list.iter()
-                    .map(|((room, _), _)| (*room).to_owned())
-                    .collect()
-            };
-            let names = |list: &[((&str, &str), bool)]| -> Vec<String> {
-                list.iter()
-                    .map(|((_, name), _)| (*name).to_owned())
-                    .collect()
-            };
-            if !online.is_empty() {
-                transaction.execute(
-                    "INSERT INTO online (node, room, name)
-                     SELECT $1, room, name FROM UNNEST($2::text[], $3::text[]) AS o (room, name)
-                     ON CONFLICT DO NOTHING",
-                    &[&node, &rooms(&online), &names(&online)],
-                )?;
-            }
+            let (rooms, names) = columns(online.iter().map(|(key, _)| *key));
+            insert_online(&mut transaction, node, &rooms, &names)?;
             if !offline.is_empty() {
+                let (rooms, names) = columns(offline.iter().map(|(key, _)| *key));
                 transaction.execute(
                     "DELETE FROM online USING UNNEST($2::text[], $3::text[]) AS o (room, name)
                      WHERE online.node = $1 AND online.room = o.room AND online.name = o.name",
-                    &[&node, &rooms(&offline), &names(&offline)],
+                    &[&node, &rooms, &names],
                 )?;
             }
             notify(&mut transaction, &notify_all, node, events)?;
@@ -96,14 +122,30 @@ impl ClusterStore for PgStore {
         })
     }
 
-    fn online_elsewhere(&self, room: &str) -> StoreResult<Vec<String>> {
+    fn restate(&mut self, online: &[(String, String)]) -> StoreResult<()> {
+        let node = self.node;
+        self.transact(|session| {
+            let notify_all = session.prepare(NOTIFY)?;
+            let mut transaction = session.client.transaction()?;
+            transaction.execute("DELETE FROM online WHERE node = $1", &[&node])?;
+            let (rooms, names) = columns(online.iter().map(|(room, name)| (&**room, &**name)));
+            insert_online(&mut transaction, node, &rooms, &names)?;
+            notify(&mut transaction, &notify_all, node, &[Happened::Restated])?;
+            transaction.commit()
+        })
+    }
+
+    fn online_elsewhere(&self, rooms: &[String]) -> StoreResult<Vec<(String, String)>> {
+        if rooms.is_empty() {
+            return Ok(Vec::new());
+        }
         Ok(self
             .rows(
-                "SELECT DISTINCT name FROM online WHERE room = $1 AND node <> $2",
-                &[&room, &self.node],
+                "SELECT DISTINCT room, name FROM online WHERE room = ANY($1) AND node <> $2",
+                &[&rooms, &self.node],
             )?
             .iter()
-            .map(|row| row.get(0))
+            .map(|row| (row.get(0), row.get(1)))
             .collect())
     }
 
@@ -134,7 +176,7 @@ impl ClusterStore for PgStore {
     /// a node's listener first has to beat again).
     fn reap(&mut self) -> StoreResult<()> {
         let node = self.node;
-        self.with(|session| {
+        self.transact(|session| {
             let notify_all = session.prepare(NOTIFY)?;
             let mut transaction = session.client.transaction()?;
             let gone = transaction.query(

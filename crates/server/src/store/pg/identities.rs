@@ -1,6 +1,7 @@
 //! Identities in PostgreSQL.
 
 use postgres::Row;
+use postgres::types::ToSql;
 
 use super::PgStore;
 use crate::names::Name;
@@ -48,32 +49,40 @@ impl IdentityStore for PgStore {
         Ok(row.map(|row| row.get(0)))
     }
 
+    /// One statement (a name given up lately stops being kept as it is taken); within the
+    /// batch's open transaction (see [`crate::store::Backend::defer_commit`]) under a savepoint,
+    /// so a name taken meanwhile on another node fails this identity alone.
     fn create_user(&self, name: &Name, token_hash: &str) -> StoreResult<User> {
+        let within = self.deferring();
         let id = self.with(|session| {
-            let mut transaction = session.client.transaction()?;
-            transaction.execute(
-                "DELETE FROM retired_names WHERE skeleton = $1",
-                &[&name.key],
+            let insert = session.prepare(
+                "WITH freed AS (DELETE FROM retired_names WHERE skeleton = $3)
+                 INSERT INTO users (name, token_hash, skeleton) VALUES ($1, $2, $3)
+                 RETURNING id",
             )?;
-            let id: UserId = transaction
-                .query_one(
-                    "INSERT INTO users (name, token_hash, skeleton) VALUES ($1, $2, $3)
-                     RETURNING id",
-                    &[&name.text, &token_hash, &name.key],
-                )?
-                .get(0);
-            transaction.commit()?;
-            Ok(id)
-        })?;
+            let params: [&(dyn ToSql + Sync); 3] = [&name.text, &token_hash, &name.key];
+            if !within {
+                return Ok(session.client.query_one(&insert, &params));
+            }
+            session.client.batch_execute("SAVEPOINT new_user")?;
+            let inserted = session.client.query_one(&insert, &params);
+            let end = if inserted.is_ok() {
+                "RELEASE new_user"
+            } else {
+                "ROLLBACK TO new_user"
+            };
+            session.client.batch_execute(end)?;
+            Ok(inserted)
+        })??;
         Ok(User {
-            id,
+            id: id.get(0),
             name: name.text.clone(),
             token_hash: token_hash.to_owned(),
         })
     }
 
     fn rename_user(&self, id: UserId, name: &Name, keep_until: i64) -> StoreResult<()> {
-        self.with(|session| {
+        self.transact(|session| {
             let mut transaction = session.client.transaction()?;
             let old_key: Option<String> = transaction
                 .query_one("SELECT skeleton FROM users WHERE id = $1", &[&id])?

@@ -89,7 +89,11 @@ fn listen(client: &mut Client, node: i64, forward: &mut Forward) -> Result<(), p
     let mut beaten = Instant::now();
     let mut ticked = Instant::now();
     // Connected (again): whatever was said meanwhile is caught up with now.
-    if !forward(tick()) {
+    let listening = Event {
+        node: 0,
+        what: Happened::Listening,
+    };
+    if !forward(listening) {
         return Ok(());
     }
     loop {
@@ -110,7 +114,9 @@ fn listen(client: &mut Client, node: i64, forward: &mut Forward) -> Result<(), p
                 return Ok(());
             }
         }
-        if beaten.elapsed() >= HEARTBEAT {
+        // A closed connection answers at once with nothing: the heartbeat's error says why,
+        // rather than spinning until the next one is due.
+        if beaten.elapsed() >= HEARTBEAT || client.is_closed() {
             beaten = Instant::now();
             beat(client, node)?;
         }

@@ -108,6 +108,7 @@ pub(super) fn insert_messages(
 
 fn message_from_row(row: &Row) -> ChatMessage {
     ChatMessage {
+        attachment: None,
         room: row.get(0),
         seq: from_db(row.get(1)),
         id: row.get(2),

@@ -19,7 +19,7 @@ mod messages;
 mod rooms;
 mod schema;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -40,6 +40,20 @@ pub struct PgStore {
     epoch: String,
     /// The open connection; `None` after it broke, until the next call opens another.
     session: RefCell<Option<Session>>,
+    /// The transaction of the batch's new identities (see [`Backend::defer_commit`]).
+    deferred: Cell<Deferred>,
+}
+
+/// Where the transaction opened by [`Backend::defer_commit`] stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Deferred {
+    /// None is open: every write commits on its own.
+    Closed,
+    /// Open on the connection: writes join it until [`Backend::commit_deferred`].
+    Open,
+    /// It was lost (a statement failed in it, or its connection broke): what it held is not
+    /// stored, and [`Backend::commit_deferred`] says so. Writes meanwhile commit on their own.
+    Lost,
 }
 
 /// One connection and the statements prepared on it.
@@ -60,6 +74,7 @@ impl PgStore {
             node: 0,
             epoch: String::new(),
             session: RefCell::new(None),
+            deferred: Cell::new(Deferred::Closed),
         };
         store.with(|session| schema::migrate(&mut session.client))?;
         store.node = store
@@ -81,16 +96,55 @@ impl PgStore {
         let mut slot = self.session.borrow_mut();
         let session = match &mut *slot {
             Some(session) if !session.client.is_closed() => session,
-            _ => slot.insert(Session {
-                client: self.config.connect(NoTls)?,
-                statements: HashMap::new(),
-            }),
+            _ => {
+                // A transaction left open on the broken connection is gone with it.
+                self.lose_deferred();
+                slot.insert(Session {
+                    client: self.config.connect(NoTls)?,
+                    statements: HashMap::new(),
+                })
+            }
         };
         let done = work(session);
+        if done.is_err() && self.deferred.get() == Deferred::Open {
+            // PostgreSQL ignores everything after an error in a transaction until it ends (and
+            // then answers a `COMMIT` with a rollback): end it now, so what follows works.
+            self.lose_deferred();
+            let _ = session.client.batch_execute("ROLLBACK");
+        }
         if session.client.is_closed() {
             *slot = None;
         }
         Ok(done?)
+    }
+
+    /// [`PgStore::with`] for `work` that opens a transaction of its own: the batch's new
+    /// identities, if their transaction is open, are committed first (what they wait for is
+    /// only that they are stored).
+    fn transact<T>(
+        &self,
+        work: impl FnOnce(&mut Session) -> Result<T, postgres::Error>,
+    ) -> StoreResult<T> {
+        if self.deferred.get() == Deferred::Open
+            && self
+                .with(|session| session.client.batch_execute("COMMIT"))
+                .is_ok()
+        {
+            self.deferred.set(Deferred::Closed);
+        }
+        self.with(work)
+    }
+
+    /// Whether writes now join the open transaction of new identities.
+    fn deferring(&self) -> bool {
+        self.deferred.get() == Deferred::Open
+    }
+
+    /// Marks the open transaction of new identities, if any, as lost.
+    fn lose_deferred(&self) {
+        if self.deferred.get() == Deferred::Open {
+            self.deferred.set(Deferred::Lost);
+        }
     }
 
     /// The rows `sql` answers with `params`.
@@ -141,7 +195,7 @@ impl Backend for PgStore {
         read_marks: &[ReadMark],
     ) -> StoreResult<()> {
         let node = self.node;
-        self.with(|session| {
+        self.transact(|session| {
             let number = session.prepare(messages::NUMBER)?;
             let insert = session.prepare(messages::INSERT)?;
             let replies = session.prepare(annotations::INSERT_REPLIES)?;
@@ -172,16 +226,42 @@ impl Backend for PgStore {
         Ok(false)
     }
 
-    // Each new identity commits on its own here, as before: an open transaction across calls
-    // would be lost unnoticed with a broken connection (the next call opens another), and a
-    // `COMMIT` of an aborted one answers success. Hellos are then welcomed after their own
-    // commit, one round trip each.
+    /// Opens a transaction on the connection (unless one is open, or was lost in this batch:
+    /// [`Backend::commit_deferred`] must then fail for all of it); the writes that follow join
+    /// it, each within a savepoint of its own where it takes several statements.
     fn defer_commit(&self) -> StoreResult<()> {
+        if self.deferred.get() == Deferred::Closed {
+            self.with(|session| session.client.batch_execute("BEGIN"))?;
+            self.deferred.set(Deferred::Open);
+        }
         Ok(())
     }
 
+    /// Commits the open transaction. A lost one, or a `COMMIT` that fails, is an error: none of
+    /// it is stored (a `COMMIT` that answers is one that committed, since any failed statement
+    /// already ended the transaction, see [`PgStore::with`]).
     fn commit_deferred(&self) -> StoreResult<()> {
-        Ok(())
+        let committed = match self.deferred.get() {
+            Deferred::Closed => Ok(()),
+            Deferred::Lost => Err(super::StoreError::Aborted),
+            Deferred::Open => self.with(|session| session.client.batch_execute("COMMIT")),
+        };
+        self.deferred.set(Deferred::Closed);
+        committed
+    }
+
+    #[cfg(test)]
+    fn fail_commits_of_new_identities(&self) {
+        // A check deferred to the commit, failing for every new identity.
+        self.with(|session| {
+            session.client.batch_execute(
+                "CREATE FUNCTION fail_the_commit() RETURNS trigger LANGUAGE plpgsql AS
+                 $$ BEGIN RAISE EXCEPTION 'this commit fails on purpose'; END $$;
+                 CREATE CONSTRAINT TRIGGER fail_the_commit AFTER INSERT ON users
+                 DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION fail_the_commit();",
+            )
+        })
+        .expect("the commit guard is set up");
     }
 }
 

@@ -43,6 +43,7 @@ pub(super) fn insert_messages(
 
 fn message_from_row(row: &Row<'_>) -> rusqlite::Result<ChatMessage> {
     Ok(ChatMessage {
+        attachment: None,
         room: row.get(0)?,
         seq: row.get(1)?,
         id: row.get(2)?,
