@@ -5,13 +5,12 @@
 //! oversized frames get an error frame or a close code, never a panic. The outgoing queue is
 //! bounded; the hub kicks a connection whose queue fills, and a write that stalls is abandoned.
 
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
-use std::pin::Pin;
-use std::task::{Context, Poll, Waker};
-
 use futures_util::{FutureExt, Sink, SinkExt, StreamExt};
 use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, MissedTickBehavior, Sleep, interval, timeout};
