@@ -3,7 +3,8 @@
 //! `the_web_client_chats_with_a_native_client` builds the web client with Trunk (release, as
 //! deployed), serves it with `chinwag serve --web` on 127.0.0.1:0, and drives headless Chromium
 //! through `tests/browser/e2e.mjs` (playwright-core): the page loads, joins, sends a message that a
-//! native client receives, and shows the native client's reply (it mentions the browser user) as
+//! native client receives, attaches a picture through the attach button's file chooser that the
+//! native client receives too (and the page fetches its thumbnail to show it), and shows the native client's reply (it mentions the browser user) as
 //! an unread count in the tab title and as a desktop notification, whose click brings the page
 //! back; the native client's CJK text and colour emoji are drawn (not missing-glyph boxes). It
 //! needs Trunk, wasm-bindgen-cli, wasm-opt, Chromium and `npm ci` in tests/browser (see
@@ -421,7 +422,7 @@ struct Script {
 }
 
 impl Script {
-    fn start(url: &str, dist: &Path, screenshot: &Path) -> Self {
+    fn start(url: &str, dist: &Path, screenshot: &Path, attach: &Path) -> Self {
         let mut child = Command::new("node")
             .arg(repo().join("tests/browser/e2e.mjs"))
             .current_dir(repo().join("tests/browser"))
@@ -430,6 +431,7 @@ impl Script {
             .env("CHINWAG_MESSAGE", "hello from the browser")
             .env("CHINWAG_IME_TEXT", ", 日本語 ü")
             .env("CHINWAG_PASTE_TEXT", ", pasted")
+            .env("CHINWAG_ATTACH_FILE", attach)
             .env("CHINWAG_DIST", dist)
             .env("CHINWAG_CHROMIUM", chromium())
             .env("CHINWAG_SCREENSHOT", screenshot)
@@ -586,6 +588,52 @@ fn figure(json: &str, key: &str) -> f64 {
         .unwrap_or_else(|| panic!("no {key} in {json}"))
 }
 
+/// A file picked through the page's file chooser uploads, and its message reaches the native
+/// client `bob` with what the server found in `png`; the page then shows it (it fetched the
+/// thumbnail).
+fn a_picked_file_reaches_the_native_client(script: &mut Script, bob: &mut RawClient, png: &[u8]) {
+    script.expect("step attached");
+    let ServerFrame::Message(message) = recv_before_deadline(
+        bob,
+        "webby's picture",
+        |frame| matches!(frame, ServerFrame::Message(message) if message.attachment.is_some()),
+    ) else {
+        unreachable!()
+    };
+    let attachment = message.attachment.expect("an attachment");
+    assert_eq!(message.from, "webby");
+    assert_eq!(
+        (
+            attachment.name.as_str(),
+            attachment.mime.as_str(),
+            attachment.size
+        ),
+        ("from the browser.png", "image/png", png.len() as u64)
+    );
+    assert_eq!(
+        attachment.image,
+        Some(chinwag::protocol::attachments::ImageSize {
+            width: 120,
+            height: 80
+        })
+    );
+    script.say("got-file");
+    assert_eq!(script.expect("step thumbnail"), "200");
+}
+
+/// A folder with "from the browser.png" (120 × 80) in it, and the file's bytes.
+fn png_to_attach() -> (tempfile::TempDir, Vec<u8>) {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let image = image::RgbaImage::from_fn(120, 80, |x, y| {
+        image::Rgba([(x * 2) as u8, (y * 3) as u8, 200, 255])
+    });
+    image
+        .save(folder.path().join("from the browser.png"))
+        .expect("write the PNG");
+    let bytes = std::fs::read(folder.path().join("from the browser.png")).expect("read it back");
+    (folder, bytes)
+}
+
 #[test]
 fn the_web_client_chats_with_a_native_client() {
     if !browser_tools_present() {
@@ -595,7 +643,13 @@ fn the_web_client_chats_with_a_native_client() {
     let mut server = ServeProcess::start(dist.path());
     let screenshot = repo().join("target/browser-test/conversation.png");
 
-    let mut script = Script::start(&server.http_url(), dist.path(), &screenshot);
+    let (attach, attached_png) = png_to_attach();
+    let mut script = Script::start(
+        &server.http_url(),
+        dist.path(),
+        &screenshot,
+        &attach.path().join("from the browser.png"),
+    );
     let loaded = script.expect("step loaded");
 
     // The browser user joins: a native client sees them online.
@@ -619,6 +673,8 @@ fn the_web_client_chats_with_a_native_client() {
     // Typed, committed by an input method, copied and pasted.
     assert_eq!(message.text, "hello from the browser, 日本語 ü, pasted");
     script.say("received");
+
+    a_picked_file_reaches_the_native_client(&mut script, &mut bob, &attached_png);
 
     // With the page in the background, the native client's reply shows as unread in the title,
     // and as a desktop notification, since it mentions the browser user.

@@ -4,6 +4,7 @@
 //! title. The chat screen's panels are in `app/chat_screen.rs`.
 
 mod annotations;
+mod attach;
 mod chat_screen;
 mod keyboard;
 
@@ -58,6 +59,8 @@ pub struct ChatApp {
     /// The message the composer's text answers (room, sequence number), if the user is replying.
     replying_to: Option<(String, u64)>,
     picker: ReactionPicker,
+    /// Why the last file could not be attached (read), until dismissed.
+    attach_error: Option<String>,
 }
 
 impl ChatApp {
@@ -94,6 +97,7 @@ impl ChatApp {
             notifications: Notifications::default(),
             replying_to: None,
             picker: ReactionPicker::default(),
+            attach_error: None,
         };
         if auto_join {
             app.client.join(&app.settings.name);
@@ -122,6 +126,12 @@ impl ChatApp {
     /// The chat state, for inspection.
     pub fn state(&self) -> &ChatState {
         self.client.state()
+    }
+
+    /// How many attachment textures the window keeps, and their bytes (bounded: see
+    /// `src/ui/media/cache.rs`).
+    pub fn texture_use(&self) -> (usize, usize) {
+        self.messages.media.texture_use()
     }
 
     /// The name and server this window joins with (they follow renames and server changes).
@@ -229,13 +239,16 @@ impl eframe::App for ChatApp {
             .state_mut()
             .set_viewing(notifications::window_focused(&ctx));
         self.pump_before_drawing(&ctx);
+        self.messages.media.next_frame();
         self.status_bar(ui);
         if self.client.state().needs_name() {
             self.join_screen(ui);
         } else {
             self.keyboard(&ctx);
+            self.take_dropped_and_pasted(&ctx);
             self.chat_screen(ui);
             self.settings_dialog(&ctx);
+            self.attach_arrived(&ctx);
         }
         self.pump_after_drawing(&ctx);
         // A search result to jump to that is older than what is loaded: page back to it.

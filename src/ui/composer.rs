@@ -10,6 +10,8 @@ pub struct ComposerEvent {
     pub send: bool,
     /// The user changed the text and it is not empty (worth a typing notice).
     pub typing: bool,
+    /// The user asked to attach a file (the attach button).
+    pub attach: bool,
 }
 
 /// Draws the composer over `text` for the room called `room`, offering to complete an
@@ -28,9 +30,21 @@ pub fn show(
 ) -> ComposerEvent {
     let mut send = false;
     let mut typing = false;
+    let mut attach = false;
     let id = id();
     mention_suggestions(ui, id, text, names, me);
     ui.horizontal(|ui| {
+        let attach_width = 36.0;
+        let attach_button = ui
+            .add_sized(
+                [attach_width - 8.0, 32.0],
+                egui::Button::new(egui::RichText::new("+").size(20.0)),
+            )
+            .on_hover_text("Attach a file (or drop one onto the window)");
+        ui.ctx().accesskit_node_builder(attach_button.id, |node| {
+            node.set_label("Attach a file");
+        });
+        attach = attach_button.clicked();
         let send_width = 64.0;
         let editor = egui::TextEdit::multiline(text)
             .id(id)
@@ -67,7 +81,11 @@ pub fn show(
             editor.request_focus();
         }
     });
-    ComposerEvent { send, typing }
+    ComposerEvent {
+        send,
+        typing,
+        attach,
+    }
 }
 
 /// The composer's text field (there is one composer).

@@ -11,7 +11,10 @@
 //!   on a 2D canvas (CJK, Hebrew, colour emoji), one character at a time. Arabic letters take
 //!   their joined forms from their neighbours, which a character alone cannot, so the web client
 //!   fetches Noto Sans Arabic (`assets/fonts/`, SIL Open Font License) once it runs, keeping it
-//!   out of the first download; until it arrives, Arabic shows unjoined.
+//!   out of the first download; until it arrives, Arabic shows unjoined. The monospace font
+//!   (egui's Hack, `assets/fonts/`, MIT and Bitstream Vera licences) is fetched the same way;
+//!   until it arrives, code shows in the proportional font. The web client bundles only
+//!   Ubuntu-Light and egui's icons.
 
 /// Sets up the fonts of the window behind `ctx`; call once, when the app is created.
 pub fn install(ctx: &egui::Context) {
@@ -20,40 +23,94 @@ pub fn install(ctx: &egui::Context) {
         egui_system_font_provider::SystemFontProvider::new(),
     ));
     #[cfg(target_arch = "wasm32")]
-    fetch_arabic(ctx);
+    {
+        install_bundled(ctx);
+        use egui::epaint::text::FontPriority;
+        let every_family = [egui::FontFamily::Proportional, egui::FontFamily::Monospace];
+        fetch_font(
+            ctx,
+            "NotoSansArabic",
+            ARABIC_FONT_URL,
+            &every_family,
+            FontPriority::Lowest,
+        );
+        let monospace = [egui::FontFamily::Monospace];
+        fetch_font(
+            ctx,
+            "Hack",
+            MONOSPACE_FONT_URL,
+            &monospace,
+            FontPriority::Highest,
+        );
+    }
 }
 
 /// Where Trunk puts the Arabic font, relative to the page.
 #[cfg(target_arch = "wasm32")]
 pub const ARABIC_FONT_URL: &str = "assets/fonts/NotoSansArabic-Regular.ttf";
 
-/// Starts fetching the Arabic font; it becomes a fallback of every font family when it arrives.
+/// Where Trunk puts the monospace font, relative to the page.
 #[cfg(target_arch = "wasm32")]
-fn fetch_arabic(ctx: &egui::Context) {
-    let ctx = ctx.clone();
-    ehttp::fetch(
-        ehttp::Request::get(ARABIC_FONT_URL),
-        move |result| match result {
-            Ok(response) if response.ok => {
-                let families = [egui::FontFamily::Proportional, egui::FontFamily::Monospace]
-                    .into_iter()
-                    .map(|family| egui::epaint::text::InsertFontFamily {
-                        family,
-                        priority: egui::epaint::text::FontPriority::Lowest,
-                    })
-                    .collect();
-                ctx.add_font(egui::epaint::text::FontInsert::new(
-                    "NotoSansArabic",
-                    egui::FontData::from_owned(response.bytes),
-                    families,
-                ));
-                ctx.request_repaint();
-            }
-            Ok(response) => log::warn!(
-                "no Arabic font: {ARABIC_FONT_URL} answered {}",
-                response.status
-            ),
-            Err(err) => log::warn!("no Arabic font: {err}"),
-        },
+pub const MONOSPACE_FONT_URL: &str = "assets/fonts/Hack-Regular.ttf";
+
+/// The fonts in the web client's first download: egui's Ubuntu-Light for both families (the
+/// monospace one until Hack arrives) and its icons, as egui's defaults set them up.
+#[cfg(target_arch = "wasm32")]
+fn install_bundled(ctx: &egui::Context) {
+    use std::sync::Arc;
+    let mut fonts = egui::FontDefinitions::empty();
+    fonts.font_data.insert(
+        "Ubuntu-Light".to_owned(),
+        Arc::new(egui::FontData::from_static(
+            epaint_default_fonts::UBUNTU_LIGHT,
+        )),
     );
+    fonts.font_data.insert(
+        "egui-icons".to_owned(),
+        Arc::new(
+            egui::FontData::from_static(epaint_default_fonts::EGUI_ICONS).tweak(egui::FontTweak {
+                scale: 0.90,
+                ..Default::default()
+            }),
+        ),
+    );
+    for family in [egui::FontFamily::Proportional, egui::FontFamily::Monospace] {
+        fonts.families.insert(
+            family,
+            vec!["Ubuntu-Light".to_owned(), "egui-icons".to_owned()],
+        );
+    }
+    ctx.set_fonts(fonts);
+}
+
+/// Starts fetching the font at `url`; it joins `families` as `name` (at `priority`) when it
+/// arrives.
+#[cfg(target_arch = "wasm32")]
+fn fetch_font(
+    ctx: &egui::Context,
+    name: &'static str,
+    url: &'static str,
+    families: &[egui::FontFamily],
+    priority: egui::epaint::text::FontPriority,
+) {
+    let ctx = ctx.clone();
+    let families: Vec<_> = families
+        .iter()
+        .map(|family| egui::epaint::text::InsertFontFamily {
+            family: family.clone(),
+            priority,
+        })
+        .collect();
+    ehttp::fetch(ehttp::Request::get(url), move |result| match result {
+        Ok(response) if response.ok => {
+            ctx.add_font(egui::epaint::text::FontInsert::new(
+                name,
+                egui::FontData::from_owned(response.bytes),
+                families,
+            ));
+            ctx.request_repaint();
+        }
+        Ok(response) => log::warn!("no {name} font: {url} answered {}", response.status),
+        Err(err) => log::warn!("no {name} font: {err}"),
+    });
 }

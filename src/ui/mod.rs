@@ -11,6 +11,7 @@ pub mod fonts;
 mod grouping;
 mod join;
 pub mod join_details;
+mod media;
 pub mod mention_complete;
 pub mod messages;
 pub mod notifications;

@@ -8,6 +8,9 @@
 //   test   -> `joined`               the native client saw the browser user join
 //   script -> `step sent`            the message was typed and Enter pressed
 //   test   -> `received`             the native client got it
+//   script -> `step attached`        the attach button's file chooser got CHINWAG_ATTACH_FILE
+//   test   -> `got-file`             the native client got the message carrying it
+//   script -> `step thumbnail {status}` the page fetched the image's thumbnail to show it
 //   script -> `step blurred`         the page no longer has focus
 //   test   -> `replied`              the native client posted a reply
 //   script -> `step unread {title}`  the tab title counts the reply as unread
@@ -37,7 +40,7 @@
 //
 // Any page error, console error, crash or timeout fails the script (exit code 1, reason on
 // stderr). Settings: CHINWAG_URL, CHINWAG_NAME, CHINWAG_MESSAGE, CHINWAG_IME_TEXT,
-// CHINWAG_PASTE_TEXT, CHINWAG_DIST (for the wasm
+// CHINWAG_PASTE_TEXT, CHINWAG_ATTACH_FILE (a PNG to attach), CHINWAG_DIST (for the wasm
 // sizes), CHINWAG_CHROMIUM (default /usr/bin/chromium), CHINWAG_SCREENSHOT (optional PNG path),
 // CHINWAG_TIMEOUT_MS (default 60000). With CHINWAG_SCREENSHOT, a second screenshot at phone size
 // goes next to it (`-phone.png`).
@@ -56,6 +59,7 @@ const name = required("CHINWAG_NAME");
 const message = required("CHINWAG_MESSAGE");
 const imeText = required("CHINWAG_IME_TEXT");
 const pasteText = required("CHINWAG_PASTE_TEXT");
+const attachFile = required("CHINWAG_ATTACH_FILE");
 const dist = process.env.CHINWAG_DIST;
 const screenshot = process.env.CHINWAG_SCREENSHOT;
 const timeout = Number(process.env.CHINWAG_TIMEOUT_MS ?? 60000);
@@ -198,9 +202,12 @@ async function run() {
         }
     });
 
-    // The app fetches its Arabic font once it runs (kept out of the .wasm).
+    // The app fetches its Arabic and monospace fonts once it runs (kept out of the .wasm).
     const arabicFont = page.waitForResponse((answer) =>
         answer.url().endsWith("/NotoSansArabic-Regular.ttf"),
+    );
+    const monospaceFont = page.waitForResponse((answer) =>
+        answer.url().endsWith("/Hack-Regular.ttf"),
     );
     const response = await page.goto(url, { waitUntil: "load" });
     if (!response || !response.ok()) {
@@ -225,6 +232,10 @@ async function run() {
     const font = await arabicFont;
     if (font.status() !== 200 || (await font.body()).length < 100_000) {
         fail(`the Arabic font answered ${font.status()}`);
+    }
+    const monospace = await monospaceFont;
+    if (monospace.status() !== 200 || (await monospace.body()).length < 100_000) {
+        fail(`the monospace font answered ${monospace.status()}`);
     }
     step(`loaded ${JSON.stringify(timing)}`);
     if ((await page.title()) !== "Chinwag") {
@@ -258,6 +269,7 @@ async function run() {
     check();
     step("sent");
     await expect("received");
+    await attachThroughTheFileChooser();
 
     // The user switches away: the page loses the focus, so new messages count as unread.
     await page.evaluate(() => document.activeElement?.blur());
@@ -374,6 +386,38 @@ async function glyphsDrawn() {
     await expect("scripts");
     await waitForChange(page, "emoji", "scripts", timeout);
     check();
+}
+
+/**
+ * Clicks the composer's attach button (left of the message field, above the status bar) and
+ * gives its file chooser (rfd's `<input type=file>`) CHINWAG_ATTACH_FILE; then waits for the
+ * page to fetch the image's thumbnail to show it inline. The button is found by trying the
+ * points where the layout puts it, nearest first: a click elsewhere there only focuses the
+ * message field.
+ */
+async function attachThroughTheFileChooser() {
+    const box = await page.locator("#chinwag_canvas").boundingBox();
+    const thumbnail = page.waitForResponse(
+        (answer) => answer.url().includes("/attachments/") && answer.url().endsWith("/thumbnail"),
+    );
+    let chooser = null;
+    for (const up of [54, 48, 60, 42, 66, 36, 72]) {
+        const chosen = page.waitForEvent("filechooser", { timeout: 1500 }).catch(() => null);
+        await page.mouse.click(box.x + 203, box.y + box.height - up);
+        chooser = await chosen;
+        if (chooser) {
+            break;
+        }
+    }
+    if (!chooser) {
+        fail("no file chooser opened from the attach button");
+    }
+    await chooser.setFiles(attachFile);
+    check();
+    step("attached");
+    await expect("got-file");
+    const answer = await thumbnail;
+    step(`thumbnail ${answer.status()}`);
 }
 
 /**

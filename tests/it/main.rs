@@ -7,6 +7,7 @@
     reason = "test code: a panic is how a test fails, in #[test] fns (clippy.toml) and their helpers alike"
 )]
 
+mod attachments_ui;
 mod beyond_text_ui;
 mod browser_phone_layout;
 mod crowd_ui;

@@ -121,3 +121,8 @@ pub fn chunk_path(upload: &str, offset: u64) -> String {
         super::api::percent_encode(upload)
     )
 }
+
+/// The path of an upload (`GET` it for where to resume), percent-encoded.
+pub fn upload_path(upload: &str) -> String {
+    format!("/api/uploads/{}", super::api::percent_encode(upload))
+}

@@ -647,3 +647,93 @@ fn server_frames_of_replies_reactions_pins_and_receipts_match_golden_json() {
         json!({"type": "receipt_sharing", "share": true}),
     );
 }
+
+#[test]
+fn attachment_frames_and_http_bodies_match_golden_json() {
+    let image = Attachment {
+        hash: "ab".repeat(32),
+        name: "cat.png".into(),
+        size: 12_345,
+        mime: "image/png".into(),
+        image: Some(ImageSize {
+            width: 800,
+            height: 600,
+        }),
+    };
+    let image_json = json!({"hash": "ab".repeat(32), "name": "cat.png", "size": 12_345,
+                            "mime": "image/png", "image": {"width": 800, "height": 600}});
+    let file = Attachment {
+        image: None,
+        mime: "application/pdf".into(),
+        name: "plan.pdf".into(),
+        ..image.clone()
+    };
+    assert_golden(
+        ClientFrame::Send {
+            id: "c1".into(),
+            room: "lobby".into(),
+            text: String::new(),
+            reply_to: None,
+            attachment: Some(image.hash.clone()),
+        },
+        json!({"type": "send", "id": "c1", "room": "lobby", "text": "", "attachment": "ab".repeat(32)}),
+    );
+    let mut message = sample_message();
+    message.attachment = Some(Box::new(image.clone()));
+    let mut message_json = sample_message_json();
+    message_json["attachment"] = image_json.clone();
+    assert_golden(ServerFrame::Message(message), {
+        let mut frame = message_json;
+        frame["type"] = json!("message");
+        frame
+    });
+    assert_golden(
+        file,
+        json!({"hash": "ab".repeat(32), "name": "plan.pdf", "size": 12_345,
+               "mime": "application/pdf"}),
+    );
+    assert_golden(
+        attachments::UploadStart {
+            name: "cat.png".into(),
+            size: 12_345,
+        },
+        json!({"name": "cat.png", "size": 12_345}),
+    );
+    assert_golden(
+        attachments::UploadStatus {
+            id: "u1".into(),
+            size: 12_345,
+            received: 0,
+            attachment: None,
+        },
+        json!({"id": "u1", "size": 12_345, "received": 0}),
+    );
+    assert_golden(
+        attachments::UploadStatus {
+            id: "u1".into(),
+            size: 12_345,
+            received: 12_345,
+            attachment: Some(image),
+        },
+        json!({"id": "u1", "size": 12_345, "received": 12_345, "attachment": image_json}),
+    );
+    assert_eq!(
+        attachments::chunk_path("u 1", 1_048_576),
+        "/api/uploads/u%201?offset=1048576"
+    );
+    assert_eq!(
+        attachments::attachment_path("#café", "ab", true),
+        "/api/rooms/%23caf%C3%A9/attachments/ab/thumbnail"
+    );
+    for (code, name) in [
+        (ErrorCode::QuotaExceeded, "quota_exceeded"),
+        (ErrorCode::UnknownAttachment, "unknown_attachment"),
+        (ErrorCode::UnknownUpload, "unknown_upload"),
+        (ErrorCode::UploadOffset, "upload_offset"),
+    ] {
+        assert_golden(
+            Rejection::new(code, "why"),
+            json!({"code": name, "message": "why"}),
+        );
+    }
+}

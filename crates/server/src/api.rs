@@ -1,5 +1,5 @@
 //! The HTTP API: `GET /api/rooms/{room}/messages?before=SEQ&limit=N` pages through a room's
-//! older history (see [`chinwag_protocol::api`]). The hub answers, with the same reading rules as
+//! older history (see [`chinwag_protocol::api`]); attachments are in [`crate::attachments`]. The hub answers, with the same reading rules as
 //! the socket: a bearer token names the asker, and direct conversations only open to their two.
 
 use std::collections::HashMap;
@@ -41,7 +41,7 @@ pub async fn history_page(
 
 /// The answer to a refused request: its status, the rejection as the body and, for
 /// `rate_limited`, a `Retry-After` header.
-fn refused(rejection: Rejection) -> Response {
+pub(crate) fn refused(rejection: Rejection) -> Response {
     let status = status_of(rejection.code);
     match rejection.retry_after {
         // Retry-After counts whole seconds: rounded up, so a client is never early (the
@@ -75,17 +75,7 @@ async fn page(
             .filter(|limit| (1..=MAX_PAGE).contains(limit))
             .ok_or_else(|| malformed(format!("limit must be 1 to {MAX_PAGE}, not {text:?}")))?,
     };
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .ok_or_else(|| {
-            Rejection::new(
-                ErrorCode::InvalidToken,
-                "send your identity token as Authorization: Bearer",
-            )
-        })?
-        .to_owned();
+    let token = bearer(headers)?;
     let (reply, answer) = oneshot::channel();
     let request = PageRequest {
         token,
@@ -93,14 +83,33 @@ async fn page(
         before,
         limit,
     };
-    let unavailable = || Rejection::new(ErrorCode::Internal, "the server is shutting down");
     hub.send(Command::Page { request, reply })
         .await
         .map_err(|_| unavailable())?;
     answer.await.map_err(|_| unavailable())?
 }
 
-fn malformed(message: String) -> Rejection {
+/// The bearer token of a request.
+pub(crate) fn bearer(headers: &HeaderMap) -> Result<String, Rejection> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            Rejection::new(
+                ErrorCode::InvalidToken,
+                "send your identity token as Authorization: Bearer",
+            )
+        })
+}
+
+/// The answer to a request the server could not pass to the hub (it is stopping).
+pub(crate) fn unavailable() -> Rejection {
+    Rejection::new(ErrorCode::Internal, "the server is shutting down")
+}
+
+pub(crate) fn malformed(message: String) -> Rejection {
     Rejection::new(ErrorCode::Malformed, message)
 }
 
@@ -108,7 +117,12 @@ fn malformed(message: String) -> Rejection {
 fn status_of(code: ErrorCode) -> StatusCode {
     match code {
         ErrorCode::InvalidToken => StatusCode::UNAUTHORIZED,
-        ErrorCode::UnknownRoom => StatusCode::NOT_FOUND,
+        ErrorCode::UnknownRoom | ErrorCode::UnknownAttachment | ErrorCode::UnknownUpload => {
+            StatusCode::NOT_FOUND
+        }
+        ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+        ErrorCode::TooLarge | ErrorCode::QuotaExceeded => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorCode::UploadOffset => StatusCode::CONFLICT,
         ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         _ => StatusCode::BAD_REQUEST,

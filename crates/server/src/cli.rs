@@ -62,6 +62,12 @@ pub struct ServeArgs {
     /// Seconds a WebSocket may stay open without a successful hello.
     #[arg(long, value_name = "SECONDS", default_value_t = LIMITS.hello_timeout.as_secs())]
     hello_timeout: u64,
+    /// The largest attachment (bytes) a client may upload.
+    #[arg(long, value_name = "BYTES", default_value_t = chinwag_protocol::attachments::DEFAULT_MAX_ATTACHMENT_BYTES)]
+    max_attachment_bytes: u64,
+    /// The most bytes of attachments one identity may have stored (uploads in progress count).
+    #[arg(long, value_name = "BYTES", default_value_t = chinwag_protocol::attachments::DEFAULT_ATTACHMENT_QUOTA_BYTES)]
+    attachment_quota_bytes: u64,
     #[command(flatten)]
     limits: LimitFlags,
 }
@@ -184,6 +190,10 @@ pub fn run(args: ServeArgs) -> Result<(), ServeError> {
         allowed_origins: args.allow_origin,
         tls,
         rate_limits: args.limits.rate_limits()?,
+        attachments: crate::attachments::AttachmentLimits {
+            max_bytes: args.max_attachment_bytes,
+            quota_bytes: args.attachment_quota_bytes,
+        },
         ..Default::default()
     };
     let bind = args.bind;

@@ -1,5 +1,5 @@
-//! The chat server: an axum app with the WebSocket endpoint, the history API, a health check and graceful
-//! shutdown, around a [`hub::Hub`] thread that owns the rooms and the SQLite [`store::Store`].
+//! The chat server: an axum app with the WebSocket endpoint, the history API, the attachment API
+//! ([`attachments`]), a health check and graceful shutdown, around a [`hub::Hub`] thread that owns the rooms and the SQLite [`store::Store`].
 //! Its own accept loop ([`listen`]) caps connections ([`connections`]), times out slow clients
 //! and speaks TLS when given a certificate ([`tls`]); [`origin`] decides which web pages may use it.
 //!
@@ -8,6 +8,7 @@
 //! embedded host and the tests).
 
 pub mod api;
+pub mod attachments;
 pub mod cli;
 pub mod connections;
 mod health;
@@ -75,6 +76,8 @@ pub struct ServeOptions {
     pub allowed_origins: Vec<origin::WebOrigin>,
     /// Serve `https:`/`wss:` with this certificate instead of `http:`/`ws:`.
     pub tls: Option<tls::TlsConfig>,
+    /// How large attachments may be.
+    pub attachments: attachments::AttachmentLimits,
 }
 
 /// Shared by every request handler.
@@ -109,6 +112,9 @@ pub async fn serve(
         store.shared().then(|| store.node()),
     ));
     let hub_metrics = Arc::clone(&metrics);
+    let files = attachments::files::Files::new(store.location().clone());
+    let sweeper = Arc::new(tokio::sync::Notify::new());
+    let hub_sweeper = Arc::clone(&sweeper);
     if store.shared() {
         // Other nodes' events reach the hub as commands; the listener stops with the hub.
         let hub = hub_sender.downgrade();
@@ -120,11 +126,19 @@ pub async fn serve(
     let hub_thread = tokio::task::spawn_blocking(move || {
         Hub::new(store, &limits)
             .with_metrics(hub_metrics)
+            .with_sweeper(hub_sweeper)
             .run(hub_receiver)
     });
     tokio::spawn(hub::tick(hub_sender.downgrade()));
     let (stop_socket_tasks, socket_tasks_stopped) = watch::channel(false);
     let api_hub = hub_sender.clone();
+    let attachment_api = attachments::router(
+        hub_sender.clone(),
+        Arc::clone(&files),
+        options.attachments,
+        Arc::clone(&metrics),
+    );
+    let sweeping = tokio::spawn(attachments::sweep(files, sweeper, Arc::clone(&metrics)));
     let state = AppState {
         hub: hub_sender,
         shutdown: socket_tasks_stopped,
@@ -144,6 +158,7 @@ pub async fn serve(
                 .route("/healthz", get(health::check))
                 .with_state(api_hub),
         )
+        .merge(attachment_api)
         .merge(
             Router::new()
                 .route("/metrics", get(metrics::serve))
@@ -175,6 +190,7 @@ pub async fn serve(
         let _ = stop_socket_tasks.send(true);
     })
     .await;
+    sweeping.abort();
     // The hub stops once every socket task and HTTP connection has let go of it (each ends on the
     // shutdown signal); it drains its queue and flushes the database first.
     hub_thread.await.map_err(std::io::Error::other)

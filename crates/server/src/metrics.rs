@@ -2,9 +2,10 @@
 //! hand (a handful of atomics; no registry needed).
 //!
 //! Connections open now, messages stored, frames queued for connections (the fan-out), slow
-//! clients dropped, and how long the store takes to commit a batch (a histogram). Rates
-//! (messages stored a second, …) are Prometheus's `rate()` over the counters. A node of several
-//! on one database labels each sample with its id (`node="3"`, its row in `nodes`).
+//! clients dropped, how long the store takes to commit a batch (a histogram), attachment
+//! uploads (started, completed, bytes) and what is stored of attachments. Rates (messages
+//! stored a second, …) are Prometheus's `rate()` over the counters. A node of several on one
+//! database labels each sample with its id (`node="3"`, its row in `nodes`).
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -28,6 +29,11 @@ pub struct Metrics {
     frames_queued: AtomicU64,
     slow_clients_dropped: AtomicU64,
     batch_latency: Histogram,
+    uploads_started: AtomicU64,
+    uploads_completed: AtomicU64,
+    upload_bytes: AtomicU64,
+    attachments_stored: AtomicU64,
+    attachment_bytes_stored: AtomicU64,
     /// `node="…"` when several nodes share the database, else empty.
     node_label: String,
 }
@@ -86,6 +92,27 @@ impl Metrics {
         self.slow_clients_dropped.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// An upload started.
+    pub fn upload_started(&self) {
+        self.uploads_started.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// An upload completed (its content stored, or found stored).
+    pub fn upload_completed(&self) {
+        self.uploads_completed.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// `bytes` of uploads received and stored.
+    pub fn upload_bytes(&self, bytes: u64) {
+        self.upload_bytes.fetch_add(bytes, Ordering::Relaxed);
+    }
+
+    /// What the store holds of attachments, as the last sweep found: `contents` of `bytes`.
+    pub fn attachments_stored(&self, contents: u64, bytes: u64) {
+        self.attachments_stored.store(contents, Ordering::Relaxed);
+        self.attachment_bytes_stored.store(bytes, Ordering::Relaxed);
+    }
+
     /// The counters in Prometheus's text format.
     pub fn render(&self) -> String {
         let mut text = String::new();
@@ -124,6 +151,36 @@ impl Metrics {
             "counter",
             "Connections dropped for not reading their frames fast enough.",
             load(&self.slow_clients_dropped),
+        );
+        metric(
+            "chinwag_uploads_started_total",
+            "counter",
+            "Attachment uploads started.",
+            load(&self.uploads_started),
+        );
+        metric(
+            "chinwag_uploads_completed_total",
+            "counter",
+            "Attachment uploads completed.",
+            load(&self.uploads_completed),
+        );
+        metric(
+            "chinwag_upload_bytes_total",
+            "counter",
+            "Bytes of attachment uploads received and stored.",
+            load(&self.upload_bytes),
+        );
+        metric(
+            "chinwag_attachments_stored",
+            "gauge",
+            "Attachment contents stored (each once however often sent), at the last sweep.",
+            load(&self.attachments_stored),
+        );
+        metric(
+            "chinwag_attachment_bytes_stored",
+            "gauge",
+            "Bytes of attachment contents stored, at the last sweep.",
+            load(&self.attachment_bytes_stored),
         );
         self.batch_latency.render(
             &mut text,

@@ -19,7 +19,7 @@ pub mod strategies;
 pub mod tls;
 pub mod writers;
 
-pub use http::{http_exchange, http_get, http_request};
+pub use http::{HttpAnswer, http_exchange, http_get, http_request, http_send};
 pub use live_client::{LiveClient, lobby_messages, texts};
 pub use pg_cluster::PgCluster;
 pub use raw_client::{RawClient, came, error_code, hello, hello_with, room_of, token_of, went};

@@ -27,15 +27,25 @@ pub struct Report {
     pub resent: usize,
 }
 
-/// Runs a client that sends `count` messages (at most `in_flight` unacknowledged at a time),
-/// then keeps listening until its view holds `expected_total` messages.
+/// What the writers of one scenario share: how many joined, how many messages were
+/// acknowledged.
+#[derive(Clone)]
+struct Tally {
+    writers: usize,
+    joined: Arc<AtomicUsize>,
+    acked: Arc<AtomicUsize>,
+}
+
+/// Runs a client that joins, waits until every writer has, sends `count` messages (at most
+/// `in_flight` unacknowledged at a time), then keeps listening until its view holds
+/// `expected_total` messages.
 fn run_client(
     url: String,
     name: String,
     count: usize,
     in_flight: usize,
     expected_total: usize,
-    acked: Arc<AtomicUsize>,
+    tally: Tally,
 ) -> Report {
     let mut client = LiveClient::new(&url, &name);
     let mut sent = 0;
@@ -43,15 +53,28 @@ fn run_client(
     let mut was_joined = false;
     let mut acked_here = 0;
     let give_up = Instant::now() + SCENARIO_LIMIT;
-    client.pump();
+    client.pump_until("the welcome", |state| state.phase() == &Phase::Joined);
+    // Nobody sends before everyone is in: a writer joining later would get only the newest
+    // messages in its first room state (`HISTORY_ON_JOIN`), never the whole history (a busy
+    // server answering one hello late made the scenario wait for messages that never came).
+    tally.joined.fetch_add(1, Ordering::SeqCst);
+    while tally.joined.load(Ordering::SeqCst) < tally.writers {
+        assert!(
+            Instant::now() < give_up,
+            "{name}: the other writers did not join"
+        );
+        client.wait_and_pump(Duration::from_millis(20));
+    }
+    let acked = tally.acked;
     loop {
         assert!(
             Instant::now() < give_up,
             "{name} on {url}: scenario took too long; phase {:?}, sent {sent}, unacknowledged {}, \
-             messages {} of {expected_total}, last error {:?}",
+             messages {} of {expected_total}, missing {:?}, last error {:?}",
             client.state().phase(),
             client.state().pending().len(),
             crate::texts(client.state()).len(),
+            missing(client.state(), expected_total),
             client.state().last_error(),
         );
         let joined = client.state().phase() == &Phase::Joined;
@@ -85,6 +108,23 @@ fn run_client(
     }
 }
 
+/// The ranges of sequence numbers up to `total` that `state`'s lobby lacks.
+fn missing(
+    state: &chinwag_client::state::ChatState,
+    total: usize,
+) -> Vec<std::ops::RangeInclusive<u64>> {
+    let have: std::collections::BTreeSet<u64> =
+        crate::lobby_messages(state).iter().map(|m| m.seq).collect();
+    let mut ranges: Vec<std::ops::RangeInclusive<u64>> = Vec::new();
+    for seq in (1..=total as u64).filter(|seq| !have.contains(seq)) {
+        match ranges.last_mut() {
+            Some(range) if *range.end() + 1 == seq => *range = *range.start()..=seq,
+            _ => ranges.push(seq..=seq),
+        }
+    }
+    ranges
+}
+
 /// Starts `clients` writer threads named `{prefix}{n}` against `url`; returns them and the shared
 /// count of acknowledged messages.
 pub fn spawn_writers(
@@ -106,10 +146,15 @@ pub fn spawn_writers_on(
     in_flight: usize,
 ) -> (Vec<std::thread::JoinHandle<Report>>, Arc<AtomicUsize>) {
     let acked = Arc::new(AtomicUsize::new(0));
+    let tally = Tally {
+        writers: clients,
+        joined: Arc::default(),
+        acked: Arc::clone(&acked),
+    };
     let writers = (0..clients)
         .map(|n| {
             let url = urls[n % urls.len()].clone();
-            let (name, acked) = (format!("{prefix}{n}"), acked.clone());
+            let (name, tally) = (format!("{prefix}{n}"), tally.clone());
             std::thread::spawn(move || {
                 run_client(
                     url,
@@ -117,7 +162,7 @@ pub fn spawn_writers_on(
                     per_client,
                     in_flight,
                     clients * per_client,
-                    acked,
+                    tally,
                 )
             })
         })

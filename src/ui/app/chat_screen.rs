@@ -99,6 +99,7 @@ impl ChatApp {
                     ),
                 );
                 self.reply_bar(ui);
+                self.attach_error_line(ui);
                 let reply_to = self.reply_here();
                 let event = composer::show(
                     ui,
@@ -108,6 +109,9 @@ impl ChatApp {
                     &me,
                     dialog_open,
                 );
+                if event.attach {
+                    self.messages.media.incoming.pick(ui.ctx());
+                }
                 if event.typing {
                     self.client.state_mut().typing();
                 }

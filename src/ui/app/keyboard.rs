@@ -41,7 +41,10 @@ impl ChatApp {
 
     /// Whether a dialog (the quick switcher, the settings) is over the chat.
     pub(super) fn dialog_open(&self) -> bool {
-        self.switcher.is_open() || self.settings_form.is_open() || self.picker.is_open()
+        self.switcher.is_open()
+            || self.settings_form.is_open()
+            || self.picker.is_open()
+            || self.messages.media.viewer_open()
     }
 
     fn run_command(&mut self, ctx: &egui::Context, command: Command) {
@@ -78,10 +81,11 @@ impl ChatApp {
         }
     }
 
-    /// Closes what is on top (one thing a press): the quick switcher, the settings, the
-    /// reaction picker or the reply, the message being edited, the topic being edited, the search panel or "Browse rooms".
+    /// Closes what is on top (one thing a press): the image viewer, the quick switcher, the
+    /// settings, the reaction picker or the reply, the message being edited, the topic being edited, the search panel or "Browse rooms".
     fn close_topmost(&mut self) {
-        let _closed = self.switcher.close()
+        let _closed = self.messages.media.close_viewer()
+            || self.switcher.close()
             || self.close_settings()
             || self.close_annotation()
             || self.messages.cancel_edit()

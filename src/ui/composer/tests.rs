@@ -54,11 +54,13 @@ fn type_in(harness: &mut Harness<'_, Screen>, text: &str) {
 const SEND: ComposerEvent = ComposerEvent {
     send: true,
     typing: false,
+    attach: false,
 };
 
 const TYPING: ComposerEvent = ComposerEvent {
     send: false,
     typing: true,
+    attach: false,
 };
 
 #[test]

@@ -13,6 +13,9 @@ use super::rows::View;
 pub fn quote_line(quote: &Quote) -> String {
     if quote.deleted {
         format!("{}: message deleted", quote.from)
+    } else if quote.text.is_empty() {
+        // A message with only a file (an image) has no text to quote.
+        format!("{}: a file", quote.from)
     } else {
         format!("{}: {}", quote.from, quote.text)
     }

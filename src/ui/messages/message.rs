@@ -97,11 +97,21 @@ impl MessageList {
                 None => None,
             };
         }
-        let text = rich_text::show(ui, &message.text, &view.room.users, view.me);
+        let text = (!message.text.is_empty() || message.attachment.is_none())
+            .then(|| rich_text::show(ui, &message.text, &view.room.users, view.me));
+        let attachment = message
+            .attachment
+            .as_deref()
+            .map(|attachment| self.media.show_attachment(ui, &message.room, attachment));
         if message.edited.is_some() {
             ui.weak("(edited)");
         }
-        self.message_menu(&text, message, view, own)
+        let menu_on = match (text, attachment) {
+            (Some(text), Some(attachment)) => text.union(attachment),
+            (Some(only), None) | (None, Some(only)) => only,
+            (None, None) => return None,
+        };
+        self.message_menu(&menu_on, message, view, own)
     }
 
     /// The right-click menu of a message: Reply, React, Pin or Unpin, and for our own Edit

@@ -24,6 +24,7 @@ mod tests;
 
 use crate::client::state::ChatState;
 use crate::ui::grouping;
+use crate::ui::media::Media;
 
 pub use annotations::quote_line;
 use heights::RowHeights;
@@ -53,6 +54,8 @@ pub struct MessageList {
     editing: Option<(u64, String)>,
     /// The editor takes the keyboard focus when it is next drawn.
     focus_editor: bool,
+    /// The attachments' images, downloads and incoming files.
+    pub media: Media,
 }
 
 /// What the user asked for in the message list.
@@ -117,6 +120,7 @@ impl MessageList {
             .follow_room(room, rows.top_rows, ui)
             .or_else(|| self.jump_offset(room, rows.top_rows));
         let view = View {
+            now: state.now(),
             room,
             me: state.name(),
             paused_for: state.sending_paused_for(),

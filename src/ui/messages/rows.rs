@@ -4,6 +4,7 @@
 use crate::client::state::{ChatState, Entry, PendingMessage, RoomView};
 use crate::protocol::ChatMessage;
 use crate::ui::grouping;
+use crate::ui::media;
 use crate::ui::presence;
 
 use super::annotations::quote_line;
@@ -61,6 +62,8 @@ impl<'a> Rows<'a> {
 
 /// How the list reads the room it draws.
 pub(super) struct View<'a> {
+    /// The client clock (seconds).
+    pub(super) now: f64,
     pub(super) room: &'a RoomView,
     pub(super) me: &'a str,
     /// Seconds until sending resumes, while the server has us wait.
@@ -72,9 +75,21 @@ pub(super) struct View<'a> {
 
 /// A guess at a row's height from its text length, until it is drawn and measured.
 pub(super) fn estimate_height(row: &Row<'_>, width: f32, line_height: f32) -> f32 {
-    let text = match row {
-        Row::Stored(Entry::Message(message)) => message.text.as_str(),
-        Row::Pending(pending) => pending.text.as_str(),
+    let (text, extra) = match row {
+        Row::Stored(Entry::Message(message)) => (
+            message.text.as_str(),
+            message.attachment.as_deref().map_or(0.0, |attachment| {
+                media::attachment_height(attachment, width, line_height)
+            }),
+        ),
+        Row::Pending(pending) => (
+            pending.text.as_str(),
+            if pending.upload.is_some() {
+                line_height * 2.0
+            } else {
+                0.0
+            },
+        ),
         Row::Top | Row::Stored(_) => return line_height + ROW_GAP,
     };
     let chars_per_line = (width / (line_height * 0.5)).max(1.0);
@@ -86,7 +101,7 @@ pub(super) fn estimate_height(row: &Row<'_>, width: f32, line_height: f32) -> f3
                 .max(1.0)
         })
         .sum();
-    (lines.max(1.0) + 1.0) * line_height + ROW_GAP + 8.0
+    (lines.max(1.0) + 1.0) * line_height + ROW_GAP + 8.0 + extra
 }
 
 /// The height of a line of body text in `ui`.

@@ -9,14 +9,17 @@
 mod paging;
 #[cfg(test)]
 mod tests;
+mod uploads;
 
 use std::sync::Arc;
 
+use crate::download::Download;
 use crate::error::ClientError;
 use crate::identity::Identities;
 use crate::link::Link;
 use crate::state::{ChatState, Phase};
 use paging::Paging;
+use uploads::Uploads;
 
 /// What the owner of a client wants called when something arrived for a pump to handle (a
 /// socket event, a page of history): the app's repaint request. Called from other threads.
@@ -32,6 +35,7 @@ pub struct ChatClient {
     /// rename the server confirmed, the new one. Empty before joining.
     identity_name: String,
     paging: Paging,
+    uploads: Uploads,
     wake_up: WakeUp,
 }
 
@@ -50,6 +54,7 @@ impl ChatClient {
             identities,
             identity_name: String::new(),
             paging: Paging::default(),
+            uploads: Uploads::default(),
             wake_up: Arc::new(wake_up),
         }
     }
@@ -103,14 +108,16 @@ impl ChatClient {
         self.link.start_over(url);
         self.state = ChatState::new(message_id_prefix(), String::new());
         self.paging = Paging::default();
+        self.uploads = Uploads::default();
         let name = std::mem::take(&mut self.identity_name);
         self.join(&name);
     }
 
     /// Does all the client's I/O at time `now` (seconds on a monotonic clock): connects or
     /// reconnects when due, hands every socket event to the state, sends what the state queued
-    /// and the heartbeat, puts a page of history that arrived in front of its room, and moves
-    /// the identity token along with a rename the server confirmed. Never blocks.
+    /// and the heartbeat, puts a page of history that arrived in front of its room, moves
+    /// uploads along, and moves the identity token along with a rename the server confirmed.
+    /// Never blocks.
     ///
     /// Returns the seconds until the client must be pumped again even if the wake-up does not
     /// fire (see [`Self::next_deadline`]).
@@ -123,9 +130,14 @@ impl ChatClient {
     /// `pump`. A UI pumps this way before it draws and with `pump` after, so that a page goes in
     /// only after a frame showed it loading.
     pub fn pump_socket(&mut self, now: f64) -> Option<f64> {
+        // Answers first, so that a message whose file is now stored goes out with this pump.
+        self.uploads.take_answers(&mut self.state);
         let wake_up = Arc::clone(&self.wake_up);
         self.link.pump(&mut self.state, now, move || wake_up());
         self.follow_rename();
+        let wake_up = Arc::clone(&self.wake_up);
+        self.uploads
+            .start_requests(&mut self.state, self.link.url(), &move || wake_up());
         self.next_deadline(now)
     }
 
@@ -133,7 +145,27 @@ impl ChatClient {
     /// heartbeat, the end of a pause in sending), or `None` when only the wake-up can bring
     /// anything new.
     pub fn next_deadline(&self, now: f64) -> Option<f64> {
-        self.link.next_deadline(&self.state, now)
+        match (
+            self.link.next_deadline(&self.state, now),
+            self.state.next_upload_in(),
+        ) {
+            (Some(link), Some(upload)) => Some(link.min(upload)),
+            (link, upload) => link.or(upload),
+        }
+    }
+
+    /// Starts fetching the file `hash` of `room` (its thumbnail if `thumbnail`) as this
+    /// client's identity; the wake-up is called when it is in.
+    pub fn download(&self, room: &str, hash: &str, thumbnail: bool) -> Download {
+        let wake_up = Arc::clone(&self.wake_up);
+        Download::start(
+            self.link.url(),
+            self.state.token(),
+            room,
+            hash,
+            thumbnail,
+            move || wake_up(),
+        )
     }
 
     /// Seconds until the next automatic reconnect attempt, if one is scheduled.

@@ -2,7 +2,8 @@
 //! the method that handles its kind.
 
 use super::{
-    ChatState, MAX_ARRIVALS, Opening, Phase, RoomView, RoomsToCome, SearchResults, TYPING_SHOWS_FOR,
+    ChatState, MAX_ARRIVALS, Opening, Phase, RoomView, RoomsToCome, SearchResults,
+    TYPING_SHOWS_FOR, Upload,
 };
 use crate::notify::Arrival;
 use chinwag_protocol::markup::mentions;
@@ -130,6 +131,7 @@ impl ChatState {
         if self.sending_paused_until.is_none() {
             self.resend_pending();
         }
+        self.resume_uploads();
     }
 
     /// A welcome from a server whose database is not the one we talked to (another `epoch`):
@@ -204,7 +206,13 @@ impl ChatState {
         if let Some(index) = self.pending.iter().position(|m| m.id == id) {
             let pending = self.pending.remove(index);
             let message = ChatMessage {
-                attachment: None,
+                // What the server stored, as the upload's last answer said.
+                attachment: pending
+                    .upload
+                    .as_ref()
+                    .and_then(Upload::attachment)
+                    .cloned()
+                    .map(Box::new),
                 room,
                 seq,
                 id,

@@ -7,10 +7,12 @@
 
 mod annotations;
 mod apply;
+mod attach;
 mod members;
 mod room;
 #[cfg(test)]
 mod tests;
+mod upload;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -22,7 +24,9 @@ use chinwag_protocol::{
 use crate::notify::Arrival;
 
 pub use annotations::reacted;
+pub use attach::UPLOADS_AT_ONCE;
 pub use room::{Entry, RoomView, TYPING_SHOWS_FOR};
+pub use upload::{Upload, UploadRequest};
 
 /// How often the client tells a room the user is typing, at most, in seconds.
 pub const TYPING_NOTICE_EVERY: f64 = 3.0;
@@ -52,7 +56,7 @@ pub enum Phase {
 }
 
 /// A message of ours the server has not acknowledged yet.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PendingMessage {
     /// The client id the server will acknowledge it by.
     pub id: String,
@@ -66,6 +70,9 @@ pub struct PendingMessage {
     /// retries it. (A message refused only for coming too fast stays pending: see
     /// [`ChatState::sending_paused_for`].)
     pub refused: Option<String>,
+    /// The file it carries, while and after it uploads (the message goes out once it is
+    /// stored; see [`Upload`]).
+    pub upload: Option<Upload>,
 }
 
 /// The answer to the last search.
@@ -277,7 +284,7 @@ impl ChatState {
         let resend: Vec<ClientFrame> = self
             .pending
             .iter()
-            .filter(|m| m.refused.is_none())
+            .filter(|m| m.is_ready())
             .map(send_frame)
             .collect();
         self.outgoing.extend(resend);
@@ -464,13 +471,19 @@ impl ChatState {
     /// Like [`Self::send`], as a reply to message `reply_to` of the current room if given
     /// (the pending message carries its quote from the timeline).
     pub fn send_reply(&mut self, text: &str, reply_to: Option<u64>) -> bool {
+        if text.trim().is_empty() {
+            return false;
+        }
+        self.compose(text, reply_to, None)
+    }
+
+    /// Adds a pending message to the current room (false when none is open) and sends it if it
+    /// is ready and the client may send.
+    fn compose(&mut self, text: &str, reply_to: Option<u64>, upload: Option<Upload>) -> bool {
         let text = text.trim_end();
         let Some(room) = self.current.clone() else {
             return false;
         };
-        if text.trim_start().is_empty() {
-            return false;
-        }
         let id = format!("{}-{}", self.id_prefix, self.next_id);
         self.next_id += 1;
         let reply_to = reply_to.map(|seq| {
@@ -485,8 +498,9 @@ impl ChatState {
             text: text.to_owned(),
             reply_to,
             refused: None,
+            upload,
         };
-        if self.may_send() {
+        if self.may_send() && message.is_ready() {
             self.outgoing.push_back(send_frame(&message));
         }
         self.pending.push(message);
@@ -572,19 +586,25 @@ impl ChatState {
         let Some(index) = self.pending.iter().position(|m| m.id == id) else {
             return;
         };
-        self.pending[index].refused = None;
-        if self.may_send() {
+        let message = &mut self.pending[index];
+        message.refused = None;
+        if let Some(upload) = &mut message.upload {
+            upload.retry();
+        }
+        if self.may_send() && self.pending[index].is_ready() {
             let frame = send_frame(&self.pending[index]);
             self.outgoing.push_back(frame);
         }
     }
 
-    /// Withdraws a refused message and hands its text back for editing.
+    /// Withdraws a refused message, or one whose file is not uploaded yet (or cannot be), and
+    /// hands its text back for editing.
     pub fn take_back(&mut self, id: &str) -> Option<String> {
-        let index = self
-            .pending
-            .iter()
-            .position(|m| m.id == id && m.refused.is_some())?;
+        let index = self.pending.iter().position(|m| {
+            m.id == id
+                && (m.refused.is_some()
+                    || m.upload.as_ref().is_some_and(|u| u.attachment().is_none()))
+        })?;
         Some(self.pending.remove(index).text)
     }
 
@@ -632,9 +652,24 @@ impl ChatState {
     }
 }
 
+impl PendingMessage {
+    /// Whether it can go to the server: not refused, and its file (if any) stored.
+    pub fn is_ready(&self) -> bool {
+        self.refused.is_none()
+            && self
+                .upload
+                .as_ref()
+                .is_none_or(|upload| upload.attachment().is_some())
+    }
+}
+
 fn send_frame(message: &PendingMessage) -> ClientFrame {
     ClientFrame::Send {
-        attachment: None,
+        attachment: message
+            .upload
+            .as_ref()
+            .and_then(Upload::attachment)
+            .map(|attachment| attachment.hash.clone()),
         id: message.id.clone(),
         room: message.room.clone(),
         text: message.text.clone(),

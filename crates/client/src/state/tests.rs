@@ -5,6 +5,7 @@ use chinwag_protocol::{Rejection, RoomKind, RoomState, ServerFrame};
 
 mod annotations;
 mod arrivals;
+mod attach;
 mod members;
 
 const TOKEN: &str = "secret-token-0001";

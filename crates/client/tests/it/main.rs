@@ -12,4 +12,5 @@ mod missed_messages;
 mod network_faults;
 mod paging;
 mod rate_limits;
+mod uploads;
 mod wss;

@@ -90,6 +90,10 @@ impl Hub {
     /// the commit fails, none of them is welcomed and each is told the server failed.
     pub(super) fn welcome_hellos(&mut self) {
         if self.hellos.is_empty() {
+            // A hello refused after its identity's transaction opened leaves it open.
+            if let Err(err) = self.store.commit_deferred() {
+                tracing::error!(%err, "storing what refused hellos wrote failed");
+            }
             return;
         }
         let hellos = std::mem::take(&mut self.hellos);

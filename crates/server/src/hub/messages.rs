@@ -27,19 +27,33 @@ impl Hub {
         room: String,
         text: String,
         reply_to: Option<u64>,
+        attachment: Option<String>,
     ) -> Result<(), Refusal> {
         let who = self
             .member_of(conn, &room)
             .map_err(|refusal| about_message(refusal, &id))?;
-        protocol::validate_message(&id, &text).map_err(|error| error.about_message(&id))?;
+        match protocol::validate_message(&id, &text) {
+            // A message with an attachment may have no text.
+            Err(error) if error.code == ErrorCode::EmptyMessage && attachment.is_some() => {}
+            checked => checked.map_err(|error| error.about_message(&id))?,
+        }
         let reply_to = self
             .quote_for_reply(&room, reply_to)
             .map_err(|refusal| about_message(refusal, &id))?;
+        if self.is_pending(&room, who.user, &id) {
+            // A retry of a message of this batch: its number is final only once committed (a
+            // shared store numbers the batch again), and then the store answers below.
+            self.flush();
+        }
         if let Some(ack) = self.already_posted(&room, who.user, &id)? {
-            // A retry of a message we have: answer with the original, broadcast nothing.
+            // A retry of a message we have: answer with the original, broadcast nothing (even
+            // if its attachment is gone since).
             self.reply(conn, &ack);
             return Ok(());
         }
+        let attachment = self
+            .attachment_to_send(who.user, attachment)
+            .map_err(|refusal| about_message(refusal, &id))?;
         let Some(state) = self.rooms.get_mut(&room) else {
             return Ok(());
         };
@@ -47,7 +61,7 @@ impl Hub {
         state.pending += 1;
         let seq = state.last_seq + state.pending;
         let message = ChatMessage {
-            attachment: None,
+            attachment,
             room,
             seq,
             id,
@@ -69,30 +83,30 @@ impl Hub {
         Ok(())
     }
 
-    /// The ack for a message already stored or pending under this client id, if any.
+    /// Whether the batch holds a message of `sender` under this client id.
+    fn is_pending(&self, room: &str, sender: UserId, id: &str) -> bool {
+        self.pending.iter().any(|pending| {
+            let message = &pending.authored.message;
+            message.room == room && pending.authored.sender_id == sender && message.id == id
+        })
+    }
+
+    /// The ack for a message already stored under this client id, if any.
     fn already_posted(
         &self,
         room: &str,
         sender: UserId,
         id: &str,
     ) -> StoreResult<Option<ServerFrame>> {
-        let ack = |seq, time| ServerFrame::Ack {
-            id: id.to_owned(),
-            room: room.to_owned(),
-            seq,
-            time,
-        };
-        if let Some(pending) = self.pending.iter().find(|pending| {
-            let message = &pending.authored.message;
-            message.room == room && pending.authored.sender_id == sender && message.id == id
-        }) {
-            let message = &pending.authored.message;
-            return Ok(Some(ack(message.seq, message.time)));
-        }
         Ok(self
             .store
             .find(room, sender, id)?
-            .map(|stored| ack(stored.seq, stored.time)))
+            .map(|stored| ServerFrame::Ack {
+                id: id.to_owned(),
+                room: room.to_owned(),
+                seq: stored.seq,
+                time: stored.time,
+            }))
     }
 
     /// Welcomes the batch's hellos once their identities are committed (see
@@ -204,6 +218,8 @@ impl Hub {
     pub(super) fn delete(&mut self, conn: ConnId, room: String, seq: u64) -> Result<(), Refusal> {
         self.own_message(conn, &room, seq)?;
         self.store.delete(&room, seq)?;
+        // Its attachment, if it had one, may now be carried by no message.
+        self.sweeper.notify_one();
         self.tell(Happened::Changed {
             room: room.clone(),
             seq,

@@ -16,10 +16,13 @@
 //! rate limit), [`fitting`] (frames within [`chinwag_protocol::MAX_SERVER_FRAME_BYTES`]),
 //! [`clock`] (the time a command is handled at); beyond text, [`extras`] hands reactions
 //! ([`reactions`]), pins ([`pins`]) and read receipts ([`receipts`]) to their files, and
-//! [`replies`] quotes what a reply answers. Several nodes on one database: [`cluster`] (messages,
+//! [`replies`] quotes what a reply answers; [`attachments`] answers who an attachment request
+//! is and what it may, and finds the attachment a `send` names (the bytes never pass through
+//! the hub: see [`crate::attachments`]). Several nodes on one database: [`cluster`] (messages,
 //! presence and typing across nodes), [`relayed`] (everything else other nodes tell), [`outage`]
 //! (what is told again after the database or the listener was away).
 
+mod attachments;
 mod clock;
 mod cluster;
 mod delivery;
@@ -55,6 +58,7 @@ use crate::metrics::Metrics;
 use crate::store::{Store, StoreError, UserId};
 use chinwag_protocol::{ClientFrame, ErrorCode, Rejection, RoomKind, ServerFrame, close_code};
 
+pub use attachments::{Access, AttachmentRequest, Grant};
 pub use clock::Now;
 pub use outbox::{Outbox, OutboxReader, Wake};
 pub use paging::PageRequest;
@@ -125,6 +129,13 @@ pub enum Command {
         request: PageRequest,
         /// Where the answer goes.
         reply: oneshot::Sender<Result<chinwag_protocol::HistoryPage, Rejection>>,
+    },
+    /// An HTTP request of the attachment API: who asks, and may they (see [`Access`]).
+    Attachment {
+        /// What is asked, and by whom.
+        request: AttachmentRequest,
+        /// Where the answer goes: what the asker may, or why not.
+        reply: oneshot::Sender<Result<Grant, Rejection>>,
     },
     /// What another node said (or a tick of the listener), when several share the database.
     Cluster(crate::store::cluster::Event),
@@ -248,6 +259,8 @@ pub struct Hub {
     metrics: Arc<Metrics>,
     /// What this node tells the others at the end of the batch (see [`cluster`]).
     said: cluster::Said,
+    /// Woken when a deleted message may have left an attachment unreferenced.
+    sweeper: Arc<Notify>,
 }
 
 impl Hub {
@@ -270,7 +283,16 @@ impl Hub {
             idle_work: true,
             metrics: Arc::default(),
             said: cluster::Said::default(),
+            sweeper: Arc::default(),
         }
+    }
+
+    /// The hub, waking `sweeper` when a deleted message may have left an attachment that
+    /// nothing references (see [`crate::attachments`]).
+    #[must_use]
+    pub fn with_sweeper(mut self, sweeper: Arc<Notify>) -> Self {
+        self.sweeper = sweeper;
+        self
     }
 
     /// The hub, counting into `metrics` (see [`crate::metrics`]).
@@ -345,6 +367,9 @@ impl Hub {
                 self.flush();
                 let _ = reply.send(self.page(request));
             }
+            Command::Attachment { request, reply } => {
+                let _ = reply.send(self.attachment_access(request));
+            }
             Command::Cluster(event) => self.heard(event),
             Command::Tick => self.publish_presence(true),
             Command::Health { reply } => {
@@ -392,17 +417,8 @@ impl Hub {
                 room,
                 text,
                 reply_to,
-                attachment: None,
-            } => self.post(conn, id, room, text, reply_to),
-            ClientFrame::Send {
-                id,
-                attachment: Some(_),
-                ..
-            } => Err(refuse(
-                ErrorCode::UnknownAttachment,
-                "this server does not store attachments yet",
-            ))
-            .map_err(|refusal| messages::about_message(refusal, &id)),
+                attachment,
+            } => self.post(conn, id, room, text, reply_to, attachment),
             ClientFrame::Edit { room, seq, text } => self.edit(conn, room, seq, text),
             ClientFrame::Delete { room, seq } => self.delete(conn, room, seq),
             ClientFrame::Typing { room } => self.typing(conn, room),

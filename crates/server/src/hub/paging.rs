@@ -2,8 +2,8 @@
 
 use super::Hub;
 use super::rooms::may_read;
-use crate::store::StoreError;
 use crate::store::identities::token_hash;
+use crate::store::{StoreError, UserId};
 use chinwag_protocol::{ErrorCode, HistoryPage, Rejection, wait_in_words};
 
 /// A request for a page of a room's history, as the HTTP handler parsed it.
@@ -20,16 +20,12 @@ pub struct PageRequest {
 }
 
 impl Hub {
-    /// A page of history for an identity that may read the room.
-    pub(super) fn page(&mut self, request: PageRequest) -> Result<HistoryPage, Rejection> {
-        let internal = |err: StoreError| {
-            tracing::error!(%err, "reading a history page failed");
-            Rejection::new(ErrorCode::Internal, "the server could not read the history")
-        };
+    /// The identity of an HTTP request's bearer token, if it is within its rate limit.
+    pub(super) fn api_user(&mut self, token: &str) -> Result<UserId, Rejection> {
         let user = self
             .store
-            .user_by_token_hash(&token_hash(&request.token))
-            .map_err(internal)?
+            .user_by_token_hash(&token_hash(token))
+            .map_err(|err| internal(&err))?
             .ok_or_else(|| Rejection::new(ErrorCode::InvalidToken, "unknown identity token"))?;
         self.limits
             .api
@@ -40,13 +36,19 @@ impl Hub {
                     wait,
                 )
             })?;
+        Ok(user.id)
+    }
+
+    /// A page of history for an identity that may read the room.
+    pub(super) fn page(&mut self, request: PageRequest) -> Result<HistoryPage, Rejection> {
+        let user = self.api_user(&request.token)?;
         // Someone else's direct conversation gets the same answer as a room that does not
         // exist, so nobody can find out which conversations there are.
         let room = self
             .store
             .room(&request.room)
-            .map_err(internal)?
-            .filter(|room| may_read(&room.name, room.kind, user.id))
+            .map_err(|err| internal(&err))?
+            .filter(|room| may_read(&room.name, room.kind, user))
             .ok_or_else(|| {
                 Rejection::new(
                     ErrorCode::UnknownRoom,
@@ -60,7 +62,7 @@ impl Hub {
                 request.before.unwrap_or(u64::MAX),
                 request.limit + 1,
             )
-            .map_err(internal)?;
+            .map_err(|err| internal(&err))?;
         let more = messages.len() > request.limit;
         if more {
             messages.remove(0);
@@ -71,4 +73,10 @@ impl Hub {
             more,
         })
     }
+}
+
+/// The answer to an HTTP request the store failed.
+pub(super) fn internal(err: &StoreError) -> Rejection {
+    tracing::error!(%err, "reading for an HTTP request failed");
+    Rejection::new(ErrorCode::Internal, "the server could not read the history")
 }

@@ -151,7 +151,7 @@ impl Hub {
 
     /// Identity `user` started or stopped sharing on another node: the cache of who does not
     /// share follows (if it was read yet).
-    pub(super) fn sharing_elsewhere(&mut self, user: UserId, share: bool) -> StoreResult<()> {
+    pub(super) fn sharing_elsewhere(&mut self, user: UserId, share: bool) {
         if let Some(private) = self.receipts.private.as_mut() {
             if share {
                 private.remove(&user);
@@ -159,7 +159,6 @@ impl Hub {
                 private.insert(user);
             }
         }
-        Ok(())
     }
 
     /// Of `moved`, the marks of those who share.

@@ -68,7 +68,10 @@ impl Hub {
                 Ok(())
             }
             Happened::Seen { room, marks } => self.seen_elsewhere(room, marks),
-            Happened::Sharing { user, share } => self.sharing_elsewhere(user, share),
+            Happened::Sharing { user, share } => {
+                self.sharing_elsewhere(user, share);
+                Ok(())
+            }
             Happened::Opened { room, user } => self.opened_elsewhere(&room, user),
             // The rest is `cluster.rs`'s, or about a room nobody here is in.
             _ => Ok(()),

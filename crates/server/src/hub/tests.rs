@@ -16,6 +16,7 @@ use super::{Command, ConnId, Hub, Now, Outbox, OutboxReader, Outgoing, PageReque
 use crate::limits::{DEFAULT_MESSAGE_BURST, MIN_MESSAGE_WAIT, RateLimits};
 use crate::store::Store;
 mod crowds;
+mod nodes;
 
 use chinwag_protocol::{
     ClientFrame, DEFAULT_ROOM, ErrorCode, HistoryPage, PROTOCOL_VERSION, Rejection, ServerFrame,

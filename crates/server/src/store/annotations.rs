@@ -27,7 +27,7 @@ pub struct PinRow {
 /// Replies, reactions, pins and read-receipt sharing as a store keeps them. A store writes
 /// which message each reply answers with its batch ([`super::Backend::write_batch`]); the rest
 /// is written at once.
-pub trait AnnotationStore {
+pub trait AnnotationStore: super::AttachmentStore {
     /// The quote of message `seq` of `room`, if there is such a message.
     fn quote(&self, room: &str, seq: u64) -> StoreResult<Option<Quote>>;
 
@@ -102,8 +102,9 @@ pub trait AnnotationStore {
             .collect()
     }
 
-    /// Fills in `reply_to` and `reactions` of `messages` (all of one room, as every read returns
-    /// them; deleted messages keep no reactions): two range reads, whatever their number.
+    /// Fills in `reply_to`, `reactions` and `attachment` of `messages` (all of one room, as every
+    /// read returns them; deleted messages keep no reactions, and their attachment went with
+    /// them): three range reads, whatever their number.
     fn annotate(&self, messages: &mut [ChatMessage]) -> StoreResult<()> {
         let Some(room) = messages.first().map(|message| message.room.clone()) else {
             return Ok(());
@@ -125,6 +126,11 @@ pub trait AnnotationStore {
                 && !message.deleted
             {
                 message.reactions = reactions;
+            }
+        }
+        for (seq, attachment) in self.attachment_rows(&room, first, last)? {
+            if let Some(&at) = index.get(&seq) {
+                messages[at].attachment = Some(Box::new(attachment));
             }
         }
         Ok(())

@@ -211,3 +211,52 @@ pub trait ClusterStore {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chinwag_protocol::MAX_NAME_CHARS;
+
+    #[test]
+    fn the_largest_events_stay_far_below_the_8000_bytes_of_a_notification() {
+        // Names and rooms of the most characters, each of the most bytes (JSON leaves them as
+        // they are); ids and numbers at their largest.
+        let name = "𝕏".repeat(MAX_NAME_CHARS);
+        let largest = [
+            Happened::Seen {
+                room: name.clone(),
+                marks: vec![
+                    SeenMark {
+                        name: name.clone(),
+                        seq: u64::MAX,
+                    };
+                    SEEN_PER_EVENT
+                ],
+            },
+            Happened::Renamed {
+                user: i64::MAX,
+                from: name.clone(),
+                to: name.clone(),
+            },
+            Happened::Pinned {
+                room: name.clone(),
+                seq: u64::MAX,
+                by: name.clone(),
+                pinned: true,
+                time: i64::MIN,
+            },
+            Happened::Topic {
+                room: name.clone(),
+                by: name.clone(),
+            },
+        ];
+        for what in largest {
+            let payload = serde_json::to_string(&Event {
+                node: i64::MAX,
+                what,
+            })
+            .unwrap();
+            assert!(payload.len() < 4000, "{} bytes: {payload}", payload.len());
+        }
+    }
+}

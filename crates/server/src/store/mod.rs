@@ -1,11 +1,13 @@
-//! Storage: messages, identities, rooms and memberships, written by the hub thread, in one of
-//! two databases behind one interface ([`Backend`]): SQLite ([`sqlite`], the default: a file,
+//! Storage: messages, identities, rooms and memberships, written by the hub thread, and the
+//! bytes of attachments, moved by the HTTP side on connections of its own ([`BlobStore`],
+//! [`open_blobs`]), in one of two databases behind one interface ([`Backend`]): SQLite ([`sqlite`], the default: a file,
 //! nothing to set up) or PostgreSQL ([`pg`], `--db postgres://…`).
 //!
 //! Durability is the same on both: a batch is on disk when [`Backend::write_batch`] returns,
 //! and the hub acknowledges a message only after that.
 
 pub mod annotations;
+pub mod attachments;
 pub mod cluster;
 mod error;
 pub mod identities;
@@ -16,6 +18,7 @@ mod rooms;
 pub mod sqlite;
 
 pub use annotations::AnnotationStore;
+pub use attachments::{AttachmentStore, BlobStore};
 pub use cluster::ClusterStore;
 pub use error::{StoreError, StoreResult};
 pub use identities::{IdentityStore, User, UserId};
@@ -67,18 +70,35 @@ pub trait Backend:
 /// [`AnnotationStore`]'s).
 pub struct Store {
     backend: Box<dyn Backend>,
+    location: Location,
 }
 
 impl Store {
     /// Opens (creating or upgrading the schema if needed) the database at `location`: a SQLite
     /// file, whose writer's lock this process then holds, or a PostgreSQL database.
     pub fn open(location: impl Into<Location>) -> StoreResult<Self> {
-        let backend: Box<dyn Backend> = match location.into() {
-            Location::Sqlite(path) => Box::new(sqlite::SqliteStore::open(&path)?),
-            Location::Postgres(url) => Box::new(pg::PgStore::connect(&url)?),
+        let location = location.into();
+        let backend: Box<dyn Backend> = match &location {
+            Location::Sqlite(path) => Box::new(sqlite::SqliteStore::open(path)?),
+            Location::Postgres(url) => Box::new(pg::PgStore::connect(url)?),
         };
-        Ok(Self { backend })
+        Ok(Self { backend, location })
     }
+
+    /// Where the database is: the HTTP side opens connections of its own to it for the bytes
+    /// of attachments ([`open_blobs`]).
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+}
+
+/// A new connection for the bytes of attachments to the database at `location` (already open
+/// and current: see [`Store::open`]).
+pub fn open_blobs(location: &Location) -> StoreResult<Box<dyn BlobStore>> {
+    Ok(match location {
+        Location::Sqlite(path) => Box::new(sqlite::SqliteBlobs::open(path)?),
+        Location::Postgres(url) => Box::new(pg::PgBlobs::connect(url)?),
+    })
 }
 
 impl std::ops::Deref for Store {

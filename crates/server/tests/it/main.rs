@@ -7,6 +7,9 @@
 )]
 
 mod abuse;
+mod attachments;
+mod attachments_access;
+mod attachments_limits;
 mod beyond_text;
 mod chat;
 mod connections;

@@ -273,6 +273,21 @@ fn read_receipts_of_many_readers_on_one_node_reach_members_on_another() {
             reset: false,
         }
     );
+    // The other node knows it too: ann reading there is not announced.
+    let later = posted(&mut bob, &mut ann, "b2", "read me too");
+    let (mut ann_there, _) = RawClient::join(&nodes.url(1), "ann", "lobby");
+    ann_there.send(&ClientFrame::Read {
+        room: "lobby".into(),
+        seq: later,
+    });
+    ann_there.sync("lobby");
+    let frames = bob.sync("lobby");
+    assert!(
+        !frames
+            .iter()
+            .any(|frame| matches!(frame, ServerFrame::Seen { .. })),
+        "{frames:?}"
+    );
 }
 
 #[test]

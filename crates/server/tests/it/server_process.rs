@@ -21,9 +21,12 @@ pub fn spawn_server(bind: &str, db: &Location) -> (Child, SocketAddr) {
         // Writers send as fast as acks come: measure recovery, not the message limit
         // (limits.rs covers it).
         .args(["--messages-per-second", "0"])
-        .env("RUST_LOG", "warn")
+        .env(
+            "RUST_LOG",
+            std::env::var("CHINWAG_TEST_RUST_LOG").unwrap_or_else(|_| "warn".into()),
+        )
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(log_file())
         .spawn()
         .expect("server process starts");
     let mut line = String::new();
@@ -37,4 +40,16 @@ pub fn spawn_server(bind: &str, db: &Location) -> (Child, SocketAddr) {
         .and_then(|addr| addr.parse().ok())
         .unwrap_or_else(|| panic!("unexpected banner {line:?}"));
     (child, addr)
+}
+
+/// Where a server's log goes: a file of its own in the directory `CHINWAG_TEST_SERVER_LOGS`
+/// names, if set (to read what a node did in a failed test), else nowhere.
+fn log_file() -> Stdio {
+    static SERVERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let Some(dir) = std::env::var_os("CHINWAG_TEST_SERVER_LOGS") else {
+        return Stdio::null();
+    };
+    let n = SERVERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = std::path::Path::new(&dir).join(format!("server-{}-{n}.log", std::process::id()));
+    std::fs::File::create(&path).map_or_else(|_| Stdio::null(), Stdio::from)
 }

@@ -274,7 +274,7 @@ fn postgres_stores_opened_at_once_upgrade_the_schema_once() {
         .iter()
         .map(|row| row.get(0))
         .collect();
-    assert_eq!(versions, [4]);
+    assert_eq!(versions, [5]);
     let lobbies: i64 = admin
         .query_one("SELECT COUNT(*) FROM rooms WHERE name = 'lobby'", &[])
         .unwrap()

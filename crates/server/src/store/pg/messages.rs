@@ -167,10 +167,7 @@ impl MessageStore for PgStore {
     }
 
     fn delete(&self, room: &str, seq: u64) -> StoreResult<()> {
-        self.execute(
-            "UPDATE messages SET text = '', deleted = TRUE WHERE room = $1 AND seq = $2",
-            &[&room, &to_db(seq)],
-        )
+        self.execute(super::attachments::DELETE_MESSAGE, &[&room, &to_db(seq)])
     }
 
     fn before(&self, room: &str, before: u64, count: usize) -> StoreResult<Vec<ChatMessage>> {

@@ -12,6 +12,7 @@
 //! its `COMMIT` returns.
 
 mod annotations;
+mod attachments;
 mod cluster;
 mod identities;
 mod listen;
@@ -27,6 +28,8 @@ use postgres::types::ToSql;
 use postgres::{Client, NoTls, Row, Statement};
 
 use super::{Authored, Backend, ReadMark, StoreResult};
+
+pub use attachments::PgBlobs;
 
 /// How long connecting may take before the store counts as down.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -199,6 +202,7 @@ impl Backend for PgStore {
             let number = session.prepare(messages::NUMBER)?;
             let insert = session.prepare(messages::INSERT)?;
             let replies = session.prepare(annotations::INSERT_REPLIES)?;
+            let attached = session.prepare(attachments::INSERT_ATTACHMENTS)?;
             let mark = session.prepare(rooms::MOVE_READ_MARKS)?;
             let notify = session.prepare(cluster::NOTIFY)?;
             let mut transaction = session.client.transaction()?;
@@ -206,6 +210,7 @@ impl Backend for PgStore {
             let heads = messages::number(&mut transaction, &number, messages)?;
             messages::insert_messages(&mut transaction, &insert, messages)?;
             annotations::insert_replies(&mut transaction, &replies, messages)?;
+            attachments::insert_attachments(&mut transaction, &attached, messages)?;
             let marks = messages::renumbered_marks(read_marks, &provisional, messages);
             rooms::move_read_marks(&mut transaction, &mark, &marks)?;
             let events: Vec<_> = heads

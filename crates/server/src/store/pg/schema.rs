@@ -12,7 +12,7 @@ use chinwag_protocol::DEFAULT_ROOM;
 const UPGRADE_LOCK: i64 = 0x0063_6869_6e77_6167; // "chinwag"
 
 /// The upgrades in order: `MIGRATIONS[n]` brings the schema from version `n` to `n + 1`.
-const MIGRATIONS: [&str; 4] = [V1, V2, V3, V4];
+const MIGRATIONS: [&str; 5] = [V1, V2, V3, V4, V5];
 
 /// Version 1: SQLite's version 3 tables (identities with look-alike keys, names kept after a
 /// rename, rooms, memberships with read markers, messages by room and seq with their client
@@ -112,6 +112,49 @@ const V4: &str = "ALTER TABLE rooms ADD COLUMN last_seq BIGINT NOT NULL DEFAULT 
     CREATE INDEX online_by_name ON online (name);
     CREATE TABLE epoch (id TEXT NOT NULL);
     INSERT INTO epoch (id) VALUES (gen_random_uuid()::text);";
+
+/// Version 5: attachments, as SQLite's version 8 (see `crate::store::attachments`).
+const V5: &str = "CREATE TABLE attachments (
+        hash      TEXT   NOT NULL PRIMARY KEY,
+        size      BIGINT NOT NULL,
+        mime      TEXT   NOT NULL,
+        width     BIGINT,
+        height    BIGINT,
+        thumbnail BYTEA,
+        content   TEXT   NOT NULL
+    );
+    CREATE TABLE chunks (
+        content TEXT   NOT NULL,
+        at      BIGINT NOT NULL,
+        data    BYTEA  NOT NULL,
+        PRIMARY KEY (content, at)
+    );
+    CREATE TABLE uploads (
+        id       TEXT   NOT NULL PRIMARY KEY,
+        user_id  BIGINT NOT NULL,
+        name     TEXT   NOT NULL,
+        size     BIGINT NOT NULL,
+        received BIGINT NOT NULL DEFAULT 0,
+        created  BIGINT NOT NULL,
+        hash     TEXT
+    );
+    CREATE INDEX uploads_by_user ON uploads (user_id);
+    CREATE INDEX uploads_by_hash ON uploads (hash);
+    CREATE TABLE attachment_owners (
+        user_id BIGINT NOT NULL,
+        hash    TEXT   NOT NULL,
+        name    TEXT   NOT NULL,
+        PRIMARY KEY (user_id, hash)
+    );
+    CREATE INDEX attachment_owners_by_hash ON attachment_owners (hash);
+    CREATE TABLE message_attachments (
+        room TEXT   NOT NULL,
+        seq  BIGINT NOT NULL,
+        hash TEXT   NOT NULL,
+        name TEXT   NOT NULL,
+        PRIMARY KEY (room, seq)
+    );
+    CREATE INDEX message_attachments_by_hash ON message_attachments (hash);";
 
 /// Brings the database up to the newest version, one transaction per upgrade.
 pub(super) fn migrate(client: &mut Client) -> Result<(), postgres::Error> {

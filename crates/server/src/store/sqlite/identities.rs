@@ -57,7 +57,10 @@ impl IdentityStore for SqliteStore {
     }
 
     fn rename_user(&self, id: UserId, name: &Name, keep_until: i64) -> StoreResult<()> {
-        let transaction = self.connection.unchecked_transaction()?;
+        let transaction = rusqlite::Transaction::new_unchecked(
+            &self.connection,
+            rusqlite::TransactionBehavior::Immediate,
+        )?;
         let old_key: Option<String> = transaction
             .prepare_cached("SELECT skeleton FROM users WHERE id = ?1")?
             .query_row([id], |row| row.get(0))?;

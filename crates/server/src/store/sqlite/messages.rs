@@ -116,12 +116,14 @@ impl MessageStore for SqliteStore {
     }
 
     fn delete(&self, room: &str, seq: u64) -> StoreResult<()> {
-        self.connection
-            .prepare_cached(
-                "UPDATE messages SET text = '', deleted = 1 WHERE room = ?1 AND seq = ?2",
-            )?
-            .execute(params![room, seq])?;
-        Ok(())
+        Ok(self.atomically(|| {
+            self.connection
+                .prepare_cached(
+                    "UPDATE messages SET text = '', deleted = 1 WHERE room = ?1 AND seq = ?2",
+                )?
+                .execute(params![room, seq])?;
+            super::attachments::drop_attachment(&self.connection, room, seq)
+        })?)
     }
 
     fn before(&self, room: &str, before: u64, limit: usize) -> StoreResult<Vec<ChatMessage>> {

@@ -6,7 +6,7 @@ use crate::names;
 use chinwag_protocol::DEFAULT_ROOM;
 
 /// The schema version this build writes.
-const VERSION: i64 = 7;
+const VERSION: i64 = 8;
 
 /// Version 1: the message history of the single-room era.
 const V1: &str = "CREATE TABLE IF NOT EXISTS messages (
@@ -148,6 +148,51 @@ const V7: &str = "CREATE TABLE IF NOT EXISTS epoch (id TEXT NOT NULL);
     INSERT INTO epoch (id) SELECT lower(hex(randomblob(16)))
         WHERE NOT EXISTS (SELECT 1 FROM epoch);";
 
+/// Version 8: attachments (see `crate::store::attachments`): each content once by its hash, its
+/// bytes in chunks under the id of the upload that stored it, uploads (resumable: the chunks
+/// received so far), who uploaded which content, which message carries which.
+const V8: &str = "CREATE TABLE IF NOT EXISTS attachments (
+        hash      TEXT    NOT NULL PRIMARY KEY,
+        size      INTEGER NOT NULL,
+        mime      TEXT    NOT NULL,
+        width     INTEGER,
+        height    INTEGER,
+        thumbnail BLOB,
+        content   TEXT    NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS chunks (
+        content TEXT    NOT NULL,
+        at      INTEGER NOT NULL,
+        data    BLOB    NOT NULL,
+        UNIQUE (content, at)
+    );
+    CREATE TABLE IF NOT EXISTS uploads (
+        id       TEXT    NOT NULL PRIMARY KEY,
+        user_id  INTEGER NOT NULL,
+        name     TEXT    NOT NULL,
+        size     INTEGER NOT NULL,
+        received INTEGER NOT NULL DEFAULT 0,
+        created  INTEGER NOT NULL,
+        hash     TEXT
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS uploads_by_user ON uploads (user_id);
+    CREATE INDEX IF NOT EXISTS uploads_by_hash ON uploads (hash);
+    CREATE TABLE IF NOT EXISTS attachment_owners (
+        user_id INTEGER NOT NULL,
+        hash    TEXT    NOT NULL,
+        name    TEXT    NOT NULL,
+        PRIMARY KEY (user_id, hash)
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS attachment_owners_by_hash ON attachment_owners (hash);
+    CREATE TABLE IF NOT EXISTS message_attachments (
+        room TEXT    NOT NULL,
+        seq  INTEGER NOT NULL,
+        hash TEXT    NOT NULL,
+        name TEXT    NOT NULL,
+        PRIMARY KEY (room, seq)
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS message_attachments_by_hash ON message_attachments (hash);";
+
 /// Brings the database up to [`VERSION`] in one transaction, and takes the write lock at once
 /// (so a second server on the same file fails now, not at its first write).
 pub fn migrate(connection: &Connection) -> rusqlite::Result<()> {
@@ -185,6 +230,9 @@ fn upgrade(connection: &Connection) -> rusqlite::Result<()> {
     }
     if version < 7 {
         connection.execute_batch(V7)?;
+    }
+    if version < 8 {
+        connection.execute_batch(V8)?;
     }
     connection.execute(
         "INSERT OR IGNORE INTO rooms (name, kind, skeleton) VALUES (?1, 'public', ?2)",

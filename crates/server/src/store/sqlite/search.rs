@@ -119,7 +119,8 @@ pub(super) fn catch_up(connection: &mut Connection) -> StoreResult<bool> {
 
 /// Indexes the next messages after `upto` in one transaction; how many.
 fn index_next(connection: &mut Connection) -> rusqlite::Result<usize> {
-    let transaction = connection.transaction()?;
+    let transaction =
+        connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let rows: Vec<(i64, String)> = transaction
         .prepare_cached(
             "SELECT rowid, text FROM messages
