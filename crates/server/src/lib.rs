@@ -47,10 +47,10 @@ const HUB_QUEUE: usize = 4096;
 /// Per-connection socket read buffer (tungstenite's default is 128 KiB).
 const READ_BUFFER_BYTES: usize = 512;
 /// Per-connection socket write buffer.
-const WRITE_BUFFER_BYTES: usize = 8 * 1024;
+pub(crate) const WRITE_BUFFER_BYTES: usize = 8 * 1024;
 /// What the write buffer may grow to while one frame goes out: a write that would go beyond it
 /// fails. Twice the largest frame the server sends, so every frame fits with room to spare.
-const MAX_WRITE_BUFFER_BYTES: usize = 2 * MAX_SERVER_FRAME_BYTES;
+pub(crate) const MAX_WRITE_BUFFER_BYTES: usize = 2 * MAX_SERVER_FRAME_BYTES;
 
 /// Where the server keeps its database unless told otherwise: the platform's data directory
 /// (the app's too: `~/.local/share/chinwag` on Linux), or the working directory if there is none.
@@ -207,17 +207,22 @@ async fn websocket(
         .max_write_buffer_size(MAX_WRITE_BUFFER_BYTES)
         .max_message_size(HARD_FRAME_LIMIT_BYTES)
         .max_frame_size(HARD_FRAME_LIMIT_BYTES)
-        .on_upgrade(move |socket| async move {
-            let _open = state.metrics.connection_opened();
-            socket_task::run(
+        .on_upgrade(move |socket| {
+            // Not an `async move` over the socket and the state: the task would hold them
+            // beside the connection's future, which has them already (see `socket_task::run`).
+            let open = state.metrics.connection_opened();
+            let connection = socket_task::run(
                 socket,
                 peer,
                 state.hub,
                 state.shutdown,
                 state.heartbeat,
                 state.hello_timeout,
-            )
-            .await;
+            );
+            async move {
+                connection.await;
+                drop(open);
+            }
         })
 }
 

@@ -87,6 +87,7 @@ pub async fn accept_until(listening: Listening, shutdown: impl Future<Output = (
         if let Err(err) = stream.set_nodelay(true) {
             tracing::debug!(%err, "cannot set TCP_NODELAY");
         }
+        keep_unsent_bytes_small(&stream);
         match admission.admit(peer.ip()) {
             Ok(slot) => {
                 let io = Counted {
@@ -111,6 +112,23 @@ pub async fn accept_until(listening: Listening, shutdown: impl Future<Output = (
         }
     }
     let _ = stop_connections.send(true);
+}
+
+/// The most bytes a socket keeps written but not yet sent (`TCP_NOTSENT_LOWAT`): about 200
+/// chat frames. Past it the socket takes no more, so what a peer has not taken waits in its
+/// connection's queue, where the hub sees it lag (see `hub::delivery`, overload), instead of
+/// in a kernel buffer of up to megabytes where nobody does.
+const MOST_UNSENT_BYTES: u32 = 32 * 1024;
+
+/// Sets [`MOST_UNSENT_BYTES`] on `stream` (on Linux; elsewhere the kernel's buffers stay as
+/// they are, and lag shows in the queue only once they are full).
+fn keep_unsent_bytes_small(stream: &TcpStream) {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if let Err(err) = socket2::SockRef::from(stream).set_tcp_notsent_lowat(MOST_UNSENT_BYTES) {
+        tracing::debug!(%err, "cannot set TCP_NOTSENT_LOWAT");
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let _ = (stream, MOST_UNSENT_BYTES);
 }
 
 /// After a failed accept: at once for a connection that went away before it was accepted; after

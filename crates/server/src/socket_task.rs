@@ -5,16 +5,17 @@
 //! oversized frames get an error frame or a close code, never a panic. The outgoing queue is
 //! bounded; the hub kicks a connection whose queue fills, and a write that stalls is abandoned.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket};
-use futures_util::SinkExt;
-use tokio::sync::{Notify, mpsc, watch};
-use tokio::time::{Instant, MissedTickBehavior, interval, timeout};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use futures_util::{FutureExt, Sink, SinkExt, StreamExt};
+use tokio::sync::{mpsc, watch};
+use tokio::time::{Instant, MissedTickBehavior, Sleep, interval, timeout};
 
-use crate::hub::{Command, ConnId, Outbox, Outgoing, encode};
+use crate::hub::{Command, ConnId, Outbox, OutboxReader, Outgoing, Wake, encode};
 use chinwag_protocol::{self as protocol, ClientFrame, ErrorCode, ServerFrame, close_code};
 
 /// Items queued for one connection before the hub considers it too slow. An item is what one
@@ -78,44 +79,34 @@ enum WriteFailure {
 
 /// Runs one connection to completion; one not welcomed (a successful hello) within
 /// `hello_timeout` is closed with 1008.
-pub async fn run(
+///
+/// The connection's state is boxed before the returned future is made, so that the future
+/// (which the runtime keeps for every connection) holds it once, not once as an argument and
+/// again as a local.
+pub fn run(
     socket: WebSocket,
     peer: std::net::SocketAddr,
     hub: mpsc::Sender<Command>,
     shutdown: watch::Receiver<bool>,
     heartbeat: Heartbeat,
     hello_timeout: Duration,
-) {
+) -> impl Future<Output = ()> + Send + 'static {
     let conn: ConnId = NEXT_CONN_ID.fetch_add(1, Ordering::Relaxed);
     let (outbox, outgoing) = Outbox::channel(OUTBOX_CAPACITY);
-    let mut task = SocketTask {
+    let task = Box::new(SocketTask {
         socket,
         conn,
         hub,
         outgoing,
-        kicked: outbox.kicked.clone(),
-        welcomed: outbox.welcomed.clone(),
-        queued_bytes: outbox.queued_bytes.clone(),
         last_heard: Instant::now(),
-    };
+        flush_stall: None,
+    });
     let connect = Command::Connect {
         conn,
         outbox,
         address: peer.ip(),
     };
-    if task.hub.send(connect).await.is_err() {
-        return;
-    }
-    tracing::info!(conn, %peer, "connected");
-    let end = task.serve(shutdown, heartbeat, hello_timeout).await;
-    match &end {
-        End::WriteFailed(failure) => {
-            tracing::error!(conn, ?failure, "disconnected: a write failed")
-        }
-        _ => tracing::info!(conn, ?end, "disconnected"),
-    }
-    // The hub may already be gone during shutdown; then there is nobody left to tell.
-    let _ = task.hub.send(Command::Disconnect { conn }).await;
+    task.run(connect, peer, shutdown, heartbeat, hello_timeout)
 }
 
 /// One connection's socket and its ends of the hub's channels.
@@ -124,15 +115,42 @@ struct SocketTask {
     conn: ConnId,
     hub: mpsc::Sender<Command>,
     /// What the hub queued for the socket (see [`Outbox`]).
-    outgoing: mpsc::Receiver<Outgoing>,
-    kicked: Arc<Notify>,
-    welcomed: Arc<AtomicBool>,
-    queued_bytes: Arc<AtomicUsize>,
+    outgoing: OutboxReader,
     /// When the peer last sent anything (a frame, a pong, a heartbeat).
     last_heard: Instant,
+    /// While a flush waits for the socket to take more: when the connection counts as stalled.
+    /// Meanwhile the task goes on reading, and takes nothing more from its queue (which the hub
+    /// sees growing).
+    flush_stall: Option<Pin<Box<Sleep>>>,
 }
 
 impl SocketTask {
+    /// Registers the connection with the hub (`connect`), serves it, and tells the hub it is
+    /// gone.
+    async fn run(
+        mut self: Box<Self>,
+        connect: Command,
+        peer: std::net::SocketAddr,
+        shutdown: watch::Receiver<bool>,
+        heartbeat: Heartbeat,
+        hello_timeout: Duration,
+    ) {
+        let conn = self.conn;
+        if cold(self.hub.send(connect)).await.is_err() {
+            return;
+        }
+        tracing::info!(conn, %peer, "connected");
+        let end = self.serve(shutdown, heartbeat, hello_timeout).await;
+        match &end {
+            End::WriteFailed(failure) => {
+                tracing::error!(conn, ?failure, "disconnected: a write failed")
+            }
+            _ => tracing::info!(conn, ?end, "disconnected"),
+        }
+        // The hub may already be gone during shutdown; then there is nobody left to tell.
+        let _ = cold(self.hub.send(Command::Disconnect { conn })).await;
+    }
+
     /// Reads, forwards and writes until the connection ends, and says why it did.
     async fn serve(
         &mut self,
@@ -142,33 +160,39 @@ impl SocketTask {
     ) -> End {
         let mut ping = interval(heartbeat.ping_interval);
         ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        let hello_deadline = tokio::time::sleep(hello_timeout);
-        tokio::pin!(hello_deadline);
-        let mut hello_pending = true;
+        // Boxed, and dropped once it has fired: a welcomed connection keeps no timer for it.
+        let mut hello_deadline = Some(Box::pin(tokio::time::sleep(hello_timeout)));
         loop {
-            // The rare branches run boxed: an idle connection's task then holds only the state
-            // of the common ones (see `cold`).
+            // The rare branches, and writing, run boxed: an idle connection's task then holds
+            // only what it waits on (see `cold`).
             let ended = tokio::select! {
                 biased;
                 _ = shutdown.changed() => {
                     Some(cold(close(&mut self.socket, close_code::GOING_AWAY, "server shutting down")).await)
                 }
-                () = &mut hello_deadline, if hello_pending => {
-                    hello_pending = false;
+                () = until(&mut hello_deadline) => {
+                    hello_deadline = None;
                     cold(self.check_welcomed(hello_timeout)).await
                 }
-                () = self.kicked.notified() => cold(async {
-                    send_error(&mut self.socket, ErrorCode::TooSlow, "you fell too far behind; reconnect").await;
-                    Some(close(&mut self.socket, close_code::POLICY, "too slow").await)
-                }).await,
-                Some(item) = self.outgoing.recv() => {
-                    let item = counted_out(&self.queued_bytes, item);
-                    self.write_outgoing(item).await
-                }
-                incoming = self.socket.recv() => {
-                    self.last_heard = Instant::now();
-                    cold(self.read(incoming)).await
-                }
+                wake = self.outgoing.wait(self.flush_stall.is_none()) => match wake {
+                    Wake::Item(item) => cold(self.write_outgoing(item)).await,
+                    Wake::Kicked => cold(async {
+                        send_error(&mut self.socket, ErrorCode::TooSlow, "you fell too far behind; reconnect").await;
+                        Some(close(&mut self.socket, close_code::POLICY, "too slow").await)
+                    }).await,
+                },
+                event = socket_event(&mut self.socket, self.flush_stall.is_some()) => match event {
+                    SocketEvent::Read(incoming) => {
+                        self.last_heard = Instant::now();
+                        cold(self.read(incoming)).await
+                    }
+                    SocketEvent::Flushed(Ok(())) => {
+                        self.flush_stall = None;
+                        None
+                    }
+                    SocketEvent::Flushed(Err(err)) => Some(End::WriteFailed(WriteFailure::Socket(err))),
+                },
+                () = until(&mut self.flush_stall) => Some(End::WriteFailed(WriteFailure::Stalled)),
                 _ = ping.tick() => cold(self.ping(heartbeat.idle_timeout)).await,
             };
             if let Some(end) = ended {
@@ -179,7 +203,7 @@ impl SocketTask {
 
     /// At the hello deadline: closes a connection that has not been welcomed.
     async fn check_welcomed(&mut self, hello_timeout: Duration) -> Option<End> {
-        if self.welcomed.load(Ordering::Relaxed) {
+        if self.outgoing.welcomed() {
             return None;
         }
         let seconds = hello_timeout.as_secs_f64();
@@ -190,7 +214,9 @@ impl SocketTask {
 
     /// Writes what the hub queued: `first` and whatever else is already waiting behind it (at
     /// most [`MAX_WRITE_BATCH`] items), then flushes once, so a burst of frames costs one
-    /// socket write instead of one each. The whole write gets [`WRITE_TIMEOUT`].
+    /// socket write instead of one each. A flush the socket cannot take at once goes on in
+    /// [`SocketTask::serve`] (see `flush_stall`), so the task keeps reading the peer's frames
+    /// meanwhile; the rest gets [`WRITE_TIMEOUT`].
     async fn write_outgoing(&mut self, first: Outgoing) -> Option<End> {
         match timeout(WRITE_TIMEOUT, self.write_queued(first)).await {
             Ok(ended) => ended,
@@ -202,30 +228,36 @@ impl SocketTask {
     async fn write_queued(&mut self, first: Outgoing) -> Option<End> {
         let mut next = Some(first);
         let mut written = 0;
+        // What was fed since the socket's write buffer was last empty (at most).
+        let mut fed = 0;
         while let Some(item) = next.take() {
-            let fed = match item {
-                Outgoing::Frame(text) => self.socket.feed(Message::Text(text)).await,
-                Outgoing::Frames(texts) => feed_each(&mut self.socket, texts).await,
+            let texts = match item {
+                Outgoing::Frame(text) => vec![text],
+                Outgoing::Frames(texts) => texts,
                 Outgoing::Close(code, reason) => {
                     return Some(cold(close(&mut self.socket, code, reason)).await);
                 }
             };
-            if let Err(err) = fed {
-                return Some(End::WriteFailed(WriteFailure::Socket(err)));
+            for text in texts {
+                if let Err(err) = feed(&mut self.socket, text, &mut fed).await {
+                    return Some(End::WriteFailed(WriteFailure::Socket(err)));
+                }
             }
             written += 1;
-            if written < MAX_WRITE_BATCH {
-                next = self
-                    .outgoing
-                    .try_recv()
-                    .ok()
-                    .map(|item| counted_out(&self.queued_bytes, item));
+            // Once the socket takes no more, the rest stays in the queue, where the hub sees it.
+            if written < MAX_WRITE_BATCH && takes_more(&mut self.socket) {
+                next = self.outgoing.try_recv();
             }
         }
-        SinkExt::<Message>::flush(&mut self.socket)
-            .await
-            .err()
-            .map(|err| End::WriteFailed(WriteFailure::Socket(err)))
+        match SinkExt::<Message>::flush(&mut self.socket).now_or_never() {
+            Some(flushed) => flushed
+                .err()
+                .map(|err| End::WriteFailed(WriteFailure::Socket(err))),
+            None => {
+                self.flush_stall = Some(Box::pin(tokio::time::sleep(WRITE_TIMEOUT)));
+                None
+            }
+        }
     }
 
     /// Handles what the socket read: forwards a frame to the hub, answers a ping, refuses
@@ -279,18 +311,39 @@ impl SocketTask {
     }
 }
 
-/// Boxes the future of a rare path (reading a frame, closing, refusing, pinging), so that its
-/// state takes room on the heap only while it runs instead of in every connection's task all
-/// the time (an idle connection's task: 2,424 -> 1,688 bytes). Writing, the common path, stays
-/// unboxed.
-fn cold<F: Future>(future: F) -> std::pin::Pin<Box<F>> {
+/// Boxes the future of a path the task takes now and then (writing, reading a frame, closing,
+/// refusing, pinging), so that its state takes room on the heap only while it runs instead of in
+/// every connection's task all the time.
+fn cold<F: Future>(future: F) -> Pin<Box<F>> {
     Box::pin(future)
 }
 
-/// `item`, just taken out of the queue, no longer counted in its bytes.
-fn counted_out(queued_bytes: &AtomicUsize, item: Outgoing) -> Outgoing {
-    queued_bytes.fetch_sub(item.bytes(), Ordering::Relaxed);
-    item
+/// What the socket has for its task: a frame read (or the end), or the end of a flush that had
+/// to wait for the socket.
+enum SocketEvent {
+    Read(Option<Result<Message, axum::Error>>),
+    Flushed(Result<(), axum::Error>),
+}
+
+/// Waits for the next frame from the socket and, if `flushing`, for the pending flush to end
+/// too, whichever comes first.
+fn socket_event(socket: &mut WebSocket, flushing: bool) -> impl Future<Output = SocketEvent> + '_ {
+    std::future::poll_fn(move |cx| {
+        if flushing
+            && let Poll::Ready(flushed) = Sink::<Message>::poll_flush(Pin::new(&mut *socket), cx)
+        {
+            return Poll::Ready(SocketEvent::Flushed(flushed));
+        }
+        socket.poll_next_unpin(cx).map(SocketEvent::Read)
+    })
+}
+
+/// Waits for `deadline`, or forever if there is none.
+async fn until(deadline: &mut Option<Pin<Box<Sleep>>>) {
+    match deadline {
+        Some(sleep) => sleep.await,
+        None => std::future::pending().await,
+    }
 }
 
 /// A frame over [`protocol::MAX_FRAME_BYTES`]: an error frame, then close code 1009.
@@ -371,14 +424,28 @@ async fn within_write_timeout(
     }
 }
 
-/// Queues text frames in order in the socket's write buffer (written out when the buffer fills
-/// or on flush).
-async fn feed_each(
-    socket: &mut WebSocket,
-    texts: Vec<axum::extract::ws::Utf8Bytes>,
-) -> Result<(), axum::Error> {
-    for text in texts {
-        socket.feed(Message::Text(text)).await?;
+/// Queues a text frame in the socket's write buffer (written out when the buffer passes
+/// [`crate::WRITE_BUFFER_BYTES`], or on flush). It goes in without waiting while the buffer
+/// surely has room for it (`fed`, what was fed since the buffer was last empty, stays within
+/// [`crate::MAX_WRITE_BUFFER_BYTES`]): a socket that takes nothing then never stops the task from
+/// reading. Otherwise it waits for the socket to take what the buffer holds.
+async fn feed(socket: &mut WebSocket, text: Utf8Bytes, fed: &mut usize) -> Result<(), axum::Error> {
+    // A frame's header is at most 10 bytes.
+    let bytes = text.len() + 10;
+    if *fed + bytes <= crate::MAX_WRITE_BUFFER_BYTES {
+        *fed += bytes;
+        return Sink::<Message>::start_send(Pin::new(socket), Message::Text(text));
     }
-    Ok(())
+    *fed = bytes;
+    socket.feed(Message::Text(text)).await
+}
+
+/// Whether the socket has taken everything fed to it so far (or can at once), so that more
+/// can be fed without growing its write buffer.
+fn takes_more(socket: &mut WebSocket) -> bool {
+    let mut context = Context::from_waker(Waker::noop());
+    matches!(
+        Sink::<Message>::poll_ready(Pin::new(socket), &mut context),
+        Poll::Ready(Ok(()))
+    )
 }

@@ -52,6 +52,8 @@ pub struct Role {
     pub who: Identity,
     /// Its place among the senders, if it sends.
     pub sender: Option<usize>,
+    /// Its socket's receive buffer, if not the system's.
+    pub recv_buffer: Option<u32>,
 }
 
 /// Connects (one of at most as many at once as `connecting` has permits), logs in, reports on
@@ -88,8 +90,7 @@ pub async fn run(
 }
 
 async fn login(role: &Role) -> Result<Socket, String> {
-    let connect = tokio_tungstenite::connect_async(role.url.as_str());
-    let (mut socket, _) = timeout(LOGIN_DEADLINE, connect)
+    let (mut socket, _) = timeout(LOGIN_DEADLINE, connect(role))
         .await
         .map_err(|_| "connect timed out".to_owned())?
         .map_err(|err| format!("connect: {err}"))?;
@@ -97,6 +98,38 @@ async fn login(role: &Role) -> Result<Socket, String> {
         .login(&mut socket, role.who, LOGIN_DEADLINE)
         .await?;
     Ok(socket)
+}
+
+/// Opens the WebSocket (with the role's receive buffer, if it has one).
+async fn connect(
+    role: &Role,
+) -> Result<
+    (
+        Socket,
+        tokio_tungstenite::tungstenite::handshake::client::Response,
+    ),
+    String,
+> {
+    let Some(bytes) = role.recv_buffer else {
+        return tokio_tungstenite::connect_async(role.url.as_str())
+            .await
+            .map_err(|err| err.to_string());
+    };
+    let authority = role
+        .url
+        .split("//")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .ok_or("a ws:// URL")?;
+    let addr: std::net::SocketAddr = authority.parse().map_err(|err| format!("{err}"))?;
+    let tcp = tokio::net::TcpSocket::new_v4().map_err(|err| err.to_string())?;
+    tcp.set_recv_buffer_size(bytes)
+        .map_err(|err| err.to_string())?;
+    let stream = tcp.connect(addr).await.map_err(|err| err.to_string())?;
+    let stream = tokio_tungstenite::MaybeTlsStream::Plain(stream);
+    tokio_tungstenite::client_async(role.url.as_str(), stream)
+        .await
+        .map_err(|err| err.to_string())
 }
 
 /// A client during the plan.

@@ -15,7 +15,8 @@
 //!
 //! ```text
 //! cargo run --release -p chinwag-server --example fanout_bench -- [--clients 1000] [--senders 10]
-//!     [--rates 17,30,50,70] [--seconds 10] [--target chinwag|axum-chat --url URL --pid PID]
+//!     [--rates 17,30,50,70] [--seconds 10] [--recv-buffer BYTES]
+//!     [--target chinwag|axum-chat --url URL --pid PID]
 //! ```
 
 mod client;
@@ -74,6 +75,11 @@ struct Args {
     /// Clients connecting at once.
     #[arg(long, default_value_t = 50)]
     connecting: usize,
+    /// Each client's socket receive buffer (SO_RCVBUF) in bytes; without it, the system's
+    /// (which grows to megabytes for a fast stream). A client that reads too slowly then
+    /// holds its backlog in its own kernel, where the server cannot see it.
+    #[arg(long)]
+    recv_buffer: Option<u32>,
 }
 
 fn main() -> std::process::ExitCode {
@@ -119,6 +125,7 @@ async fn bench(args: &Args, url: String, pid: u32) -> Vec<client::Report> {
                 url: url.clone(),
                 who: Identity { index, tag },
                 sender: (index < args.senders).then_some(index),
+                recv_buffer: args.recv_buffer,
             };
             let task = client::run(role, connecting.clone(), ready_tx.clone(), plan_rx.clone());
             tokio::spawn(task)

@@ -6,41 +6,33 @@
 //! queue items and at most n wake-ups, not k × n, and each socket task writes its item with one
 //! flush. The bytes of a broadcast are encoded once and shared by every bag.
 //!
-//! When a batch fans out wide (to [`WIDE_FANOUT`] connections or more), the hub waits until
-//! [`FANOUT_INTERVAL`] has passed since that batch began before it takes the next one: while
-//! messages come faster than that, each fan-out carries several of them (and each commit, one
-//! fsync, stores several). A lone message is never held back.
+//! A room that fans out wide is paced (see [`super::pacing`]): what else is broadcast to it in
+//! the next [`FANOUT_INTERVAL`](super::pacing::FANOUT_INTERVAL) goes out together.
 //!
 //! Overload: if most of the connections that received the last wide fan-out (a sample of them)
-//! still have [`LAGGING_ITEMS`] batches or more waiting in their queues, the server is not
-//! keeping up with its fan-out; new messages are then refused with `rate_limited` (the client
-//! pauses and resends them) until the readers catch up, so what is accepted is delivered within
-//! a bounded time instead of queueing for seconds. A single reader that falls behind alone
+//! still have [`LAGGING_ITEMS`] items or more waiting in
+//! their queues, the server is not keeping up; new messages are then refused with
+//! `rate_limited` (the client pauses and resends them) until it catches up, so what is accepted
+//! is delivered within a bounded time instead of queueing for seconds. Sockets keep little
+//! unsent data (`TCP_NOTSENT_LOWAT`, see `listen.rs`), so a reader's backlog shows in its queue
+//! rather than hiding in kernel buffers. A single reader that falls behind alone
 //! fills its own queue and is dropped as too slow (it reconnects and recovers by seq); the
 //! departures of connections dropped in one batch reach the others in that batch's one
 //! `presence` frame, in its one item, so dropping one reader never fills anybody else's queue.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::extract::ws::Utf8Bytes;
-use tokio::sync::mpsc;
 
+use super::pacing::WIDE_FANOUT;
 use super::{ConnId, Hub, MAX_QUEUED_BYTES, Outbox, Outgoing, Peer, Refusal};
 use chinwag_protocol::Rejection;
 
-/// A batch posted to at least this many connections is a wide fan-out (see the module's doc).
-pub const WIDE_FANOUT: usize = 64;
-/// At most one wide fan-out starts in this time: messages meanwhile wait for the next one. On
-/// a quiet machine, 500 messages a second to 1,000 readers (`fanout_bench`), server CPU per
-/// delivered frame: 10 ms 1.99 µs, 20 ms 1.41 µs, 40 ms 0.77–0.81 µs (axum's chat example 1.95);
-/// p99 from sender to reader 51, 49 and 91 ms (axum's 104–140 ms): a socket write costs about
-/// the same for one frame or twenty, so fewer, fuller writes are what saves.
-pub const FANOUT_INTERVAL: Duration = Duration::from_millis(40);
-/// A connection with this many items (batches) waiting in its queue is lagging.
-const LAGGING_ITEMS: usize = 16;
+/// A connection with this many items waiting in its queue is lagging: a paced room sends its
+/// members one item an interval, so this is about 160 ms behind.
+pub(super) const LAGGING_ITEMS: usize = 4;
 /// How many of the last wide fan-out's connections [`Hub::overloaded`] looks at.
 const LAG_SAMPLE: usize = 32;
 /// How long a sender refused for overload is asked to wait before it sends again.
@@ -75,8 +67,6 @@ impl Hasher for ConnHasher {
 pub(super) struct Mail {
     /// Connections whose bag is not empty, in the order they got something.
     filled: Vec<ConnId>,
-    /// Connections posted to since [`Hub::pace`] last looked.
-    posted: usize,
     /// Some of the connections of the last wide fan-out, for [`Hub::overloaded`].
     sample: Vec<ConnId>,
 }
@@ -113,7 +103,7 @@ impl Mail {
         let bag = &mut peer.bag;
         if bag.is_empty() {
             self.filled.push(conn);
-            bag.bytes = peer.outbox.queued_bytes.load(Ordering::Relaxed);
+            bag.bytes = peer.outbox.queued_bytes();
         }
         let bytes = outgoing.bytes();
         if bag.bytes > 0 && bag.bytes.saturating_add(bytes) > MAX_QUEUED_BYTES {
@@ -149,7 +139,7 @@ impl Hub {
                 .filter(|conn| {
                     self.peers
                         .get(conn)
-                        .is_some_and(|peer| peer.outbox.queue.capacity() == 0)
+                        .is_some_and(|peer| peer.outbox.is_full())
                 })
                 .collect();
             if full.is_empty() {
@@ -175,7 +165,6 @@ impl Hub {
             let Some(peer) = self.peers.get_mut(&conn) else {
                 continue;
             };
-            self.mail.posted += 1;
             if wide && n % every == 0 {
                 self.mail.sample.push(conn);
             }
@@ -184,15 +173,6 @@ impl Hub {
         }
         self.mail.filled = filled;
         self.mail.filled.clear();
-    }
-
-    /// After a batch that began at `began`: if it fanned out wide, waits until
-    /// [`FANOUT_INTERVAL`] has passed since (see the module's doc).
-    pub(super) fn pace(&mut self, began: Instant) {
-        let posted = std::mem::take(&mut self.mail.posted);
-        if posted >= WIDE_FANOUT {
-            std::thread::sleep(FANOUT_INTERVAL.saturating_sub(began.elapsed()));
-        }
     }
 
     /// Refuses new message `id` with `rate_limited` while the server is [overloaded](Hub::overloaded).
@@ -206,23 +186,19 @@ impl Hub {
         ))
     }
 
-    /// Whether most of the sampled connections of the last wide fan-out still have
-    /// [`LAGGING_ITEMS`] or more batches waiting: the server is not keeping up.
+    /// Whether the server is not keeping up: most of the sampled connections of the last wide
+    /// fan-out still have [`LAGGING_ITEMS`] or more items waiting (what their sockets do not
+    /// take waits there, see `listen.rs`).
     pub(super) fn overloaded(&self) -> bool {
         let (mut seen, mut lagging) = (0, 0);
         for conn in &self.mail.sample {
             if let Some(peer) = self.peers.get(conn) {
                 seen += 1;
-                lagging += usize::from(waiting(&peer.outbox.queue) >= LAGGING_ITEMS);
+                lagging += usize::from(peer.outbox.waiting() >= LAGGING_ITEMS);
             }
         }
         seen > 0 && lagging * 2 > seen
     }
-}
-
-/// Items waiting in a queue.
-fn waiting(queue: &mpsc::Sender<Outgoing>) -> usize {
-    queue.max_capacity() - queue.capacity()
 }
 
 /// Posts one bag: its frames as one item, then its close (not if the queue is full).
@@ -236,21 +212,8 @@ fn post(outbox: &Outbox, mut bag: Bag) {
         .close
         .map(|(code, reason)| Outgoing::Close(code, reason));
     for item in frames.into_iter().chain(close) {
-        if !enqueue(outbox, item) {
+        if !outbox.push(item) {
             return;
-        }
-    }
-}
-
-/// Queues one item, counting its bytes; false if the queue is full.
-fn enqueue(outbox: &Outbox, item: Outgoing) -> bool {
-    let bytes = item.bytes();
-    outbox.queued_bytes.fetch_add(bytes, Ordering::Relaxed);
-    match outbox.queue.try_send(item) {
-        Ok(()) | Err(mpsc::error::TrySendError::Closed(_)) => true,
-        Err(mpsc::error::TrySendError::Full(_)) => {
-            outbox.queued_bytes.fetch_sub(bytes, Ordering::Relaxed);
-            false
         }
     }
 }

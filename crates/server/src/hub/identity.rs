@@ -6,7 +6,6 @@
 //! fails to commit is not welcomed.
 
 use std::net::IpAddr;
-use std::sync::atomic::Ordering;
 
 use super::{ConnId, Hub, Refusal, Session, fitting, refuse};
 use crate::limits::address_key;
@@ -137,7 +136,7 @@ impl Hub {
                 name: user.name.clone(),
                 rooms: Default::default(),
             });
-            peer.outbox.welcomed.store(true, Ordering::Relaxed);
+            peer.outbox.set_welcomed();
         }
         self.online.insert(user.id, conn);
         let mut rooms = Vec::new();

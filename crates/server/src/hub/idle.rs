@@ -3,7 +3,7 @@
 //! left. A busy hub (commands at least every [`IDLE_AFTER`]) does none of it, so it costs a busy
 //! server nothing; it resumes in the next quiet moment.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
@@ -13,21 +13,31 @@ use super::{Command, Hub, MAX_BATCH};
 const IDLE_AFTER: Duration = Duration::from_millis(20);
 
 impl Hub {
-    /// Waits for the next commands (up to [`MAX_BATCH`] into `batch`; 0 once every sender is
-    /// gone), doing the store's deferred work in the quiet moments meanwhile.
+    /// Waits for the next commands (up to [`MAX_BATCH`] into `batch`), but not past `deadline`
+    /// (then `batch` may stay empty), doing the store's deferred work in the quiet moments
+    /// meanwhile; false once every sender is gone.
     pub(super) fn next_batch(
         &mut self,
         commands: &mut mpsc::Receiver<Command>,
         batch: &mut Vec<Command>,
-    ) -> usize {
+        deadline: Option<Instant>,
+    ) -> bool {
         // The hub runs on a blocking thread of the server's runtime, whose timers it borrows.
-        if let (true, Ok(runtime)) = (self.idle_work, tokio::runtime::Handle::try_current()) {
+        let runtime = tokio::runtime::Handle::try_current();
+        if let (Some(deadline), Ok(runtime)) = (deadline, &runtime) {
+            let waited = runtime.block_on(tokio::time::timeout_at(
+                deadline.into(),
+                commands.recv_many(batch, MAX_BATCH),
+            ));
+            return waited.map_or(true, |received| received > 0);
+        }
+        if let (true, Ok(runtime)) = (self.idle_work, runtime) {
             let waited = runtime.block_on(tokio::time::timeout(
                 IDLE_AFTER,
                 commands.recv_many(batch, MAX_BATCH),
             ));
             if let Ok(received) = waited {
-                return received;
+                return received > 0;
             }
             // A server shutting down (every sender gone) stops at once; the rest waits for the
             // next start.
@@ -41,6 +51,6 @@ impl Hub {
         let received = commands.blocking_recv_many(batch, MAX_BATCH);
         // New messages may wait to be indexed.
         self.idle_work = true;
-        received
+        received > 0
     }
 }

@@ -32,6 +32,8 @@ mod identity;
 mod idle;
 mod messages;
 mod outage;
+mod outbox;
+mod pacing;
 mod paging;
 mod pins;
 mod presence;
@@ -47,7 +49,6 @@ mod tests;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize};
 
 use axum::extract::ws::Utf8Bytes;
 use tokio::sync::{Notify, mpsc, oneshot};
@@ -59,6 +60,7 @@ use chinwag_protocol::{ClientFrame, ErrorCode, Rejection, RoomKind, ServerFrame,
 
 pub use attachments::{Access, AttachmentRequest, Grant};
 pub use clock::Now;
+pub use outbox::{Outbox, OutboxReader, Wake};
 pub use paging::PageRequest;
 pub use presence::{PRESENCE_INTERVAL, tick};
 
@@ -94,36 +96,6 @@ impl Outgoing {
             Self::Frames(texts) => texts.iter().map(|text| text.len()).sum(),
             Self::Close(..) => 0,
         }
-    }
-}
-
-/// The sending half of a connection's outgoing queue, as held by the hub.
-#[derive(Clone, Debug)]
-pub struct Outbox {
-    /// Bounded queue of frames to write.
-    pub queue: mpsc::Sender<Outgoing>,
-    /// Signalled when the hub drops this connection for not keeping up.
-    pub kicked: Arc<Notify>,
-    /// Set by the hub once a hello succeeded (the socket task closes a connection that stays
-    /// without one past its deadline).
-    pub welcomed: Arc<AtomicBool>,
-    /// The bytes of the items in `queue` (see [`Outgoing::bytes`]): the hub adds an item's as it
-    /// queues it, the socket task takes them off as it takes the item out.
-    pub queued_bytes: Arc<AtomicUsize>,
-}
-
-impl Outbox {
-    /// An empty outbox that holds at most `capacity` items, and the receiving end of its queue
-    /// (for the connection's socket task, or a test).
-    pub fn channel(capacity: usize) -> (Self, mpsc::Receiver<Outgoing>) {
-        let (queue, receiver) = mpsc::channel(capacity);
-        let outbox = Self {
-            queue,
-            kicked: Arc::new(Notify::new()),
-            welcomed: Arc::new(AtomicBool::new(false)),
-            queued_bytes: Arc::new(AtomicUsize::new(0)),
-        };
-        (outbox, receiver)
     }
 }
 
@@ -279,6 +251,8 @@ pub struct Hub {
     now: Now,
     /// What the batch sends each connection (see [`delivery`]).
     mail: delivery::Mail,
+    /// Big rooms' fan-outs, paced (see [`pacing`]).
+    pacing: pacing::Pacing,
     /// Whether the store may have work for idle time (see `idle.rs`).
     idle_work: bool,
     /// What `/metrics` reports.
@@ -305,6 +279,7 @@ impl Hub {
             limits: Limiters::new(limits),
             now: Now::read(),
             mail: delivery::Mail::default(),
+            pacing: pacing::Pacing::default(),
             idle_work: true,
             metrics: Arc::default(),
             said: cluster::Said::default(),
@@ -330,22 +305,31 @@ impl Hub {
     /// Runs the hub until every command sender is dropped, then returns (store flushed).
     pub fn run(mut self, mut commands: mpsc::Receiver<Command>) {
         let mut batch = Vec::with_capacity(MAX_BATCH);
-        while self.next_batch(&mut commands, &mut batch) > 0 {
-            let began = std::time::Instant::now();
+        // Waking at a deadline takes the runtime's timers: without them, nothing is paced.
+        let paced = tokio::runtime::Handle::try_current().is_ok();
+        // A batch may be empty: the hub woke to release a paced room (see [`pacing`]).
+        while self.next_batch(&mut commands, &mut batch, self.pacing.next_release()) {
+            if paced {
+                self.pacing.set_clock(std::time::Instant::now());
+            }
             for command in batch.drain(..) {
                 self.handle(command, Now::read());
             }
             self.end_batch();
-            self.pace(began);
         }
         tracing::info!("hub stopped");
     }
 
-    /// Ends a batch: stores and sends what it queued ([`Hub::flush`]), tells the small rooms who
-    /// came and went in it (crowds hear at the next [`Command::Tick`]), then posts what the batch
-    /// sends each connection as one queue item (see [`delivery`]).
+    /// Ends a batch: stores and sends what it queued ([`Hub::flush`]; unless it can wait for a
+    /// paced room's next fan-out, see [`pacing`]), releases the paced rooms
+    /// whose interval is over (see [`pacing`]), tells the small rooms who came and went in it
+    /// (crowds hear at the next [`Command::Tick`]), then posts what the batch sends each
+    /// connection as one queue item (see [`delivery`]).
     pub fn end_batch(&mut self) {
-        self.flush();
+        if !self.commit_can_wait() {
+            self.flush();
+        }
+        self.release_due();
         self.drop_full();
         self.publish_presence(false);
         self.send_mail();
@@ -516,19 +500,32 @@ impl Hub {
         self.broadcast_except(room, frame, None);
     }
 
-    /// Sends `frame` to every member of `room` online but `skip`.
+    /// Sends `frame` to every member of `room` online but `skip`: now, or with the room's next
+    /// fan-out if it is paced (see [`pacing`]).
     fn broadcast_except(&mut self, room: &str, frame: &ServerFrame, skip: Option<ConnId>) {
+        if !self.rooms.contains_key(room) {
+            return;
+        }
+        if let Some(encoded) = self.pacing.hold(room, encode(frame), skip) {
+            self.fan_out(room, encoded, skip);
+        }
+    }
+
+    /// Puts `encoded` in the bag of every member of `room` online but `skip`; kicks those
+    /// whose queue is full.
+    fn fan_out(&mut self, room: &str, encoded: Utf8Bytes, skip: Option<ConnId>) {
         let Self {
             rooms,
             peers,
             mail,
             metrics,
+            pacing,
             ..
         } = self;
         let Some(online) = rooms.get(room).map(|room| &room.online) else {
             return;
         };
-        let encoded = encode(frame);
+        pacing.fanned_out(room, online.len());
         let too_slow: Vec<ConnId> = online
             .values()
             .copied()
@@ -574,7 +571,7 @@ impl Hub {
         if let Some(peer) = self.peers.get(&conn) {
             tracing::warn!(conn, "outgoing queue full; disconnecting a slow client");
             self.metrics.slow_client_dropped();
-            peer.outbox.kicked.notify_one();
+            peer.outbox.kick();
         }
         self.remove(conn);
     }

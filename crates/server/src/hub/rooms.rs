@@ -240,6 +240,8 @@ impl Hub {
     ) -> Result<FittedRoom, Refusal> {
         let room = membership.room.clone();
         let who = self.who(conn)?;
+        // What its room state will hold reaches the others first (see `pacing`).
+        self.release_held(&room);
         let row = self
             .store
             .room(&room)?

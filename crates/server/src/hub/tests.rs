@@ -5,13 +5,14 @@ use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 mod delivery;
+mod pacing;
 mod receipts;
 
 use super::identity::GIVEN_UP_NAME_KEPT_MS;
-use super::{Command, ConnId, Hub, Now, Outbox, Outgoing, PageRequest};
+use super::{Command, ConnId, Hub, Now, Outbox, OutboxReader, Outgoing, PageRequest};
 use crate::limits::{DEFAULT_MESSAGE_BURST, MIN_MESSAGE_WAIT, RateLimits};
 use crate::store::Store;
 mod crowds;
@@ -50,7 +51,7 @@ use on_both_stores;
 struct TestHub {
     hub: Hub,
     now: Now,
-    outboxes: HashMap<ConnId, mpsc::Receiver<Outgoing>>,
+    outboxes: HashMap<ConnId, OutboxReader>,
     next_conn: ConnId,
     /// Where its database is.
     location: crate::store::Location,
@@ -189,7 +190,7 @@ impl TestHub {
     fn items(&mut self, conn: ConnId) -> Vec<Vec<ServerFrame>> {
         let outbox = self.outboxes.get_mut(&conn).unwrap();
         let mut items = Vec::new();
-        while let Ok(outgoing) = outbox.try_recv() {
+        while let Some(outgoing) = outbox.try_recv() {
             let texts = match outgoing {
                 Outgoing::Frame(text) => vec![text],
                 Outgoing::Frames(texts) => texts,

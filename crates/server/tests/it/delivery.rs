@@ -1,10 +1,11 @@
 //! Fan-out over real sockets: a reader too slow for its queue is dropped while the others keep
-//! receiving, and it gets everything it missed back by seq when it reconnects.
+//! receiving, and it gets everything it missed back by seq when it reconnects; senders are
+//! refused while a wide room's readers take nothing, and accepted again once they read.
 
 use std::collections::BTreeSet;
 use std::net::{SocketAddr, TcpStream};
 
-use chinwag_protocol::{ClientFrame, PROTOCOL_VERSION, RoomCursor, ServerFrame};
+use chinwag_protocol::{ClientFrame, ErrorCode, PROTOCOL_VERSION, RoomCursor, ServerFrame};
 use chinwag_testkit::{PATIENCE, RawClient, StoreKind, TestServer, token_of, unlimited};
 use tungstenite::Message;
 use tungstenite::stream::MaybeTlsStream;
@@ -12,11 +13,11 @@ use tungstenite::stream::MaybeTlsStream;
 /// The most messages the test posts before the slow reader must have been dropped.
 const MOST: u64 = 3_000;
 
-/// A client whose socket's receive buffer is as small as the system allows, so what it does
-/// not read piles up in the server's queue for it instead of in the kernel.
-fn connect_with_small_buffer(addr: SocketAddr) -> RawClient {
+/// A client whose socket's receive buffer holds about `bytes` (the system's least if smaller),
+/// so what it does not read piles up in the server's queue for it instead of in the kernel.
+fn connect_with_small_buffer(addr: SocketAddr, bytes: usize) -> RawClient {
     let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
-    socket.set_recv_buffer_size(1024).unwrap();
+    socket.set_recv_buffer_size(bytes).unwrap();
     socket.connect(&addr.into()).expect("TCP connects");
     let stream = TcpStream::from(socket);
     stream.set_read_timeout(Some(PATIENCE)).unwrap();
@@ -67,7 +68,7 @@ fn a_slow_reader_is_dropped_while_the_others_keep_receiving_and_recovers_by_seq(
     let server = TestServer::start_on_store(store, unlimited());
     let (mut writer, _) = RawClient::join(&server.url(), "writer", "lobby");
     let (mut watcher, _) = RawClient::join(&server.url(), "watcher", "lobby");
-    let mut slow = connect_with_small_buffer(server.addr());
+    let mut slow = connect_with_small_buffer(server.addr(), 1024);
     slow.send(&chinwag_testkit::hello("slow"));
     assert!(matches!(slow.recv(), ServerFrame::Welcome { .. }));
 
@@ -124,6 +125,70 @@ fn a_slow_reader_is_dropped_while_the_others_keep_receiving_and_recovers_by_seq(
     );
 }
 
+/// Readers enough for the server's wide fan-out (its `WIDE_FANOUT`): the room is paced and its
+/// readers' lag is watched.
+const WIDE: usize = 64;
+
+/// Posts message `n` from `writer`; its ack's seq, or the code it was refused with.
+fn post_big(writer: &mut RawClient, n: u64) -> Result<u64, ErrorCode> {
+    let id = format!("m{n}");
+    writer.post(&id, "lobby", &format!("message {n} {}", "x".repeat(4_000)));
+    let about_it = |frame: &ServerFrame| match frame {
+        ServerFrame::Ack { id: acked, .. } => *acked == id,
+        ServerFrame::Error { id: refused, .. } => refused.as_deref() == Some(id.as_str()),
+        _ => false,
+    };
+    match writer.recv_until(about_it) {
+        ServerFrame::Ack { seq, .. } => Ok(seq),
+        ServerFrame::Error { code, .. } => Err(code),
+        _ => unreachable!("recv_until returns what it waited for"),
+    }
+}
+
+fn senders_are_refused_while_readers_take_nothing_and_accepted_once_they_read(store: StoreKind) {
+    let server = TestServer::start_on_store(store, unlimited());
+    let (mut writer, _) = RawClient::join(&server.url(), "writer", "lobby");
+    let mut readers: Vec<RawClient> = (0..WIDE)
+        .map(|n| {
+            // Not the least buffer: reading it back must not take a round trip a frame.
+            let mut reader = connect_with_small_buffer(server.addr(), 64 * 1024);
+            reader.send(&chinwag_testkit::hello(&format!("reader{n}")));
+            reader.recv_until(|frame| matches!(frame, ServerFrame::Welcome { .. }));
+            reader
+        })
+        .collect();
+
+    // The readers take nothing now: their kernel buffers fill, then their queues, and the
+    // writer is refused long before any queue is full enough to drop its reader.
+    let mut last_seq = 0;
+    let refused = loop {
+        match post_big(&mut writer, last_seq + 1) {
+            Ok(seq) => last_seq = seq,
+            Err(code) => break code,
+        }
+        assert!(last_seq < MOST, "never refused while nobody read");
+    };
+    assert_eq!(refused, ErrorCode::RateLimited);
+    assert!(last_seq > 0, "refused before anything was sent");
+
+    // Every reader is still there and reads every accepted message, in order.
+    for reader in &mut readers {
+        let frames = reader
+            .recv_all_until(|frame| matches!(frame, ServerFrame::Message(m) if m.seq == last_seq));
+        let seqs: Vec<u64> = frames
+            .iter()
+            .filter_map(|frame| match frame {
+                ServerFrame::Message(message) => Some(message.seq),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(seqs, (1..=last_seq).collect::<Vec<_>>());
+    }
+    // Caught up: the refused message goes through.
+    assert_eq!(post_big(&mut writer, last_seq + 1), Ok(last_seq + 1));
+}
+
 chinwag_testkit::on_both_stores!(
     a_slow_reader_is_dropped_while_the_others_keep_receiving_and_recovers_by_seq,
+    senders_are_refused_while_readers_take_nothing_and_accepted_once_they_read,
 );

@@ -243,7 +243,7 @@ fn hellos_whose_commit_fails_are_not_welcomed_and_leave_no_identity(kind: Kind) 
     for conn in [bob, carol] {
         let outbox = hub.outboxes.get_mut(&conn).unwrap();
         let mut frames = Vec::new();
-        while let Ok(outgoing) = outbox.try_recv() {
+        while let Some(outgoing) = outbox.try_recv() {
             frames.push(outgoing);
         }
         match frames.as_slice() {

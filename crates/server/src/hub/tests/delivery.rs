@@ -4,7 +4,8 @@
 use chinwag_protocol::{ErrorCode, ServerFrame};
 
 use super::{Command, ConnId, TestHub, post};
-use crate::hub::delivery::WIDE_FANOUT;
+use crate::hub::delivery::LAGGING_ITEMS;
+use crate::hub::pacing::WIDE_FANOUT;
 
 /// The position of the first frame of `frames` that `is` picks.
 fn position(frames: &[ServerFrame], is: impl Fn(&ServerFrame) -> bool) -> usize {
@@ -150,7 +151,10 @@ fn senders_are_refused_while_most_readers_of_a_wide_room_lag_and_accepted_once_t
     assert_eq!(refused.0, ErrorCode::RateLimited);
     assert_eq!(refused.1, Some(format!("m{accepted}")));
     assert!(refused.2.is_some_and(|ms| ms > 0));
-    assert!(accepted >= 8, "refused after only {accepted} batches");
+    assert!(
+        accepted >= LAGGING_ITEMS,
+        "refused after only {accepted} batches"
+    );
 
     // The readers catch up: the same message goes through.
     drain(&mut hub);
