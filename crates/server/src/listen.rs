@@ -114,11 +114,11 @@ pub async fn accept_until(listening: Listening, shutdown: impl Future<Output = (
     let _ = stop_connections.send(true);
 }
 
-/// The most bytes a socket keeps written but not yet sent (`TCP_NOTSENT_LOWAT`): about 200
+/// The most bytes a socket keeps written but not yet sent (`TCP_NOTSENT_LOWAT`): about 100
 /// chat frames. Past it the socket takes no more, so what a peer has not taken waits in its
 /// connection's queue, where the hub sees it lag (see `hub::delivery`, overload), instead of
 /// in a kernel buffer of up to megabytes where nobody does.
-const MOST_UNSENT_BYTES: u32 = 32 * 1024;
+const MOST_UNSENT_BYTES: u32 = 16 * 1024;
 
 /// Sets [`MOST_UNSENT_BYTES`] on `stream` (on Linux; elsewhere the kernel's buffers stay as
 /// they are, and lag shows in the queue only once they are full).

@@ -31,8 +31,8 @@ use super::{ConnId, Hub, MAX_QUEUED_BYTES, Outbox, Outgoing, Peer, Refusal};
 use chinwag_protocol::Rejection;
 
 /// A connection with this many items waiting in its queue is lagging: a paced room sends its
-/// members one item an interval, so this is about 160 ms behind.
-pub(super) const LAGGING_ITEMS: usize = 4;
+/// members one item an interval, so this is about 80 ms behind.
+pub(super) const LAGGING_ITEMS: usize = 2;
 /// How many of the last wide fan-out's connections [`Hub::overloaded`] looks at.
 const LAG_SAMPLE: usize = 32;
 /// How long a sender refused for overload is asked to wait before it sends again.
