@@ -142,8 +142,13 @@ impl SocketTask {
         tracing::info!(conn, %peer, "connected");
         let end = self.serve(shutdown, heartbeat, hello_timeout).await;
         match &end {
+            // A peer that stopped reading is worth a warning; one that went away (reset, broken
+            // pipe) is an ordinary end, not a server error.
+            End::WriteFailed(failure @ WriteFailure::Stalled) => {
+                tracing::warn!(conn, ?failure, "disconnected: the peer took nothing")
+            }
             End::WriteFailed(failure) => {
-                tracing::error!(conn, ?failure, "disconnected: a write failed")
+                tracing::info!(conn, ?failure, "disconnected: a write failed")
             }
             _ => tracing::info!(conn, ?end, "disconnected"),
         }
