@@ -53,23 +53,21 @@ impl PgCluster {
     /// Under `CI=true` when PostgreSQL is missing or does not start.
     pub fn shared() -> Option<&'static Self> {
         static SHARED: OnceLock<Result<PgCluster, String>> = OnceLock::new();
-        match SHARED.get_or_init(Self::start) {
-            Ok(cluster) => Some(cluster),
-            Err(why) if std::env::var("CI").is_ok_and(|ci| ci == "true") => {
-                panic!("PostgreSQL is required under CI=true: {why}")
-            }
-            Err(why) => {
-                static TOLD: std::sync::Once = std::sync::Once::new();
-                TOLD.call_once(|| {
-                    eprintln!(
-                        "skipping the PostgreSQL tests: {why}\n  install PostgreSQL 15 \
-                         (Debian/Ubuntu: `apt-get install postgresql`) or point \
-                         CHINWAG_PG_BIN at its bin directory"
-                    );
-                });
-                None
-            }
-        }
+        required_or_skipped(
+            SHARED
+                .get_or_init(Self::start)
+                .as_ref()
+                .map_err(String::clone),
+        )
+    }
+
+    /// A cluster of this test's own (for tests that stop and restart it), or `None` (after
+    /// saying how to install PostgreSQL) if there is no PostgreSQL to start.
+    ///
+    /// # Panics
+    /// Under `CI=true` when PostgreSQL is missing or does not start.
+    pub fn own() -> Option<Self> {
+        required_or_skipped(Self::start())
     }
 
     /// Starts a cluster of its own; stopped and removed when dropped. It does not `fsync` (a
@@ -291,4 +289,26 @@ fn free_port() -> Result<u16, String> {
         .and_then(|listener| listener.local_addr())
         .map(|addr| addr.port())
         .map_err(|err| format!("a free port: {err}"))
+}
+
+/// `started`, or `None` after saying (once) how to install PostgreSQL; under `CI=true` a missing
+/// PostgreSQL fails the test instead.
+fn required_or_skipped<T>(started: Result<T, String>) -> Option<T> {
+    match started {
+        Ok(cluster) => Some(cluster),
+        Err(why) if std::env::var("CI").is_ok_and(|ci| ci == "true") => {
+            panic!("PostgreSQL is required under CI=true: {why}")
+        }
+        Err(why) => {
+            static TOLD: std::sync::Once = std::sync::Once::new();
+            TOLD.call_once(|| {
+                eprintln!(
+                    "skipping the PostgreSQL tests: {why}\n  install PostgreSQL 15 \
+                     (Debian/Ubuntu: `apt-get install postgresql`) or point \
+                     CHINWAG_PG_BIN at its bin directory"
+                );
+            });
+            None
+        }
+    }
 }
