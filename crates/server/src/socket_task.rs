@@ -10,12 +10,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use axum::body::Bytes;
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::{FutureExt, Sink, SinkExt, StreamExt};
 use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, MissedTickBehavior, Sleep, interval, timeout};
 
-use crate::hub::{Command, ConnId, Outbox, OutboxReader, Outgoing, Wake, encode};
+use crate::hub::{Command, ConnId, Outbox, OutboxReader, Outgoing, PROBE_PAYLOAD, Wake, encode};
 use chinwag_protocol::{self as protocol, ClientFrame, ErrorCode, ServerFrame, close_code};
 
 /// Items queued for one connection before the hub considers it too slow. An item is what one
@@ -218,7 +219,8 @@ impl SocketTask {
     }
 
     /// Writes what the hub queued: `first` and whatever else is already waiting behind it (at
-    /// most [`MAX_WRITE_BATCH`] items), then flushes once, so a burst of frames costs one
+    /// most [`MAX_WRITE_BATCH`] items), and a probe behind them if one is due, then flushes
+    /// once, so a burst of frames costs one
     /// socket write instead of one each. A flush the socket cannot take at once goes on in
     /// [`SocketTask::serve`] (see `flush_stall`), so the task keeps reading the peer's frames
     /// meanwhile; the rest gets [`WRITE_TIMEOUT`].
@@ -244,7 +246,9 @@ impl SocketTask {
                 }
             };
             for text in texts {
-                if let Err(err) = feed(&mut self.socket, text, &mut fed).await {
+                let bytes = text.len();
+                if let Err(err) = feed(&mut self.socket, Message::Text(text), bytes, &mut fed).await
+                {
                     return Some(End::WriteFailed(WriteFailure::Socket(err)));
                 }
             }
@@ -252,6 +256,13 @@ impl SocketTask {
             // Once the socket takes no more, the rest stays in the queue, where the hub sees it.
             if written < MAX_WRITE_BATCH && takes_more(&mut self.socket) {
                 next = self.outgoing.try_recv();
+            }
+        }
+        // Behind what was written, a probe if the hub watches this reader (see `hub::probe`).
+        if self.outgoing.probe().due(std::time::Instant::now()) {
+            let probe = Message::Ping(Bytes::from_static(PROBE_PAYLOAD));
+            if let Err(err) = feed(&mut self.socket, probe, PROBE_PAYLOAD.len(), &mut fed).await {
+                return Some(End::WriteFailed(WriteFailure::Socket(err)));
             }
         }
         match SinkExt::<Message>::flush(&mut self.socket).now_or_never() {
@@ -298,17 +309,25 @@ impl SocketTask {
                 let reason = "binary frames are not supported";
                 Some(close(socket, close_code::UNSUPPORTED_DATA, reason).await)
             }
-            Some(Ok(Message::Ping(_) | Message::Pong(_))) => None,
+            Some(Ok(Message::Pong(payload))) => {
+                if payload == PROBE_PAYLOAD {
+                    self.outgoing.probe().answered(std::time::Instant::now());
+                }
+                None
+            }
+            Some(Ok(Message::Ping(_))) => None,
         }
     }
 
-    /// At a heartbeat tick: closes a connection silent past `idle_timeout`, or pings it.
+    /// At a heartbeat tick: closes a connection silent past `idle_timeout`, or pings it (with
+    /// a probe if none is out: the first one measures the connection's round trip).
     async fn ping(&mut self, idle_timeout: Duration) -> Option<End> {
         if self.last_heard.elapsed() > idle_timeout {
             let reason = "no traffic; connection presumed dead";
             return Some(close(&mut self.socket, close_code::POLICY, reason).await);
         }
-        let ping = Message::Ping(Default::default());
+        let probe = self.outgoing.probe().start(std::time::Instant::now());
+        let ping = Message::Ping(Bytes::from_static(if probe { PROBE_PAYLOAD } else { b"" }));
         write(&mut self.socket, ping)
             .await
             .err()
@@ -429,20 +448,25 @@ async fn within_write_timeout(
     }
 }
 
-/// Queues a text frame in the socket's write buffer (written out when the buffer passes
+/// Queues a frame (of `bytes` payload) in the socket's write buffer (written out when the buffer passes
 /// [`crate::WRITE_BUFFER_BYTES`], or on flush). It goes in without waiting while the buffer
 /// surely has room for it (`fed`, what was fed since the buffer was last empty, stays within
 /// [`crate::MAX_WRITE_BUFFER_BYTES`]): a socket that takes nothing then never stops the task from
 /// reading. Otherwise it waits for the socket to take what the buffer holds.
-async fn feed(socket: &mut WebSocket, text: Utf8Bytes, fed: &mut usize) -> Result<(), axum::Error> {
+async fn feed(
+    socket: &mut WebSocket,
+    message: Message,
+    bytes: usize,
+    fed: &mut usize,
+) -> Result<(), axum::Error> {
     // A frame's header is at most 10 bytes.
-    let bytes = text.len() + 10;
+    let bytes = bytes + 10;
     if *fed + bytes <= crate::MAX_WRITE_BUFFER_BYTES {
         *fed += bytes;
-        return Sink::<Message>::start_send(Pin::new(socket), Message::Text(text));
+        return Sink::<Message>::start_send(Pin::new(socket), message);
     }
     *fed = bytes;
-    socket.feed(Message::Text(text)).await
+    socket.feed(message).await
 }
 
 /// Whether the socket has taken everything fed to it so far (or can at once), so that more

@@ -9,13 +9,17 @@
 //! A room that fans out wide is paced (see [`super::pacing`]): what else is broadcast to it in
 //! the next [`FANOUT_INTERVAL`](super::pacing::FANOUT_INTERVAL) goes out together.
 //!
-//! Overload: if most of the connections that received the last wide fan-out (a sample of them)
-//! still have [`LAGGING_ITEMS`] items or more waiting in
-//! their queues, the server is not keeping up; new messages are then refused with
-//! `rate_limited` (the client pauses and resends them) until it catches up, so what is accepted
-//! is delivered within a bounded time instead of queueing for seconds. Sockets keep little
-//! unsent data (`TCP_NOTSENT_LOWAT`, see `listen.rs`), so a reader's backlog shows in its queue
-//! rather than hiding in kernel buffers. A single reader that falls behind alone
+//! Overload: if more than a quarter of the connections that received the last wide fan-out (a
+//! sample of them) lag, the server or its readers are not keeping up; new messages are then
+//! refused with `rate_limited` (the client pauses and resends them) until they catch up, and
+//! after that are admitted at a rate that adapts (see [`super::admission`]), so what is
+//! accepted is delivered within a bounded time instead of queueing for seconds. A quarter, not
+//! a majority: the readers furthest behind make the worst latency (a majority rule let p99 reach
+//! 0.5 s), while a handful of slow readers still cannot hold up a room. A connection lags when
+//! [`LAGGING_ITEMS`] items or more wait in its queue, or when it has not yet read what was
+//! written to it [`PROBE_LAG`] ago (its [`probe`](super::probe)): sockets keep little unsent data
+//! (`TCP_NOTSENT_LOWAT`, see `listen.rs`), but a reader short of CPU holds its backlog in its own
+//! receive buffer, which only the probe sees. A single reader that falls behind alone
 //! fills its own queue and is dropped as too slow (it reconnects and recovers by seq); the
 //! departures of connections dropped in one batch reach the others in that batch's one
 //! `presence` frame, in its one item, so dropping one reader never fills anybody else's queue.
@@ -33,6 +37,9 @@ use chinwag_protocol::Rejection;
 /// A connection with this many items waiting in its queue is lagging: a paced room sends its
 /// members one item an interval, so this is about 80 ms behind.
 pub(super) const LAGGING_ITEMS: usize = 2;
+/// A connection whose probe has waited this long beyond its round trip is lagging: what it
+/// reads now is at least this old. At 100 ms, p99 past the peak stayed at 0.3–0.6 s.
+pub(super) const PROBE_LAG: Duration = Duration::from_millis(50);
 /// How many of the last wide fan-out's connections [`Hub::overloaded`] looks at.
 const LAG_SAMPLE: usize = 32;
 /// How long a sender refused for overload is asked to wait before it sends again.
@@ -167,6 +174,7 @@ impl Hub {
             };
             if wide && n % every == 0 {
                 self.mail.sample.push(conn);
+                peer.outbox.probe().want();
             }
             // Only the hub adds to a queue, and this one had room.
             post(&peer.outbox, std::mem::take(&mut peer.bag));
@@ -175,9 +183,13 @@ impl Hub {
         self.mail.filled.clear();
     }
 
-    /// Refuses new message `id` with `rate_limited` while the server is [overloaded](Hub::overloaded).
-    pub(super) fn refuse_when_overloaded(&self, id: &str) -> Result<(), Refusal> {
-        if !self.overloaded() {
+    /// Refuses new message `id` to `room` with `rate_limited` while the server is
+    /// [overloaded](Hub::overloaded), and after that beyond the rate of its
+    /// [admission](super::admission).
+    pub(super) fn refuse_when_overloaded(&mut self, id: &str, room: &str) -> Result<(), Refusal> {
+        let cost = self.rooms.get(room).map_or(1, |room| room.online.len());
+        let lagging = self.overloaded();
+        if self.admission.admit(cost, lagging, self.now.instant) {
             return Ok(());
         }
         let why = "the server is busy delivering; try again in a moment";
@@ -186,18 +198,23 @@ impl Hub {
         ))
     }
 
-    /// Whether the server is not keeping up: most of the sampled connections of the last wide
-    /// fan-out still have [`LAGGING_ITEMS`] or more items waiting (what their sockets do not
-    /// take waits there, see `listen.rs`).
+    /// Whether the server or its readers are not keeping up: more than a quarter of the sampled
+    /// connections of the last wide fan-out still have [`LAGGING_ITEMS`] or more items waiting (what their
+    /// sockets do not take waits there, see `listen.rs`), or have not read what was written to
+    /// them [`PROBE_LAG`] ago.
     pub(super) fn overloaded(&self) -> bool {
         let (mut seen, mut lagging) = (0, 0);
         for conn in &self.mail.sample {
             if let Some(peer) = self.peers.get(conn) {
                 seen += 1;
-                lagging += usize::from(peer.outbox.waiting() >= LAGGING_ITEMS);
+                let outbox = &peer.outbox;
+                lagging += usize::from(
+                    outbox.waiting() >= LAGGING_ITEMS
+                        || outbox.probe().behind(self.now.instant) >= PROBE_LAG,
+                );
             }
         }
-        seen > 0 && lagging * 2 > seen
+        seen > 0 && lagging * 4 > seen
     }
 }
 

@@ -12,16 +12,18 @@
 //! One concern a file: [`identity`] (hello, names, tokens; hellos committed by the batch),
 //! [`rooms`] (join, leave, direct messages, topics), [`presence`] (who came and went, told per
 //! tick; pages of who is online), [`messages`] (post, edit, delete, read markers, typing, search),
-//! [`paging`] (older history for the HTTP API), [`rates`] (which frames count against which
-//! rate limit), [`fitting`] (frames within [`chinwag_protocol::MAX_SERVER_FRAME_BYTES`]),
-//! [`clock`] (the time a command is handled at); beyond text, [`extras`] hands reactions
-//! ([`reactions`]), pins ([`pins`]) and read receipts ([`receipts`]) to their files, and
-//! [`replies`] quotes what a reply answers; [`attachments`] answers who an attachment request
-//! is and what it may, and finds the attachment a `send` names (the bytes never pass through
-//! the hub: see [`crate::attachments`]). Several nodes on one database: [`cluster`] (messages,
-//! presence and typing across nodes), [`relayed`] (everything else other nodes tell), [`outage`]
-//! (what is told again after the database or the listener was away).
+//! [`paging`] (older history for the HTTP API), [`rates`] (which frames count against which rate
+//! limit), [`delivery`] and [`pacing`] (fan-out), [`probe`] and [`admission`] (overload),
+//! [`fitting`] (frames within [`chinwag_protocol::MAX_SERVER_FRAME_BYTES`]), [`clock`] (the time a
+//! command is handled at); beyond text, [`extras`] hands reactions ([`reactions`]), pins ([`pins`])
+//! and read receipts ([`receipts`]) to their files, and [`replies`] quotes what a reply answers;
+//! [`attachments`] answers who an attachment request is and what it may, and finds the attachment a
+//! `send` names (the bytes never pass through the hub: see [`crate::attachments`]). Several nodes
+//! on one database: [`cluster`] (messages, presence and typing across nodes), [`relayed`]
+//! (everything else other nodes tell), [`outage`] (what is told again after the database or the
+//! listener was away).
 
+mod admission;
 mod attachments;
 mod clock;
 mod cluster;
@@ -37,6 +39,7 @@ mod pacing;
 mod paging;
 mod pins;
 mod presence;
+mod probe;
 mod rates;
 mod reactions;
 mod receipts;
@@ -63,6 +66,7 @@ pub use clock::Now;
 pub use outbox::{Outbox, OutboxReader, Wake};
 pub use paging::PageRequest;
 pub use presence::{PRESENCE_INTERVAL, tick};
+pub use probe::{PROBE_PAYLOAD, Probe};
 
 /// Identifies one WebSocket connection for the lifetime of the server.
 pub type ConnId = u64;
@@ -253,6 +257,8 @@ pub struct Hub {
     mail: delivery::Mail,
     /// Big rooms' fan-outs, paced (see [`pacing`]).
     pacing: pacing::Pacing,
+    /// How many new messages are let in after the fan-out lagged (see [`admission`]).
+    admission: admission::Admission,
     /// Whether the store may have work for idle time (see `idle.rs`).
     idle_work: bool,
     /// What `/metrics` reports.
@@ -280,6 +286,7 @@ impl Hub {
             now: Now::read(),
             mail: delivery::Mail::default(),
             pacing: pacing::Pacing::default(),
+            admission: admission::Admission::default(),
             idle_work: true,
             metrics: Arc::default(),
             said: cluster::Said::default(),

@@ -1,5 +1,5 @@
-//! A connection's outgoing queue: what the hub has for its socket task, and the two flags the
-//! hub sets for it (dropped as too slow; welcomed).
+//! A connection's outgoing queue: what the hub has for its socket task, the two flags the
+//! hub sets for it (dropped as too slow; welcomed), and its delivery [`Probe`].
 //!
 //! Thousands of idle connections each hold one, so it is small: one allocation (an empty queue
 //! holds no buffer, and a queue gives its buffer back whenever it drains) and one [`Notify`] that wakes
@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::Notify;
 
 use super::Outgoing;
+use super::probe::Probe;
 
 /// What both ends share.
 #[derive(Debug)]
@@ -28,6 +29,7 @@ struct Shared {
     queued_bytes: AtomicUsize,
     /// The socket task is gone: what is queued now is dropped.
     closed: AtomicBool,
+    probe: Probe,
 }
 
 /// The hub's end of a connection's outgoing queue.
@@ -63,6 +65,7 @@ impl Outbox {
             welcomed: AtomicBool::new(false),
             queued_bytes: AtomicUsize::new(0),
             closed: AtomicBool::new(false),
+            probe: Probe::default(),
         });
         let reader = OutboxReader {
             shared: Arc::clone(&shared),
@@ -112,6 +115,11 @@ impl Outbox {
         self.shared.wake.notify_one();
     }
 
+    /// How far behind the reader is, past what waits in the queue (see [`Probe`]).
+    pub fn probe(&self) -> &Probe {
+        &self.shared.probe
+    }
+
     /// Notes that a hello succeeded (see [`OutboxReader::welcomed`]).
     pub fn set_welcomed(&self) {
         self.shared.welcomed.store(true, Ordering::Relaxed);
@@ -149,6 +157,11 @@ impl OutboxReader {
             .queued_bytes
             .fetch_sub(item.bytes(), Ordering::Relaxed);
         Some(item)
+    }
+
+    /// The connection's delivery probe, which the socket task sends and times.
+    pub fn probe(&self) -> &Probe {
+        &self.shared.probe
     }
 
     /// Whether the hub welcomed the connection (a hello succeeded).

@@ -5,8 +5,9 @@ use chinwag_protocol::{ClientFrame, Rejection, wait_in_words};
 
 /// The per-identity limit a frame counts against.
 enum Counted<'a> {
-    /// `send` (with its client id), `edit`, `delete`, reactions and pins: the message limit.
-    Message(Option<&'a str>),
+    /// `send` (with its client id and room), `edit`, `delete`, reactions and pins: the message
+    /// limit.
+    Message(Option<(&'a str, &'a str)>),
     /// Frames that make the hub read or change rooms and names: the request limit.
     Request,
 }
@@ -15,7 +16,7 @@ enum Counted<'a> {
 /// `read` are bounded by the hub itself, `ping` never reaches it).
 fn counted(frame: &ClientFrame) -> Option<Counted<'_>> {
     match frame {
-        ClientFrame::Send { id, .. } => Some(Counted::Message(Some(id))),
+        ClientFrame::Send { id, room, .. } => Some(Counted::Message(Some((id, room)))),
         ClientFrame::Edit { .. }
         | ClientFrame::Delete { .. }
         | ClientFrame::React { .. }
@@ -49,8 +50,8 @@ impl Hub {
         let Ok(who) = self.who(conn) else {
             return Ok(());
         };
-        if let Counted::Message(Some(id)) = counted {
-            self.refuse_when_overloaded(id)?;
+        if let Counted::Message(Some((id, room))) = counted {
+            self.refuse_when_overloaded(id, room)?;
         }
         let now = self.now.instant;
         let (taken, why) = match counted {
@@ -69,7 +70,7 @@ impl Hub {
                 wait,
             );
             Refusal::Rejected(match counted {
-                Counted::Message(Some(id)) => rejection.about_message(id),
+                Counted::Message(Some((id, _))) => rejection.about_message(id),
                 _ => rejection,
             })
         })

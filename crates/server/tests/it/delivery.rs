@@ -1,6 +1,7 @@
 //! Fan-out over real sockets: a reader too slow for its queue is dropped while the others keep
 //! receiving, and it gets everything it missed back by seq when it reconnects; senders are
-//! refused while a wide room's readers take nothing, and accepted again once they read.
+//! refused while a wide room's readers take nothing, or leave unread what their sockets took,
+//! and accepted again once they read.
 
 use std::collections::BTreeSet;
 use std::net::{SocketAddr, TcpStream};
@@ -129,16 +130,21 @@ fn a_slow_reader_is_dropped_while_the_others_keep_receiving_and_recovers_by_seq(
 /// readers' lag is watched.
 const WIDE: usize = 64;
 
+/// Posts `text` as message `id` from `writer` to the lobby; the server's answer about it (its ack
+/// or the error refusing it).
+fn post_for_answer(writer: &mut RawClient, id: &str, text: &str) -> ServerFrame {
+    writer.post(id, "lobby", text);
+    writer.recv_until(|frame| match frame {
+        ServerFrame::Ack { id: acked, .. } => acked == id,
+        ServerFrame::Error { id: refused, .. } => refused.as_deref() == Some(id),
+        _ => false,
+    })
+}
+
 /// Posts message `n` from `writer`; its ack's seq, or the code it was refused with.
 fn post_big(writer: &mut RawClient, n: u64) -> Result<u64, ErrorCode> {
-    let id = format!("m{n}");
-    writer.post(&id, "lobby", &format!("message {n} {}", "x".repeat(4_000)));
-    let about_it = |frame: &ServerFrame| match frame {
-        ServerFrame::Ack { id: acked, .. } => *acked == id,
-        ServerFrame::Error { id: refused, .. } => refused.as_deref() == Some(id.as_str()),
-        _ => false,
-    };
-    match writer.recv_until(about_it) {
+    let text = format!("message {n} {}", "x".repeat(4_000));
+    match post_for_answer(writer, &format!("m{n}"), &text) {
         ServerFrame::Ack { seq, .. } => Ok(seq),
         ServerFrame::Error { code, .. } => Err(code),
         _ => unreachable!("recv_until returns what it waited for"),
@@ -169,26 +175,125 @@ fn senders_are_refused_while_readers_take_nothing_and_accepted_once_they_read(st
         assert!(last_seq < MOST, "never refused while nobody read");
     };
     assert_eq!(refused, ErrorCode::RateLimited);
-    assert!(last_seq > 0, "refused before anything was sent");
 
-    // Every reader is still there and reads every accepted message, in order.
-    for reader in &mut readers {
-        let frames = reader
-            .recv_all_until(|frame| matches!(frame, ServerFrame::Message(m) if m.seq == last_seq));
-        let seqs: Vec<u64> = frames
-            .iter()
-            .filter_map(|frame| match frame {
+    let text = format!("message {} {}", last_seq + 1, "x".repeat(4_000));
+    let id = format!("m{}", last_seq + 1);
+    post_once_readers_read(&mut writer, &mut readers, &id, &text, last_seq + 1);
+}
+
+/// The most small messages the writer posts before it must have been refused: together a few
+/// kilobytes a reader, which the sockets take at once, so no queue in the server grows.
+const FEW: u64 = 40;
+
+/// Reads what already reached `reader` without waiting, answering the server's pings; the seqs
+/// of the messages among it.
+fn read_what_came(reader: &mut RawClient) -> Vec<u64> {
+    let set_nonblocking = |reader: &mut RawClient, nonblocking: bool| match reader.socket.get_mut()
+    {
+        MaybeTlsStream::Plain(stream) => stream.set_nonblocking(nonblocking).unwrap(),
+        _ => unreachable!("plain sockets in tests"),
+    };
+    set_nonblocking(reader, true);
+    let mut seqs = Vec::new();
+    while let Ok(message) = reader.socket.read() {
+        if let Message::Text(text) = message
+            && let Ok(ServerFrame::Message(message)) = serde_json::from_str(&text)
+        {
+            seqs.push(message.seq);
+        }
+    }
+    // The answers to pings go out with the next write or flush.
+    let _ = reader.socket.flush();
+    set_nonblocking(reader, false);
+    seqs
+}
+
+/// Once refused: every reader reads what reached it (answering the server's pings) and `writer`
+/// posts `text` as `id` again, waiting as the refusal says between tries, until it is
+/// accepted as seq `expected`; then every reader has read every message up to it, in order.
+fn post_once_readers_read(
+    writer: &mut RawClient,
+    readers: &mut [RawClient],
+    id: &str,
+    text: &str,
+    expected: u64,
+) {
+    let mut seen = vec![Vec::new(); readers.len()];
+    let mut tries = 0;
+    loop {
+        for (reader, seen) in readers.iter_mut().zip(&mut seen) {
+            seen.extend(read_what_came(reader));
+        }
+        match post_for_answer(writer, id, text) {
+            ServerFrame::Ack { seq, .. } => {
+                assert_eq!(seq, expected);
+                break;
+            }
+            ServerFrame::Error {
+                code: ErrorCode::RateLimited,
+                retry_after: Some(ms),
+                ..
+            } => std::thread::sleep(std::time::Duration::from_millis(ms)),
+            other => panic!("{other:?}"),
+        }
+        tries += 1;
+        assert!(tries < FEW, "still refused after the readers read");
+    }
+    for (reader, seen) in readers.iter_mut().zip(&mut seen) {
+        if seen.last() != Some(&expected) {
+            let frames = reader.recv_all_until(
+                |frame| matches!(frame, ServerFrame::Message(m) if m.seq == expected),
+            );
+            seen.extend(frames.iter().filter_map(|frame| match frame {
                 ServerFrame::Message(message) => Some(message.seq),
                 _ => None,
-            })
-            .collect();
-        assert_eq!(seqs, (1..=last_seq).collect::<Vec<_>>());
+            }));
+        }
+        assert_eq!(*seen, (1..=expected).collect::<Vec<_>>());
     }
-    // Caught up: the refused message goes through.
-    assert_eq!(post_big(&mut writer, last_seq + 1), Ok(last_seq + 1));
+}
+
+fn senders_are_refused_while_readers_leave_what_reached_them_unread_and_accepted_once_they_read(
+    store: StoreKind,
+) {
+    let server = TestServer::start_on_store(store, unlimited());
+    let (mut writer, _) = RawClient::join(&server.url(), "writer", "lobby");
+    let mut readers: Vec<RawClient> = (0..WIDE)
+        .map(|n| RawClient::join(&server.url(), &format!("reader{n}"), "lobby").0)
+        .collect();
+
+    // The readers read nothing now, but their sockets (the system's buffers) take all that is
+    // sent: only the probes the server puts behind its writes can tell they are behind.
+    let mut accepted = 0;
+    let refused = loop {
+        match post_for_answer(&mut writer, &format!("m{accepted}"), "a short message") {
+            ServerFrame::Ack { .. } => accepted += 1,
+            refusal => break refusal,
+        }
+        assert!(accepted < FEW, "never refused while nobody read");
+    };
+    assert!(
+        matches!(
+            refused,
+            ServerFrame::Error {
+                code: ErrorCode::RateLimited,
+                ..
+            }
+        ),
+        "{refused:?}"
+    );
+    let id = format!("m{accepted}");
+    post_once_readers_read(
+        &mut writer,
+        &mut readers,
+        &id,
+        "a short message",
+        accepted + 1,
+    );
 }
 
 chinwag_testkit::on_both_stores!(
     a_slow_reader_is_dropped_while_the_others_keep_receiving_and_recovers_by_seq,
     senders_are_refused_while_readers_take_nothing_and_accepted_once_they_read,
+    senders_are_refused_while_readers_leave_what_reached_them_unread_and_accepted_once_they_read,
 );

@@ -1,10 +1,13 @@
 //! Delivery (see `hub::delivery`): one queue item per connection per batch, departures of
-//! dropped readers in that same item, and senders refused while the fan-out lags.
+//! dropped readers in that same item, and senders refused while the fan-out lags: in the
+//! queues, or in what the readers have not read (their probes).
 
 use chinwag_protocol::{ErrorCode, ServerFrame};
 
 use super::{Command, ConnId, TestHub, post};
-use crate::hub::delivery::LAGGING_ITEMS;
+use std::time::Duration;
+
+use crate::hub::delivery::{LAGGING_ITEMS, PROBE_LAG};
 use crate::hub::pacing::WIDE_FANOUT;
 
 /// The position of the first frame of `frames` that `is` picks.
@@ -164,5 +167,66 @@ fn senders_are_refused_while_most_readers_of_a_wide_room_lag_and_accepted_once_t
             .iter()
             .any(|frame| matches!(frame, ServerFrame::Ack { .. })),
         "still refused after the readers caught up"
+    );
+}
+
+/// Alice's answer to message `id`: whether it was accepted (acked), not refused for overload.
+fn accepted(hub: &mut TestHub, alice: ConnId, id: &str) -> bool {
+    hub.send(alice, post(id, "hi"));
+    let answer = hub.received(alice);
+    let refused = answer.iter().any(|frame| {
+        matches!(frame, ServerFrame::Error { code: ErrorCode::RateLimited, id: Some(of), .. } if of == id)
+    });
+    let acked = answer
+        .iter()
+        .any(|frame| matches!(frame, ServerFrame::Ack { id: of, .. } if of == id));
+    assert!(acked != refused, "one answer to {id}: {answer:?}");
+    acked
+}
+
+#[test]
+fn senders_are_refused_while_most_readers_of_a_wide_room_have_not_read_a_probe_for_the_probe_lag() {
+    let mut hub = TestHub::new();
+    let (alice, _) = hub.hello("alice");
+    let readers: Vec<ConnId> = (0..WIDE_FANOUT)
+        .map(|n| hub.hello(&format!("reader{n}")).0)
+        .collect();
+    // The readers' sockets take every item at once (nothing waits in a queue), and put a probe
+    // behind it where the hub asks for one; nobody reads the probes.
+    let write_out = |hub: &mut TestHub| {
+        let now = hub.now.instant;
+        let mut probes = 0;
+        for &conn in &readers {
+            hub.received(conn);
+            probes += usize::from(hub.outboxes[&conn].probe().due(now));
+        }
+        probes
+    };
+    write_out(&mut hub);
+    assert!(accepted(&mut hub, alice, "m0"));
+    let probed = write_out(&mut hub);
+    assert!(
+        probed > 1 && probed < WIDE_FANOUT,
+        "a sample is probed, not everyone: {probed}"
+    );
+
+    let just_short = PROBE_LAG - Duration::from_millis(1);
+    hub.wait(just_short);
+    assert!(accepted(&mut hub, alice, "m1"), "refused before the lag");
+    assert_eq!(write_out(&mut hub), 0, "one probe out at a time");
+    hub.wait(Duration::from_millis(1));
+    assert!(
+        !accepted(&mut hub, alice, "m2"),
+        "accepted while nobody read"
+    );
+
+    // The readers read up to their probes: the same message goes through.
+    let now = hub.now.instant;
+    for conn in &readers {
+        hub.outboxes[conn].probe().answered(now);
+    }
+    assert!(
+        accepted(&mut hub, alice, "m2"),
+        "refused after the readers read"
     );
 }
