@@ -11,7 +11,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::{FutureExt, Sink, SinkExt, StreamExt};
 use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, MissedTickBehavior, Sleep, interval, timeout};
@@ -101,6 +101,7 @@ pub fn run(
         outgoing,
         last_heard: Instant::now(),
         flush_stall: None,
+        unwritten: Vec::new(),
     });
     let connect = Command::Connect {
         conn,
@@ -123,6 +124,9 @@ struct SocketTask {
     /// Meanwhile the task goes on reading, and takes nothing more from its queue (which the hub
     /// sees growing).
     flush_stall: Option<Pin<Box<Sleep>>>,
+    /// The rest of an item the socket did not take all of, written once the flush is done and
+    /// before anything else.
+    unwritten: Vec<Utf8Bytes>,
 }
 
 impl SocketTask {
@@ -194,7 +198,12 @@ impl SocketTask {
                     }
                     SocketEvent::Flushed(Ok(())) => {
                         self.flush_stall = None;
-                        None
+                        let unwritten = std::mem::take(&mut self.unwritten);
+                        if unwritten.is_empty() {
+                            None
+                        } else {
+                            cold(self.write_outgoing(Outgoing::Frames(unwritten))).await
+                        }
                     }
                     SocketEvent::Flushed(Err(err)) => Some(End::WriteFailed(WriteFailure::Socket(err))),
                 },
@@ -219,8 +228,8 @@ impl SocketTask {
     }
 
     /// Writes what the hub queued: `first` and whatever else is already waiting behind it (at
-    /// most [`MAX_WRITE_BATCH`] items), and a probe behind them if one is due, then flushes
-    /// once, so a burst of frames costs one
+    /// most [`MAX_WRITE_BATCH`] items, as much as the socket takes without waiting), and a probe
+    /// behind them if one is due, then flushes once, so a burst of frames costs one
     /// socket write instead of one each. A flush the socket cannot take at once goes on in
     /// [`SocketTask::serve`] (see `flush_stall`), so the task keeps reading the peer's frames
     /// meanwhile; the rest gets [`WRITE_TIMEOUT`].
@@ -245,10 +254,17 @@ impl SocketTask {
                     return Some(cold(close(&mut self.socket, code, reason)).await);
                 }
             };
-            for text in texts {
-                let bytes = text.len();
-                if let Err(err) = feed(&mut self.socket, Message::Text(text), bytes, &mut fed).await
-                {
+            let mut texts = texts.into_iter();
+            while let Some(text) = texts.next() {
+                if !room_for(&mut self.socket, text.len(), &mut fed) {
+                    // The socket takes no more for now. The rest of the item waits in `unwritten`
+                    // while the flush goes on beside reading: a peer that writes before it reads
+                    // is read meanwhile, never deadlocked against this task.
+                    self.unwritten = std::iter::once(text).chain(texts).collect();
+                    self.flush_stall = Some(Box::pin(tokio::time::sleep(WRITE_TIMEOUT)));
+                    return None;
+                }
+                if let Err(err) = put(&mut self.socket, Message::Text(text)) {
                     return Some(End::WriteFailed(WriteFailure::Socket(err)));
                 }
             }
@@ -259,12 +275,20 @@ impl SocketTask {
             }
         }
         // Behind what was written, a probe if the hub watches this reader (see `hub::probe`).
-        if self.outgoing.probe().due(std::time::Instant::now()) {
+        if room_for(&mut self.socket, PROBE_PAYLOAD.len(), &mut fed)
+            && self.outgoing.probe().due(std::time::Instant::now())
+        {
             let probe = Message::Ping(Bytes::from_static(PROBE_PAYLOAD));
-            if let Err(err) = feed(&mut self.socket, probe, PROBE_PAYLOAD.len(), &mut fed).await {
+            if let Err(err) = put(&mut self.socket, probe) {
                 return Some(End::WriteFailed(WriteFailure::Socket(err)));
             }
         }
+        self.flush_or_stall()
+    }
+
+    /// Flushes what was written, or, if the socket cannot take it all now, lets the flush go on
+    /// in [`SocketTask::serve`] beside reading (see `flush_stall`).
+    fn flush_or_stall(&mut self) -> Option<End> {
         match SinkExt::<Message>::flush(&mut self.socket).now_or_never() {
             Some(flushed) => flushed
                 .err()
@@ -448,25 +472,28 @@ async fn within_write_timeout(
     }
 }
 
-/// Queues a frame (of `bytes` payload) in the socket's write buffer (written out when the buffer passes
-/// [`crate::WRITE_BUFFER_BYTES`], or on flush). It goes in without waiting while the buffer
-/// surely has room for it (`fed`, what was fed since the buffer was last empty, stays within
-/// [`crate::MAX_WRITE_BUFFER_BYTES`]): a socket that takes nothing then never stops the task from
-/// reading. Otherwise it waits for the socket to take what the buffer holds.
-async fn feed(
-    socket: &mut WebSocket,
-    message: Message,
-    bytes: usize,
-    fed: &mut usize,
-) -> Result<(), axum::Error> {
+/// Whether a frame of `bytes` payload can go into the socket's write buffer without waiting,
+/// counting it in `fed` (what went in since the buffer last held at most
+/// [`crate::WRITE_BUFFER_BYTES`]) if so: while `fed` stays within
+/// [`crate::MAX_WRITE_BUFFER_BYTES`] the buffer surely has room; past it, only once the socket
+/// has taken what the buffer held beyond [`crate::WRITE_BUFFER_BYTES`].
+fn room_for(socket: &mut WebSocket, bytes: usize, fed: &mut usize) -> bool {
     // A frame's header is at most 10 bytes.
     let bytes = bytes + 10;
-    if *fed + bytes <= crate::MAX_WRITE_BUFFER_BYTES {
-        *fed += bytes;
-        return Sink::<Message>::start_send(Pin::new(socket), message);
+    if *fed + bytes > crate::MAX_WRITE_BUFFER_BYTES {
+        if !takes_more(socket) {
+            return false;
+        }
+        *fed = crate::WRITE_BUFFER_BYTES;
     }
-    *fed = bytes;
-    socket.feed(message).await
+    *fed += bytes;
+    true
+}
+
+/// Puts `message` into the socket's write buffer, which has room for it (see [`room_for`]); it
+/// is written out when the buffer passes [`crate::WRITE_BUFFER_BYTES`], or on flush.
+fn put(socket: &mut WebSocket, message: Message) -> Result<(), axum::Error> {
+    Sink::<Message>::start_send(Pin::new(socket), message)
 }
 
 /// Whether the socket has taken everything fed to it so far (or can at once), so that more

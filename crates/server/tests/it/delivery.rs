@@ -1,12 +1,14 @@
 //! Fan-out over real sockets: a reader too slow for its queue is dropped while the others keep
 //! receiving, and it gets everything it missed back by seq when it reconnects; senders are
 //! refused while a wide room's readers take nothing, or leave unread what their sockets took,
-//! and accepted again once they read.
+//! and accepted again once they read; a client that posts before it reads is never deadlocked
+//! against the server's writes to it.
 
 use std::collections::BTreeSet;
 use std::net::{SocketAddr, TcpStream};
 
 use chinwag_protocol::{ClientFrame, ErrorCode, PROTOCOL_VERSION, RoomCursor, ServerFrame};
+use chinwag_testkit::bulk::{largest_text, post_all};
 use chinwag_testkit::{PATIENCE, RawClient, StoreKind, TestServer, token_of, unlimited};
 use tungstenite::Message;
 use tungstenite::stream::MaybeTlsStream;
@@ -292,7 +294,67 @@ fn senders_are_refused_while_readers_leave_what_reached_them_unread_and_accepted
     );
 }
 
+/// How many of the largest messages (about 48 KB of JSON each) the room holds for the replay.
+const REPLAYED: u64 = 100;
+
+fn a_client_that_posts_while_a_replay_of_megabytes_waits_unread_is_read_meanwhile(
+    store: StoreKind,
+) {
+    let server = TestServer::start_on_store(store, unlimited());
+    let url = server.url();
+    drop(RawClient::join(&url, "alice", "lobby"));
+    let (mut bob, _) = RawClient::join(&url, "bob", "lobby");
+    post_all(
+        &mut bob,
+        "lobby",
+        (1..=REPLAYED).map(|n| largest_text(&format!("missed{n}"), 8_000)),
+    );
+
+    // Alice comes back asking for everything since seq 0: megabytes of replay, which her small
+    // socket buffer does not take while she reads nothing. Once the replay has begun (her
+    // welcome), she posts before she reads on.
+    let mut alice = connect_with_small_buffer(server.addr(), 4 * 1024);
+    alice.send(&ClientFrame::Hello {
+        version: PROTOCOL_VERSION,
+        name: "alice".into(),
+        token: token_of("alice"),
+        since: vec![RoomCursor {
+            room: "lobby".into(),
+            last_seq: 0,
+        }],
+    });
+    let mut frames = vec![alice.recv_until(|frame| matches!(frame, ServerFrame::Welcome { .. }))];
+    alice.post("after", "lobby", "posted before reading the replay");
+
+    // The server reads her post while its writes to her wait: bob gets it.
+    bob.recv_until(|frame| {
+        matches!(frame, ServerFrame::Message(m) if m.text == "posted before reading the replay")
+    });
+    // And she gets the whole replay, then her ack.
+    frames.extend(
+        alice.recv_all_until(|frame| matches!(frame, ServerFrame::Ack { id, .. } if id == "after")),
+    );
+    let mut replayed = BTreeSet::new();
+    for frame in frames {
+        match frame {
+            ServerFrame::Welcome { rooms, .. } => {
+                replayed.extend(
+                    rooms
+                        .iter()
+                        .flat_map(|room| room.history.iter().map(|m| m.seq)),
+                );
+            }
+            ServerFrame::History { messages, .. } => {
+                replayed.extend(messages.iter().map(|m| m.seq));
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(replayed, (1..=REPLAYED).collect());
+}
+
 chinwag_testkit::on_both_stores!(
+    a_client_that_posts_while_a_replay_of_megabytes_waits_unread_is_read_meanwhile,
     a_slow_reader_is_dropped_while_the_others_keep_receiving_and_recovers_by_seq,
     senders_are_refused_while_readers_take_nothing_and_accepted_once_they_read,
     senders_are_refused_while_readers_leave_what_reached_them_unread_and_accepted_once_they_read,
