@@ -2,7 +2,7 @@
 //! hand (a handful of atomics; no registry needed).
 //!
 //! Connections open now, messages stored, frames queued for connections (the fan-out), slow
-//! clients dropped, how long the store takes to commit a batch (a histogram), attachment
+//! clients dropped, messages refused for overload, how long the store takes to commit a batch (a histogram), attachment
 //! uploads (started, completed, bytes) and what is stored of attachments. Rates (messages
 //! stored a second, …) are Prometheus's `rate()` over the counters. A node of several on one
 //! database labels each sample with its id (`node="3"`, its row in `nodes`).
@@ -28,6 +28,7 @@ pub struct Metrics {
     messages_stored: AtomicU64,
     frames_queued: AtomicU64,
     slow_clients_dropped: AtomicU64,
+    overload_refusals: AtomicU64,
     batch_latency: Histogram,
     uploads_started: AtomicU64,
     uploads_completed: AtomicU64,
@@ -92,6 +93,11 @@ impl Metrics {
         self.slow_clients_dropped.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// A new message refused with `rate_limited` for overload (see `hub::delivery`).
+    pub fn overload_refusal(&self) {
+        self.overload_refusals.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// An upload started.
     pub fn upload_started(&self) {
         self.uploads_started.fetch_add(1, Ordering::Relaxed);
@@ -151,6 +157,12 @@ impl Metrics {
             "counter",
             "Connections dropped for not reading their frames fast enough.",
             load(&self.slow_clients_dropped),
+        );
+        metric(
+            "chinwag_overload_refusals_total",
+            "counter",
+            "New messages refused with rate_limited because the fan-out lagged or was past its admitted rate.",
+            load(&self.overload_refusals),
         );
         metric(
             "chinwag_uploads_started_total",

@@ -7,14 +7,17 @@
 //! from sender to reader was 0.5–0.9 s. So after the first lag the hub admits at a rate, in
 //! deliveries (a message costs one for each connection in its room), the way TCP's congestion
 //! control paces a sender: each time the readers are found lagging (at most every
-//! [`CUT_EVERY`]) the rate is cut to [`CUT`] of what was accepted lately, and while they keep up
-//! it grows by [`GROWTH`] a second. After [`RELEASE_AFTER`] without a lag everything is admitted
+//! [`CUT_EVERY`]) the rate is cut to [`CUT`] of what was accepted lately (never below
+//! [`LEAST_RATE`]), and while they keep up it grows by [`GROWTH`] a second. After [`RELEASE_AFTER`] without a lag everything is admitted
 //! again.
 
 use std::time::{Duration, Instant};
 
 /// What a rate is cut to, of what was accepted lately, when the readers lag.
 const CUT: f64 = 0.8;
+/// The least rate, in deliveries a second: a lag after a quiet moment (nothing accepted lately)
+/// still lets ten messages a second into a room of 1,000.
+const LEAST_RATE: f64 = 10_000.0;
 /// The least time between two cuts: a lag lasts a while after the cut that answers it.
 const CUT_EVERY: Duration = Duration::from_millis(100);
 /// How much the rate grows a second while the readers keep up.
@@ -100,10 +103,11 @@ impl Admission {
             self.accepted / now.duration_since(start).as_secs_f64().max(0.001)
         });
         let lately = self.recent.max(running);
-        let rate = match &self.limit {
+        let rate = (match &self.limit {
             Some(limit) => limit.rate.min(lately),
             None => lately,
-        } * CUT;
+        } * CUT)
+            .max(LEAST_RATE);
         self.limit = Some(Limit {
             rate,
             tokens: rate * BURST_SECONDS,
@@ -175,5 +179,18 @@ mod tests {
         let (_, at) = offer(&mut admission, at, MS, 9000 * MS, 1);
         assert!(admission.admit(1, false, at + 1000 * MS));
         assert_eq!(admission.rate(), None);
+    }
+
+    #[test]
+    fn a_lag_after_a_quiet_moment_cuts_to_the_least_rate_not_to_nothing() {
+        let mut admission = Admission::default();
+        let start = Instant::now();
+        assert!(admission.admit(1000, false, start));
+        // Nothing accepted for a second, then a lag.
+        assert!(!admission.admit(1000, true, start + 1000 * MS));
+        assert_eq!(admission.rate(), Some(LEAST_RATE));
+        // Ten messages a second still get into a room of 1,000.
+        let (accepted, _) = offer(&mut admission, start + 1100 * MS, 10 * MS, 1000 * MS, 1000);
+        assert!((10..=13).contains(&accepted), "{accepted} accepted");
     }
 }

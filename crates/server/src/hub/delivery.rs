@@ -192,6 +192,7 @@ impl Hub {
         if self.admission.admit(cost, lagging, self.now.instant) {
             return Ok(());
         }
+        self.metrics.overload_refusal();
         let why = "the server is busy delivering; try again in a moment";
         Err(Refusal::Rejected(
             Rejection::rate_limited(why, OVERLOAD_RETRY).about_message(id),

@@ -284,6 +284,13 @@ fn senders_are_refused_while_readers_leave_what_reached_them_unread_and_accepted
         ),
         "{refused:?}"
     );
+    let (status, metrics) = chinwag_testkit::http_get(server.addr(), "/metrics", None);
+    assert_eq!(status, 200);
+    assert!(
+        metrics.contains("chinwag_overload_refusals_total ")
+            && !metrics.contains("chinwag_overload_refusals_total 0\n"),
+        "the refusal is not counted: {metrics}"
+    );
     let id = format!("m{accepted}");
     post_once_readers_read(
         &mut writer,
