@@ -311,10 +311,7 @@ impl SocketTask {
                 Some(refuse_oversized(socket, self.conn).await)
             }
             Some(Ok(Message::Text(text))) => match protocol::parse_client_frame(&text) {
-                Ok(ClientFrame::Ping) => {
-                    let pong = Message::Text(encode(&ServerFrame::Pong));
-                    write(socket, pong).await.err().map(End::WriteFailed)
-                }
+                Ok(ClientFrame::Ping) => self.answer(encode(&ServerFrame::Pong)),
                 Ok(frame) => {
                     let command = Command::Frame {
                         conn: self.conn,
@@ -322,10 +319,7 @@ impl SocketTask {
                     };
                     self.hub.send(command).await.err().map(|_| End::HubGone)
                 }
-                Err(error) => {
-                    let answer = Message::Text(encode(&error.into()));
-                    write(socket, answer).await.err().map(End::WriteFailed)
-                }
+                Err(error) => self.answer(encode(&error.into())),
             },
             Some(Ok(Message::Binary(_))) => {
                 let message = "binary frames are not supported; send JSON text";
@@ -343,19 +337,41 @@ impl SocketTask {
         }
     }
 
+    /// Answers the peer with `text` (a pong, or why its frame was refused) without waiting on
+    /// the socket: behind what is still unwritten, if anything is.
+    fn answer(&mut self, text: Utf8Bytes) -> Option<End> {
+        let mut fed = 0;
+        if self.flush_stall.is_some() || !room_for(&mut self.socket, text.len(), &mut fed) {
+            self.unwritten.push(text);
+            self.flush_stall
+                .get_or_insert_with(|| Box::pin(tokio::time::sleep(WRITE_TIMEOUT)));
+            return None;
+        }
+        if let Err(err) = put(&mut self.socket, Message::Text(text)) {
+            return Some(End::WriteFailed(WriteFailure::Socket(err)));
+        }
+        self.flush_or_stall()
+    }
+
     /// At a heartbeat tick: closes a connection silent past `idle_timeout`, or pings it (with
-    /// a probe if none is out: the first one measures the connection's round trip).
+    /// a probe if none is out: the first one measures the connection's round trip). A
+    /// connection whose flush is waiting is not pinged: that flush has a deadline of its own.
     async fn ping(&mut self, idle_timeout: Duration) -> Option<End> {
         if self.last_heard.elapsed() > idle_timeout {
             let reason = "no traffic; connection presumed dead";
             return Some(close(&mut self.socket, close_code::POLICY, reason).await);
         }
+        let mut fed = 0;
+        if self.flush_stall.is_some() || !room_for(&mut self.socket, PROBE_PAYLOAD.len(), &mut fed)
+        {
+            return None;
+        }
         let probe = self.outgoing.probe().start(std::time::Instant::now());
         let ping = Message::Ping(Bytes::from_static(if probe { PROBE_PAYLOAD } else { b"" }));
-        write(&mut self.socket, ping)
-            .await
-            .err()
-            .map(End::WriteFailed)
+        if let Err(err) = put(&mut self.socket, ping) {
+            return Some(End::WriteFailed(WriteFailure::Socket(err)));
+        }
+        self.flush_or_stall()
     }
 }
 

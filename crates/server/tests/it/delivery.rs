@@ -319,7 +319,7 @@ fn a_client_that_posts_while_a_replay_of_megabytes_waits_unread_is_read_meanwhil
 
     // Alice comes back asking for everything since seq 0: megabytes of replay, which her small
     // socket buffer does not take while she reads nothing. Once the replay has begun (her
-    // welcome), she posts before she reads on.
+    // welcome), she pings (a frame the server answers at once) and posts before she reads on.
     let mut alice = connect_with_small_buffer(server.addr(), 4 * 1024);
     alice.send(&ClientFrame::Hello {
         version: PROTOCOL_VERSION,
@@ -331,15 +331,21 @@ fn a_client_that_posts_while_a_replay_of_megabytes_waits_unread_is_read_meanwhil
         }],
     });
     let mut frames = vec![alice.recv_until(|frame| matches!(frame, ServerFrame::Welcome { .. }))];
+    alice.send(&ClientFrame::Ping);
     alice.post("after", "lobby", "posted before reading the replay");
 
     // The server reads her post while its writes to her wait: bob gets it.
     bob.recv_until(|frame| {
         matches!(frame, ServerFrame::Message(m) if m.text == "posted before reading the replay")
     });
-    // And she gets the whole replay, then her ack.
+    // And she gets the whole replay, her pong and her ack.
     frames.extend(
         alice.recv_all_until(|frame| matches!(frame, ServerFrame::Ack { id, .. } if id == "after")),
+    );
+    assert!(
+        frames
+            .iter()
+            .any(|frame| matches!(frame, ServerFrame::Pong))
     );
     let mut replayed = BTreeSet::new();
     for frame in frames {
