@@ -26,15 +26,13 @@ const GROWTH: f64 = 0.2;
 const RELEASE_AFTER: Duration = Duration::from_secs(10);
 /// How long a measure of the accepted deliveries a second runs.
 const WINDOW: Duration = Duration::from_millis(250);
-/// How many seconds of the rate may be taken at once (one paced fan-out's worth, see
-/// [`super::pacing::FANOUT_INTERVAL`]).
-const BURST_SECONDS: f64 = 0.03;
+/// How much of the rate may be taken at once: one paced fan-out's worth.
+const BURST: Duration = super::pacing::FANOUT_INTERVAL;
 
 /// The hub's admission of new messages (see the module).
 #[derive(Debug, Default)]
 pub(super) struct Admission {
-    /// Deliveries a second admitted while limited, and the moment it and `tokens` were brought
-    /// up to date; `None`: no limit.
+    /// The rate admitted while limited; `None`: no limit.
     limit: Option<Limit>,
     /// When the readers were last found lagging.
     last_cut: Option<Instant>,
@@ -45,10 +43,15 @@ pub(super) struct Admission {
     recent: f64,
 }
 
+/// A limited admission: a token bucket whose rate moves.
 #[derive(Debug)]
 struct Limit {
+    /// Deliveries a second.
     rate: f64,
+    /// Deliveries that may go now (at most [`BURST`] of the rate; below zero after a message
+    /// wider than that).
     tokens: f64,
+    /// When `rate` and `tokens` were brought up to date.
     at: Instant,
 }
 
@@ -71,7 +74,7 @@ impl Admission {
         if let Some(limit) = &mut self.limit {
             let seconds = now.saturating_duration_since(limit.at).as_secs_f64();
             limit.rate *= 1.0 + GROWTH * seconds;
-            let burst = limit.rate * BURST_SECONDS;
+            let burst = limit.rate * BURST.as_secs_f64();
             limit.tokens = (limit.tokens + limit.rate * seconds).min(burst);
             limit.at = now;
             // A message wider than the burst waits for a full bucket, and empties it.
@@ -110,7 +113,7 @@ impl Admission {
             .max(LEAST_RATE);
         self.limit = Some(Limit {
             rate,
-            tokens: rate * BURST_SECONDS,
+            tokens: rate * BURST.as_secs_f64(),
             at: now,
         });
     }
