@@ -35,7 +35,7 @@ use super::{ConnId, Hub, MAX_QUEUED_BYTES, Outbox, Outgoing, Peer, Refusal};
 use chinwag_protocol::Rejection;
 
 /// A connection with this many items waiting in its queue is lagging: a paced room sends its
-/// members one item an interval, so this is about 80 ms behind.
+/// members one item an interval, so this is about 60 ms behind.
 pub(super) const LAGGING_ITEMS: usize = 2;
 /// A connection whose probe has waited this long beyond its round trip is lagging: what it
 /// reads now is at least this old. With adaptive admission, 50 ms and 100 ms hold p99 past the
@@ -202,9 +202,9 @@ impl Hub {
     }
 
     /// Whether the server or its readers are not keeping up: more than a quarter of the sampled
-    /// connections of the last wide fan-out still have [`LAGGING_ITEMS`] or more items waiting (what their
-    /// sockets do not take waits there, see `listen.rs`), or have not read what was written to
-    /// them [`PROBE_LAG`] ago.
+    /// connections of the last wide fan-out still have [`LAGGING_ITEMS`] or more items waiting
+    /// (what their sockets do not take waits there, see `listen.rs`), or have not read what was
+    /// written to them [`PROBE_LAG`] ago.
     pub(super) fn overloaded(&self) -> bool {
         let (mut seen, mut lagging) = (0, 0);
         for conn in &self.mail.sample {
