@@ -9,31 +9,29 @@
 //! less its round trip when nothing waits: the fastest answer yet, which the heartbeat's first
 //! ping measures at connect.
 //!
-//! One probe is out at a time. The socket task sets the times and the hub reads them, so the
-//! state is three atomics inside the outbox.
+//! One probe is out at a time. The socket task sets the times and the hub reads them, behind a
+//! lock of their own: neither side holds it for more than a few loads and stores.
 
-use std::sync::LazyLock;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 /// The payload of a probe's ping (the heartbeat's other pings carry none).
 pub const PROBE_PAYLOAD: &[u8] = b"lag";
 
-/// No probe is out ([`Probe::sent`]), or none was answered yet ([`Probe::fastest`]).
-const NONE: u64 = 0;
-
-/// The moment the probes' times count from.
-static EPOCH: LazyLock<Instant> = LazyLock::new(Instant::now);
-
 /// One connection's probe.
 #[derive(Debug, Default)]
 pub struct Probe {
-    /// The hub wants the next write to carry a probe.
+    /// The hub wants the next write to carry a probe (read at every write, so outside the lock).
     wanted: AtomicBool,
-    /// When the probe that is out was sent ([`stamp`]), or [`NONE`].
-    sent: AtomicU64,
-    /// The fastest answer so far, in microseconds plus one, or [`NONE`].
-    fastest: AtomicU64,
+    times: Mutex<Times>,
+}
+
+/// When the probe that is out was sent, and the fastest answer so far.
+#[derive(Debug, Default)]
+struct Times {
+    sent: Option<Instant>,
+    fastest: Option<Duration>,
 }
 
 impl Probe {
@@ -51,45 +49,41 @@ impl Probe {
     /// The socket task's side, at a heartbeat: whether its ping is a probe (none is out), noting
     /// it as sent `now` if so.
     pub fn start(&self, now: Instant) -> bool {
-        if self.sent.load(Ordering::Relaxed) != NONE {
+        let mut times = self.times();
+        if times.sent.is_some() {
             return false;
         }
         self.wanted.store(false, Ordering::Relaxed);
-        self.sent.store(stamp(now), Ordering::Relaxed);
+        times.sent = Some(now);
         true
     }
 
     /// The socket task's side: the peer answered a probe `now`. An answer with none out (a
     /// peer's unasked pong) changes nothing.
     pub fn answered(&self, now: Instant) {
-        let sent = self.sent.swap(NONE, Ordering::Relaxed);
-        if sent == NONE {
+        let mut times = self.times();
+        let Some(sent) = times.sent.take() else {
             return;
-        }
-        let took = stamp(now).saturating_sub(sent) + 1;
-        let fastest = self.fastest.load(Ordering::Relaxed);
-        if fastest == NONE || took < fastest {
-            self.fastest.store(took, Ordering::Relaxed);
-        }
+        };
+        let took = now.saturating_duration_since(sent);
+        times.fastest = Some(times.fastest.map_or(took, |fastest| fastest.min(took)));
     }
 
     /// The hub's side: how far behind the reader is at least at `now`: how long the probe that
     /// is out has waited beyond the fastest answer; zero if none is out.
     pub fn behind(&self, now: Instant) -> Duration {
-        let sent = self.sent.load(Ordering::Relaxed);
-        if sent == NONE {
+        let times = self.times();
+        let Some(sent) = times.sent else {
             return Duration::ZERO;
-        }
-        let fastest = self.fastest.load(Ordering::Relaxed).saturating_sub(1);
-        let waited = stamp(now).saturating_sub(sent);
-        Duration::from_micros(waited.saturating_sub(fastest))
+        };
+        now.saturating_duration_since(sent)
+            .saturating_sub(times.fastest.unwrap_or_default())
     }
-}
 
-/// `at` in microseconds since [`EPOCH`], plus one (never [`NONE`]).
-fn stamp(at: Instant) -> u64 {
-    let since = at.saturating_duration_since(*EPOCH).as_micros();
-    u64::try_from(since).unwrap_or(u64::MAX - 1) + 1
+    fn times(&self) -> MutexGuard<'_, Times> {
+        // Only loads and stores happen under the lock; nothing in between can panic.
+        self.times.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 #[cfg(test)]
@@ -101,7 +95,7 @@ mod tests {
     #[test]
     fn a_reader_is_behind_by_what_its_probe_waits_beyond_its_fastest_answer() {
         let probe = Probe::default();
-        let start = *EPOCH + MS;
+        let start = Instant::now();
         assert_eq!(probe.behind(start), Duration::ZERO, "no probe out");
 
         // The heartbeat's first probe measures the round trip: 5 ms.
