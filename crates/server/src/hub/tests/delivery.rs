@@ -119,13 +119,19 @@ fn readers_dropped_for_full_queues_leave_in_the_same_item_and_nobody_else_is_dro
     }
 }
 
+/// Alice and enough readers in the lobby for its fan-out to be wide.
+fn wide_room(hub: &mut TestHub) -> (ConnId, Vec<ConnId>) {
+    let (alice, _) = hub.hello("alice");
+    let readers = (0..WIDE_FANOUT)
+        .map(|n| hub.hello(&format!("reader{n}")).0)
+        .collect();
+    (alice, readers)
+}
+
 #[test]
 fn senders_are_refused_while_most_readers_of_a_wide_room_lag_and_accepted_once_they_catch_up() {
     let mut hub = TestHub::new();
-    let (alice, _) = hub.hello("alice");
-    let readers: Vec<ConnId> = (0..WIDE_FANOUT)
-        .map(|n| hub.hello(&format!("reader{n}")).0)
-        .collect();
+    let (alice, readers) = wide_room(&mut hub);
     let drain = |hub: &mut TestHub| {
         for &conn in readers.iter().chain([&alice]) {
             hub.received(conn);
@@ -187,10 +193,7 @@ fn accepted(hub: &mut TestHub, alice: ConnId, id: &str) -> bool {
 #[test]
 fn senders_are_refused_while_most_readers_of_a_wide_room_have_not_read_a_probe_for_the_probe_lag() {
     let mut hub = TestHub::new();
-    let (alice, _) = hub.hello("alice");
-    let readers: Vec<ConnId> = (0..WIDE_FANOUT)
-        .map(|n| hub.hello(&format!("reader{n}")).0)
-        .collect();
+    let (alice, readers) = wide_room(&mut hub);
     // The readers' sockets take every item at once (nothing waits in a queue), and put a probe
     // behind it where the hub asks for one; nobody reads the probes.
     let write_out = |hub: &mut TestHub| {
